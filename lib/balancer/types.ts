@@ -1,0 +1,116 @@
+/**
+ * The balancer's contract with the rest of the app. The controller (app), the simulator and the demo
+ * all speak these types; the balancer never knows a charger brand.
+ *
+ * Conventions: grid phases are indexed 0..2 (L1..L3) in tuples; currents are A per phase; time is
+ * milliseconds from the injected clock.
+ */
+import type { LatencyClass } from '../charger';
+
+export type GridPhase = 'L1' | 'L2' | 'L3';
+export const GRID_PHASES: readonly GridPhase[] = ['L1', 'L2', 'L3'];
+
+export type Triple<T> = [T, T, T];
+
+/** One reading of the house meter. Currents are signed (negative = export), null = phase not reported. */
+export interface MeterSample {
+  /** When the meter took the reading (ms). Samples with a timestamp already seen are not fresh. */
+  timeMs: number;
+  /** Optional increasing telegram counter; when present it decides freshness instead of timeMs. */
+  seq?: number;
+  currentsA: Triple<number | null>;
+}
+
+export interface BalancerConfig {
+  /** Main fuse rating, the same on every phase (A). */
+  fuseA: number;
+  /** Keep this much below the fuse (A). */
+  marginA: number;
+  /** Raise a limited charger by at most this much per hold period (A). */
+  restoreStepA: number;
+  /** Wait at least this long after any change before the next raise (s). */
+  restoreHoldS: number;
+  /** No fresh sample for this long: drop every charger to its minimum (s). */
+  staleAfterS: number;
+  /** No fresh sample for this long: pause every charger (s). */
+  pauseAfterS: number;
+  /** After a pause, headroom must stay ≥ min + hysteresis this long before resuming (s). */
+  resumeWindowS: number;
+  /** Extra headroom above the minimum current needed to resume (A). */
+  resumeHysteresisA: number;
+  /** A cloud charger gets at most one increase per this interval (s); decreases always go. */
+  cloudWriteIntervalS: number;
+  /** A local charger gets at most one increase per this interval (s). */
+  localWriteIntervalS: number;
+}
+
+export const DEFAULT_BALANCER_CONFIG: BalancerConfig = {
+  fuseA: 25,
+  marginA: 1,
+  restoreStepA: 2,
+  restoreHoldS: 30,
+  staleAfterS: 15,
+  pauseAfterS: 60,
+  resumeWindowS: 120,
+  resumeHysteresisA: 1,
+  cloudWriteIntervalS: 60,
+  localWriteIntervalS: 5,
+};
+
+/** What the balancer needs to know about one charger at each step. */
+export interface ChargerInput {
+  id: string;
+  /** Shown in event reasons. */
+  name: string;
+  /** Takes part in balancing. A charger that does not is still counted in the house load. */
+  enabled: boolean;
+  /** Grid phase each charger phase (1..3) is wired to; null where the charger has no such phase. */
+  phaseMap: Triple<GridPhase | null>;
+  /** Current the charger reports per charger phase (A); null = unknown. */
+  measuredA: Triple<number | null>;
+  /** The limit the charger reports it is offering now (A); null = unknown. */
+  currentLimitA: number | null;
+  /** Lowest current the car accepts (normally 6 A). */
+  minCurrentA: number;
+  /** Highest current allowed: installation/cable limit or the user's target (default 16 A). */
+  maxCurrentA: number;
+  /** The charger is paused (by us or the user). */
+  paused: boolean;
+  /** A car is connected and wants to charge. */
+  carConnected: boolean;
+  /** Higher number = served first once every charger has its fair share. */
+  priority: number;
+  latencyClass: LatencyClass;
+}
+
+export type BalancerCommand =
+  | { type: 'setCurrentLimit'; chargerId: string; currentA: number; reason: string }
+  | { type: 'pause'; chargerId: string; reason: string }
+  | { type: 'resume'; chargerId: string; currentA: number; reason: string };
+
+export type BalancerEventType = 'reduced' | 'restored' | 'paused' | 'resumed' | 'meterStale' | 'overloadUnresolved';
+
+export interface BalancerEvent {
+  type: BalancerEventType;
+  timeMs: number;
+  chargerId?: string;
+  /** The grid phase that decided it, where one did. */
+  phase?: GridPhase;
+  fromA?: number;
+  toA?: number;
+  /** A sentence a user can read. */
+  reason: string;
+}
+
+export interface BalancerOutput {
+  commands: BalancerCommand[];
+  events: BalancerEvent[];
+  /** Last fresh house current per phase (A), null when unknown. */
+  measuredA: Triple<number | null>;
+  /** Headroom per phase: fuse − margin − (measured − chargers' own draw); null when unknown. */
+  headroomA: Triple<number | null>;
+  /** True while the meter is stale. */
+  stale: boolean;
+  /** The limit the balancer wants for each charger id (0 = paused). */
+  allowedA: Record<string, number>;
+}

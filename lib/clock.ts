@@ -1,0 +1,107 @@
+/**
+ * Time source injected into everything in lib/ so that tests, the simulator and the soak run on a
+ * virtual clock, and the app runs on the real one (or on Homey's timers through an adapter).
+ */
+export type TimerHandle = { readonly id: number };
+
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  nowMs(): number;
+  setTimeout(fn: () => void, delayMs: number): TimerHandle;
+  clearTimeout(handle: TimerHandle | undefined): void;
+  /** Resolves after delayMs on this clock. */
+  sleep(delayMs: number): Promise<void>;
+}
+
+/** The wall clock of the process. */
+export class SystemClock implements Clock {
+  private nextId = 1;
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+
+  nowMs(): number {
+    return Date.now();
+  }
+
+  setTimeout(fn: () => void, delayMs: number): TimerHandle {
+    const id = this.nextId++;
+    const t = setTimeout(() => {
+      this.timers.delete(id);
+      fn();
+    }, Math.max(0, delayMs));
+    this.timers.set(id, t);
+    return { id };
+  }
+
+  clearTimeout(handle: TimerHandle | undefined): void {
+    if (!handle) return;
+    const t = this.timers.get(handle.id);
+    if (t) clearTimeout(t);
+    this.timers.delete(handle.id);
+  }
+
+  sleep(delayMs: number): Promise<void> {
+    return new Promise((resolve) => this.setTimeout(resolve, delayMs));
+  }
+
+  /** Number of timers still pending (used by leak checks). */
+  pendingTimers(): number {
+    return this.timers.size;
+  }
+}
+
+/**
+ * A virtual clock that only moves when told to. Timers fire in due order while advancing.
+ * `advance` is async so that promise continuations scheduled by a timer run before the next one.
+ */
+export class ManualClock implements Clock {
+  private now: number;
+  private nextId = 1;
+  private timers: { id: number; dueMs: number; fn: () => void }[] = [];
+
+  constructor(startMs = Date.UTC(2025, 0, 1)) {
+    this.now = startMs;
+  }
+
+  nowMs(): number {
+    return this.now;
+  }
+
+  setTimeout(fn: () => void, delayMs: number): TimerHandle {
+    const id = this.nextId++;
+    this.timers.push({ id, dueMs: this.now + Math.max(0, delayMs), fn });
+    return { id };
+  }
+
+  clearTimeout(handle: TimerHandle | undefined): void {
+    if (!handle) return;
+    this.timers = this.timers.filter((t) => t.id !== handle.id);
+  }
+
+  sleep(delayMs: number): Promise<void> {
+    return new Promise((resolve) => this.setTimeout(resolve, delayMs));
+  }
+
+  pendingTimers(): number {
+    return this.timers.length;
+  }
+
+  /** Move time forward by deltaMs, firing every timer that falls due, in order. */
+  async advance(deltaMs: number): Promise<void> {
+    const target = this.now + Math.max(0, deltaMs);
+    for (;;) {
+      await flushMicrotasks();
+      let next: { id: number; dueMs: number; fn: () => void } | undefined;
+      for (const t of this.timers) if (t.dueMs <= target && (!next || t.dueMs < next.dueMs)) next = t;
+      if (!next) break;
+      this.timers = this.timers.filter((t) => t !== next);
+      this.now = Math.max(this.now, next.dueMs);
+      next.fn();
+    }
+    this.now = target;
+    await flushMicrotasks();
+  }
+}
+
+async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+}
