@@ -1,0 +1,68 @@
+/**
+ * The app's settings as one object, stored atomically under the Homey setting key `config`, so a
+ * save either applies entirely or not at all. Shared by the controller, the Web API (api.ts), the
+ * settings page and the flow cards.
+ */
+import type { GridPhase } from './balancer/types';
+
+export type MeterSourceKind = 'homewizard' | 'homey-device' | 'flow';
+
+export interface MeterSettings {
+  source: MeterSourceKind;
+  /** Homey device id of the meter (source 'homey-device'). */
+  deviceId: string | null;
+  /** Host or IP of the HomeWizard P1 meter (source 'homewizard'). */
+  host: string | null;
+}
+
+export interface ChargerSettings {
+  /** Takes part in balancing. */
+  enabled: boolean;
+  /** Higher number is served first once every charger has its fair share (0..10). */
+  priority: number;
+  /** Grid phase each charger phase (1..3) is wired to; null = not connected. */
+  phaseMap: [GridPhase | null, GridPhase | null, GridPhase | null];
+  /** The most this charger may get from the balancer (A, 6..32). */
+  maxCurrentA: number;
+}
+
+export type ManualOverrideMode = 'until-unplug' | 'ignore';
+
+export interface AppSettings {
+  /** Balancing on/off. Off: the app never changes a charger's current. */
+  balancing: boolean;
+  fuseA: number;
+  marginA: number;
+  restoreStepA: number;
+  restoreHoldS: number;
+  staleAfterS: number;
+  pauseAfterS: number;
+  resumeWindowS: number;
+  /** What a manual current change by the user means: a new max until the car is unplugged, or nothing. */
+  manualOverride: ManualOverrideMode;
+  meter: MeterSettings;
+  /** Per charger, keyed by the Charger id. Chargers not listed use `defaultChargerSettings()`. */
+  chargers: Record<string, ChargerSettings>;
+}
+
+export const SETTINGS_KEY = 'config';
+
+export function defaultChargerSettings(): ChargerSettings {
+  return { enabled: true, priority: 5, phaseMap: ['L1', 'L2', 'L3'], maxCurrentA: 16 };
+}
+
+export function defaultAppSettings(): AppSettings {
+  return {
+    balancing: true,
+    fuseA: 25,
+    marginA: 1,
+    restoreStepA: 2,
+    restoreHoldS: 30,
+    staleAfterS: 15,
+    pauseAfterS: 60,
+    resumeWindowS: 120,
+    manualOverride: 'until-unplug',
+    meter: { source: 'flow', deviceId: null, host: null },
+    chargers: {},
+  };
+}
