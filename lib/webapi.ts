@@ -1,0 +1,51 @@
+/**
+ * Shapes exchanged between the app (api.ts), the settings page and the controller. Plain JSON.
+ */
+import type { BalancerEventType, Triple } from './balancer/types';
+import type { AppSettings, MeterSourceKind } from './settings';
+
+/** GET /settings */
+export interface SettingsView {
+  settings: AppSettings;
+  /** Every charger device the app knows, so the page can list them even when not yet configured. */
+  chargers: { id: string; name: string; brand: 'goe' | 'chargeamps'; hardwareMaxA: number }[];
+}
+
+/** PUT /settings answer: nothing is saved unless ok. `errors` maps a field path (e.g. "fuseA",
+ *  "chargers.abc.maxCurrentA", "meter.host") to a one-line message. */
+export type SaveResult = { ok: true } | { ok: false; errors: Record<string, string> };
+
+/** GET /meters: candidate meter devices (source 'homey-device') with what was detected. */
+export interface MeterCandidate {
+  id: string;
+  name: string;
+  /** e.g. "HomeWizard", "Tibber", "Homey Energy Dongle" or the app id */
+  app: string;
+  /** The capability id found per phase (null = phase not found). */
+  phaseCapabilities: Triple<string | null>;
+  /** 'current' when per-phase current exists, 'power' when derived from power / voltage */
+  basis: 'current' | 'power';
+  lastValuesA: Triple<number | null>;
+}
+
+/** GET /live and the realtime event `live`. */
+export interface LiveView {
+  timeMs: number;
+  balancing: boolean;
+  fuseA: number;
+  marginA: number;
+  meter: { source: MeterSourceKind; stale: boolean; lastSampleAgeS: number | null; error: string | null };
+  measuredA: Triple<number | null>;
+  headroomA: Triple<number | null>;
+  chargers: {
+    id: string;
+    name: string;
+    enabled: boolean;
+    allowedA: number | null;
+    drawnA: Triple<number | null>;
+    paused: boolean;
+    limited: boolean;
+  }[];
+  /** The last 20 balancer events, newest first. */
+  events: { timeMs: number; type: BalancerEventType; chargerName: string | null; reason: string }[];
+}
