@@ -1,0 +1,226 @@
+/**
+ * Checks a whole settings object sent by the settings page (PUT /settings) before anything is stored.
+ * Pure: no Homey, no I/O. Every problem gets one actionable line keyed by its field path
+ * ("fuseA", "meter.host", "chargers.<id>.phaseMap"), so the page can show it next to the field.
+ * Numbers may arrive as numeric strings (form inputs); anything else of the wrong type is rejected.
+ */
+import { isIPv4, isIPv6 } from 'net';
+import { GRID_PHASES, type GridPhase } from './balancer/types';
+import type { AppSettings, ChargerSettings, ManualOverrideMode, MeterSettings, MeterSourceKind } from './settings';
+
+export type SettingsValidation = { ok: true; value: AppSettings } | { ok: false; errors: Record<string, string> };
+
+/** The limits the page and the validation agree on. */
+export const SETTINGS_LIMITS = {
+  fuseA: { min: 6, max: 100 },
+  restoreStepA: { min: 1, max: 16 },
+  restoreHoldS: { min: 5, max: 3600 },
+  staleAfterS: { min: 5, max: 600 },
+  pauseAfterS: { max: 3600 },
+  resumeWindowS: { min: 10, max: 3600 },
+  priority: { min: 0, max: 10 },
+  maxCurrentA: { min: 6, max: 32 },
+  /** The fuse minus the margin must leave room for one car at its minimum current. */
+  minChargeA: 6,
+} as const;
+
+export const METER_SOURCES: readonly MeterSourceKind[] = ['homewizard', 'homey-device', 'flow'];
+export const MANUAL_OVERRIDE_MODES: readonly ManualOverrideMode[] = ['until-unplug', 'ignore'];
+
+type Errors = Record<string, string>;
+
+export function validateAppSettings(input: unknown, knownChargerIds: string[]): SettingsValidation {
+  const errors: Errors = {};
+  if (!isRecord(input)) return { ok: false, errors: { settings: 'Settings must be a JSON object' } };
+  const L = SETTINGS_LIMITS;
+
+  const balancing = readBoolean(input.balancing, 'balancing', 'Balancing must be on or off (true or false)', errors);
+  const fuseA = readNumber(input.fuseA, 'fuseA', { ...L.fuseA, what: 'Main fuse', unit: 'A' }, errors);
+
+  const marginA = readNumber(input.marginA, 'marginA', { min: 0, what: 'Margin', unit: 'A' }, errors);
+  if (marginA !== undefined && fuseA !== undefined && marginA >= fuseA - L.minChargeA) {
+    errors.marginA = `Margin must be less than ${fmt(fuseA - L.minChargeA)} A (fuse ${fmt(fuseA)} A minus the ${L.minChargeA} A a car needs)`;
+  }
+
+  const restoreStepA = readNumber(input.restoreStepA, 'restoreStepA', { ...L.restoreStepA, what: 'Restore step', unit: 'A' }, errors);
+  const restoreHoldS = readNumber(input.restoreHoldS, 'restoreHoldS', { ...L.restoreHoldS, what: 'Hold time', unit: 's', integer: true }, errors);
+  const staleAfterS = readNumber(input.staleAfterS, 'staleAfterS', { ...L.staleAfterS, what: '"Drop to 6 A after"', unit: 's', integer: true }, errors);
+  let pauseAfterS = readNumber(
+    input.pauseAfterS, 'pauseAfterS',
+    { min: L.staleAfterS.min + 1, max: L.pauseAfterS.max, what: '"Pause after"', unit: 's', integer: true }, errors,
+  );
+  if (pauseAfterS !== undefined && staleAfterS !== undefined && pauseAfterS <= staleAfterS) {
+    errors.pauseAfterS = `"Pause after" must be longer than "drop to 6 A after" (${staleAfterS} s)`;
+    pauseAfterS = undefined;
+  }
+  const resumeWindowS = readNumber(input.resumeWindowS, 'resumeWindowS', { ...L.resumeWindowS, what: 'Resume window', unit: 's', integer: true }, errors);
+
+  const manualOverride = readChoice(input.manualOverride, 'manualOverride', MANUAL_OVERRIDE_MODES, 'Manual override', errors);
+  const meter = readMeter(input.meter, errors);
+  const chargers = readChargers(input.chargers, knownChargerIds, errors);
+
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    value: {
+      balancing: balancing!,
+      fuseA: fuseA!,
+      marginA: marginA!,
+      restoreStepA: restoreStepA!,
+      restoreHoldS: restoreHoldS!,
+      staleAfterS: staleAfterS!,
+      pauseAfterS: pauseAfterS!,
+      resumeWindowS: resumeWindowS!,
+      manualOverride: manualOverride!,
+      meter: meter!,
+      chargers,
+    },
+  };
+}
+
+/** A host name, IPv4 or IPv6 address without scheme, port or path; null when acceptable, else why not. */
+export function checkHost(value: string): string | null {
+  const host = value.trim();
+  if (host === '') return 'Enter the host name or IP address of the HomeWizard P1 meter';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host) || host.includes('/')) {
+    return `Enter only the host name or IP address, without "http://" or a path (e.g. 192.168.1.20)`;
+  }
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (isIPv6(bare) || isIPv4(host)) return null;
+  if (host.includes(':')) return `"${host}" is not a valid address: leave out the port (e.g. 192.168.1.20)`;
+  if (/^[0-9.]+$/.test(host)) return `"${host}" is not a valid IPv4 address (four numbers 0-255, e.g. 192.168.1.20)`;
+  const label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+  if (host.length > 253 || !host.replace(/\.$/, '').split('.').every((part) => label.test(part))) {
+    return `"${host}" is not a valid host name (letters, digits, "-" and "." only, e.g. p1meter.local)`;
+  }
+  return null;
+}
+
+function readMeter(raw: unknown, errors: Errors): MeterSettings | undefined {
+  if (!isRecord(raw)) {
+    errors.meter = 'Choose where the meter readings come from';
+    return undefined;
+  }
+  const source = readChoice(raw.source, 'meter.source', METER_SOURCES, 'Meter source', errors);
+  let host: string | null = null;
+  let deviceId: string | null = null;
+
+  if (raw.host !== null && raw.host !== undefined && typeof raw.host !== 'string') {
+    errors['meter.host'] = 'Host must be text (a host name or IP address)';
+  } else if (typeof raw.host === 'string') {
+    const problem = checkHost(raw.host);
+    if (source === 'homewizard' && problem) errors['meter.host'] = problem;
+    // Kept for another source only when valid, so switching back does not lose it.
+    host = problem ? null : raw.host.trim();
+  } else if (source === 'homewizard') {
+    errors['meter.host'] = checkHost('')!;
+  }
+
+  if (raw.deviceId !== null && raw.deviceId !== undefined && typeof raw.deviceId !== 'string') {
+    errors['meter.deviceId'] = 'Meter device must be a device id (text)';
+  } else {
+    const id = typeof raw.deviceId === 'string' ? raw.deviceId.trim() : '';
+    if (id.length > 200) errors['meter.deviceId'] = 'Meter device id is too long (at most 200 characters)';
+    else if (id !== '') deviceId = id;
+    else if (source === 'homey-device') errors['meter.deviceId'] = 'Choose the Homey meter device to read';
+  }
+  return source === undefined ? undefined : { source, deviceId, host };
+}
+
+function readChargers(raw: unknown, knownIds: string[], errors: Errors): Record<string, ChargerSettings> {
+  const out: Record<string, ChargerSettings> = {};
+  if (raw === undefined) return out;
+  if (!isRecord(raw)) {
+    errors.chargers = 'Chargers must be an object keyed by charger id';
+    return out;
+  }
+  const known = new Set(knownIds);
+  for (const [id, c] of Object.entries(raw)) {
+    const p = `chargers.${id}`;
+    if (!known.has(id)) {
+      errors[p] = `Unknown charger "${id}": it is not paired with this app (reload the page)`;
+      continue;
+    }
+    if (!isRecord(c)) {
+      errors[p] = 'Charger settings must be an object';
+      continue;
+    }
+    const enabled = readBoolean(c.enabled, `${p}.enabled`, '"Take part in balancing" must be true or false', errors);
+    const priority = readNumber(c.priority, `${p}.priority`, { ...SETTINGS_LIMITS.priority, what: 'Priority', unit: '', integer: true }, errors);
+    const maxCurrentA = readNumber(c.maxCurrentA, `${p}.maxCurrentA`, { ...SETTINGS_LIMITS.maxCurrentA, what: 'Maximum current', unit: 'A', integer: true }, errors);
+    const phaseMap = readPhaseMap(c.phaseMap, `${p}.phaseMap`, errors);
+    if (enabled !== undefined && priority !== undefined && maxCurrentA !== undefined && phaseMap !== undefined) {
+      out[id] = { enabled, priority, maxCurrentA, phaseMap };
+    }
+  }
+  return out;
+}
+
+function readPhaseMap(raw: unknown, path: string, errors: Errors): ChargerSettings['phaseMap'] | undefined {
+  if (!Array.isArray(raw) || raw.length !== 3) {
+    errors[path] = 'Phase mapping needs three entries, one per charger phase (L1, L2, L3 or not connected)';
+    return undefined;
+  }
+  if (!raw.every((v): v is GridPhase | null => v === null || (GRID_PHASES as readonly unknown[]).includes(v))) {
+    errors[path] = 'Each charger phase must map to grid phase L1, L2, L3 or "not connected"';
+    return undefined;
+  }
+  const used = raw.filter((v): v is GridPhase => v !== null);
+  if (used.length === 0) {
+    errors[path] = 'Connect at least one charger phase to a grid phase';
+    return undefined;
+  }
+  const twice = used.find((v, i) => used.indexOf(v) !== i);
+  if (twice) {
+    errors[path] = `Grid phase ${twice} is used twice: each grid phase can feed only one charger phase`;
+    return undefined;
+  }
+  return [raw[0], raw[1], raw[2]];
+}
+
+interface NumberRule {
+  min: number;
+  max?: number;
+  what: string;
+  unit: string;
+  integer?: boolean;
+}
+
+function readNumber(raw: unknown, path: string, rule: NumberRule, errors: Errors): number | undefined {
+  const n = toNumber(raw);
+  const ok = n !== undefined && n >= rule.min && (rule.max === undefined || n <= rule.max) && (!rule.integer || Number.isInteger(n));
+  if (ok) return n;
+  const kind = rule.integer ? 'a whole number' : 'a number';
+  const unit = rule.unit ? ` ${rule.unit}` : '';
+  errors[path] = rule.max === undefined
+    ? `${rule.what} must be ${kind} of at least ${fmt(rule.min)}${unit}`
+    : `${rule.what} must be ${kind} from ${fmt(rule.min)} to ${fmt(rule.max)}${unit}`;
+  return undefined;
+}
+
+/** A finite number, or a string holding only a decimal number (form inputs). */
+function toNumber(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return Number.isFinite(raw) ? raw : undefined;
+  if (typeof raw === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(raw)) return Number(raw);
+  return undefined;
+}
+
+function readBoolean(raw: unknown, path: string, message: string, errors: Errors): boolean | undefined {
+  if (typeof raw === 'boolean') return raw;
+  errors[path] = message;
+  return undefined;
+}
+
+function readChoice<T extends string>(raw: unknown, path: string, choices: readonly T[], what: string, errors: Errors): T | undefined {
+  if ((choices as readonly unknown[]).includes(raw)) return raw as T;
+  errors[path] = `${what} must be one of: ${choices.join(', ')}`;
+  return undefined;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function fmt(n: number): string {
+  return String(Math.round(n * 100) / 100);
+}

@@ -1,0 +1,186 @@
+import assert from 'assert';
+import { checkHost, validateAppSettings } from '../../lib/settingsValidation';
+import { defaultAppSettings, type AppSettings } from '../../lib/settings';
+
+const IDS = ['goe-1', 'ca-7'];
+
+function good(): AppSettings {
+  return {
+    ...defaultAppSettings(),
+    meter: { source: 'homewizard', host: '192.168.1.20', deviceId: null },
+    chargers: {
+      'goe-1': { enabled: true, priority: 5, phaseMap: ['L1', 'L2', 'L3'], maxCurrentA: 16 },
+      'ca-7': { enabled: false, priority: 0, phaseMap: ['L3', null, null], maxCurrentA: 32 },
+    },
+  };
+}
+
+/** The errors for `good()` with `patch` applied (deep-merged one level for meter). */
+function errorsFor(patch: Record<string, unknown>): Record<string, string> {
+  const r = validateAppSettings({ ...good(), ...patch }, IDS);
+  assert.strictEqual(r.ok, false, `expected a rejection for ${JSON.stringify(patch)}`);
+  return (r as { errors: Record<string, string> }).errors;
+}
+
+function chargerErrors(id: string, patch: Record<string, unknown>): Record<string, string> {
+  const s = good();
+  return errorsFor({ chargers: { ...s.chargers, [id]: { ...s.chargers[id], ...patch } } });
+}
+
+describe('lib/settingsValidation', () => {
+  it('accepts a complete valid object and returns it unchanged', () => {
+    const r = validateAppSettings(good(), IDS);
+    assert.deepStrictEqual(r, { ok: true, value: good() });
+  });
+
+  it('accepts the defaults (flow meter, no chargers configured)', () => {
+    assert.deepStrictEqual(validateAppSettings(defaultAppSettings(), []), { ok: true, value: defaultAppSettings() });
+  });
+
+  it('accepts numbers given as numeric strings from form inputs and converts them', () => {
+    const r = validateAppSettings({ ...good(), fuseA: '35', marginA: ' 1.5 ', restoreHoldS: '60' }, IDS);
+    assert.ok(r.ok);
+    assert.strictEqual(r.value.fuseA, 35);
+    assert.strictEqual(r.value.marginA, 1.5);
+    assert.strictEqual(r.value.restoreHoldS, 60);
+  });
+
+  it('rejects a non-object as a whole', () => {
+    for (const bad of [null, 'x', 42, [good()]]) {
+      assert.deepStrictEqual(validateAppSettings(bad, IDS), { ok: false, errors: { settings: 'Settings must be a JSON object' } });
+    }
+  });
+
+  it('rejects a fuse outside 6..100 A or not a number, naming the range', () => {
+    for (const fuseA of [5, 101, 'abc', '', null, undefined, Number.NaN, Infinity, true, '25A', '1e2']) {
+      assert.strictEqual(errorsFor({ fuseA }).fuseA, 'Main fuse must be a number from 6 to 100 A', `fuseA=${String(fuseA)}`);
+    }
+    assert.ok(validateAppSettings({ ...good(), fuseA: 6, marginA: 0 }, IDS).ok === false, '6 A fuse leaves no room for a car');
+    assert.ok(validateAppSettings({ ...good(), fuseA: 100 }, IDS).ok);
+  });
+
+  it('requires the margin to leave at least 6 A below the fuse', () => {
+    assert.strictEqual(errorsFor({ fuseA: 16, marginA: 10 }).marginA, 'Margin must be less than 10 A (fuse 16 A minus the 6 A a car needs)');
+    assert.ok(validateAppSettings({ ...good(), fuseA: 16, marginA: 9.5 }, IDS).ok);
+    assert.strictEqual(errorsFor({ marginA: -1 }).marginA, 'Margin must be a number of at least 0 A');
+    // A bad fuse is reported once, on the fuse, not again on the margin.
+    assert.deepStrictEqual(Object.keys(errorsFor({ fuseA: 'x' })), ['fuseA']);
+  });
+
+  it('checks restore step, hold, stale, pause and resume ranges', () => {
+    assert.strictEqual(errorsFor({ restoreStepA: 0 }).restoreStepA, 'Restore step must be a number from 1 to 16 A');
+    assert.strictEqual(errorsFor({ restoreStepA: 17 }).restoreStepA, 'Restore step must be a number from 1 to 16 A');
+    assert.strictEqual(errorsFor({ restoreHoldS: 4 }).restoreHoldS, 'Hold time must be a whole number from 5 to 3600 s');
+    assert.strictEqual(errorsFor({ restoreHoldS: 30.5 }).restoreHoldS, 'Hold time must be a whole number from 5 to 3600 s');
+    assert.strictEqual(errorsFor({ staleAfterS: 601 }).staleAfterS, '"Drop to 6 A after" must be a whole number from 5 to 600 s');
+    assert.strictEqual(errorsFor({ resumeWindowS: 9 }).resumeWindowS, 'Resume window must be a whole number from 10 to 3600 s');
+    assert.strictEqual(errorsFor({ resumeWindowS: 3601 }).resumeWindowS, 'Resume window must be a whole number from 10 to 3600 s');
+  });
+
+  it('requires "pause after" to be longer than "drop to 6 A after" and at most an hour', () => {
+    assert.strictEqual(errorsFor({ staleAfterS: 60, pauseAfterS: 60 }).pauseAfterS, '"Pause after" must be longer than "drop to 6 A after" (60 s)');
+    assert.strictEqual(errorsFor({ pauseAfterS: 3601 }).pauseAfterS, '"Pause after" must be a whole number from 6 to 3600 s');
+    assert.ok(validateAppSettings({ ...good(), staleAfterS: 60, pauseAfterS: 61 }, IDS).ok);
+  });
+
+  it('checks balancing and the manual override mode', () => {
+    assert.strictEqual(errorsFor({ balancing: 'true' }).balancing, 'Balancing must be on or off (true or false)');
+    assert.strictEqual(errorsFor({ manualOverride: 'sometimes' }).manualOverride, 'Manual override must be one of: until-unplug, ignore');
+    assert.ok(validateAppSettings({ ...good(), manualOverride: 'ignore', balancing: false }, IDS).ok);
+  });
+
+  it('reports every bad field at once, one line each', () => {
+    const errors = errorsFor({ fuseA: 0, restoreStepA: 99, meter: { source: 'homewizard', host: '', deviceId: null } });
+    assert.deepStrictEqual(Object.keys(errors).sort(), ['fuseA', 'meter.host', 'restoreStepA']);
+    for (const m of Object.values(errors)) assert.ok(!m.includes('\n'));
+  });
+
+  describe('meter', () => {
+    it('requires a known source', () => {
+      assert.strictEqual(errorsFor({ meter: { source: 'p1', host: null, deviceId: null } })['meter.source'], 'Meter source must be one of: homewizard, homey-device, flow');
+      assert.strictEqual(errorsFor({ meter: null }).meter, 'Choose where the meter readings come from');
+    });
+
+    it('requires a plausible host for HomeWizard, without scheme, path or port', () => {
+      const hostError = (host: unknown) => errorsFor({ meter: { source: 'homewizard', host, deviceId: null } })['meter.host'];
+      assert.strictEqual(hostError(null), 'Enter the host name or IP address of the HomeWizard P1 meter');
+      assert.strictEqual(hostError('  '), 'Enter the host name or IP address of the HomeWizard P1 meter');
+      assert.match(hostError('http://192.168.1.20'), /without "http:\/\/" or a path/);
+      assert.match(hostError('192.168.1.20/api'), /without "http:\/\/" or a path/);
+      assert.match(hostError('192.168.1.300'), /not a valid IPv4 address/);
+      assert.match(hostError('192.168.1'), /not a valid IPv4 address/);
+      assert.match(hostError('p1meter.local:80'), /leave out the port/);
+      assert.match(hostError('p1 meter'), /not a valid host name/);
+      assert.match(hostError('-bad-.local'), /not a valid host name/);
+      assert.strictEqual(hostError(42), 'Host must be text (a host name or IP address)');
+    });
+
+    it('accepts host names, IPv4 and IPv6 and trims them', () => {
+      for (const host of ['p1meter.local', 'P1-Meter', '10.0.0.5', 'fe80::1', '[fd00::20]', 'homewizard.example.com.']) {
+        assert.strictEqual(checkHost(host), null, host);
+      }
+      const r = validateAppSettings({ ...good(), meter: { source: 'homewizard', host: ' 10.0.0.5 ', deviceId: null } }, IDS);
+      assert.ok(r.ok);
+      assert.strictEqual(r.value.meter.host, '10.0.0.5');
+    });
+
+    it('requires a device for the Homey device source', () => {
+      assert.strictEqual(errorsFor({ meter: { source: 'homey-device', host: null, deviceId: '' } })['meter.deviceId'], 'Choose the Homey meter device to read');
+      assert.strictEqual(errorsFor({ meter: { source: 'homey-device', host: null, deviceId: 7 } })['meter.deviceId'], 'Meter device must be a device id (text)');
+      const r = validateAppSettings({ ...good(), meter: { source: 'homey-device', host: null, deviceId: 'dev-1' } }, IDS);
+      assert.ok(r.ok);
+      assert.deepStrictEqual(r.value.meter, { source: 'homey-device', host: null, deviceId: 'dev-1' });
+    });
+
+    it('keeps the other source\'s field only when valid, and never blocks on it', () => {
+      const keep = validateAppSettings({ ...good(), meter: { source: 'flow', host: 'p1.local', deviceId: 'dev-1' } }, IDS);
+      assert.ok(keep.ok);
+      assert.deepStrictEqual(keep.value.meter, { source: 'flow', host: 'p1.local', deviceId: 'dev-1' });
+      const drop = validateAppSettings({ ...good(), meter: { source: 'flow', host: 'http://x/y', deviceId: null } }, IDS);
+      assert.ok(drop.ok);
+      assert.strictEqual(drop.value.meter.host, null);
+    });
+  });
+
+  describe('chargers', () => {
+    it('rejects unknown charger ids', () => {
+      const errors = errorsFor({ chargers: { ...good().chargers, ghost: good().chargers['goe-1'] } });
+      assert.deepStrictEqual(errors, { 'chargers.ghost': 'Unknown charger "ghost": it is not paired with this app (reload the page)' });
+    });
+
+    it('accepts a subset of the known chargers', () => {
+      const r = validateAppSettings({ ...good(), chargers: { 'ca-7': good().chargers['ca-7'] } }, IDS);
+      assert.ok(r.ok);
+      assert.deepStrictEqual(Object.keys(r.value.chargers), ['ca-7']);
+    });
+
+    it('checks enabled, priority and maximum current', () => {
+      assert.strictEqual(chargerErrors('goe-1', { enabled: 1 })['chargers.goe-1.enabled'], '"Take part in balancing" must be true or false');
+      assert.strictEqual(chargerErrors('goe-1', { priority: 11 })['chargers.goe-1.priority'], 'Priority must be a whole number from 0 to 10');
+      assert.strictEqual(chargerErrors('goe-1', { priority: 2.5 })['chargers.goe-1.priority'], 'Priority must be a whole number from 0 to 10');
+      assert.strictEqual(chargerErrors('goe-1', { maxCurrentA: 5 })['chargers.goe-1.maxCurrentA'], 'Maximum current must be a whole number from 6 to 32 A');
+      assert.strictEqual(chargerErrors('ca-7', { maxCurrentA: '33' })['chargers.ca-7.maxCurrentA'], 'Maximum current must be a whole number from 6 to 32 A');
+      const r = validateAppSettings({ ...good(), chargers: { 'goe-1': { ...good().chargers['goe-1'], priority: '10', maxCurrentA: '6' } } }, IDS);
+      assert.ok(r.ok);
+      assert.deepStrictEqual(r.value.chargers['goe-1'], { enabled: true, priority: 10, phaseMap: ['L1', 'L2', 'L3'], maxCurrentA: 6 });
+    });
+
+    it('checks the phase mapping: three entries, valid phases, none twice, at least one', () => {
+      const pm = (phaseMap: unknown) => chargerErrors('goe-1', { phaseMap })['chargers.goe-1.phaseMap'];
+      assert.match(pm(['L1', 'L2']), /needs three entries/);
+      assert.match(pm('L1,L2,L3'), /needs three entries/);
+      assert.match(pm(['L1', 'L4', null]), /must map to grid phase L1, L2, L3/);
+      assert.match(pm(['L1', '', null]), /must map to grid phase L1, L2, L3/);
+      assert.strictEqual(pm(['L2', 'L2', null]), 'Grid phase L2 is used twice: each grid phase can feed only one charger phase');
+      assert.strictEqual(pm([null, null, null]), 'Connect at least one charger phase to a grid phase');
+      const rotated = validateAppSettings({ ...good(), chargers: { 'goe-1': { ...good().chargers['goe-1'], phaseMap: ['L2', 'L3', 'L1'] } } }, IDS);
+      assert.ok(rotated.ok);
+      assert.deepStrictEqual(rotated.value.chargers['goe-1'].phaseMap, ['L2', 'L3', 'L1']);
+    });
+
+    it('rejects a non-object charger entry or charger map', () => {
+      assert.strictEqual(errorsFor({ chargers: { 'goe-1': 'on' } })['chargers.goe-1'], 'Charger settings must be an object');
+      assert.strictEqual(errorsFor({ chargers: [] }).chargers, 'Chargers must be an object keyed by charger id');
+    });
+  });
+});
