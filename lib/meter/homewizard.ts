@@ -1,0 +1,274 @@
+/**
+ * HomeWizard P1 meter, local API v1: `GET http://<host>/api` (device info) and
+ * `GET http://<host>/api/v1/data` (the last telegram the dongle read from the smart meter).
+ *
+ * New-telegram detection: v1 data carries no telegram id or timestamp, so a poll counts as a new
+ * telegram only when any meter value differs from the previous poll (everything except the wifi_*
+ * fields). Active power is reported to the watt and the energy registers to the Wh, so on a real
+ * installation nearly every DSMR telegram differs; an unchanged payload means "nothing new" (or a
+ * frozen dongle) and produces no sample, so the balancer's staleness timer sees it.
+ * A `timestamp` field (API v2 style), when present, is part of that comparison like any other value.
+ *
+ * Per-phase current: `active_current_lN_a` (signed by the HomeWizard firmware, negative = export;
+ * whole amps on NL meters), refined with `active_power_lN_w` / `active_voltage_lN_v` where present
+ * (see `phaseCurrentA`; without a voltage the nominal 230 V is used). 1-phase meters report null for
+ * L2/L3, which stay null in the samples.
+ */
+import type { Clock, TimerHandle } from '../clock';
+import type { Triple } from '../balancer/types';
+import { PeerError, UserInputError, describeError } from '../errors';
+import { type HttpTransport, nodeFetchTransport, parseJson } from '../http';
+import { BaseMeterSource, NOMINAL_VOLTAGE_V, phaseCurrentA } from './source';
+
+/** HomeWizard advises polling no faster than every 500 ms. */
+export const MIN_POLL_INTERVAL_MS = 500;
+export const DEFAULT_POLL_INTERVAL_MS = 1000;
+export const DEFAULT_HOMEWIZARD_TIMEOUT_MS = 3000;
+
+/** Product types that measure the whole grid connection per phase. */
+export const GRID_METER_PRODUCTS: Record<string, string> = {
+  'HWE-P1': 'P1 Meter',
+  'HWE-KWH3': 'kWh meter (3-phase)',
+  'SDM630-wifi': 'kWh meter (3-phase)',
+};
+
+export interface HomeWizardDeviceInfo {
+  productType: string;
+  productName: string;
+  serial: string;
+  firmwareVersion: string;
+  apiVersion: string;
+}
+
+/** The subset of /api/v1/data this app reads. Every field may be missing or null. */
+export interface HomeWizardData {
+  active_power_w?: number | null;
+  active_power_l1_w?: number | null;
+  active_power_l2_w?: number | null;
+  active_power_l3_w?: number | null;
+  active_current_l1_a?: number | null;
+  active_current_l2_a?: number | null;
+  active_current_l3_a?: number | null;
+  active_voltage_l1_v?: number | null;
+  active_voltage_l2_v?: number | null;
+  active_voltage_l3_v?: number | null;
+  smr_version?: number | null;
+  [field: string]: unknown;
+}
+
+/** Accepts "192.168.1.20", "p1meter-0a1b2c.local", "http://192.168.1.20/" or "host:port"; returns host[:port]. */
+export function normaliseHost(input: unknown): string {
+  const raw = typeof input === 'string' ? input.trim() : '';
+  if (!raw) throw new UserInputError('host', 'enter the IP address of the HomeWizard P1 meter, e.g. 192.168.1.20');
+  const stripped = raw.replace(/^https?:\/\//i, '').replace(/\/.*$/, '');
+  if (!/^[A-Za-z0-9.-]+(?::\d{1,5})?$/.test(stripped) && !/^\[[0-9A-Fa-f:]+\](?::\d{1,5})?$/.test(stripped)) {
+    throw new UserInputError('host', `"${raw}" is not an IP address or host name (expected e.g. 192.168.1.20)`);
+  }
+  return stripped;
+}
+
+/** Clamp a requested poll interval to the minimum HomeWizard advises; says so when it had to. */
+export function clampPollInterval(requestedMs: number | undefined): { intervalMs: number; warning: string | null } {
+  if (requestedMs === undefined) return { intervalMs: DEFAULT_POLL_INTERVAL_MS, warning: null };
+  if (!Number.isFinite(requestedMs) || requestedMs < MIN_POLL_INTERVAL_MS) {
+    return {
+      intervalMs: MIN_POLL_INTERVAL_MS,
+      warning: `poll interval ${requestedMs} ms is below the ${MIN_POLL_INTERVAL_MS} ms HomeWizard allows; using ${MIN_POLL_INTERVAL_MS} ms`,
+    };
+  }
+  return { intervalMs: Math.round(requestedMs), warning: null };
+}
+
+async function getJson(http: HttpTransport, url: string, timeoutMs: number): Promise<unknown> {
+  const res = await http({ url, timeoutMs, maxBytes: 64 * 1024 });
+  if (res.status === 403) {
+    throw new PeerError('auth', `${url}: the local API is switched off; enable "Local API" for this meter in the HomeWizard Energy app`, 403);
+  }
+  if (res.status !== 200) throw new PeerError('http', `${url}: HTTP ${res.status}`, res.status);
+  return parseJson(res, url);
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `GET /api`, validated: throws a clear error when the host is not a HomeWizard grid meter. */
+export async function fetchHomeWizardInfo(
+  host: string,
+  opts: { http?: HttpTransport; timeoutMs?: number } = {},
+): Promise<HomeWizardDeviceInfo> {
+  const h = normaliseHost(host);
+  const url = `http://${h}/api`;
+  let body: unknown;
+  try {
+    body = await getJson(opts.http ?? nodeFetchTransport, url, opts.timeoutMs ?? DEFAULT_HOMEWIZARD_TIMEOUT_MS);
+  } catch (err) {
+    if (err instanceof PeerError && err.kind === 'protocol') throw new PeerError('protocol', `${h} is not a HomeWizard P1 meter (its /api does not answer JSON)`);
+    throw err;
+  }
+  if (!isObject(body) || typeof body.product_type !== 'string') {
+    throw new PeerError('protocol', `${h} is not a HomeWizard P1 meter (no product_type in /api)`);
+  }
+  const productType = body.product_type;
+  if (!GRID_METER_PRODUCTS[productType]) {
+    throw new PeerError('protocol', `${h} is a HomeWizard ${String(body.product_name ?? productType)} (${productType}), not a P1 meter`);
+  }
+  return {
+    productType,
+    productName: String(body.product_name ?? GRID_METER_PRODUCTS[productType]),
+    serial: String(body.serial ?? ''),
+    firmwareVersion: String(body.firmware_version ?? ''),
+    apiVersion: String(body.api_version ?? ''),
+  };
+}
+
+/** Signed per-phase currents from a /api/v1/data payload; null where the meter has no such phase. */
+export function homeWizardCurrents(data: HomeWizardData, nominalV = NOMINAL_VOLTAGE_V): Triple<number | null> {
+  return ([1, 2, 3] as const).map((n) =>
+    phaseCurrentA(num(data[`active_current_l${n}_a`]), num(data[`active_power_l${n}_w`]), num(data[`active_voltage_l${n}_v`]), nominalV),
+  ) as Triple<number | null>;
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** The part of a payload that identifies a telegram: everything but the Wi-Fi fields. */
+export function telegramFingerprint(data: HomeWizardData): string {
+  return JSON.stringify(Object.keys(data).sort().filter((k) => !k.startsWith('wifi_')).map((k) => [k, data[k]]));
+}
+
+export interface HomeWizardSourceOptions {
+  host: string;
+  clock: Clock;
+  http?: HttpTransport;
+  /** Default 1000 ms; values below 500 ms are clamped (see status().warning). */
+  pollIntervalMs?: number;
+  timeoutMs?: number;
+  nominalVoltageV?: number;
+}
+
+/** Polls a HomeWizard P1 meter and emits a sample for every new telegram. */
+export class HomeWizardP1Source extends BaseMeterSource {
+  readonly kind = 'homewizard' as const;
+  readonly host: string;
+  readonly pollIntervalMs: number;
+  private readonly http: HttpTransport;
+  private readonly timeoutMs: number;
+  private readonly nominalV: number;
+  private timer: TimerHandle | undefined;
+  private running = false;
+  private inFlight: Promise<void> | null = null;
+  private lastFingerprint: string | null = null;
+  /** Polls made, new telegrams seen, unchanged payloads, failures (for diagnostics and tests). */
+  readonly counters = { polls: 0, telegrams: 0, unchanged: 0, failures: 0 };
+
+  constructor(opts: HomeWizardSourceOptions) {
+    super(opts.clock);
+    this.host = normaliseHost(opts.host);
+    const { intervalMs, warning } = clampPollInterval(opts.pollIntervalMs);
+    this.pollIntervalMs = intervalMs;
+    this.warning = warning;
+    this.http = opts.http ?? nodeFetchTransport;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_HOMEWIZARD_TIMEOUT_MS;
+    this.nominalV = opts.nominalVoltageV ?? NOMINAL_VOLTAGE_V;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.tick();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.idle();
+  }
+
+  /** Resolves when no request is in flight. */
+  async idle(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+  }
+
+  /** One poll; the next is due `pollIntervalMs` after this one started (never overlapping). */
+  private tick(): void {
+    if (!this.running) return;
+    const startedMs = this.clock.nowMs();
+    this.inFlight = this.pollOnce()
+      .then(() => undefined)
+      .finally(() => {
+        this.inFlight = null;
+        if (!this.running) return;
+        const waitMs = Math.max(0, startedMs + this.pollIntervalMs - this.clock.nowMs());
+        this.timer = this.clock.setTimeout(() => this.tick(), waitMs);
+      });
+  }
+
+  /**
+   * Read /api/v1/data once. Returns true when it held a new telegram (and a sample was emitted).
+   * Never throws: failures set status().error and are cleared by the next good answer.
+   */
+  async pollOnce(): Promise<boolean> {
+    this.counters.polls++;
+    const url = `http://${this.host}/api/v1/data`;
+    try {
+      const body = await getJson(this.http, url, this.timeoutMs);
+      if (!isObject(body)) throw new PeerError('protocol', `${url}: expected a JSON object`);
+      const data = body as HomeWizardData;
+      const currents = homeWizardCurrents(data, this.nominalV);
+      if (currents.every((c) => c === null)) {
+        throw new PeerError('protocol', `${url}: no per-phase power or current in the answer; is the P1 meter connected to the smart meter?`);
+      }
+      this.setError(null);
+      const fp = telegramFingerprint(data);
+      if (fp === this.lastFingerprint) {
+        this.counters.unchanged++;
+        return false;
+      }
+      this.lastFingerprint = fp;
+      this.counters.telegrams++;
+      this.emit(currents);
+      return true;
+    } catch (err) {
+      this.counters.failures++;
+      this.setError(`HomeWizard P1 ${this.host}: ${describeError(err)}`);
+      return false;
+    }
+  }
+}
+
+/** An mDNS `_hwenergy._tcp` answer as Homey (or any mDNS library) reports it. */
+export interface MdnsRecord {
+  name?: string;
+  host?: string;
+  address?: string;
+  port?: number;
+  txt?: Record<string, string | undefined>;
+}
+
+export interface DiscoveredHomeWizard {
+  /** The serial (stable id for the device). */
+  id: string;
+  name: string;
+  /** host[:port] to reach the local API. */
+  host: string;
+  productType: string;
+  /** False when the user still has to switch on "Local API" in the HomeWizard Energy app. */
+  apiEnabled: boolean;
+}
+
+/** Maps one mDNS record to a P1 meter description; null when it is no HomeWizard grid meter. */
+export function describeHomeWizardRecord(rec: MdnsRecord): DiscoveredHomeWizard | null {
+  const txt = rec.txt ?? {};
+  const productType = txt.product_type ?? '';
+  const address = rec.address ?? rec.host;
+  if (!GRID_METER_PRODUCTS[productType] || !address) return null;
+  const serial = txt.serial ?? rec.name ?? address;
+  const port = rec.port && rec.port !== 80 ? `:${rec.port}` : '';
+  const hostPart = address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
+  return {
+    id: serial,
+    name: `${txt.product_name ?? GRID_METER_PRODUCTS[productType]} (${serial.slice(-6)})`,
+    host: `${hostPart}${port}`,
+    productType,
+    apiEnabled: txt.api_enabled === '1' || txt.api_enabled === 'true',
+  };
+}

@@ -1,0 +1,335 @@
+/**
+ * A house meter that is another Homey device (HomeWizard P1, Tibber Pulse, Homey Energy Dongle,
+ * Easee Equalizer, …), read through the Homey Web API (`homey-api`). The app passes
+ * `await HomeyAPI.createAppAPI({ homey })`; this module only needs the small `HomeyApiLike` part of
+ * it, so tests use a fake (test/lib/meter/fakeHomeyApi.ts).
+ *
+ * Per-phase capability ids differ per app and are case-sensitive: `measure_current.l1` (HomeWizard),
+ * `.L1` (Tibber, Easee), `.phase1` (Energy Dongle, Zaptec, Fronius), `.p1`. The same suffixes are
+ * looked up for `measure_power.*` and `measure_voltage.*`. Without per-phase current, the current is
+ * derived from per-phase power (I = P/U, signed by P; nominal 230 V when there is no voltage).
+ *
+ * Staleness: Homey pushes a capability only when its value changes, so a phase whose value stays
+ * the same (common: DSMR sends whole amps) sends nothing. The time of a phase is the `lastUpdated` /
+ * event `transactionTime` Homey gives for its newest value (clock time when Homey gives none). A
+ * phase keeps its value while it is younger than `maxPhaseAgeS`, and a sample is emitted whenever
+ * any subscribed capability of the meter (also total `measure_power`, which changes to the watt)
+ * gets a new value. If the meter goes silent, no samples come and the balancer's `staleAfterS` acts.
+ */
+import type { Clock, TimerHandle } from '../clock';
+import type { Triple } from '../balancer/types';
+import { describeError } from '../errors';
+import { BaseMeterSource, NOMINAL_VOLTAGE_V, PHASE_NOS, type PhaseNo, PhaseMerger, phaseCurrentA } from './source';
+
+/** `capabilitiesObj[id]` as homey-api gives it. `lastUpdated` is an ISO string (REST) or a Date (after events). */
+export interface HomeyCapabilityState {
+  value: unknown;
+  lastUpdated?: string | Date | number | null;
+}
+
+/** What a capability listener receives as second argument (homey-api `DeviceCapability`). */
+export interface HomeyCapabilityEventInfo {
+  lastChanged?: Date | null;
+}
+
+/** The part of a homey-api `Device` this module uses. */
+export interface HomeyApiDevice {
+  id: string;
+  name: string;
+  driverId?: string;
+  capabilities: string[];
+  capabilitiesObj?: Record<string, HomeyCapabilityState | undefined> | null;
+  energy?: { cumulative?: boolean } | null;
+  makeCapabilityInstance(capabilityId: string, listener: (value: unknown, info?: HomeyCapabilityEventInfo) => void): { destroy(): void };
+  on?(event: 'delete', fn: () => void): unknown;
+  off?(event: 'delete', fn: () => void): unknown;
+}
+
+/** The part of the homey-api client this module uses (`HomeyAPI.createAppAPI(...)` fits it). */
+export interface HomeyApiLike {
+  devices: {
+    getDevices(opts?: Record<string, unknown>): Promise<Record<string, HomeyApiDevice>>;
+    getDevice(opts: { id: string; $cache?: boolean }): Promise<HomeyApiDevice>;
+    /** Subscribes to device create/update/delete events (homey-api `Manager#connect`). */
+    connect?(): Promise<void>;
+    on?(event: 'device.delete', fn: (d: { id: string }) => void): unknown;
+    off?(event: 'device.delete', fn: (d: { id: string }) => void): unknown;
+  };
+}
+
+export interface PhaseCapabilityIds {
+  currentId: string | null;
+  powerId: string | null;
+  voltageId: string | null;
+}
+
+export interface ResolvedMeterCapabilities {
+  phases: Triple<PhaseCapabilityIds>;
+  /** Total `measure_power`, subscribed as a sign of life. */
+  totalPowerId: string | null;
+  /** 'current' when any phase has a current capability, else 'power'; null = not a per-phase meter. */
+  basis: 'current' | 'power' | null;
+  phaseCount: number;
+}
+
+/** Phase suffixes in order of preference; matching is exact (case-sensitive) first, then case-insensitive. */
+const SUFFIXES = (n: number): string[] => [`l${n}`, `L${n}`, `phase${n}`, `p${n}`];
+
+function findPhaseCap(caps: readonly string[], base: string, n: number): string | null {
+  for (const s of SUFFIXES(n)) if (caps.includes(`${base}.${s}`)) return `${base}.${s}`;
+  const re = new RegExp(`^${base}\\.(?:l|phase|p|phase_)${n}$`, 'i');
+  return caps.find((c) => re.test(c)) ?? null;
+}
+
+/** Detect the per-phase capability ids of a device, whatever app made it. */
+export function resolveMeterCapabilities(capabilities: readonly string[]): ResolvedMeterCapabilities {
+  const phases = PHASE_NOS.map((p) => ({
+    currentId: findPhaseCap(capabilities, 'measure_current', p + 1),
+    powerId: findPhaseCap(capabilities, 'measure_power', p + 1),
+    voltageId: findPhaseCap(capabilities, 'measure_voltage', p + 1),
+  })) as Triple<PhaseCapabilityIds>;
+  const usable = phases.filter((ph) => ph.currentId || ph.powerId);
+  return {
+    phases,
+    totalPowerId: capabilities.includes('measure_power') ? 'measure_power' : null,
+    basis: phases.some((ph) => ph.currentId) ? 'current' : usable.length ? 'power' : null,
+    phaseCount: usable.length,
+  };
+}
+
+/** `lastUpdated` in any shape homey-api uses → ms, or null. */
+export function homeyTimeMs(v: unknown): number | null {
+  if (v instanceof Date) return Number.isFinite(v.getTime()) ? v.getTime() : null;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'string') {
+    const t = Date.parse(v);
+    return Number.isFinite(t) ? t : null;
+  }
+  return null;
+}
+
+const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function capValue(device: HomeyApiDevice, id: string | null): number | null {
+  return id ? numOrNull(device.capabilitiesObj?.[id]?.value) : null;
+}
+
+export interface MeterDeviceCandidate {
+  id: string;
+  name: string;
+  driverId: string | null;
+  /** True for whole-home meters (`energy.cumulative`), listed first. */
+  cumulative: boolean;
+  capabilities: ResolvedMeterCapabilities;
+  /** Signed currents from the device's last values (A). */
+  lastCurrentsA: Triple<number | null>;
+  /** Newest `lastUpdated` of its per-phase capabilities. */
+  lastUpdatedMs: number | null;
+}
+
+/** Describe one device as a meter candidate, or null when it reports nothing per phase. */
+export function describeMeterDevice(device: HomeyApiDevice, nominalV = NOMINAL_VOLTAGE_V): MeterDeviceCandidate | null {
+  const caps = resolveMeterCapabilities(device.capabilities ?? []);
+  if (!caps.basis) return null;
+  let lastUpdatedMs: number | null = null;
+  for (const ph of caps.phases) {
+    for (const id of [ph.currentId, ph.powerId, ph.voltageId]) {
+      const t = id ? homeyTimeMs(device.capabilitiesObj?.[id]?.lastUpdated) : null;
+      if (t !== null && (lastUpdatedMs === null || t > lastUpdatedMs)) lastUpdatedMs = t;
+    }
+  }
+  return {
+    id: device.id,
+    name: device.name,
+    driverId: device.driverId ?? null,
+    cumulative: device.energy?.cumulative === true,
+    capabilities: caps,
+    lastCurrentsA: caps.phases.map((ph) =>
+      phaseCurrentA(capValue(device, ph.currentId), capValue(device, ph.powerId), capValue(device, ph.voltageId), nominalV),
+    ) as Triple<number | null>,
+    lastUpdatedMs,
+  };
+}
+
+/** Every device that can serve as the house meter: whole-home meters first, then by name. */
+export async function listMeterDevices(api: HomeyApiLike, nominalV = NOMINAL_VOLTAGE_V): Promise<MeterDeviceCandidate[]> {
+  const all = await api.devices.getDevices();
+  return Object.values(all)
+    .map((d) => describeMeterDevice(d, nominalV))
+    .filter((c): c is MeterDeviceCandidate => c !== null)
+    .sort((a, b) => Number(b.cumulative) - Number(a.cumulative) || a.name.localeCompare(b.name));
+}
+
+export interface HomeyDeviceSourceOptions {
+  api: HomeyApiLike;
+  deviceId: string;
+  clock: Clock;
+  /** Capability events arriving within this window become one sample (default 200 ms). */
+  coalesceMs?: number;
+  /** A phase value older than this is dropped (default 600 s, see the staleness note above). */
+  maxPhaseAgeS?: number;
+  nominalVoltageV?: number;
+}
+
+const isNotFound = (err: unknown): boolean => {
+  const e = err as { statusCode?: number; status?: number; message?: string };
+  return e?.statusCode === 404 || e?.status === 404 || /not.?found/i.test(String(e?.message ?? ''));
+};
+
+export class HomeyDeviceSource extends BaseMeterSource {
+  readonly kind = 'homey-device' as const;
+  readonly deviceId: string;
+  private readonly api: HomeyApiLike;
+  private readonly coalesceMs: number;
+  private readonly nominalV: number;
+  private merger: PhaseMerger;
+  private device: HomeyApiDevice | null = null;
+  private caps: ResolvedMeterCapabilities | null = null;
+  private readonly raw = new Map<string, number | null>();
+  private instances: { destroy(): void }[] = [];
+  private flushTimer: TimerHandle | undefined;
+  private running = false;
+  private readonly maxPhaseAgeMs: number;
+
+  constructor(opts: HomeyDeviceSourceOptions) {
+    super(opts.clock);
+    this.api = opts.api;
+    this.deviceId = opts.deviceId;
+    this.coalesceMs = opts.coalesceMs ?? 200;
+    this.nominalV = opts.nominalVoltageV ?? NOMINAL_VOLTAGE_V;
+    this.maxPhaseAgeMs = (opts.maxPhaseAgeS ?? 600) * 1000;
+    this.merger = new PhaseMerger(this.maxPhaseAgeMs);
+  }
+
+  /** The name of the meter device once started (for messages). */
+  get deviceName(): string | null {
+    return this.device?.name ?? null;
+  }
+
+  get capabilities(): ResolvedMeterCapabilities | null {
+    return this.caps;
+  }
+
+  /** Never throws: a missing device or a device without per-phase values sets status().error. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    let device: HomeyApiDevice;
+    try {
+      device = await this.api.devices.getDevice({ id: this.deviceId, $cache: false });
+    } catch (err) {
+      this.setError(
+        isNotFound(err)
+          ? `The meter device (id ${this.deviceId}) no longer exists in Homey; choose another meter in the app settings`
+          : `Cannot read the meter device (id ${this.deviceId}): ${describeError(err)}`,
+      );
+      return;
+    }
+    const caps = resolveMeterCapabilities(device.capabilities ?? []);
+    if (!caps.basis) {
+      this.setError(`"${device.name}" reports no per-phase current or power; choose a meter such as a P1 dongle`);
+      return;
+    }
+    this.running = true;
+    this.device = device;
+    this.caps = caps;
+    this.merger = new PhaseMerger(this.maxPhaseAgeMs);
+    this.setError(null);
+
+    // Seed with the values Homey has now, stamped with their lastUpdated (so old values count as old).
+    const now = this.clock.nowMs();
+    const ids = this.subscribedIds();
+    for (const id of ids) this.raw.set(id, numOrNull(device.capabilitiesObj?.[id]?.value));
+    for (const id of ids) {
+      const state = device.capabilitiesObj?.[id];
+      if (state) this.record(id, homeyTimeMs(state.lastUpdated) ?? now);
+    }
+    for (const id of ids) {
+      this.instances.push(
+        device.makeCapabilityInstance(id, (value, info) => {
+          if (!this.running) return;
+          this.raw.set(id, numOrNull(value));
+          this.record(id, homeyTimeMs(info?.lastChanged) ?? this.clock.nowMs());
+          this.scheduleFlush();
+        }),
+      );
+    }
+    device.on?.('delete', this.onDeleted);
+    this.api.devices.on?.('device.delete', this.onManagerDelete);
+    try {
+      await this.api.devices.connect?.();
+    } catch {
+      // Without the manager subscription the device's own 'delete' event still tells us.
+    }
+    this.flush();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe();
+  }
+
+  protected phaseAges(nowMs: number): Triple<number | null> {
+    return this.merger.ageS(nowMs);
+  }
+
+  private subscribedIds(): string[] {
+    if (!this.caps) return [];
+    const ids = this.caps.phases.flatMap((ph) => [ph.currentId, ph.powerId, ph.voltageId]);
+    if (this.caps.totalPowerId) ids.push(this.caps.totalPowerId);
+    return ids.filter((id): id is string => id !== null);
+  }
+
+  /** Fold a new value of capability `id` (already in `raw`) into the merger. */
+  private record(id: string, atMs: number): void {
+    const phase = this.caps?.phases.findIndex((ph) => ph.currentId === id || ph.powerId === id || ph.voltageId === id) ?? -1;
+    if (phase < 0) {
+      this.merger.touch(atMs);
+      return;
+    }
+    const ph = this.caps!.phases[phase];
+    const get = (cap: string | null): number | null => (cap ? this.raw.get(cap) ?? null : null);
+    this.merger.update(phase as PhaseNo, phaseCurrentA(get(ph.currentId), get(ph.powerId), get(ph.voltageId), this.nominalV), atMs);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = this.clock.setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush();
+    }, this.coalesceMs);
+  }
+
+  private flush(): void {
+    if (!this.running) return;
+    const sample = this.merger.take(this.clock.nowMs());
+    if (sample) this.emit(sample.currentsA, sample.timeMs);
+  }
+
+  private readonly onDeleted = (): void => {
+    if (!this.running) return;
+    const name = this.device?.name ?? this.deviceId;
+    this.running = false;
+    this.unsubscribe();
+    this.setError(`The meter device "${name}" was deleted from Homey; choose another meter in the app settings`);
+  };
+
+  private readonly onManagerDelete = (d: { id: string }): void => {
+    if (d?.id === this.deviceId) this.onDeleted();
+  };
+
+  private unsubscribe(): void {
+    this.clock.clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const inst of this.instances) {
+      try {
+        inst.destroy();
+      } catch {
+        // already destroyed (homey-api destroys instances itself when the device is deleted)
+      }
+    }
+    this.instances = [];
+    this.device?.off?.('delete', this.onDeleted);
+    this.api.devices.off?.('device.delete', this.onManagerDelete);
+    this.raw.clear();
+  }
+}
