@@ -1,0 +1,55 @@
+/**
+ * The app's Web API for the settings page (routes in .homeycompose/app.json "api"). Each handler only
+ * forwards to the app; any unexpected failure reaches the page as one readable line, never a stack.
+ */
+import { describeError } from './lib/errors';
+import type { LiveView, MeterCandidate, SaveResult, SettingsView } from './lib/webapi';
+
+/** What the app (app.ts) provides to this API. */
+interface SettingsApiApp {
+  getSettingsView(): SettingsView;
+  saveSettings(body: unknown): Promise<SaveResult>;
+  listMeters(): Promise<MeterCandidate[]>;
+  getLiveView(): LiveView;
+  error?(...args: unknown[]): void;
+}
+
+interface ApiRequest {
+  homey: { app: unknown };
+  query?: Record<string, string>;
+  params?: Record<string, string>;
+  body?: unknown;
+}
+
+async function call<T>(homey: ApiRequest['homey'], what: string, method: keyof SettingsApiApp, run: (app: SettingsApiApp) => T | Promise<T>): Promise<T> {
+  const app = homey.app as Partial<SettingsApiApp> | undefined;
+  if (!app || typeof app[method] !== 'function') {
+    throw new Error(`${what} failed: the app is still starting, try again in a moment`);
+  }
+  try {
+    return await run(app as SettingsApiApp);
+  } catch (err) {
+    const line = `${what} failed: ${describeError(err)}`;
+    if (typeof app.error === 'function') app.error(line);
+    throw new Error(line);
+  }
+}
+
+export = {
+  /** GET /settings */
+  async getSettings({ homey }: ApiRequest): Promise<SettingsView> {
+    return call(homey, 'Loading the settings', 'getSettingsView', (app) => app.getSettingsView());
+  },
+  /** PUT /settings: the whole settings object; nothing is saved unless every field is valid. */
+  async putSettings({ homey, body }: ApiRequest): Promise<SaveResult> {
+    return call(homey, 'Saving the settings', 'saveSettings', (app) => app.saveSettings(body));
+  },
+  /** GET /meters */
+  async getMeters({ homey }: ApiRequest): Promise<MeterCandidate[]> {
+    return call(homey, 'Listing the meters', 'listMeters', (app) => app.listMeters());
+  },
+  /** GET /live */
+  async getLive({ homey }: ApiRequest): Promise<LiveView> {
+    return call(homey, 'Loading the live view', 'getLiveView', (app) => app.getLiveView());
+  },
+};
