@@ -1,0 +1,503 @@
+/**
+ * Stand-ins for Homey.SimpleClass, Homey.App, Homey.Driver and Homey.Device (SDK v3, see @types/homey/lib/*.d.ts).
+ * Instances are created by the harness, which hands `homey` (and device props) to the constructor through
+ * `constructWith`, so subclass field initialisers can already use `this.homey` like on a real Homey.
+ */
+import { EventEmitter } from 'events';
+import { formatWithOptions } from 'util';
+import type { StandinHomey } from './homey';
+import type { CapabilityDef } from './manifest';
+
+type Json = unknown;
+type Listener = (value: any, opts: any) => unknown;
+type MultiListener = (values: Record<string, any>, opts: Record<string, any>) => unknown;
+
+interface DeviceProps {
+  driver: Driver;
+  name: string;
+  data: Record<string, unknown>;
+  store: Record<string, unknown>;
+  settings: Record<string, unknown>;
+  capabilities: string[];
+  capabilitiesOptions: Record<string, Record<string, unknown>>;
+  deviceClass?: string;
+  energy?: Record<string, unknown>;
+}
+
+interface Pending {
+  homey: StandinHomey;
+  driverId?: string;
+  device?: DeviceProps;
+}
+
+let pending: Pending | undefined;
+
+/** Instantiate a stand-in class (or an app subclass) with its Homey context. */
+export function constructWith<T>(Cls: new (...args: any[]) => T, ctx: Pending): T {
+  pending = ctx;
+  try {
+    return new Cls();
+  } finally {
+    pending = undefined;
+  }
+}
+
+/** JSON round trip, like Homey's persistence: catches values that cannot be stored (functions, cycles, class state). */
+export function jsonClone<T>(value: T, what: string): T {
+  if (value === undefined) return value;
+  try {
+    return JSON.parse(JSON.stringify(value)) as T;
+  } catch (err) {
+    throw new Error(`${what}: value cannot be stored as JSON (${(err as Error).message})`);
+  }
+}
+
+export class SimpleClass extends EventEmitter {
+  /** @internal */ protected readonly __homey?: StandinHomey;
+
+  constructor(..._args: unknown[]) {
+    super();
+    this.__homey = pending?.homey;
+  }
+
+  /** Used to tag recorded log lines, e.g. `Driver:goe` or `Device:Garage`. */
+  protected __logSource(): string {
+    return this.constructor.name;
+  }
+
+  log(...args: unknown[]): void {
+    this.__record('log', args);
+  }
+
+  error(...args: unknown[]): void {
+    this.__record('error', args);
+  }
+
+  private __record(level: 'log' | 'error', args: unknown[]): void {
+    const raw = formatWithOptions({ depth: 4, breakLength: Infinity }, ...args);
+    if (this.__homey) this.__homey.recordLog(level, this.__logSource(), raw);
+    else if (level === 'error') console.error(raw);
+    else console.warn(raw);
+  }
+}
+
+function requireHomey(homey: StandinHomey | undefined, what: string): StandinHomey {
+  if (!homey) throw new Error(`homey stand-in: construct ${what} through the harness (startApp/startDriver/addDevice)`);
+  return homey;
+}
+
+export class App extends SimpleClass {
+  homey: StandinHomey;
+  manifest: Record<string, unknown>;
+  id: string;
+  sdk = 3;
+
+  constructor(...args: unknown[]) {
+    super(...args);
+    this.homey = requireHomey(this.__homey, 'an App');
+    this.manifest = this.homey.manifest;
+    this.id = String(this.manifest.id ?? 'standin.app');
+  }
+
+  protected override __logSource(): string {
+    return 'App';
+  }
+
+  async onInit(): Promise<void> {}
+  async onUninit(): Promise<void> {}
+}
+
+export class Driver extends SimpleClass {
+  id: string;
+  homey: StandinHomey;
+  manifest: Record<string, unknown>;
+  /** @internal devices by insertion order */
+  readonly __devices: Device[] = [];
+  /** @internal set by the harness */
+  __DeviceClass?: new (...args: any[]) => Device;
+
+  static isEqualDeviceData(a: unknown, b: unknown): boolean {
+    return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+  }
+
+  constructor(...args: unknown[]) {
+    super(...args);
+    this.homey = requireHomey(this.__homey, 'a Driver');
+    this.id = pending?.driverId ?? 'driver';
+    this.manifest = this.homey.appManifest.driver(this.id) ?? { id: this.id };
+  }
+
+  protected override __logSource(): string {
+    return `Driver:${this.id}`;
+  }
+
+  async ready(): Promise<void> {}
+
+  getDevices(): Device[] {
+    return [...this.__devices];
+  }
+
+  getDevice(deviceData: object): Device {
+    const found = this.__devices.find((d) => Driver.isEqualDeviceData(d.getData(), deviceData));
+    if (!found) throw new Error(`Could not get device by device data ${JSON.stringify(deviceData)}`);
+    return found;
+  }
+
+  getDiscoveryStrategy(): never {
+    throw new Error('homey stand-in: discovery strategies are not modelled; inject discovery results in tests');
+  }
+
+  async onInit(): Promise<void> {}
+  async onUninit(): Promise<void> {}
+  async onPair(_session: unknown): Promise<void> {}
+  async onRepair(_session: unknown, _device: unknown): Promise<void> {}
+  async onUnpair(_session: unknown, _device: unknown): Promise<void> {}
+  async onPairListDevices(): Promise<any[]> {
+    return [];
+  }
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  }
+  return v;
+}
+
+export class Device extends SimpleClass {
+  homey: StandinHomey;
+  driver: Driver;
+
+  /** Stand-in inspection: message passed to the last setUnavailable (null while available). */
+  unavailableMessage: string | null = null;
+  /** Stand-in inspection: current warning (null when none). */
+  warning: string | null = null;
+  /** Stand-in inspection: every successful setCapabilityValue, in order. */
+  readonly capabilityHistory: Array<{ capabilityId: string; value: unknown }> = [];
+  /** Stand-in inspection: set by deleteDevice(); calls on a deleted device fail like on Homey. */
+  deleted = false;
+
+  private __name: string;
+  private readonly __data: Record<string, unknown>;
+  private __store: Record<string, unknown>;
+  private __settings: Record<string, unknown>;
+  private readonly __caps: string[];
+  private readonly __values = new Map<string, unknown>();
+  private readonly __capOptions: Record<string, Record<string, unknown>>;
+  private readonly __listeners = new Map<string, Listener>();
+  private readonly __multiListeners: Array<{ ids: string[]; fn: MultiListener }> = [];
+  private __available = true;
+  private __class: string;
+  private __energy: Record<string, unknown>;
+
+  constructor(...args: unknown[]) {
+    super(...args);
+    this.homey = requireHomey(this.__homey, 'a Device');
+    const props = pending?.device;
+    if (!props) throw new Error('homey stand-in: construct devices with addDevice()');
+    this.driver = props.driver;
+    this.__name = props.name;
+    this.__data = jsonClone(props.data, 'device data');
+    this.__store = jsonClone(props.store, 'device store');
+    this.__settings = jsonClone(props.settings, 'device settings');
+    this.__capOptions = jsonClone(props.capabilitiesOptions, 'capabilitiesOptions');
+    this.__class = props.deviceClass ?? 'other';
+    this.__energy = jsonClone(props.energy ?? {}, 'energy');
+    this.__caps = [];
+    for (const id of props.capabilities) {
+      this.__capabilityDef(id);
+      if (!this.__caps.includes(id)) this.__caps.push(id);
+    }
+  }
+
+  protected override __logSource(): string {
+    return `Device:${this.__name}`;
+  }
+
+  private __assertAlive(what: string): void {
+    if (this.deleted) throw new Error(`${what}: device "${this.__name}" was deleted (Not Found)`);
+  }
+
+  private __capabilityDef(id: string): CapabilityDef {
+    if (typeof id !== 'string' || id === '') throw new Error(`Invalid capability id: ${String(id)}`);
+    const def = this.homey.appManifest.capability(id);
+    if (!def) throw new Error(`Invalid Capability: ${id} (neither a system capability nor in .homeycompose/capabilities)`);
+    return def;
+  }
+
+  private __assertHas(id: string): CapabilityDef {
+    const def = this.__capabilityDef(id);
+    if (!this.__caps.includes(id)) throw new Error(`Invalid Capability: ${id} (device "${this.__name}" does not have it)`);
+    return def;
+  }
+
+  private __checkValue(id: string, def: CapabilityDef, value: unknown): void {
+    if (value === null) return;
+    const bad = (expected: string): never => {
+      throw new Error(`Invalid value for capability ${id}: expected ${expected}, got ${JSON.stringify(value) ?? String(value)}`);
+    };
+    switch (def.type) {
+      case 'number':
+        if (typeof value !== 'number' || !Number.isFinite(value)) bad('a finite number');
+        break;
+      case 'boolean':
+        if (typeof value !== 'boolean') bad('a boolean');
+        break;
+      case 'string':
+        if (typeof value !== 'string') bad('a string');
+        break;
+      case 'enum': {
+        const values = (this.__capOptions[id]?.values as CapabilityDef['values']) ?? def.values ?? [];
+        if (!values.some((v) => v.id === value)) bad(`one of ${values.map((v) => v.id).join(', ')}`);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  getAppId(): string {
+    return String(this.homey.manifest.id ?? 'standin.app');
+  }
+
+  async ready(): Promise<void> {}
+
+  getDriver(): Driver {
+    return this.driver;
+  }
+
+  getData(): any {
+    return jsonClone(this.__data, 'device data');
+  }
+
+  getName(): string {
+    return this.__name;
+  }
+
+  getClass(): string {
+    return this.__class;
+  }
+
+  async setClass(deviceClass: string): Promise<void> {
+    this.__class = deviceClass;
+  }
+
+  getState(): Record<string, unknown> {
+    return Object.fromEntries(this.__caps.map((c) => [c, this.__values.get(c) ?? null]));
+  }
+
+  // --- availability and warnings ---
+  getAvailable(): boolean {
+    return this.__available;
+  }
+
+  async setAvailable(): Promise<void> {
+    this.__assertAlive('setAvailable');
+    this.__available = true;
+    this.unavailableMessage = null;
+  }
+
+  async setUnavailable(message?: string | null): Promise<void> {
+    this.__assertAlive('setUnavailable');
+    this.__available = false;
+    this.unavailableMessage = message ?? '';
+  }
+
+  async setWarning(message?: string | null): Promise<void> {
+    this.__assertAlive('setWarning');
+    this.warning = message ?? null;
+  }
+
+  async unsetWarning(): Promise<void> {
+    this.warning = null;
+  }
+
+  // --- capabilities ---
+  getCapabilities(): string[] {
+    return [...this.__caps];
+  }
+
+  hasCapability(capabilityId: string): boolean {
+    return this.__caps.includes(capabilityId);
+  }
+
+  async addCapability(capabilityId: string): Promise<void> {
+    this.__assertAlive('addCapability');
+    this.__capabilityDef(capabilityId);
+    if (!this.__caps.includes(capabilityId)) this.__caps.push(capabilityId);
+  }
+
+  async removeCapability(capabilityId: string): Promise<void> {
+    this.__assertAlive('removeCapability');
+    const i = this.__caps.indexOf(capabilityId);
+    if (i >= 0) this.__caps.splice(i, 1);
+    this.__values.delete(capabilityId);
+    this.__listeners.delete(capabilityId);
+  }
+
+  getCapabilityValue(capabilityId: string): any {
+    this.__assertHas(capabilityId);
+    return this.__values.has(capabilityId) ? this.__values.get(capabilityId) : null;
+  }
+
+  async setCapabilityValue(capabilityId: string, value: unknown): Promise<void> {
+    this.__assertAlive(`setCapabilityValue(${capabilityId})`);
+    const def = this.__assertHas(capabilityId);
+    this.__checkValue(capabilityId, def, value);
+    this.__values.set(capabilityId, value);
+    this.capabilityHistory.push({ capabilityId, value });
+  }
+
+  getCapabilityOptions(capabilityId: string): any {
+    this.__assertHas(capabilityId);
+    return jsonClone(this.__capOptions[capabilityId] ?? {}, 'capability options');
+  }
+
+  async setCapabilityOptions(capabilityId: string, options: object): Promise<void> {
+    this.__assertAlive('setCapabilityOptions');
+    this.__assertHas(capabilityId);
+    if (!options || typeof options !== 'object') throw new Error(`setCapabilityOptions(${capabilityId}): options must be an object`);
+    this.__capOptions[capabilityId] = { ...(this.__capOptions[capabilityId] ?? {}), ...jsonClone(options, 'capability options') };
+  }
+
+  registerCapabilityListener(capabilityId: string, listener: Listener): void {
+    this.__assertHas(capabilityId);
+    if (typeof listener !== 'function') throw new Error(`registerCapabilityListener(${capabilityId}): listener must be a function`);
+    this.__listeners.set(capabilityId, listener);
+  }
+
+  registerMultipleCapabilityListener(capabilityIds: string[], listener: MultiListener, _timeout?: number): void {
+    for (const id of capabilityIds) this.__assertHas(id);
+    this.__multiListeners.push({ ids: [...capabilityIds], fn: listener });
+  }
+
+  /**
+   * Simulate the user changing a capability in the Homey UI (or a Flow's "set" card): checks the capability is setable
+   * and the value valid, runs the registered listener, then stores the value (Homey only does so when it resolves).
+   */
+  async triggerCapabilityListener(capabilityId: string, value: unknown, opts: object = {}): Promise<unknown> {
+    return this.triggerCapabilityListeners({ [capabilityId]: value }, { [capabilityId]: opts });
+  }
+
+  /** Stand-in helper: several capabilities changed at once (what a multiple-capability listener sees after its debounce). */
+  async triggerCapabilityListeners(values: Record<string, unknown>, opts: Record<string, object> = {}): Promise<unknown> {
+    this.__assertAlive('triggerCapabilityListener');
+    const ids = Object.keys(values);
+    for (const id of ids) {
+      const def = this.__assertHas(id);
+      const setable = this.__capOptions[id]?.setable ?? def.setable ?? true;
+      if (setable === false) throw new Error(`Capability ${id} is not setable: a user cannot change it`);
+      this.__checkValue(id, def, values[id]);
+    }
+    let result: unknown;
+    const handled = new Set<string>();
+    for (const group of this.__multiListeners) {
+      const mine = ids.filter((id) => group.ids.includes(id) && !handled.has(id));
+      if (mine.length === 0) continue;
+      mine.forEach((id) => handled.add(id));
+      result = await group.fn(
+        Object.fromEntries(mine.map((id) => [id, values[id]])),
+        Object.fromEntries(mine.map((id) => [id, opts[id] ?? {}])),
+      );
+    }
+    for (const id of ids) {
+      if (handled.has(id)) continue;
+      const fn = this.__listeners.get(id);
+      if (!fn) throw new Error(`Missing Capability Listener: ${id}`);
+      result = await fn(values[id], opts[id] ?? {});
+    }
+    for (const id of ids) {
+      this.__values.set(id, values[id]);
+      this.capabilityHistory.push({ capabilityId: id, value: values[id] });
+    }
+    return result;
+  }
+
+  // --- energy ---
+  getEnergy(): any {
+    return jsonClone(this.__energy, 'energy');
+  }
+
+  async setEnergy(energy: object): Promise<void> {
+    this.__energy = jsonClone({ ...energy }, 'energy');
+  }
+
+  // --- store ---
+  getStore(): any {
+    return jsonClone(this.__store, 'device store');
+  }
+
+  getStoreKeys(): string[] {
+    return Object.keys(this.__store);
+  }
+
+  getStoreValue(key: string): any {
+    return key in this.__store ? jsonClone(this.__store[key], `store ${key}`) : null;
+  }
+
+  async setStoreValue(key: string, value: Json): Promise<void> {
+    this.__assertAlive('setStoreValue');
+    this.__store[key] = jsonClone(value, `store ${key}`);
+  }
+
+  async unsetStoreValue(key: string): Promise<void> {
+    this.__assertAlive('unsetStoreValue');
+    delete this.__store[key];
+  }
+
+  // --- settings ---
+  getSettings(): any {
+    return jsonClone(this.__settings, 'device settings');
+  }
+
+  getSetting(key: string): any {
+    return key in this.__settings ? jsonClone(this.__settings[key], `setting ${key}`) : null;
+  }
+
+  /** App code changing settings: does not call onSettings (like Homey). */
+  async setSettings(settings: Record<string, unknown>): Promise<void> {
+    this.__assertAlive('setSettings');
+    this.__settings = { ...this.__settings, ...jsonClone(settings, 'device settings') };
+  }
+
+  /**
+   * Stand-in helper: the user saves the device settings dialog. Calls onSettings with old/new/changedKeys; when
+   * onSettings throws, the promise rejects and the old settings stay. Resolves with onSettings' return value (a
+   * message Homey would show).
+   */
+  async userSaveSettings(changes: Record<string, unknown>): Promise<string | void> {
+    this.__assertAlive('userSaveSettings');
+    const declared = this.homey.declaredDeviceSettings(this.driver.manifest);
+    if (declared) {
+      for (const key of Object.keys(changes)) {
+        if (!declared.has(key)) throw new Error(`Setting "${key}" is not declared in drivers/${this.driver.id}/driver.compose.json`);
+      }
+    }
+    const oldSettings = this.getSettings();
+    const newSettings = { ...oldSettings, ...jsonClone(changes, 'device settings') };
+    const changedKeys = Object.keys(changes).filter((k) => JSON.stringify(oldSettings[k]) !== JSON.stringify(newSettings[k]));
+    const result = await this.onSettings({ oldSettings, newSettings: jsonClone(newSettings, 'device settings'), changedKeys });
+    this.__settings = newSettings;
+    return result;
+  }
+
+  /** @internal used by the harness */
+  __rename(name: string): void {
+    this.__name = name;
+  }
+
+  async setAlbumArtImage(_image: unknown): Promise<void> {}
+  async setCameraImage(_id: string, _title: string, _image: unknown): Promise<void> {}
+  destroy(): void {}
+
+  // --- lifecycle (override in the app) ---
+  async onInit(): Promise<void> {}
+  async onAdded(): Promise<void> {}
+  async onSettings(_event: { oldSettings: any; newSettings: any; changedKeys: string[] }): Promise<string | void> {}
+  async onRenamed(_name: string): Promise<void> {}
+  async onDeleted(): Promise<void> {}
+  async onUninit(): Promise<void> {}
+}
+
+export type { DeviceProps };
