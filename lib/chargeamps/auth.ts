@@ -1,0 +1,192 @@
+/**
+ * One Charge Amps login session per account. The cloud keeps only ten live tokens per account and
+ * logs out the oldest on every extra login (including the owner's phone app), so this class logs in
+ * once, renews by refresh shortly before the access token expires, and shares a single in-flight
+ * login/refresh between concurrent callers. A login that the server refused is not retried until
+ * the credentials change (repeating it would only risk locking the account).
+ */
+import type { Clock } from '../clock';
+import { PeerError, registerSecret } from '../errors';
+import { DEFAULT_TIMEOUT_MS, HttpTransport, parseJson } from '../http';
+import { DEFAULT_BASE_URL, LoginResponse, TokenPair, isTransient, peerErrorFor } from './types';
+
+export interface ChargeAmpsCredentials {
+  email: string;
+  password: string;
+  apiKey: string;
+}
+
+export interface AuthOptions {
+  /** API root including the version, default https://eapi.charge.space/api/v5 */
+  baseUrl?: string;
+  credentials: ChargeAmpsCredentials;
+  clock: Clock;
+  transport: HttpTransport;
+  timeoutMs?: number;
+  /** Renew this long before the access token expires (s), default 120. */
+  refreshMarginS?: number;
+}
+
+/** Used when a token carries no readable `exp`: the documented lifetime of 120 minutes. */
+const DEFAULT_TOKEN_LIFETIME_MS = 120 * 60 * 1000;
+
+export function normaliseBaseUrl(url: string | undefined): string {
+  const u = (url ?? DEFAULT_BASE_URL).trim().replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+/i.test(u)) throw new PeerError('protocol', `base URL "${u}" is not an http(s) URL`);
+  return u;
+}
+
+/** The `exp` claim of a JWT in ms, read without verifying the signature; null when unreadable. */
+export function jwtExpiryMs(token: string): number | null {
+  const part = token.split('.')[1];
+  if (!part) return null;
+  try {
+    const claims = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? claims.exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+export class ChargeAmpsAuth {
+  readonly baseUrl: string;
+  readonly counters = { logins: 0, refreshes: 0, failedRefreshes: 0 };
+  private credentials: ChargeAmpsCredentials;
+  private readonly clock: Clock;
+  private readonly transport: HttpTransport;
+  private readonly timeoutMs: number;
+  private readonly marginMs: number;
+  private token: string | null = null;
+  private refreshToken: string | null = null;
+  /** When to renew: the margin before `exp`, or half-way for tokens shorter than twice the margin. */
+  private renewAtMs = 0;
+  private pending: Promise<string> | null = null;
+  /** The server refused these credentials; do not ask again until they change. */
+  private refused: PeerError | null = null;
+
+  constructor(opts: AuthOptions) {
+    this.baseUrl = normaliseBaseUrl(opts.baseUrl);
+    this.clock = opts.clock;
+    this.transport = opts.transport;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.marginMs = (opts.refreshMarginS ?? 120) * 1000;
+    this.credentials = { ...opts.credentials };
+    this.registerSecrets();
+  }
+
+  get email(): string {
+    return this.credentials.email;
+  }
+
+  /** New password or API key (repair). Keeps a working session; clears a refused login. */
+  updateCredentials(credentials: ChargeAmpsCredentials): void {
+    const c = this.credentials;
+    if (c.email === credentials.email && c.password === credentials.password && c.apiKey === credentials.apiKey) return;
+    this.credentials = { ...credentials };
+    this.registerSecrets();
+    this.refused = null;
+  }
+
+  /** A valid access token; renews first when it expires within the margin. */
+  async getToken(): Promise<string> {
+    if (this.token && this.clock.nowMs() < this.renewAtMs) return this.token;
+    return this.renew();
+  }
+
+  /** The server answered 401 to `usedToken`: renew once, shared by every caller that used that token. */
+  async tokenRejected(usedToken: string): Promise<string> {
+    if (this.token && this.token !== usedToken && !this.pending) return this.token;
+    this.renewAtMs = 0;
+    return this.renew();
+  }
+
+  /** Log in now (used to validate credentials while pairing). */
+  async verify(): Promise<void> {
+    await this.getToken();
+  }
+
+  private renew(): Promise<string> {
+    if (!this.pending) {
+      this.pending = this.doRenew().finally(() => {
+        this.pending = null;
+      });
+    }
+    return this.pending;
+  }
+
+  private async doRenew(): Promise<string> {
+    if (this.token && this.refreshToken) {
+      try {
+        return await this.refresh(this.token, this.refreshToken);
+      } catch (err) {
+        // A network or overload failure says nothing about the refresh token: try again later rather
+        // than log in (every extra login evicts another session of this account).
+        if (isTransient(err)) throw err;
+        this.counters.failedRefreshes++;
+        this.token = null;
+        this.refreshToken = null;
+      }
+    }
+    return this.login();
+  }
+
+  private url(path: string): string {
+    return `${this.baseUrl}/${path}`;
+  }
+
+  private async login(): Promise<string> {
+    if (this.refused) throw this.refused;
+    const { email, password, apiKey } = this.credentials;
+    this.counters.logins++;
+    const res = await this.transport({
+      method: 'POST',
+      url: this.url('auth/login'),
+      headers: { apiKey, Accept: 'application/json' },
+      body: { email, password },
+      timeoutMs: this.timeoutMs,
+    });
+    if (res.status === 401 || res.status === 403) {
+      this.refused = new PeerError(
+        'auth',
+        `authentication failed: Charge Amps refused the email, password or API key (HTTP ${res.status})`,
+        res.status,
+      );
+      throw this.refused;
+    }
+    if (res.status !== 200) throw peerErrorFor(res, 'POST auth/login');
+    const body = parseJson<LoginResponse>(res, this.url('auth/login'));
+    return this.accept(body, 'POST auth/login');
+  }
+
+  private async refresh(token: string, refreshToken: string): Promise<string> {
+    this.counters.refreshes++;
+    const res = await this.transport({
+      method: 'POST',
+      url: this.url('auth/refreshtoken'),
+      headers: { apiKey: this.credentials.apiKey, Accept: 'application/json' },
+      body: { token, refreshToken },
+      timeoutMs: this.timeoutMs,
+    });
+    if (res.status !== 200) throw peerErrorFor(res, 'POST auth/refreshtoken');
+    return this.accept(parseJson<TokenPair>(res, this.url('auth/refreshtoken')), 'POST auth/refreshtoken');
+  }
+
+  private accept(body: TokenPair | null, where: string): string {
+    if (!body || typeof body.token !== 'string' || !body.token || typeof body.refreshToken !== 'string' || !body.refreshToken) {
+      throw new PeerError('protocol', `${where}: answer has no token and refresh token`);
+    }
+    registerSecret(body.token);
+    registerSecret(body.refreshToken);
+    this.token = body.token;
+    this.refreshToken = body.refreshToken;
+    const now = this.clock.nowMs();
+    const expiresAtMs = jwtExpiryMs(body.token) ?? now + DEFAULT_TOKEN_LIFETIME_MS;
+    this.renewAtMs = expiresAtMs - Math.min(this.marginMs, Math.max(0, expiresAtMs - now) / 2);
+    return body.token;
+  }
+
+  private registerSecrets(): void {
+    registerSecret(this.credentials.password);
+    registerSecret(this.credentials.apiKey);
+  }
+}

@@ -1,0 +1,370 @@
+/**
+ * Charge Amps EAPI v5 client for one account: authenticated requests (a 401 renews the token once
+ * and retries once), back-off after 429/5xx, and a write queue that serialises writes, lets a newer
+ * write replace a queued one for the same target, runs decreases first and retries overload failures
+ * with jittered back-off. Settings are always changed by read-modify-write of the whole object.
+ */
+import type { Clock } from '../clock';
+import { PeerError, UserInputError } from '../errors';
+import { HttpResponse, parseJson } from '../http';
+import { AuthOptions, ChargeAmpsAuth, ChargeAmpsCredentials, normaliseBaseUrl } from './auth';
+import {
+  ChargePoint,
+  ChargePointSettings,
+  ChargePointStatus,
+  ChargingSession,
+  ConnectorSettings,
+  isTransient,
+  peerErrorFor,
+} from './types';
+
+export const DEFAULT_POLL_INTERVAL_S = 30;
+export const MIN_POLL_INTERVAL_S = 15;
+
+/** The poll interval to use for a requested one, with a message when it had to be changed. */
+export function clampPollInterval(requestedS: number | undefined): { intervalS: number; warning: string | null } {
+  if (requestedS === undefined || !Number.isFinite(requestedS)) return { intervalS: DEFAULT_POLL_INTERVAL_S, warning: null };
+  if (requestedS < MIN_POLL_INTERVAL_S) {
+    return {
+      intervalS: MIN_POLL_INTERVAL_S,
+      warning: `poll interval ${requestedS} s is below the ${MIN_POLL_INTERVAL_S} s minimum for the Charge Amps cloud; using ${MIN_POLL_INTERVAL_S} s`,
+    };
+  }
+  return { intervalS: requestedS, warning: null };
+}
+
+export interface ClientOptions extends AuthOptions {
+  /** 0..1 random source for back-off jitter (tests pass a fixed one). */
+  random?: () => number;
+  /** Attempts per write before giving up on 429/5xx/timeouts, default 4. */
+  maxWriteAttempts?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Reuse a charge point status this young for other connectors of the same charge point (ms), default 5000. */
+  statusMaxAgeMs?: number;
+}
+
+/** Lower runs first. */
+export const PRIORITY_DECREASE = 0;
+export const PRIORITY_NORMAL = 1;
+
+interface WriteJob {
+  key: string;
+  priority: number;
+  seq: number;
+  run: () => Promise<unknown>;
+  attempts: number;
+  waiters: { resolve: (v: unknown) => void; reject: (e: unknown) => void }[];
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export class ChargeAmpsClient {
+  readonly auth: ChargeAmpsAuth;
+  readonly counters = { requests: 0, writes: 0, retriedWrites: 0, skippedDuringBackoff: 0 };
+  private readonly opts: ClientOptions;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private backoffUntilMs = 0;
+  private backoffLevel = 0;
+  private queue: WriteJob[] = [];
+  private writing = false;
+  private seq = 0;
+  private statusCache = new Map<string, { atMs: number; value: Promise<ChargePointStatus> }>();
+  private cpSettingsCache = new Map<string, { atMs: number; value: ChargePointSettings }>();
+
+  constructor(opts: ClientOptions) {
+    this.opts = opts;
+    this.clock = opts.clock;
+    this.random = opts.random ?? Math.random;
+    this.auth = new ChargeAmpsAuth(opts);
+  }
+
+  get baseUrl(): string {
+    return this.auth.baseUrl;
+  }
+
+  /** ms until the cloud may be asked again (0 when not backing off). */
+  backoffRemainingMs(): number {
+    return Math.max(0, this.backoffUntilMs - this.clock.nowMs());
+  }
+
+  // --- transport -------------------------------------------------------------------------------
+
+  private async send(method: Method, path: string, body: unknown, token: string): Promise<HttpResponse> {
+    this.counters.requests++;
+    return this.opts.transport({
+      method,
+      url: `${this.baseUrl}/${path}`,
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+      body,
+      timeoutMs: this.opts.timeoutMs,
+    });
+  }
+
+  /** One authenticated request; parsed JSON, or undefined for an empty answer. */
+  async request<T>(method: Method, path: string, body?: unknown): Promise<T | undefined> {
+    const where = `${method} ${path}`;
+    const waitMs = this.backoffRemainingMs();
+    if (waitMs > 0) {
+      this.counters.skippedDuringBackoff++;
+      throw new PeerError('rate-limit', `${where}: backing off after an overload answer; next try in ${Math.ceil(waitMs / 1000)} s`);
+    }
+    const token = await this.auth.getToken();
+    let res = await this.send(method, path, body, token);
+    if (res.status === 401) res = await this.send(method, path, body, await this.auth.tokenRejected(token));
+    if (res.status >= 200 && res.status < 300) {
+      this.backoffLevel = 0;
+      return res.text.trim() ? parseJson<T>(res, `${this.baseUrl}/${path}`) : undefined;
+    }
+    if (res.status === 429 || res.status >= 500) this.startBackoff(res.headers['retry-after']);
+    throw peerErrorFor(res, where);
+  }
+
+  private startBackoff(retryAfter?: string): void {
+    const base = this.opts.backoffBaseMs ?? 2000;
+    const max = this.opts.backoffMaxMs ?? 120_000;
+    this.backoffLevel = Math.min(this.backoffLevel + 1, 16);
+    const exp = Math.min(max, base * 2 ** (this.backoffLevel - 1));
+    const jittered = exp / 2 + (exp / 2) * this.random();
+    const serverMs = Number(retryAfter) * 1000;
+    const delay = Number.isFinite(serverMs) && serverMs > 0 ? Math.min(max, Math.max(serverMs, jittered)) : jittered;
+    this.backoffUntilMs = Math.max(this.backoffUntilMs, this.clock.nowMs() + delay);
+  }
+
+  // --- write queue -----------------------------------------------------------------------------
+
+  /**
+   * Run a write through the queue. A queued (not yet running) write with the same key is replaced by
+   * this one and both callers get this one's result.
+   */
+  write<T>(key: string, priority: number, run: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const waiter = { resolve: resolve as (v: unknown) => void, reject };
+      const queued = this.queue.find((j) => j.key === key);
+      if (queued) {
+        queued.run = run;
+        queued.priority = priority;
+        queued.waiters.push(waiter);
+      } else {
+        this.queue.push({ key, priority, seq: this.seq++, run, attempts: 0, waiters: [waiter] });
+      }
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const waitMs = this.backoffRemainingMs();
+        if (waitMs > 0) await this.clock.sleep(waitMs);
+        this.queue.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+        const job = this.queue.shift() as WriteJob;
+        try {
+          const value = await job.run();
+          this.counters.writes++;
+          for (const w of job.waiters) w.resolve(value);
+        } catch (err) {
+          job.attempts++;
+          const replaced = this.queue.find((j) => j.key === job.key);
+          if (replaced) {
+            replaced.waiters.push(...job.waiters); // a newer write for the same target supersedes this one
+          } else if (isTransient(err) && job.attempts < (this.opts.maxWriteAttempts ?? 4)) {
+            this.counters.retriedWrites++;
+            if (this.backoffRemainingMs() === 0) this.startBackoff();
+            this.queue.push(job);
+          } else {
+            for (const w of job.waiters) w.reject(err);
+          }
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  // --- endpoints -------------------------------------------------------------------------------
+
+  async listChargePoints(): Promise<ChargePoint[]> {
+    const list = await this.request<ChargePoint[]>('GET', 'chargepoints/owned');
+    if (!Array.isArray(list)) throw new PeerError('protocol', 'GET chargepoints/owned: expected a list of charge points');
+    return list.filter((cp) => cp && typeof cp.id === 'string');
+  }
+
+  async getChargePoint(cpId: string): Promise<ChargePoint> {
+    const cp = await this.request<ChargePoint>('GET', `chargepoints/${enc(cpId)}`);
+    if (!cp || typeof cp.id !== 'string') throw new PeerError('protocol', `GET chargepoints/${cpId}: expected a charge point`);
+    return cp;
+  }
+
+  /** Status of a charge point and all its connectors; concurrent and very recent calls share one request. */
+  async getStatus(cpId: string): Promise<ChargePointStatus> {
+    const cached = this.statusCache.get(cpId);
+    const maxAge = this.opts.statusMaxAgeMs ?? 5000;
+    if (cached && this.clock.nowMs() - cached.atMs < maxAge) return cached.value;
+    const value = this.request<ChargePointStatus>('GET', `chargepoints/${enc(cpId)}/status`).then((s) => {
+      if (!s || typeof s.status !== 'string') throw new PeerError('protocol', `GET chargepoints/${cpId}/status: expected a status object`);
+      return s;
+    });
+    this.statusCache.set(cpId, { atMs: this.clock.nowMs(), value });
+    value.catch(() => this.statusCache.delete(cpId));
+    return value;
+  }
+
+  async getConnectorSettings(cpId: string, connectorId: number): Promise<ConnectorSettings> {
+    const s = await this.request<ConnectorSettings>('GET', connectorPath(cpId, connectorId, 'settings'));
+    if (!s || typeof s.rfidLock !== 'boolean') throw new PeerError('protocol', `GET ${connectorPath(cpId, connectorId, 'settings')}: expected connector settings`);
+    return s;
+  }
+
+  /** Charge point settings (dimmer, down light); cached for maxAgeMs because they rarely change. */
+  async getChargePointSettings(cpId: string, maxAgeMs = 0): Promise<ChargePointSettings> {
+    const cached = this.cpSettingsCache.get(cpId);
+    if (cached && this.clock.nowMs() - cached.atMs < maxAgeMs) return cached.value;
+    const s = await this.request<ChargePointSettings>('GET', `chargepoints/${enc(cpId)}/settings`);
+    if (!s || typeof s.dimmer !== 'string') throw new PeerError('protocol', `GET chargepoints/${cpId}/settings: expected charge point settings`);
+    this.cpSettingsCache.set(cpId, { atMs: this.clock.nowMs(), value: s });
+    return s;
+  }
+
+  /**
+   * Change connector settings by read-modify-write of the whole object (a missing field would reset
+   * to its default on the server). `check` may veto the change once the current settings are known.
+   */
+  updateConnectorSettings(
+    cpId: string,
+    connectorId: number,
+    patch: Partial<Pick<ConnectorSettings, 'maxCurrent' | 'mode' | 'cableLock' | 'rfidLock'>>,
+    priority = PRIORITY_NORMAL,
+    check?: (current: ConnectorSettings) => void,
+  ): Promise<ConnectorSettings> {
+    const key = `${cpId}:${connectorId}:settings:${Object.keys(patch).sort().join(',')}`;
+    return this.write(key, priority, async () => {
+      const current = await this.getConnectorSettings(cpId, connectorId);
+      check?.(current);
+      const next: ConnectorSettings = {
+        chargePointId: current.chargePointId ?? cpId,
+        connectorId,
+        maxCurrent: current.maxCurrent,
+        rfidLock: current.rfidLock,
+        mode: current.mode,
+        cableLock: current.cableLock,
+        ...patch,
+      };
+      await this.request('PUT', connectorPath(cpId, connectorId, 'settings'), next);
+      this.statusCache.delete(cpId);
+      return { ...next, installationCurrent: current.installationCurrent };
+    });
+  }
+
+  updateChargePointSettings(cpId: string, patch: Partial<Pick<ChargePointSettings, 'dimmer' | 'downLight'>>): Promise<ChargePointSettings> {
+    return this.write(`${cpId}:settings:${Object.keys(patch).sort().join(',')}`, PRIORITY_NORMAL, async () => {
+      const current = await this.getChargePointSettings(cpId);
+      const next: ChargePointSettings = {
+        id: current.id ?? cpId,
+        dimmer: current.dimmer,
+        downLight: current.downLight,
+        maxCurrent: current.maxCurrent,
+        ...patch,
+      };
+      await this.request('PUT', `chargepoints/${enc(cpId)}/settings`, next);
+      const value = { ...next, installationCurrent: current.installationCurrent };
+      this.cpSettingsCache.set(cpId, { atMs: this.clock.nowMs(), value });
+      return value;
+    });
+  }
+
+  /** Stop the running session. Resolves false when nothing was charging (the cloud answers 400). */
+  remoteStop(cpId: string, connectorId: number): Promise<boolean> {
+    return this.write(`${cpId}:${connectorId}:remotestop`, PRIORITY_DECREASE, async () => {
+      try {
+        await this.request('PUT', connectorPath(cpId, connectorId, 'remotestop'), {});
+        return true;
+      } catch (err) {
+        if (err instanceof PeerError && err.status === 400) return false;
+        throw err;
+      } finally {
+        this.statusCache.delete(cpId);
+      }
+    });
+  }
+
+  /** Start a session with an RFID tag in hex (4, 7 or 10 bytes); needed when the RFID lock is on. */
+  async remoteStart(cpId: string, connectorId: number, rfidHex: string): Promise<void> {
+    const rfid = rfidHex.trim().toUpperCase();
+    if (!/^[0-9A-F]+$/.test(rfid) || ![8, 14, 20].includes(rfid.length)) {
+      throw new UserInputError('rfid', `expected a hex RFID of 4, 7 or 10 bytes (8, 14 or 20 hex digits), got "${rfidHex}"`);
+    }
+    return this.write(`${cpId}:${connectorId}:remotestart`, PRIORITY_NORMAL, async () => {
+      await this.request('PUT', connectorPath(cpId, connectorId, 'remotestart'), {
+        rfidLength: rfid.length / 2,
+        rfidFormat: 'Hex',
+        rfid,
+        externalTransactionId: null,
+      });
+      this.statusCache.delete(cpId);
+    });
+  }
+
+  /** Charging sessions of one connector, optionally since a time. */
+  async getSessions(cpId: string, connectorId: number, since?: Date): Promise<ChargingSession[]> {
+    const query = since ? `?startTime=${encodeURIComponent(since.toISOString())}` : '';
+    const list = await this.request<ChargingSession[]>('GET', `${connectorPath(cpId, connectorId, 'chargingsessions')}${query}`);
+    if (!Array.isArray(list)) throw new PeerError('protocol', `GET ${connectorPath(cpId, connectorId, 'chargingsessions')}: expected a list`);
+    return list;
+  }
+}
+
+function enc(id: string): string {
+  return encodeURIComponent(id);
+}
+
+function connectorPath(cpId: string, connectorId: number, rest: string): string {
+  return `chargepoints/${enc(cpId)}/connectors/${connectorId}/${rest}`;
+}
+
+/**
+ * One client (so one login session) per (base URL, email), however many devices use the account.
+ * Devices acquire on init and release on deletion; the last release forgets the session.
+ */
+export class ChargeAmpsClientRegistry {
+  private readonly entries = new Map<string, { client: ChargeAmpsClient; users: number }>();
+
+  static key(baseUrl: string | undefined, email: string): string {
+    return `${normaliseBaseUrl(baseUrl)}\n${email.trim().toLowerCase()}`;
+  }
+
+  acquire(opts: ClientOptions): ChargeAmpsClient {
+    const key = ChargeAmpsClientRegistry.key(opts.baseUrl, opts.credentials.email);
+    const entry = this.entries.get(key);
+    if (entry) {
+      entry.users++;
+      entry.client.auth.updateCredentials(opts.credentials);
+      return entry.client;
+    }
+    const client = new ChargeAmpsClient(opts);
+    this.entries.set(key, { client, users: 1 });
+    return client;
+  }
+
+  release(client: ChargeAmpsClient): void {
+    const key = ChargeAmpsClientRegistry.key(client.baseUrl, client.auth.email);
+    const entry = this.entries.get(key);
+    if (!entry || entry.client !== client) return;
+    if (--entry.users <= 0) this.entries.delete(key);
+  }
+
+  /** Give every user of this account new credentials (after a repair). */
+  updateCredentials(baseUrl: string | undefined, credentials: ChargeAmpsCredentials): void {
+    this.entries.get(ChargeAmpsClientRegistry.key(baseUrl, credentials.email))?.client.auth.updateCredentials(credentials);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** The registry the Homey app and the CLI share within one process. */
+export const sharedClients = new ChargeAmpsClientRegistry();
