@@ -1,0 +1,54 @@
+/**
+ * The go-e side of the one `Charger` interface: a thin wrapper around `GoeClient`.
+ */
+import { Charger, ChargerStatus, LatencyClass } from '../charger';
+import { GOE_MIN_CURRENT_A, GoeClient } from './client';
+import { GoeSnapshot } from './status';
+
+export class GoeCharger implements Charger {
+  readonly brand = 'goe' as const;
+  readonly minCurrentA = GOE_MIN_CURRENT_A;
+  readonly client: GoeClient;
+  private serial: string;
+
+  /** `id` is the serial when known (from pairing); otherwise it is learnt from the first status. */
+  constructor(client: GoeClient, id = '') {
+    this.client = client;
+    this.serial = id;
+  }
+
+  get id(): string {
+    return this.serial || this.client.lastSnapshot?.detail.serial || this.client.where;
+  }
+
+  get latencyClass(): LatencyClass {
+    return this.client.isCloud ? 'cloud' : 'local';
+  }
+
+  /** min(32 A, `ama`, cable coding, installation maximum). */
+  get maxCurrentA(): number {
+    return this.client.maxCurrentA();
+  }
+
+  async getSnapshot(): Promise<GoeSnapshot> {
+    const snap = await this.client.getSnapshot();
+    if (!this.serial && snap.detail.serial) this.serial = snap.detail.serial;
+    return snap;
+  }
+
+  async getStatus(): Promise<ChargerStatus> {
+    return (await this.getSnapshot()).status;
+  }
+
+  setCurrentLimit(currentA: number): Promise<void> {
+    return this.client.setCurrentLimit(currentA);
+  }
+
+  pause(): Promise<void> {
+    return this.client.pause();
+  }
+
+  resume(): Promise<void> {
+    return this.client.resume();
+  }
+}
