@@ -5,7 +5,7 @@ import path from 'path';
 import Homey from 'homey';
 import { registerSecret } from '../lib/errors';
 import {
-  addDevice, createHomey, deleteDevice, renameDevice, standin, startApp, startDriver, startPairSession,
+  addDevice, createHomey, deleteDevice, renameDevice, restartDevice, standin, startApp, startDriver, startPairSession,
   startRepairSession, teardown, userSaveSettings,
 } from './homey-standin';
 import type { StandinHomey } from './homey-standin';
@@ -247,6 +247,20 @@ describe('homey stand-in', () => {
     });
   });
 
+  it('restarts a device with its persisted state: onUninit, new instance, onInit only', async () => {
+    const { driver, device } = await setup();
+    await device.setStoreValue('token', 'abc');
+    await device.setCapabilityValue('measure_power', 1500);
+    const fresh = await restartDevice(device);
+    assert.notStrictEqual(fresh, device);
+    assert.deepStrictEqual(device.events, ['init', 'added', 'uninit']);
+    assert.deepStrictEqual(fresh.events, ['init']);
+    assert.strictEqual(fresh.getStoreValue('token'), 'abc');
+    assert.strictEqual(fresh.getCapabilityValue('measure_power'), 1500);
+    assert.strictEqual(driver.getDevice({ id: 'g1' }) as unknown, fresh);
+    await assert.rejects(device.setCapabilityValue('measure_power', 1), /destroyed/);
+  });
+
   describe('flow', () => {
     it('rejects undeclared card ids unless strictFlowCards is off', () => {
       assert.throws(() => homey.flow.getActionCard('nope'), /Invalid Flow Card ID: nope/);
@@ -338,6 +352,20 @@ describe('homey stand-in', () => {
       assert.deepStrictEqual(fired, ['soon']);
     });
 
+    it('fires tracked timers on demand without waiting for real time', async () => {
+      const ticks: string[] = [];
+      const iv = homey.setInterval(async () => { ticks.push('poll'); }, 3_600_000);
+      let to: NodeJS.Timeout | undefined = undefined;
+      homey.setTimeout(() => { ticks.push('first'); homey.clearTimeout(to); }, 3_600_000);
+      to = homey.setTimeout(() => ticks.push('cleared before it ran'), 3_600_000);
+      assert.strictEqual(await homey.fireTimers('interval'), 1);
+      assert.strictEqual(await homey.fireTimers(), 3);
+      assert.deepStrictEqual(ticks, ['poll', 'poll', 'first']);
+      assert.strictEqual(homey.activeTimerCount(), 1);
+      homey.clearInterval(iv);
+      assert.strictEqual(homey.activeTimerCount(), 0);
+    });
+
     it('translates with dotted keys, tags, language fallback and missing keys', () => {
       assert.strictEqual(homey.__('greeting', { name: 'Ada' }), 'Hello Ada');
       assert.strictEqual(homey.__('nested.deep', { a: 1 }), 'Deep 1 and 1');
@@ -369,6 +397,27 @@ describe('homey stand-in', () => {
       assert.strictEqual(homey.drivers.getDriver('x'), driver);
       assert.throws(() => homey.drivers.getDriver('y'), /Driver not found/);
       assert.match(await homey.api.getLocalUrl(), /test\.standin/);
+    });
+  });
+
+  describe('the real app folder', () => {
+    it('parses every declared flow card and starts app.ts', async () => {
+      const real = createHomey();
+      try {
+        const cards = real.appManifest.flowCards();
+        for (const [id, def] of cards) {
+          if (def.type === 'trigger') {
+            const card = def.args.some((a) => a.type === 'device') ? real.flow.getDeviceTriggerCard(id) : real.flow.getTriggerCard(id);
+            assert.strictEqual(card.id, id);
+          } else if (def.type === 'condition') real.flow.getConditionCard(id);
+          else real.flow.getActionCard(id);
+        }
+        const AppClass = require('../app');
+        await startApp(AppClass, real);
+        assert.ok(real.logs.length > 0, 'the app logs its start');
+      } finally {
+        await teardown(real);
+      }
     });
   });
 

@@ -175,7 +175,7 @@ export class Device extends SimpleClass {
   warning: string | null = null;
   /** Stand-in inspection: every successful setCapabilityValue, in order. */
   readonly capabilityHistory: Array<{ capabilityId: string; value: unknown }> = [];
-  /** Stand-in inspection: set by deleteDevice(); calls on a deleted device fail like on Homey. */
+  /** Stand-in inspection: set by deleteDevice()/restartDevice(); writes to a gone instance fail like on Homey. */
   deleted = false;
 
   private __name: string;
@@ -216,7 +216,7 @@ export class Device extends SimpleClass {
   }
 
   private __assertAlive(what: string): void {
-    if (this.deleted) throw new Error(`${what}: device "${this.__name}" was deleted (Not Found)`);
+    if (this.deleted) throw new Error(`${what}: device "${this.__name}" was deleted or destroyed (Not Found)`);
   }
 
   private __capabilityDef(id: string): CapabilityDef {
@@ -485,6 +485,29 @@ export class Device extends SimpleClass {
   /** @internal used by the harness */
   __rename(name: string): void {
     this.__name = name;
+  }
+
+  /** @internal what Homey persists about the device, to construct it again after a restart */
+  __persisted(): { props: DeviceProps; values: Map<string, unknown> } {
+    return {
+      props: {
+        driver: this.driver,
+        name: this.__name,
+        data: this.__data,
+        store: this.__store,
+        settings: this.__settings,
+        capabilities: [...this.__caps],
+        capabilitiesOptions: this.__capOptions,
+        deviceClass: this.__class,
+        energy: this.__energy,
+      },
+      values: new Map(this.__values),
+    };
+  }
+
+  /** @internal */
+  __restoreValues(values: Map<string, unknown>): void {
+    for (const [k, v] of values) this.__values.set(k, v);
   }
 
   async setAlbumArtImage(_image: unknown): Promise<void> {}

@@ -138,6 +138,26 @@ export async function deleteDevice(deviceArg: object): Promise<void> {
   }
 }
 
+/**
+ * Homey restarts the app for this device: onUninit on the old instance (which then counts as destroyed), a new
+ * instance of the driver's device class with the persisted name, data, store, settings, capabilities and capability
+ * values, then onInit (no onAdded). Resolves with the new instance.
+ */
+export async function restartDevice<V>(deviceArg: V): Promise<V> {
+  const old = asDevice(deviceArg);
+  const driver = old.driver;
+  const i = driver.__devices.indexOf(old);
+  if (i < 0) throw new Error(`restartDevice: device "${old.getName()}" is not in its driver (deleted?)`);
+  await old.onUninit();
+  old.deleted = true;
+  const { props, values } = old.__persisted();
+  const fresh = constructWith(driver.__DeviceClass ?? Device, { homey: driver.homey, device: props });
+  fresh.__restoreValues(values);
+  driver.__devices[i] = fresh;
+  await fresh.onInit();
+  return fresh as unknown as V;
+}
+
 /** The user renames the device: the name changes, then onRenamed(name). */
 export async function renameDevice(deviceArg: object, name: string): Promise<void> {
   const device = asDevice(deviceArg);

@@ -177,7 +177,7 @@ export class StandinHomey extends EventEmitter {
   readonly now: () => number;
   private language: string;
   private readonly verbose: boolean;
-  private readonly timers = new Set<TimerHandle>();
+  private readonly timers = new Map<TimerHandle, { kind: 'timeout' | 'interval'; ms: number; run: () => unknown }>();
 
   constructor(opts: CreateHomeyOptions = {}) {
     super();
@@ -247,20 +247,20 @@ export class StandinHomey extends EventEmitter {
   }
 
   // --- timers (real timers, tracked) ---
-  setTimeout(callback: (...args: any[]) => void, ms: number, ...args: unknown[]): TimerHandle {
+  setTimeout(callback: (...args: any[]) => unknown, ms: number, ...args: unknown[]): TimerHandle {
     if (typeof callback !== 'function') throw new Error('homey.setTimeout: callback must be a function');
     const handle: TimerHandle = setTimeout(() => {
       this.timers.delete(handle);
       callback(...args);
     }, ms);
-    this.timers.add(handle);
+    this.timers.set(handle, { kind: 'timeout', ms, run: () => callback(...args) });
     return handle;
   }
 
-  setInterval(callback: (...args: any[]) => void, ms: number, ...args: unknown[]): TimerHandle {
+  setInterval(callback: (...args: any[]) => unknown, ms: number, ...args: unknown[]): TimerHandle {
     if (typeof callback !== 'function') throw new Error('homey.setInterval: callback must be a function');
     const handle = setInterval(callback, ms, ...args);
-    this.timers.add(handle);
+    this.timers.set(handle, { kind: 'interval', ms, run: () => callback(...args) });
     return handle;
   }
 
@@ -275,13 +275,28 @@ export class StandinHomey extends EventEmitter {
   }
 
   /** Stand-in inspection: timeouts not yet fired plus intervals not cleared. */
-  activeTimerCount(): number {
-    return this.timers.size;
+  activeTimerCount(kind?: 'timeout' | 'interval'): number {
+    return [...this.timers.values()].filter((t) => !kind || t.kind === kind).length;
+  }
+
+  /**
+   * Stand-in helper: run the callback of every active tracked timer now (optionally only one kind), awaiting any
+   * promise it returns, instead of waiting for real time. Fired timeouts are removed; intervals stay. Callbacks
+   * scheduled while firing are not run. Resolves with the number of callbacks run.
+   */
+  async fireTimers(kind?: 'timeout' | 'interval'): Promise<number> {
+    const due = [...this.timers.entries()].filter(([, t]) => !kind || t.kind === kind);
+    for (const [handle, t] of due) {
+      if (!this.timers.has(handle)) continue; // cleared by an earlier callback
+      if (t.kind === 'timeout') this.clearTimeout(handle);
+      await t.run();
+    }
+    return due.length;
   }
 
   /** Stand-in helper: clear every tracked timer (teardown does this). */
   clearAllTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers.keys()) clearTimeout(t);
     this.timers.clear();
   }
 
