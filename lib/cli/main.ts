@@ -15,6 +15,8 @@ export type CliCommand = (argv: string[], io: CliIo) => Promise<number>;
 
 /** Each brand module (lib/cli/<brand>.ts) exports `commands`; add one line per brand here. */
 const brands: Record<string, () => Promise<Record<string, CliCommand>>> = {
+  // require, not import(): mocha's tsx/cjs hook does not resolve a dynamic import() of a .ts file
+  goe: async () => (require('./goe') as typeof import('./goe')).commands,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

@@ -98,7 +98,7 @@ export class GoeClient {
       this.minGapMs = options.minGapMs ?? 200;
     } else {
       const token = (connection.token ?? '').trim();
-      if (!token) throw new UserInputError('token', 'is empty; copy the API token from the go-e app (Internet → Advanced settings)');
+      if (!token) throw new UserInputError('cloud token (API key)', 'is empty; copy the API token from the go-e app (Internet → Advanced settings)');
       registerSecret(token);
       const serial = normaliseSerial(connection.serial);
       const api = connection.api ?? 'v2';
