@@ -1,0 +1,201 @@
+import assert from 'assert';
+import { ChargeAmpsConnectorCharger, listConnectors, validateCurrent } from '../../../lib/chargeamps/charger';
+import { CAPI_STATUSES, OCPP_STATUSES, connectorState } from '../../../lib/chargeamps/status';
+import { AURA_ID, HALO_ID } from '../../../lib/chargeamps/emulator';
+import { Rig, drive, rig } from './helpers';
+
+describe('lib/chargeamps/charger', () => {
+  let r: Rig;
+  afterEach(async () => r?.stop());
+  const charger = (cp: string, n: number) => new ChargeAmpsConnectorCharger({ client: r.client, chargePointId: cp, connectorId: n });
+
+  it('lists one entry per connector: Halo Type 2 + Schuko, Aura two Type 2', async () => {
+    r = await rig();
+    const list = await listConnectors(r.client);
+    assert.deepStrictEqual(
+      list.map((c) => [c.id, c.name, c.schuko]),
+      [
+        [`${HALO_ID}:1`, 'HALO_090652M Type 2', false],
+        [`${HALO_ID}:2`, 'HALO_090652M Schuko', true],
+        [`${AURA_ID}:1`, 'AURA_037142M Type 2 (1)', false],
+        [`${AURA_ID}:2`, 'AURA_037142M Type 2 (2)', false],
+      ],
+    );
+  });
+
+  it('charges a 3-phase car at the offered current and follows maxCurrent', async () => {
+    r = await rig();
+    const c = charger(HALO_ID, 1);
+    assert.deepStrictEqual([c.id, c.brand, c.latencyClass, c.minCurrentA], [`${HALO_ID}:1`, 'chargeamps', 'cloud', 6]);
+    r.emu.plugIn(HALO_ID, 1, { phases: 3, maxCurrentA: 16 });
+    let s = await c.getStatus();
+    assert.deepStrictEqual([s.state, s.activePhases, s.currentLimitA], ['charging', 3, 16]);
+    assert.strictEqual(c.maxCurrentA, 16, 'installation current of the Halo');
+    await c.setCurrentLimit(8);
+    await r.clock.advance(6000);
+    s = await c.getStatus();
+    assert.deepStrictEqual(s.phases.map((p) => p.currentA), [8, 8, 8]);
+    assert.strictEqual(s.powerW, 3 * 8 * 230);
+  });
+
+  it('a 1-phase car on an Aura connector draws on L1 only, capped by the car', async () => {
+    r = await rig();
+    r.emu.plugIn(AURA_ID, 2, { phases: 1, maxCurrentA: 13 });
+    const s = await charger(AURA_ID, 2).getStatus();
+    assert.deepStrictEqual(s.phases.map((p) => p.currentA), [13, 0, 0]);
+    assert.strictEqual(s.activePhases, 1);
+    assert.strictEqual((await charger(AURA_ID, 1).getStatus()).state, 'idle');
+  });
+
+  it('rejects out-of-range currents before any request', async () => {
+    r = await rig();
+    const c = charger(HALO_ID, 1);
+    for (const bad of [3, 33, -1, NaN]) {
+      await assert.rejects(c.setCurrentLimit(bad), /current limit: expected/);
+    }
+    assert.strictEqual(r.sent.length, 0);
+    await c.getStatus();
+    const before = r.sent.length;
+    await assert.rejects(c.setCurrentLimit(20), /20 A is above the installation current of 16 A/);
+    assert.strictEqual(r.sent.length, before);
+    assert.throws(() => validateCurrent(5.5), /expected 0 or 6 to 32 A/);
+    assert.strictEqual(validateCurrent(0), 0);
+    assert.strictEqual(validateCurrent(10.7), 10);
+  });
+
+  it('checks the installation current inside the read-modify-write when not known yet', async () => {
+    r = await rig();
+    await assert.rejects(charger(HALO_ID, 1).setCurrentLimit(20), /installation current of 16 A/);
+    assert.ok(!r.sent.some((s) => s.startsWith('PUT')));
+  });
+
+  it('deduplicates writes of the value already set', async () => {
+    r = await rig();
+    const c = charger(AURA_ID, 1);
+    await c.getStatus();
+    await c.setCurrentLimit(12);
+    await c.setCurrentLimit(12);
+    assert.strictEqual(r.sent.filter((s) => s.startsWith('PUT')).length, 1);
+  });
+
+  it('0 A holds a session back without ending it', async () => {
+    r = await rig();
+    const c = charger(AURA_ID, 1);
+    r.emu.plugIn(AURA_ID, 1);
+    await c.setCurrentLimit(0);
+    await r.clock.advance(6000);
+    const s = await c.getStatus();
+    assert.deepStrictEqual([s.state, s.chargingAllowed, s.powerW], ['connected', false, 0]);
+    assert.strictEqual(r.emu.snapshot(AURA_ID, 1).sessions, 0, 'session ended');
+  });
+
+  it('pause/resume on a CAPI charger uses the mode and keeps the other settings', async () => {
+    r = await rig();
+    const c = charger(AURA_ID, 1);
+    r.emu.plugIn(AURA_ID, 1);
+    await c.setCableLock(true);
+    await c.getStatus();
+    await c.pause();
+    assert.deepStrictEqual([r.emu.snapshot(AURA_ID, 1).mode, r.emu.snapshot(AURA_ID, 1).cableLock, r.emu.snapshot(AURA_ID, 1).drawA], ['Off', true, 0]);
+    assert.ok(!r.sent.some((s) => s.includes('remotestop')));
+    await c.resume();
+    assert.deepStrictEqual([r.emu.snapshot(AURA_ID, 1).mode, r.emu.snapshot(AURA_ID, 1).status], ['On', 'Charging']);
+  });
+
+  it('pause on an OCPP charger that keeps charging after mode Off also stops remotely; resume charges again', async () => {
+    r = await rig();
+    const c = charger(HALO_ID, 1);
+    r.emu.plugIn(HALO_ID, 1);
+    await c.getStatus();
+    await c.pause();
+    const snap = r.emu.snapshot(HALO_ID, 1);
+    assert.deepStrictEqual([snap.mode, snap.drawA, snap.status], ['Off', 0, 'Finishing']);
+    assert.ok(r.sent.some((s) => s.includes('remotestop')));
+    await c.resume();
+    assert.strictEqual(r.emu.snapshot(HALO_ID, 1).status, 'Charging');
+  });
+
+  it('resume restores Schedule when that was the mode before the pause', async () => {
+    r = await rig();
+    await r.client.updateConnectorSettings(AURA_ID, 2, { mode: 'Schedule' });
+    const c = charger(AURA_ID, 2);
+    await c.getStatus();
+    await c.pause();
+    await c.resume();
+    assert.strictEqual(r.emu.snapshot(AURA_ID, 2).mode, 'Schedule');
+  });
+
+  it('reports every status string the emulator is told to send', async () => {
+    r = await rig();
+    for (const [cp, names, proto] of [[HALO_ID, OCPP_STATUSES, 'ocpp'], [AURA_ID, CAPI_STATUSES, 'capi']] as const) {
+      const c = charger(cp, 1);
+      for (const name of names) {
+        r.emu.forceStatus(cp, 1, name);
+        await r.clock.advance(6000);
+        const s = await c.getStatus();
+        assert.strictEqual(s.state, connectorState(name, proto).state, `${cp} ${name}`);
+      }
+    }
+  });
+
+  it('a charge point going offline and back is reported per connector', async () => {
+    r = await rig();
+    const [c1, c2] = [charger(HALO_ID, 1), charger(HALO_ID, 2)];
+    r.emu.plugIn(HALO_ID, 2, { phases: 1, maxCurrentA: 8 });
+    assert.strictEqual((await c2.getStatus()).powerW, 8 * 230);
+    r.emu.setOnline(HALO_ID, false);
+    await r.clock.advance(6000);
+    for (const c of [c1, c2]) assert.deepStrictEqual([(await c.getStatus()).online, (await c.getStatus()).state], [false, 'unknown']);
+    r.emu.setOnline(HALO_ID, true);
+    await r.clock.advance(6000);
+    assert.deepStrictEqual([(await c2.getStatus()).online, (await c2.getStatus()).state], [true, 'charging']);
+  });
+
+  it('a faulted connector reports an error', async () => {
+    r = await rig();
+    r.emu.setFault(AURA_ID, 1, true);
+    const s = await charger(AURA_ID, 1).getStatus();
+    assert.strictEqual(s.state, 'error');
+    assert.ok(s.error);
+  });
+
+  it('builds a lifetime meter from history and the live session that never goes backwards', async () => {
+    r = await rig();
+    r.emu.addHistory(AURA_ID, 1, 12.5, r.clock.nowMs() - 86_400_000, r.clock.nowMs() - 80_000_000);
+    const c = charger(AURA_ID, 1);
+    assert.strictEqual((await c.getStatus()).totalEnergyWh, 12_500);
+    r.emu.plugIn(AURA_ID, 1, { phases: 3, maxCurrentA: 16 });
+    await r.clock.advance(3600_000);
+    const during = await c.getStatus();
+    assert.ok(during.sessionEnergyWh! > 10_000, `session ${during.sessionEnergyWh}`);
+    assert.strictEqual(during.totalEnergyWh, 12_500 + during.sessionEnergyWh!);
+    await r.clock.advance(60_000);
+    r.emu.unplug(AURA_ID, 1);
+    await r.clock.advance(6000);
+    const after = await c.getStatus();
+    assert.strictEqual(after.sessionEnergyWh, 0);
+    assert.ok(after.totalEnergyWh! >= during.totalEnergyWh!);
+    assert.strictEqual(after.totalEnergyWh, 12_500 + Math.round((16 * 3 * 230 * 3660) / 3600)); // 16 A on 3 phases for 61 min
+  });
+
+  it('a car that is full is reported complete (SuspendedEV)', async () => {
+    r = await rig();
+    r.emu.plugIn(HALO_ID, 1, { phases: 3, maxCurrentA: 16, capacityKwh: 1 });
+    await r.clock.advance(3600_000);
+    assert.strictEqual((await charger(HALO_ID, 1).getStatus()).state, 'complete');
+  });
+
+  it('many devices polling with short-lived tokens never evict a token', async () => {
+    r = await rig({ tokenLifetimeS: 120 });
+    const chargers = [charger(HALO_ID, 1), charger(HALO_ID, 2), charger(AURA_ID, 1), charger(AURA_ID, 2)];
+    r.emu.plugIn(AURA_ID, 2);
+    for (let i = 0; i < 30; i++) {
+      await drive(r.clock, Promise.all(chargers.map((c) => c.getStatus())));
+      if (i % 5 === 0) await drive(r.clock, chargers[2].setCurrentLimit(6 + i / 5));
+      await r.clock.advance(30_000);
+    }
+    assert.strictEqual(r.emu.counters.logins, 1);
+    assert.strictEqual(r.emu.counters.evictions, 0);
+    assert.ok(r.emu.activeTokens() <= 1);
+  });
+});
