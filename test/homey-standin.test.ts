@@ -397,6 +397,9 @@ describe('homey stand-in', () => {
       assert.strictEqual(homey.drivers.getDriver('x'), driver);
       assert.throws(() => homey.drivers.getDriver('y'), /Driver not found/);
       assert.match(await homey.api.getLocalUrl(), /test\.standin/);
+      await homey.notifications.createNotification({ excerpt: 'Fuse overloaded' });
+      await assert.rejects(homey.notifications.createNotification({ excerpt: '' }), /non-empty/);
+      assert.deepStrictEqual(homey.notifications.sent, ['Fuse overloaded']);
     });
   });
 

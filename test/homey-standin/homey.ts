@@ -150,6 +150,8 @@ export interface CreateHomeyOptions {
   env?: Record<string, string>;
   /** Time source for insights timestamps and recorded triggers; default Date.now. */
   now?: () => number;
+  /** homey.clock.getTimezone(); default 'Europe/Amsterdam'. */
+  timezone?: string;
   /** Print recorded (redacted) log lines to stderr as well; default from HOMEY_STANDIN_VERBOSE. */
   verbose?: boolean;
 }
@@ -171,6 +173,21 @@ export class StandinHomey extends EventEmitter {
   readonly flow: ManagerFlow;
   readonly api: ManagerApi;
   readonly drivers = new ManagerDrivers();
+  /** `createNotification` records into `notifications.sent` (the timeline). */
+  readonly notifications = {
+    sent: [] as string[],
+    createNotification: async ({ excerpt }: { excerpt: string }): Promise<void> => {
+      if (typeof excerpt !== 'string' || excerpt.trim() === '') throw new Error('createNotification: excerpt must be a non-empty string');
+      this.notifications.sent.push(excerpt);
+    },
+  };
+
+  readonly clock: { getTimezone(): string };
+  readonly cloud = {
+    getHomeyId: async (): Promise<string> => 'standin-homey-id',
+    getLocalAddress: async (): Promise<string> => '127.0.0.1:80',
+  };
+
   readonly i18n: { getLanguage(): string; getUnits(): string; __(key: string | object, tags?: object): string };
   /** Stand-in inspection: every log/error line of the app, its drivers and devices. */
   readonly logs: LogEntry[] = [];
@@ -191,6 +208,8 @@ export class StandinHomey extends EventEmitter {
     this.insights = new ManagerInsights(this.now);
     this.flow = new ManagerFlow(this, opts.strictFlowCards ?? true);
     this.api = new ManagerApi(() => String(this.manifest.id ?? 'standin.app'));
+    const timezone = opts.timezone ?? 'Europe/Amsterdam';
+    this.clock = { getTimezone: () => timezone };
     this.i18n = {
       getLanguage: () => this.language,
       getUnits: () => 'metric',
