@@ -42,6 +42,11 @@ export interface BalancerConfig {
   cloudWriteIntervalS: number;
   /** A local charger gets at most one increase per this interval (s). */
   localWriteIntervalS: number;
+  /**
+   * Optional (default 60): a phase that stays above fuse − margin this long after the last reduction on
+   * it, although every balanced charger on it is paused or at its minimum, raises `overloadUnresolved` (s).
+   */
+  overloadUnresolvedAfterS?: number;
 }
 
 export const DEFAULT_BALANCER_CONFIG: BalancerConfig = {
@@ -113,4 +118,27 @@ export interface BalancerOutput {
   stale: boolean;
   /** The limit the balancer wants for each charger id (0 = paused). */
   allowedA: Record<string, number>;
+}
+
+/** Default for the optional `BalancerConfig.overloadUnresolvedAfterS` (s). */
+export const DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S = 60;
+
+/** What the balancer remembers about one charger across a restart. */
+export interface BalancerChargerState {
+  /** Limit the balancer last wanted (A); 0 = paused by the balancer. */
+  allowedA: number;
+  /** The balancer (not the user) paused it; it will resume it when headroom allows. */
+  pausedByBalancer: boolean;
+  /** Charger phases (bit 0 = phase 1 … bit 2 = phase 3) the car was seen drawing on this session; 0 = not known yet. */
+  sessionPhaseMask: number;
+  carConnected: boolean;
+}
+
+/**
+ * A small JSON snapshot the app persists (`getState`) and hands back after a restart (`restoreState`),
+ * so a restart continues at the limits it had, with every restore timer started afresh.
+ */
+export interface BalancerState {
+  version: 1;
+  chargers: Record<string, BalancerChargerState>;
 }

@@ -1,0 +1,757 @@
+/**
+ * Per-phase load balancer: keeps every grid phase under the main fuse by lowering, pausing, restoring
+ * and resuming EV chargers. Pure (no Homey, no timers, no I/O); time is the `nowMs` passed to `step`.
+ *
+ * ## How it works
+ * `step(nowMs, sample, chargers)` is called on every meter sample and periodically with `sample = null`
+ * (a tick) so that a silent meter is noticed. It returns commands (`setCurrentLimit`, `pause`, `resume`),
+ * readable events, and the per-phase picture.
+ *
+ * 1. **Fresh samples only.** A sample is fresh when its `seq` (if given) or else its `timeMs` is newer
+ *    than the last one; repeats and old samples are ignored for decisions, so polling faster than the
+ *    meter never ramps twice on one telegram (no sawtooth). A `seq` that goes down while `timeMs` goes
+ *    up is a meter restart, and a `timeMs` more than 30 min behind is a meter clock reset; both count as fresh.
+ * 2. **Bad values.** A phase value that is null, not finite, or beyond ±(2 × fuse + 100) A is ignored
+ *    for that sample (treated as missing); the last good value of that phase is kept until it is
+ *    `staleAfterS` old. A missing phase never lets a charger that uses it be raised or resumed.
+ *    In-range spikes are acted on (one sample of a real overload looks the same): the charger is cut or
+ *    paused at once, but a pause lasts only until headroom has been back for `resumeWindowS`, so a
+ *    one-sample spike never pauses anything for longer than that window.
+ * 3. **Headroom per grid phase** = fuse − margin − (measured − the balanced chargers' own draw on that
+ *    phase). Each charger's per-phase measurement is mapped through its `phaseMap` onto grid phases.
+ *    Disabled chargers, chargers without a car and chargers the user paused are not balanced: their draw
+ *    stays part of the house load.
+ * 4. **Phases the car uses.** Until the car draws (strongest phase ≥ 2 A) every mapped phase is assumed.
+ *    Then each charger phase carrying ≥ 1 A counts; the set only grows during a session (a 3-phase
+ *    charger with a 1-phase car then loads one grid phase) and is forgotten when the car leaves.
+ * 5. **Sharing.** Chargers that cannot all get their minimum on some phase are paused lowest `priority`
+ *    first. The rest start at their minimum and are raised 1 A at a time, always the one with the lowest
+ *    current first (ties: higher priority first), as long as every phase it uses still fits: a max–min
+ *    fair share, with leftover amps going by priority. Limits are whole amps.
+ * 6. **Down fast, up slowly.** A decrease (or pause) is applied in one step on the fresh sample that
+ *    needs it. A raise is at most `restoreStepA`, only after `restoreHoldS` since the charger's last
+ *    change and `cloudWriteIntervalS` / `localWriteIntervalS` since its last raise, and never above the
+ *    headroom or `maxCurrentA`. Equal limits are never re-commanded.
+ * 7. **Pause and resume.** Below the minimum the charger is paused. It resumes (at its minimum) only
+ *    when headroom ≥ min + `resumeHysteresisA` (counting every running charger at its minimum) has held on
+ *    every fresh sample for `resumeWindowS`.
+ * 8. **Stale meter** (per phase): a phase without a good value for `staleAfterS` holds every charger
+ *    using it at its minimum (event `meterStale`); for `pauseAfterS` it pauses them. Nothing is raised on
+ *    stale data; when data returns, chargers restore in steps and resume after the resume window.
+ * 9. **Session start.** When a car connects, the charger starts at min(max, what fits with all mapped
+ *    phases assumed), never blindly at its maximum, then restores in steps.
+ * 10. **Unresolved overload.** A phase that stays above fuse − margin for `overloadUnresolvedAfterS`
+ *    after the last reduction on it, while every balanced charger on it is paused or at its minimum,
+ *    raises one `overloadUnresolved` event (something else must be switched off).
+ *
+ * ## Settings (`BalancerConfig`, see `validateBalancerConfig`)
+ * - `fuseA` main fuse per phase (A). `marginA` stay this far below it (A).
+ * - `restoreStepA` largest single raise (A); `restoreHoldS` wait after any change before a raise (s).
+ * - `staleAfterS` no good meter value this long: chargers to minimum; `pauseAfterS` (> staleAfterS): pause.
+ * - `resumeWindowS` headroom must hold this long before a paused charger resumes;
+ *   `resumeHysteresisA` headroom needed above the minimum current to resume.
+ * - `cloudWriteIntervalS` / `localWriteIntervalS` at most one raise per interval per charger (decreases
+ *   are never delayed).
+ * - `overloadUnresolvedAfterS` (optional, default 60) see 10.
+ *
+ * State: `getState()` returns a small JSON snapshot (limits, who paused, session phases); after a
+ * restart `restoreState()` continues from it: no charger is raised above the lower of its saved and its
+ * reported limit, and every hold timer starts afresh.
+ */
+import { UserInputError } from '../errors';
+import {
+  DEFAULT_BALANCER_CONFIG,
+  DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S,
+  GRID_PHASES,
+  type BalancerChargerState,
+  type BalancerCommand,
+  type BalancerConfig,
+  type BalancerEvent,
+  type BalancerOutput,
+  type BalancerState,
+  type ChargerInput,
+  type GridPhase,
+  type MeterSample,
+  type Triple,
+} from './types';
+
+const EPS = 1e-6;
+/** A charger phase carrying at least this much is in use by the car (A). */
+const PHASE_IN_USE_A = 1;
+/** The car is really drawing once its strongest phase carries this much (A): phase detection starts. */
+const CAR_DRAWING_A = 2;
+/** A meter timestamp this far behind the last one is a meter clock reset, not an old sample. */
+const METER_CLOCK_RESET_MS = 30 * 60_000;
+/** How long a charger may still report "paused" after we resumed it before we take it as a user pause. */
+const MIN_RESUME_GRACE_MS = 30_000;
+
+interface Memo {
+  /** Limit wanted now (A); 0 = paused by the balancer. */
+  allowedA: number;
+  pausedByBalancer: boolean;
+  sessionPhaseMask: number;
+  carConnected: boolean;
+  /** Balanced in the previous step. */
+  controlled: boolean;
+  /** The car just connected: the first decision picks a starting limit. */
+  sessionStart: boolean;
+  /** Came from restoreState and has not been balanced since. */
+  restored: boolean;
+  /** What the charger was last told (0 = pause), or what it reported when we took over; null = unknown. */
+  sentA: number | null;
+  lastChangeMs: number;
+  lastIncreaseMs: number;
+  resumeSentMs: number;
+  resumeOkSinceMs: number | null;
+}
+
+/** One balanced charger during one step. */
+interface Work {
+  input: ChargerInput;
+  memo: Memo;
+  /** How many of the charger's in-use phases sit on each grid phase. */
+  w: Triple<number>;
+  minA: number;
+  maxA: number;
+  capA: number;
+  newA: number;
+  writeIntervalMs: number;
+  /** Grid phase index that decided this step (-1 = none) and the reason text, when not derived. */
+  phase: number;
+  why: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Configuration
+
+type NumericKey = {
+  [K in keyof BalancerConfig]-?: BalancerConfig[K] extends number | undefined ? K : never;
+}[keyof BalancerConfig];
+
+const FIELDS: { key: NumericKey; unit: string; min: number; minInclusive: boolean; max: number }[] = [
+  { key: 'fuseA', unit: 'A', min: 0, minInclusive: false, max: 1000 },
+  { key: 'marginA', unit: 'A', min: 0, minInclusive: true, max: 1000 },
+  { key: 'restoreStepA', unit: 'A', min: 0, minInclusive: false, max: 100 },
+  { key: 'restoreHoldS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
+  { key: 'staleAfterS', unit: 's', min: 0, minInclusive: false, max: 86_400 },
+  { key: 'pauseAfterS', unit: 's', min: 0, minInclusive: false, max: 86_400 },
+  { key: 'resumeWindowS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
+  { key: 'resumeHysteresisA', unit: 'A', min: 0, minInclusive: true, max: 100 },
+  { key: 'cloudWriteIntervalS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
+  { key: 'localWriteIntervalS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
+  { key: 'overloadUnresolvedAfterS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
+];
+
+/** Thrown by `validateBalancerConfig`: `field` is the first bad field, `problems` has one line per bad field. */
+export class BalancerConfigError extends UserInputError {
+  readonly problems: { field: string; message: string }[];
+  constructor(problems: { field: string; message: string }[]) {
+    const [first, ...rest] = problems;
+    super(first.field, [first.message, ...rest.map((p) => `${p.field}: ${p.message}`)].join('; '));
+    this.name = 'BalancerConfigError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Check a (partial) config from settings or a flow card and fill the defaults. Numbers may come as
+ * numeric strings. Throws `BalancerConfigError` (a `UserInputError`) listing every bad field.
+ */
+export function validateBalancerConfig(partial: unknown): BalancerConfig {
+  if (partial === undefined || partial === null) partial = {};
+  if (typeof partial !== 'object' || Array.isArray(partial)) {
+    throw new UserInputError('balancer', 'expected an object with the balancer settings');
+  }
+  const src = partial as Record<string, unknown>;
+  const out: BalancerConfig = { ...DEFAULT_BALANCER_CONFIG, overloadUnresolvedAfterS: DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S };
+  const problems: { field: string; message: string }[] = [];
+  const bad = new Set<string>();
+  for (const f of FIELDS) {
+    const raw = src[f.key];
+    if (raw === undefined) continue;
+    const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+    const range = `${f.minInclusive ? 'at least' : 'more than'} ${f.min} ${f.unit} and at most ${f.max} ${f.unit}`;
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      problems.push({ field: f.key, message: `expected a number of ${f.unit} (${range}), got ${JSON.stringify(raw)}` });
+      bad.add(f.key);
+    } else if (v > f.max || (f.minInclusive ? v < f.min : v <= f.min)) {
+      problems.push({ field: f.key, message: `must be ${range}, got ${v}` });
+      bad.add(f.key);
+    } else {
+      out[f.key] = v;
+    }
+  }
+  if (!bad.has('marginA') && !bad.has('fuseA') && out.marginA >= out.fuseA) {
+    problems.push({ field: 'marginA', message: `must be less than the fuse (${out.fuseA} A), got ${out.marginA} A` });
+  }
+  if (!bad.has('pauseAfterS') && !bad.has('staleAfterS') && out.pauseAfterS <= out.staleAfterS) {
+    problems.push({
+      field: 'pauseAfterS',
+      message: `must be longer than staleAfterS (${out.staleAfterS} s): first hold at minimum, then pause; got ${out.pauseAfterS} s`,
+    });
+  }
+  if (problems.length) throw new BalancerConfigError(problems);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+function fmt(a: number): string {
+  return String(Math.round(a * 10) / 10);
+}
+
+function finiteOr(v: unknown, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+}
+
+export class Balancer {
+  private cfg: BalancerConfig;
+  private readonly memos = new Map<string, Memo>();
+  private startMs: number | null = null;
+  private lastTimeMs: number | null = null;
+  private lastSeq: number | null = null;
+  /** Last good house current per grid phase and when (step time) it arrived. */
+  private readonly phaseA: Triple<number | null> = [null, null, null];
+  private readonly phaseAtMs: Triple<number> = [NaN, NaN, NaN];
+  private staleReported = false;
+  private readonly overSinceMs: Triple<number | null> = [null, null, null];
+  private readonly overReported: Triple<boolean> = [false, false, false];
+  private readonly lastPhaseDecreaseMs: Triple<number> = [-Infinity, -Infinity, -Infinity];
+
+  constructor(config: BalancerConfig) {
+    this.cfg = validateBalancerConfig(config);
+  }
+
+  setConfig(config: BalancerConfig): void {
+    this.cfg = validateBalancerConfig(config);
+  }
+
+  getConfig(): BalancerConfig {
+    return { ...this.cfg };
+  }
+
+  getState(): BalancerState {
+    const chargers: Record<string, BalancerChargerState> = {};
+    for (const [id, m] of this.memos) {
+      chargers[id] = {
+        allowedA: m.allowedA,
+        pausedByBalancer: m.pausedByBalancer,
+        sessionPhaseMask: m.sessionPhaseMask,
+        carConnected: m.carConnected,
+      };
+    }
+    return { version: 1, chargers };
+  }
+
+  /** Continue from a snapshot. Malformed entries are skipped (persisted data is not trusted). */
+  restoreState(state: BalancerState): void {
+    if (!state || typeof state !== 'object' || state.version !== 1 || !state.chargers || typeof state.chargers !== 'object') {
+      return;
+    }
+    for (const [id, s] of Object.entries(state.chargers)) {
+      if (!s || typeof s !== 'object') continue;
+      const allowedA = finiteOr(s.allowedA, -1);
+      if (allowedA < 0 || allowedA > 1000) continue;
+      const m = newMemo(-Infinity);
+      m.allowedA = Math.floor(allowedA);
+      m.pausedByBalancer = s.pausedByBalancer === true;
+      m.sessionPhaseMask = Number.isInteger(s.sessionPhaseMask) ? s.sessionPhaseMask & 7 : 0;
+      m.carConnected = s.carConnected === true;
+      m.restored = true;
+      this.memos.set(id, m);
+    }
+  }
+
+  step(nowMs: number, sample: MeterSample | null, chargers: ChargerInput[]): BalancerOutput {
+    const cfg = this.cfg;
+    if (this.startMs === null) this.startMs = nowMs;
+    const commands: BalancerCommand[] = [];
+    const events: BalancerEvent[] = [];
+    const limitA = cfg.fuseA - cfg.marginA;
+
+    // 1. The meter.
+    const present: Triple<boolean> = [false, false, false];
+    const fresh = sample !== null && this.acceptSample(nowMs, sample, present);
+    const staleMs = cfg.staleAfterS * 1000;
+    const ageMs: Triple<number> = [0, 0, 0];
+    const known: Triple<boolean> = [false, false, false];
+    for (let g = 0; g < 3; g++) {
+      const at = this.phaseAtMs[g];
+      ageMs[g] = nowMs - (Number.isNaN(at) ? this.startMs : at);
+      known[g] = this.phaseA[g] !== null && ageMs[g] < staleMs;
+    }
+
+    // 2. The chargers: who is balanced, which phases they load, their own draw.
+    const work: Work[] = [];
+    const ownDraw: Triple<number> = [0, 0, 0];
+    const allowedOut: Record<string, number> = {};
+    let usedGrid = 0;
+    for (const input of chargers) {
+      if (!input.enabled) {
+        const m = this.memos.get(input.id);
+        if (m) m.controlled = false;
+        continue;
+      }
+      for (let k = 0; k < 3; k++) {
+        const g = input.phaseMap[k];
+        if (g) usedGrid |= 1 << GRID_PHASES.indexOf(g);
+      }
+      allowedOut[input.id] = 0;
+      const item = this.prepare(nowMs, input);
+      if (!item) continue;
+      work.push(item);
+      const capDraw = Math.max(item.maxA, finiteOr(input.currentLimitA, 0)) + 2;
+      for (let k = 0; k < 3; k++) {
+        const g = input.phaseMap[k];
+        const m = input.measuredA[k];
+        if (g && typeof m === 'number' && Number.isFinite(m) && m > 0) ownDraw[GRID_PHASES.indexOf(g)] += Math.min(m, capDraw);
+      }
+    }
+    if (usedGrid === 0) usedGrid = 7;
+
+    const avail: Triple<number> = [NaN, NaN, NaN];
+    const measuredOut: Triple<number | null> = [null, null, null];
+    const headroomOut: Triple<number | null> = [null, null, null];
+    for (let g = 0; g < 3; g++) {
+      if (!known[g]) continue;
+      const v = this.phaseA[g] as number;
+      avail[g] = limitA - (v - ownDraw[g]);
+      measuredOut[g] = v;
+      headroomOut[g] = avail[g];
+    }
+
+    // 3. Decide.
+    if (fresh) this.allocate(nowMs, work, avail, known, present, ageMs);
+    else this.holdOnStale(work, ageMs);
+    for (const item of work) {
+      this.apply(nowMs, item, avail, events);
+      this.emit(nowMs, item, commands);
+      allowedOut[item.input.id] = item.memo.allowedA;
+    }
+
+    // 4. Meter stale and unresolved overload.
+    let staleNow = false;
+    const stalePhases: GridPhase[] = [];
+    for (let g = 0; g < 3; g++) {
+      if (usedGrid & (1 << g) && ageMs[g] >= staleMs) {
+        staleNow = true;
+        stalePhases.push(GRID_PHASES[g]);
+      }
+    }
+    if (staleNow && !this.staleReported) {
+      const worst = Math.max(...ageMs.filter((_, g) => usedGrid & (1 << g)));
+      events.push({
+        type: 'meterStale',
+        timeMs: nowMs,
+        phase: stalePhases.length === 1 ? stalePhases[0] : undefined,
+        reason: `No fresh meter data for ${stalePhases.join(', ')} for ${Math.round(worst / 1000)} s: chargers held at minimum, paused after ${cfg.pauseAfterS} s`,
+      });
+    }
+    this.staleReported = staleNow;
+    if (fresh) this.checkOverload(nowMs, work, present, events);
+
+    return { commands, events, measuredA: measuredOut, headroomA: headroomOut, stale: staleNow, allowedA: allowedOut };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+
+  /** Take a sample if it is fresh; fills `present` with the phases that carried a good value. */
+  private acceptSample(nowMs: number, sample: MeterSample, present: Triple<boolean>): boolean {
+    const t = sample.timeMs;
+    if (typeof t !== 'number' || !Number.isFinite(t)) return false;
+    const seq = typeof sample.seq === 'number' && Number.isFinite(sample.seq) ? sample.seq : null;
+    const last = this.lastTimeMs;
+    let fresh: boolean;
+    if (last === null) fresh = true;
+    else if (seq !== null && this.lastSeq !== null) fresh = seq > this.lastSeq || (seq < this.lastSeq && t > last);
+    else fresh = t > last || t < last - METER_CLOCK_RESET_MS;
+    if (!fresh) return false;
+    this.lastTimeMs = t;
+    this.lastSeq = seq;
+    const absurdA = 2 * this.cfg.fuseA + 100;
+    for (let g = 0; g < 3; g++) {
+      const v = sample.currentsA?.[g];
+      if (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= absurdA) {
+        this.phaseA[g] = v;
+        this.phaseAtMs[g] = nowMs;
+        present[g] = true;
+      }
+    }
+    return true;
+  }
+
+  /** Update the memo of a balanced-capable charger; returns its work item or null when not balanced now. */
+  private prepare(nowMs: number, input: ChargerInput): Work | null {
+    let memo = this.memos.get(input.id);
+    if (!memo) {
+      memo = newMemo(nowMs);
+      memo.carConnected = input.carConnected;
+      this.memos.set(input.id, memo);
+    }
+    const minA = Math.ceil(finiteOr(input.minCurrentA, 6) - EPS);
+    const maxA = Math.floor(finiteOr(input.maxCurrentA, 0) + EPS);
+    const writeIntervalMs = (input.latencyClass === 'cloud' ? this.cfg.cloudWriteIntervalS : this.cfg.localWriteIntervalS) * 1000;
+
+    if (!input.carConnected) {
+      if (memo.carConnected) memo.sessionPhaseMask = 0;
+      memo.carConnected = false;
+      memo.controlled = false;
+      return null;
+    }
+    const reportedA = input.paused ? null : validLimit(input.currentLimitA);
+    if (!memo.carConnected) {
+      memo.carConnected = true;
+      memo.sessionStart = true;
+      memo.sessionPhaseMask = 0;
+      memo.sentA = input.paused ? 0 : reportedA;
+    }
+    const resumeGraceMs = Math.max(2 * writeIntervalMs, MIN_RESUME_GRACE_MS);
+    if (input.paused && !memo.pausedByBalancer && nowMs - memo.resumeSentMs >= resumeGraceMs) {
+      memo.controlled = false; // paused by the user: not ours to resume
+      return null;
+    }
+    if (!memo.controlled && !memo.sessionStart) {
+      // Taking over (start-up, restart, re-enabled, user resumed): no raise above what it has now.
+      if (memo.pausedByBalancer) {
+        memo.allowedA = 0;
+        memo.sentA = input.paused ? 0 : reportedA;
+      } else {
+        let a = reportedA ?? minA;
+        if (memo.restored && memo.allowedA >= minA) a = Math.min(a, memo.allowedA);
+        memo.allowedA = maxA < minA ? 0 : Math.max(minA, Math.min(maxA, a));
+        memo.pausedByBalancer = memo.allowedA === 0;
+        memo.sentA = reportedA;
+      }
+      memo.lastChangeMs = nowMs;
+    }
+    memo.controlled = true;
+    memo.restored = false;
+
+    // Which charger phases the car draws on (grows during the session only).
+    let strongest = 0;
+    let mask = 0;
+    for (let k = 0; k < 3; k++) {
+      const m = input.measuredA[k];
+      if (!input.phaseMap[k] || typeof m !== 'number' || !Number.isFinite(m)) continue;
+      if (m > strongest) strongest = m;
+      if (m >= PHASE_IN_USE_A) mask |= 1 << k;
+    }
+    if (strongest >= CAR_DRAWING_A) memo.sessionPhaseMask |= mask;
+
+    const w: Triple<number> = [0, 0, 0];
+    const use = memo.sessionPhaseMask || 7;
+    let mapped = false;
+    for (let k = 0; k < 3; k++) {
+      const g = input.phaseMap[k];
+      if (g && use & (1 << k)) {
+        w[GRID_PHASES.indexOf(g)]++;
+        mapped = true;
+      }
+    }
+    if (!mapped) w[0] = w[1] = w[2] = 1; // no phase map: assume it loads every phase
+
+    return { input, memo, w, minA, maxA, capA: 0, newA: memo.allowedA, writeIntervalMs, phase: -1, why: null };
+  }
+
+  /** Fresh sample: compute every balanced charger's new limit. */
+  private allocate(nowMs: number, work: Work[], avail: Triple<number>, known: Triple<boolean>, present: Triple<boolean>, ageMs: Triple<number>): void {
+    const cfg = this.cfg;
+    const holdMs = cfg.restoreHoldS * 1000;
+    const staleMs = cfg.staleAfterS * 1000;
+    const pauseMs = cfg.pauseAfterS * 1000;
+    const paused: Work[] = [];
+
+    for (const it of work) {
+      const m = it.memo;
+      let stale = -1;
+      let dead = -1;
+      let missing = false;
+      for (let g = 0; g < 3; g++) {
+        if (!it.w[g]) continue;
+        if (ageMs[g] >= pauseMs) dead = g;
+        else if (ageMs[g] >= staleMs) stale = g;
+        if (!present[g]) missing = true;
+      }
+      const canRaise = stale < 0 && dead < 0 && !missing;
+      it.capA = 0;
+      if (it.maxA < it.minA) {
+        it.why = `Maximum of ${it.input.name} (${it.maxA} A) is below its minimum (${it.minA} A)`;
+      } else if (dead >= 0) {
+        it.phase = dead;
+        it.why = `No fresh meter data for ${GRID_PHASES[dead]} for ${Math.round(ageMs[dead] / 1000)} s`;
+      } else if (m.pausedByBalancer) {
+        if (!canRaise) m.resumeOkSinceMs = null;
+        else paused.push(it);
+      } else if (m.sessionStart) {
+        it.capA = canRaise ? it.maxA : it.minA;
+      } else {
+        it.capA = Math.min(m.allowedA, it.maxA);
+        const raiseOk = canRaise && nowMs - m.lastChangeMs >= holdMs && nowMs - m.lastIncreaseMs >= it.writeIntervalMs;
+        if (raiseOk) it.capA = Math.min(it.maxA, Math.floor(m.allowedA + cfg.restoreStepA + EPS));
+        if (stale >= 0 && it.capA > it.minA) {
+          it.capA = it.minA;
+          it.phase = stale;
+          it.why = `No fresh meter data for ${GRID_PHASES[stale]} for ${Math.round(ageMs[stale] / 1000)} s`;
+        }
+      }
+    }
+
+    // Resume paused chargers whose headroom has held long enough (highest priority first), reserving
+    // each one's minimum with everyone already running counted at theirs.
+    if (paused.length) {
+      const spare: Triple<number> = [avail[0], avail[1], avail[2]];
+      for (const it of work) if (it.capA >= it.minA) for (let g = 0; g < 3; g++) spare[g] -= it.w[g] * it.minA;
+      paused.sort((a, b) => b.input.priority - a.input.priority);
+      for (const it of paused) {
+        const m = it.memo;
+        const needA = it.minA + cfg.resumeHysteresisA;
+        let ok = true;
+        let tight = -1;
+        for (let g = 0; g < 3; g++) {
+          if (!it.w[g]) continue;
+          if (!(spare[g] >= it.w[g] * needA - EPS)) ok = false;
+          if (tight < 0 || spare[g] / it.w[g] < spare[tight] / it.w[tight]) tight = g;
+        }
+        if (!ok) {
+          m.resumeOkSinceMs = null;
+          continue;
+        }
+        if (m.resumeOkSinceMs === null) m.resumeOkSinceMs = nowMs;
+        if (nowMs - m.resumeOkSinceMs < cfg.resumeWindowS * 1000 || nowMs - m.lastIncreaseMs < it.writeIntervalMs) continue;
+        it.capA = it.minA;
+        it.phase = tight;
+        it.why = `${GRID_PHASES[tight]} headroom stayed at ${fmt(needA)} A or more for ${cfg.resumeWindowS} s`;
+        for (let g = 0; g < 3; g++) spare[g] -= it.w[g] * it.minA;
+      }
+    }
+
+    // Everyone who may run gets the minimum; where that does not fit, pause lowest priority first.
+    const load: Triple<number> = [0, 0, 0];
+    for (const it of work) if (it.capA >= it.minA) for (let g = 0; g < 3; g++) load[g] += it.w[g] * it.minA;
+    for (;;) {
+      let over = -1;
+      for (let g = 0; g < 3; g++) if (known[g] && load[g] > avail[g] + EPS) over = g;
+      if (over < 0) break;
+      let victim: Work | null = null;
+      for (const it of work) {
+        if (it.capA < it.minA || !it.w[over]) continue;
+        if (!victim || dropFirst(it, victim)) victim = it;
+      }
+      if (!victim) break;
+      victim.capA = 0;
+      victim.phase = over;
+      victim.why = null;
+      for (let g = 0; g < 3; g++) load[g] -= victim.w[g] * victim.minA;
+    }
+
+    // Max–min fair fill, one amp at a time.
+    for (const it of work) it.newA = it.capA >= it.minA ? it.minA : 0;
+    const frozen = new Array<boolean>(work.length).fill(false);
+    for (;;) {
+      let pick = -1;
+      for (let i = 0; i < work.length; i++) {
+        const it = work[i];
+        if (frozen[i] || it.newA === 0 || it.newA >= it.capA) continue;
+        if (pick < 0) pick = i;
+        else {
+          const p = work[pick];
+          if (it.newA < p.newA || (it.newA === p.newA && it.input.priority > p.input.priority)) pick = i;
+        }
+      }
+      if (pick < 0) break;
+      const it = work[pick];
+      let fits = true;
+      for (let g = 0; g < 3; g++) if (it.w[g] && known[g] && load[g] + it.w[g] > avail[g] + EPS) fits = false;
+      if (!fits) {
+        frozen[pick] = true;
+        continue;
+      }
+      it.newA++;
+      for (let g = 0; g < 3; g++) load[g] += it.w[g];
+    }
+  }
+
+  /** No fresh sample: only lower chargers on phases that went stale (or whose maximum dropped). */
+  private holdOnStale(work: Work[], ageMs: Triple<number>): void {
+    const staleMs = this.cfg.staleAfterS * 1000;
+    const pauseMs = this.cfg.pauseAfterS * 1000;
+    for (const it of work) {
+      const m = it.memo;
+      it.newA = m.allowedA;
+      let stale = -1;
+      let dead = -1;
+      for (let g = 0; g < 3; g++) {
+        if (!it.w[g]) continue;
+        if (ageMs[g] >= pauseMs) dead = g;
+        else if (ageMs[g] >= staleMs) stale = g;
+      }
+      const g = dead >= 0 ? dead : stale;
+      if (g >= 0) {
+        it.phase = g;
+        it.why = `No fresh meter data for ${GRID_PHASES[g]} for ${Math.round(ageMs[g] / 1000)} s`;
+        if (dead >= 0 || m.pausedByBalancer || it.maxA < it.minA) it.newA = 0;
+        else if (m.sessionStart || it.newA > it.minA) it.newA = it.minA;
+      } else if (m.sessionStart) {
+        it.newA = -1; // wait for a fresh sample to pick the starting limit
+      }
+      if (it.newA > it.maxA) {
+        it.newA = it.maxA >= it.minA ? it.maxA : 0;
+        it.why = `Maximum of ${it.input.name} is ${it.maxA} A`;
+      }
+    }
+  }
+
+  /** Turn a decision into memo changes and events. */
+  private apply(nowMs: number, it: Work, avail: Triple<number>, events: BalancerEvent[]): void {
+    const m = it.memo;
+    const name = it.input.name;
+    const newA = it.newA;
+    if (newA < 0) return;
+    const phase = it.phase >= 0 ? it.phase : this.tightestPhase(it, avail);
+    const P = phase >= 0 ? GRID_PHASES[phase] : undefined;
+    const oldA = m.allowedA;
+    const maxCut = newA > 0 && newA === it.maxA && oldA > it.maxA;
+    const cause = it.why ?? (maxCut ? `Maximum of ${name} is ${it.maxA} A` : this.overloadCause(phase, avail));
+    if (m.sessionStart) {
+      m.sessionStart = false;
+      m.allowedA = newA;
+      m.lastChangeMs = nowMs;
+      if (newA > 0) {
+        m.pausedByBalancer = false;
+        m.lastIncreaseMs = nowMs;
+        it.why = `Car connected to ${name}: starting at ${newA} A${P && !it.why ? ` (${P} headroom ${fmt(avail[phase])} A)` : ''}`;
+      } else if (!m.pausedByBalancer) {
+        m.pausedByBalancer = true;
+        m.resumeOkSinceMs = null;
+        it.why = `${cause}: paused ${name} (needs ${it.minA} A)`;
+        events.push({ type: 'paused', timeMs: nowMs, chargerId: it.input.id, phase: P, reason: it.why });
+      }
+      return;
+    }
+    if (newA === oldA) return;
+    m.allowedA = newA;
+    m.lastChangeMs = nowMs;
+    const base = { timeMs: nowMs, chargerId: it.input.id, phase: P, fromA: oldA, toA: newA };
+    if (newA < oldA) {
+      for (let g = 0; g < 3; g++) if (it.w[g]) this.lastPhaseDecreaseMs[g] = nowMs;
+      if (newA === 0) {
+        m.pausedByBalancer = true;
+        m.resumeOkSinceMs = null;
+        it.why = `${cause}: paused ${name} (needs ${it.minA} A)`;
+        events.push({ type: 'paused', ...base, reason: it.why });
+      } else {
+        it.why = `${cause}: lowered ${name} from ${oldA} A to ${newA} A`;
+        events.push({ type: 'reduced', ...base, reason: it.why });
+      }
+    } else {
+      m.lastIncreaseMs = nowMs;
+      if (oldA === 0) {
+        m.pausedByBalancer = false;
+        m.resumeOkSinceMs = null;
+        it.why = `${cause}: resumed ${name} at ${newA} A`;
+        events.push({ type: 'resumed', ...base, reason: it.why });
+      } else {
+        const room = P ? `${P} has ${fmt(avail[phase])} A of headroom for chargers` : 'Headroom is back';
+        it.why = `${room}: raised ${name} from ${oldA} A to ${newA} A`;
+        events.push({ type: 'restored', ...base, reason: it.why });
+      }
+    }
+  }
+
+  /** Commands that bring the charger to what the memo wants, never repeating the last one. */
+  private emit(nowMs: number, it: Work, commands: BalancerCommand[]): void {
+    const m = it.memo;
+    const want = m.allowedA;
+    const chargerId = it.input.id;
+    const reason = it.why ?? `Keeping ${it.input.name} at ${want === 0 ? 'pause' : `${want} A`}`;
+    if (want === 0) {
+      if (m.sentA !== 0 && !it.input.paused) commands.push({ type: 'pause', chargerId, reason });
+      m.sentA = 0;
+    } else if (m.sentA !== want) {
+      if (m.sentA === 0 || it.input.paused) {
+        commands.push({ type: 'resume', chargerId, currentA: want, reason });
+        m.resumeSentMs = nowMs;
+      } else {
+        commands.push({ type: 'setCurrentLimit', chargerId, currentA: want, reason });
+      }
+      m.sentA = want;
+    }
+  }
+
+  /** Raise `overloadUnresolved` once per episode on a phase nobody can relieve any more. */
+  private checkOverload(nowMs: number, work: Work[], present: Triple<boolean>, events: BalancerEvent[]): void {
+    const cfg = this.cfg;
+    const limitA = cfg.fuseA - cfg.marginA;
+    const graceMs = (cfg.overloadUnresolvedAfterS ?? DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S) * 1000;
+    for (let g = 0; g < 3; g++) {
+      if (!present[g]) continue;
+      const v = this.phaseA[g] as number;
+      let exhausted = v > limitA + EPS;
+      for (const it of work) if (it.w[g] && it.memo.allowedA > it.minA) exhausted = false;
+      if (!exhausted) {
+        this.overSinceMs[g] = null;
+        this.overReported[g] = false;
+        continue;
+      }
+      const since = this.overSinceMs[g] ?? nowMs;
+      this.overSinceMs[g] = since;
+      if (this.overReported[g] || nowMs - Math.max(since, this.lastPhaseDecreaseMs[g]) < graceMs) continue;
+      this.overReported[g] = true;
+      const P = GRID_PHASES[g];
+      events.push({
+        type: 'overloadUnresolved',
+        timeMs: nowMs,
+        phase: P,
+        reason: `${P} at ${fmt(v)} A of ${cfg.fuseA} A fuse although every balanced charger on ${P} is paused or at minimum: switch off other loads`,
+      });
+    }
+  }
+
+  /** The used, known phase with the least headroom per charger phase on it. */
+  private tightestPhase(it: Work, avail: Triple<number>): number {
+    let best = -1;
+    for (let g = 0; g < 3; g++) {
+      if (!it.w[g] || Number.isNaN(avail[g])) continue;
+      if (best < 0 || avail[g] / it.w[g] < avail[best] / it.w[best]) best = g;
+    }
+    return best;
+  }
+
+  private overloadCause(phase: number, avail: Triple<number>): string {
+    if (phase < 0) return 'Meter data missing';
+    const v = this.phaseA[phase];
+    const P = GRID_PHASES[phase];
+    if (v === null) return `No meter data for ${P}`;
+    return `${P} at ${fmt(v)} A of ${this.cfg.fuseA} A fuse (${fmt(avail[phase])} A left for chargers)`;
+  }
+}
+
+function newMemo(nowMs: number): Memo {
+  return {
+    allowedA: 0,
+    pausedByBalancer: false,
+    sessionPhaseMask: 0,
+    carConnected: false,
+    controlled: false,
+    sessionStart: false,
+    restored: false,
+    sentA: null,
+    lastChangeMs: nowMs,
+    lastIncreaseMs: -Infinity,
+    resumeSentMs: -Infinity,
+    resumeOkSinceMs: null,
+  };
+}
+
+function validLimit(v: number | null): number | null {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v + EPS) : null;
+}
+
+/** Which of two chargers to pause first: lower priority, then one not running yet, then the later one. */
+function dropFirst(a: Work, b: Work): boolean {
+  if (a.input.priority !== b.input.priority) return a.input.priority < b.input.priority;
+  const aRunning = a.memo.allowedA > 0 && !a.memo.sessionStart;
+  const bRunning = b.memo.allowedA > 0 && !b.memo.sessionStart;
+  if (aRunning !== bRunning) return !aRunning;
+  return true; // later in the list
+}
