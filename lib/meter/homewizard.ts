@@ -120,10 +120,14 @@ export async function fetchHomeWizardInfo(
   };
 }
 
-/** Signed per-phase currents from a /api/v1/data payload; null where the meter has no such phase. */
+/**
+ * Signed per-phase currents from a /api/v1/data payload (API v2 /api/measurement names without the
+ * `active_` prefix are read too); null where the meter has no such phase.
+ */
 export function homeWizardCurrents(data: HomeWizardData, nominalV = NOMINAL_VOLTAGE_V): Triple<number | null> {
+  const field = (name: string): number | null => num(data[`active_${name}`]) ?? num(data[name]);
   return ([1, 2, 3] as const).map((n) =>
-    phaseCurrentA(num(data[`active_current_l${n}_a`]), num(data[`active_power_l${n}_w`]), num(data[`active_voltage_l${n}_v`]), nominalV),
+    phaseCurrentA(field(`current_l${n}_a`), field(`power_l${n}_w`), field(`voltage_l${n}_v`), nominalV),
   ) as Triple<number | null>;
 }
 
@@ -229,7 +233,7 @@ export class HomeWizardP1Source extends BaseMeterSource {
       return true;
     } catch (err) {
       this.counters.failures++;
-      this.setError(`HomeWizard P1 ${this.host}: ${describeError(err)}`);
+      this.setError(`HomeWizard P1: ${describeError(err)}`);
       return false;
     }
   }

@@ -27,7 +27,9 @@ export interface HomeWizardEmulatorOptions {
   /** DSMR meters report whole amps (truncated, HomeWizard adds the sign); default true. */
   integerAmps?: boolean;
   serial?: string;
+  /** Default HWE-P1 / "P1 Meter"; other types let pairing tests see a device that is no P1 meter. */
   productType?: string;
+  productName?: string;
   firmwareVersion?: string;
 }
 
@@ -66,6 +68,7 @@ export class HomeWizardEmulator {
       integerAmps: options.integerAmps ?? true,
       serial: options.serial ?? '3c39e7aabbcc',
       productType: options.productType ?? 'HWE-P1',
+      productName: options.productName ?? (options.productType && options.productType !== 'HWE-P1' ? 'HomeWizard device' : 'P1 Meter'),
       firmwareVersion: options.firmwareVersion ?? '5.18',
     };
   }
@@ -102,7 +105,7 @@ export class HomeWizardEmulator {
   info(): Record<string, unknown> {
     return {
       product_type: this.opts.productType,
-      product_name: this.opts.productType === 'HWE-P1' ? 'P1 Meter' : 'kWh meter',
+      product_name: this.opts.productName,
       serial: this.opts.serial,
       firmware_version: this.opts.firmwareVersion,
       api_version: 'v1',
