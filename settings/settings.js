@@ -1,0 +1,483 @@
+/* PhaseGuard EV settings page. Vanilla JS, no external resources.
+ * Talks to the app only through its Web API (api.ts): GET /settings, PUT /settings (the whole object, saved
+ * all or nothing), GET /meters, GET /live, and the realtime event "live". */
+'use strict';
+
+(function () {
+  var PHASES = ['L1', 'L2', 'L3'];
+  var MIN_CHARGE_A = 6;
+  /** Numeric fields checked before sending; the app checks everything again (its messages are shown too). */
+  var NUMBER_FIELDS = {
+    fuseA: { min: 6, max: 100 },
+    marginA: { min: 0 },
+    restoreStepA: { min: 1, max: 16 },
+    restoreHoldS: { min: 5, max: 3600, integer: true },
+    staleAfterS: { min: 5, max: 600, integer: true },
+    pauseAfterS: { min: 6, max: 3600, integer: true },
+    resumeWindowS: { min: 10, max: 3600, integer: true },
+  };
+  var CHARGER_NUMBER_FIELDS = {
+    priority: { min: 0, max: 10, integer: true },
+    maxCurrentA: { min: 6, max: 32, integer: true },
+  };
+
+  var Homey = null;
+  var view = null; // SettingsView from GET /settings
+  var meters = null; // MeterCandidate[] from GET /meters, null until loaded
+  var selectedDeviceId = null;
+
+  function $(id) { return document.getElementById(id); }
+
+  /** Translated text for a key under "settings." with {name} placeholders filled in. */
+  function t(key, vars) {
+    var full = 'settings.' + key;
+    var text = Homey.__(full);
+    if (typeof text !== 'string' || text === '' || text === full) text = key;
+    if (vars) {
+      Object.keys(vars).forEach(function (name) { text = text.split('{' + name + '}').join(String(vars[name])); });
+    }
+    return text;
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function api(method, path, body) {
+    return new Promise(function (resolve, reject) {
+      Homey.api(method, path, body === undefined ? null : body, function (err, result) {
+        if (err) reject(err instanceof Error ? err : new Error(String(err && err.message ? err.message : err)));
+        else resolve(result);
+      });
+    });
+  }
+
+  function fmtA(a) {
+    if (a === null || a === undefined) return '–';
+    return (Math.round(a * 10) / 10).toLocaleString(undefined, { maximumFractionDigits: 1 });
+  }
+
+  // ---------------------------------------------------------------- form: fill and read
+
+  function fillForm(settings) {
+    $('balancing').checked = settings.balancing;
+    $('manualOverride').value = settings.manualOverride;
+    Object.keys(NUMBER_FIELDS).forEach(function (name) { $(name).value = String(settings[name]); });
+    var source = settings.meter.source;
+    document.querySelectorAll('input[name="meterSource"]').forEach(function (r) { r.checked = r.value === source; });
+    $('meterHost').value = settings.meter.host || '';
+    selectedDeviceId = settings.meter.deviceId;
+    showMeterPanel(source);
+    renderChargers(settings);
+  }
+
+  function showMeterPanel(source) {
+    document.querySelectorAll('[data-meter-panel]').forEach(function (panel) {
+      panel.hidden = panel.getAttribute('data-meter-panel') !== source;
+    });
+  }
+
+  function chargerSettings(settings, c) {
+    var s = settings.chargers[c.id];
+    return s || { enabled: true, priority: 5, phaseMap: ['L1', 'L2', 'L3'], maxCurrentA: Math.min(16, c.hardwareMaxA) };
+  }
+
+  function renderChargers(settings) {
+    var box = $('chargers');
+    box.textContent = '';
+    $('chargersNone').hidden = view.chargers.length > 0;
+    view.chargers.forEach(function (c) {
+      var s = chargerSettings(settings, c);
+      var p = 'chargers.' + c.id;
+      var card = el('div', 'pg-card');
+      card.setAttribute('data-charger', c.id);
+      var head = el('div', 'pg-card-head');
+      head.appendChild(el('strong', null, c.name));
+      head.appendChild(el('span', 'pg-muted', t('brand.' + c.brand)));
+      card.appendChild(head);
+      card.appendChild(errorLine(p));
+
+      var enabled = el('label', 'homey-form-checkbox');
+      var box1 = el('input', 'homey-form-checkbox-input');
+      box1.type = 'checkbox';
+      box1.name = p + '.enabled';
+      box1.checked = s.enabled;
+      enabled.appendChild(box1);
+      enabled.appendChild(el('span', 'homey-form-checkbox-checkmark'));
+      enabled.appendChild(el('span', 'homey-form-checkbox-text', t('chargers.enabled')));
+      card.appendChild(group([enabled, errorLine(p + '.enabled')]));
+
+      card.appendChild(numberGroup(p + '.priority', t('chargers.priority'), s.priority, CHARGER_NUMBER_FIELDS.priority, t('chargers.priorityHint')));
+      card.appendChild(numberGroup(p + '.maxCurrentA', t('chargers.maxCurrentA'), s.maxCurrentA, CHARGER_NUMBER_FIELDS.maxCurrentA,
+        t('chargers.maxHint', { a: c.hardwareMaxA })));
+
+      var wiring = el('div', 'homey-form-group');
+      wiring.appendChild(el('div', 'homey-form-label', t('chargers.phaseMap')));
+      var row = el('div', 'pg-phase-map');
+      [0, 1, 2].forEach(function (i) {
+        var id = 'pm-' + c.id + '-' + i;
+        var cell = el('div', 'pg-phase-map-cell');
+        var label = el('label', 'pg-small', t('chargers.phaseN', { n: i + 1 }));
+        label.htmlFor = id;
+        var select = el('select', 'homey-form-select');
+        select.id = id;
+        select.name = p + '.phaseMap.' + i;
+        PHASES.forEach(function (ph) { select.appendChild(new Option(ph, ph)); });
+        select.appendChild(new Option(t('chargers.notConnected'), ''));
+        select.value = s.phaseMap[i] || '';
+        cell.appendChild(label);
+        cell.appendChild(select);
+        row.appendChild(cell);
+      });
+      wiring.appendChild(row);
+      wiring.appendChild(el('p', 'pg-hint', t('chargers.phaseHint')));
+      wiring.appendChild(errorLine(p + '.phaseMap'));
+      card.appendChild(wiring);
+      box.appendChild(card);
+    });
+  }
+
+  function group(children) {
+    var g = el('div', 'homey-form-group');
+    children.forEach(function (c) { g.appendChild(c); });
+    return g;
+  }
+
+  function numberGroup(name, labelText, value, rule, hint) {
+    var id = name.replace(/[^a-zA-Z0-9_-]/g, '_');
+    var label = el('label', 'homey-form-label', labelText);
+    label.htmlFor = id;
+    var input = el('input', 'homey-form-input');
+    input.type = 'number';
+    input.id = id;
+    input.name = name;
+    input.inputMode = 'numeric';
+    input.min = String(rule.min);
+    if (rule.max !== undefined) input.max = String(rule.max);
+    input.step = rule.integer ? '1' : 'any';
+    input.value = String(value);
+    var parts = [label, input];
+    if (hint) parts.push(el('p', 'pg-hint', hint));
+    parts.push(errorLine(name));
+    return group(parts);
+  }
+
+  function errorLine(path) {
+    var p = el('p', 'pg-error');
+    p.setAttribute('data-error-for', path);
+    p.setAttribute('role', 'alert');
+    return p;
+  }
+
+  function field(name) { return document.querySelector('[name="' + name + '"]'); }
+
+  function selectedSource() {
+    var r = document.querySelector('input[name="meterSource"]:checked');
+    return r ? r.value : null;
+  }
+
+  /** The whole settings object as the form shows it; numbers left as typed text until validated. */
+  function readForm() {
+    var host = $('meterHost').value.trim();
+    var out = {
+      balancing: $('balancing').checked,
+      manualOverride: $('manualOverride').value,
+      meter: { source: selectedSource(), host: host === '' ? null : host, deviceId: selectedDeviceId },
+      chargers: {},
+    };
+    Object.keys(NUMBER_FIELDS).forEach(function (name) { out[name] = $(name).value.trim(); });
+    view.chargers.forEach(function (c) {
+      var p = 'chargers.' + c.id;
+      out.chargers[c.id] = {
+        enabled: field(p + '.enabled').checked,
+        priority: field(p + '.priority').value.trim(),
+        maxCurrentA: field(p + '.maxCurrentA').value.trim(),
+        phaseMap: [0, 1, 2].map(function (i) { return field(p + '.phaseMap.' + i).value || null; }),
+      };
+    });
+    return out;
+  }
+
+  // ---------------------------------------------------------------- validation (client side first)
+
+  function checkNumber(text, rule, errors, path) {
+    var ok = /^-?\d+(\.\d+)?$/.test(text);
+    var n = ok ? Number(text) : NaN;
+    if (text === '') errors[path] = t('err.required');
+    else if (!ok || n < rule.min || (rule.max !== undefined && n > rule.max) || (rule.integer && !Number.isInteger(n))) {
+      if (rule.max === undefined) errors[path] = t('err.numberMin', { min: rule.min });
+      else errors[path] = t(rule.integer ? 'err.integer' : 'err.number', { min: rule.min, max: rule.max });
+    }
+    return n;
+  }
+
+  /** Returns { errors, value } where value has real numbers. */
+  function validate(form) {
+    var errors = {};
+    var value = JSON.parse(JSON.stringify(form));
+    Object.keys(NUMBER_FIELDS).forEach(function (name) { value[name] = checkNumber(form[name], NUMBER_FIELDS[name], errors, name); });
+    if (!errors.fuseA && !errors.marginA && value.marginA >= value.fuseA - MIN_CHARGE_A) {
+      errors.marginA = t('err.margin', { max: value.fuseA - MIN_CHARGE_A });
+    }
+    if (!errors.staleAfterS && !errors.pauseAfterS && value.pauseAfterS <= value.staleAfterS) {
+      errors.pauseAfterS = t('err.pauseAfter', { s: value.staleAfterS });
+    }
+    if (!form.meter.source) errors['meter.source'] = t('err.source');
+    if (form.meter.source === 'homewizard') {
+      // Only the obvious mistakes here; the app checks the address in full.
+      if (!form.meter.host) errors['meter.host'] = t('err.hostRequired');
+      else if (/:\/\/|\/|\s/.test(form.meter.host)) errors['meter.host'] = t('err.host');
+    }
+    if (form.meter.source === 'homey-device' && !form.meter.deviceId) errors['meter.deviceId'] = t('err.device');
+    Object.keys(form.chargers).forEach(function (id) {
+      var c = form.chargers[id];
+      var p = 'chargers.' + id;
+      Object.keys(CHARGER_NUMBER_FIELDS).forEach(function (name) {
+        value.chargers[id][name] = checkNumber(c[name], CHARGER_NUMBER_FIELDS[name], errors, p + '.' + name);
+      });
+      var used = c.phaseMap.filter(function (x) { return x !== null; });
+      var twice = used.filter(function (x, i) { return used.indexOf(x) !== i; })[0];
+      if (used.length === 0) errors[p + '.phaseMap'] = t('err.phaseNone');
+      else if (twice) errors[p + '.phaseMap'] = t('err.phaseTwice', { p: twice });
+    });
+    return { errors: errors, value: value };
+  }
+
+  function clearErrors() {
+    document.querySelectorAll('.pg-error').forEach(function (e) { e.textContent = ''; });
+    document.querySelectorAll('[aria-invalid]').forEach(function (e) { e.removeAttribute('aria-invalid'); });
+  }
+
+  /** Shows each message next to its field; messages for fields not on the page go to the status line. */
+  function showErrors(errors) {
+    var loose = [];
+    var first = null;
+    Object.keys(errors).forEach(function (path) {
+      var line = document.querySelector('[data-error-for="' + CSS.escape(path) + '"]');
+      if (!line) { loose.push(errors[path]); return; }
+      line.textContent = errors[path];
+      var input = line.parentElement.querySelector('input:not([type=radio]), select') || line.parentElement.querySelector('input');
+      if (input) {
+        input.setAttribute('aria-invalid', 'true');
+        if (!first) first = input;
+      }
+    });
+    setStatus(t('notSaved') + (loose.length ? ' ' + loose.join(' ') : ''), 'error');
+    if (first) first.focus();
+  }
+
+  function setStatus(text, kind) {
+    var s = $('formStatus');
+    s.textContent = text;
+    s.className = 'pg-status' + (kind ? ' pg-status-' + kind : '');
+  }
+
+  function onSave(event) {
+    event.preventDefault();
+    clearErrors();
+    var checked = validate(readForm());
+    if (Object.keys(checked.errors).length > 0) {
+      showErrors(checked.errors);
+      return;
+    }
+    var button = $('save');
+    button.disabled = true;
+    button.classList.add('is-loading');
+    setStatus(t('saving'));
+    api('PUT', '/settings', checked.value).then(function (result) {
+      if (result && result.ok) {
+        view.settings = checked.value;
+        setStatus(t('saved'), 'ok');
+      } else {
+        showErrors((result && result.errors) || {});
+      }
+    }).catch(function (err) {
+      setStatus(t('saveFailed', { error: err.message }), 'error');
+    }).then(function () {
+      button.disabled = false;
+      button.classList.remove('is-loading');
+    });
+  }
+
+  // ---------------------------------------------------------------- meter devices
+
+  function loadMeters() {
+    $('meterDevicesStatus').textContent = t('loading');
+    $('meterRefresh').disabled = true;
+    api('GET', '/meters').then(function (list) {
+      meters = list || [];
+      $('meterDevicesStatus').textContent = meters.length ? '' : t('meter.noDevices');
+      renderMeters();
+    }).catch(function (err) {
+      $('meterDevicesStatus').textContent = t('meter.loadError', { error: err.message });
+    }).then(function () {
+      $('meterRefresh').disabled = false;
+    });
+  }
+
+  function renderMeters() {
+    var box = $('meterDevices');
+    box.textContent = '';
+    (meters || []).forEach(function (m) {
+      var label = el('label', 'homey-form-radio pg-meter');
+      var radio = el('input', 'homey-form-radio-input');
+      radio.type = 'radio';
+      radio.name = 'meterDevice';
+      radio.value = m.id;
+      radio.checked = m.id === selectedDeviceId;
+      radio.addEventListener('change', function () { selectedDeviceId = m.id; clearFieldError('meter.deviceId'); });
+      label.appendChild(radio);
+      label.appendChild(el('span', 'homey-form-radio-checkmark'));
+      var text = el('span', 'homey-form-radio-text');
+      text.appendChild(el('strong', null, m.name));
+      text.appendChild(document.createTextNode(' · ' + m.app));
+      text.appendChild(el('span', 'pg-meter-basis', t(m.basis === 'current' ? 'meter.basisCurrent' : 'meter.basisPower')));
+      var caps = el('span', 'pg-meter-caps');
+      PHASES.forEach(function (ph, i) {
+        var cap = m.phaseCapabilities[i];
+        var value = m.lastValuesA[i];
+        caps.appendChild(el('span', cap ? 'pg-cap' : 'pg-cap pg-cap-missing',
+          ph + ': ' + (cap ? cap + ' = ' + fmtA(value) + ' A' : t('meter.notFound'))));
+      });
+      text.appendChild(caps);
+      label.appendChild(text);
+      box.appendChild(label);
+    });
+    var missing = selectedDeviceId && meters && !meters.some(function (m) { return m.id === selectedDeviceId; });
+    if (missing) $('meterDevicesStatus').textContent = t('meter.savedMissing');
+  }
+
+  function clearFieldError(path) {
+    var line = document.querySelector('[data-error-for="' + CSS.escape(path) + '"]');
+    if (!line) return;
+    line.textContent = '';
+    var input = line.parentElement.querySelector('[aria-invalid]');
+    if (input) input.removeAttribute('aria-invalid');
+  }
+
+  // ---------------------------------------------------------------- live view
+
+  function renderLive(live) {
+    if (!live) return;
+    $('live-balancing-off').hidden = live.balancing;
+    var stale = $('live-stale');
+    stale.hidden = !live.meter.stale;
+    stale.textContent = live.meter.lastSampleAgeS === null ? t('live.staleUnknown') : t('live.stale', { s: Math.round(live.meter.lastSampleAgeS) });
+    var meterLine = live.meter.lastSampleAgeS === null ? t('live.noData') : t('live.lastSample', { s: Math.round(live.meter.lastSampleAgeS) });
+    if (live.meter.error) meterLine += ' · ' + t('live.meterError', { error: live.meter.error });
+    $('live-meter').textContent = t('live.source.' + live.meter.source) + ' · ' + meterLine;
+
+    var limitA = live.fuseA - live.marginA;
+    var measured = live.measuredA.filter(function (a) { return a !== null; });
+    var scaleA = Math.max(live.fuseA * 1.2, Math.max.apply(null, measured.concat([0])) * 1.05);
+    var pct = function (a) { return Math.max(0, Math.min(100, (a / scaleA) * 100)).toFixed(1) + '%'; };
+    var phases = $('live-phases');
+    phases.textContent = '';
+    PHASES.forEach(function (ph, i) {
+      var a = live.measuredA[i];
+      var row = el('div', 'pg-phase');
+      row.setAttribute('data-phase', ph);
+      var head = el('div', 'pg-phase-head');
+      head.appendChild(el('strong', null, ph));
+      var headroom = live.headroomA[i];
+      head.appendChild(el('span', 'pg-phase-value', a === null ? t('live.noValue')
+        : fmtA(a) + ' A' + (headroom === null ? '' : ' · ' + t('live.headroom', { a: fmtA(headroom) }))));
+      row.appendChild(head);
+      var bar = el('div', 'pg-bar');
+      bar.setAttribute('role', 'img');
+      bar.setAttribute('aria-label', ph + ' ' + fmtA(a) + ' / ' + fmtA(live.fuseA) + ' A');
+      var fill = el('div', 'pg-bar-fill' + (a === null ? '' : a > live.fuseA ? ' pg-over' : a > limitA ? ' pg-near' : ''));
+      fill.style.width = a === null ? '0%' : pct(a);
+      bar.appendChild(fill);
+      var limit = el('div', 'pg-bar-mark pg-bar-limit');
+      limit.style.left = pct(limitA);
+      bar.appendChild(limit);
+      var fuse = el('div', 'pg-bar-mark pg-bar-fuse');
+      fuse.style.left = pct(live.fuseA);
+      bar.appendChild(fuse);
+      row.appendChild(bar);
+      phases.appendChild(row);
+    });
+    $('live-limit-label').textContent = t('live.limitLine', { a: fmtA(limitA) });
+    $('live-fuse-label').textContent = t('live.fuseLine', { a: fmtA(live.fuseA) });
+
+    var chargers = $('live-chargers');
+    chargers.textContent = '';
+    if (live.chargers.length === 0) chargers.appendChild(el('li', 'pg-muted', t('live.noChargers')));
+    live.chargers.forEach(function (c) {
+      var li = el('li', 'pg-live-charger');
+      li.setAttribute('data-charger', c.id);
+      li.appendChild(el('strong', null, c.name));
+      var drawn = c.drawnA.map(fmtA).join(' · ');
+      li.appendChild(el('span', 'pg-live-values',
+        t('live.allowed') + ' ' + (c.allowedA === null ? '–' : fmtA(c.allowedA) + ' A') + ' · ' + t('live.drawn') + ' ' + drawn + ' A'));
+      if (!c.enabled) li.appendChild(el('span', 'pg-badge', t('live.notTakingPart')));
+      if (c.paused) li.appendChild(el('span', 'pg-badge pg-badge-warning', t('live.paused')));
+      if (c.limited) li.appendChild(el('span', 'pg-badge pg-badge-info', t('live.limited')));
+      chargers.appendChild(li);
+    });
+
+    var events = $('live-events');
+    events.textContent = '';
+    if (live.events.length === 0) events.appendChild(el('li', 'pg-muted', t('live.noEvents')));
+    live.events.slice(0, 20).forEach(function (e) {
+      var li = el('li', 'pg-event');
+      var when = el('time', 'pg-muted', new Date(e.timeMs).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' }));
+      when.dateTime = new Date(e.timeMs).toISOString();
+      li.appendChild(when);
+      li.appendChild(el('span', 'pg-badge pg-ev-' + e.type, t('event.' + e.type)));
+      if (e.chargerName) li.appendChild(el('strong', null, e.chargerName));
+      li.appendChild(el('span', 'pg-event-reason', e.reason));
+      events.appendChild(li);
+    });
+  }
+
+  // ---------------------------------------------------------------- start
+
+  function translatePage() {
+    document.querySelectorAll('[data-i18n]').forEach(function (node) {
+      node.textContent = t(node.getAttribute('data-i18n').replace(/^settings\./, ''));
+    });
+  }
+
+  function wire() {
+    $('form').addEventListener('submit', onSave);
+    $('meterRefresh').addEventListener('click', loadMeters);
+    document.querySelectorAll('input[name="meterSource"]').forEach(function (r) {
+      r.addEventListener('change', function () {
+        showMeterPanel(r.value);
+        clearFieldError('meter.source');
+        if (r.value === 'homey-device' && meters === null) loadMeters();
+      });
+    });
+    // Editing a field clears its message; the next save checks again.
+    $('form').addEventListener('input', function (event) {
+      var group = event.target.closest('.homey-form-group');
+      var line = group && group.querySelector('.pg-error');
+      if (line) clearFieldError(line.getAttribute('data-error-for'));
+    });
+  }
+
+  window.onHomeyReady = function (homey) {
+    Homey = homey;
+    translatePage();
+    wire();
+    api('GET', '/settings').then(function (v) {
+      view = v;
+      fillForm(view.settings);
+      if (view.settings.meter.source === 'homey-device') loadMeters();
+    }).catch(function (err) {
+      setStatus(t('loadFailed', { error: err.message }), 'error');
+      $('save').disabled = true;
+    }).then(function () {
+      Homey.ready();
+    });
+    api('GET', '/live').then(renderLive).catch(function (err) {
+      $('live-meter').textContent = t('live.loadError', { error: err.message });
+    });
+    Homey.on('live', renderLive);
+  };
+})();

@@ -1,0 +1,134 @@
+/**
+ * Serves the real settings page (settings/) on a loopback HTTP server together with a stand-in
+ * `/homey.js`. The stand-in's Homey.api() calls come back here and go through the real api.ts
+ * handlers, routed by the declarations in .homeycompose/app.json, into an in-memory app whose
+ * saveSettings runs the real validateAppSettings.
+ */
+import fs from 'fs';
+import http from 'http';
+import type { AddressInfo } from 'net';
+import path from 'path';
+import api from '../../api';
+import { defaultAppSettings, type AppSettings } from '../../lib/settings';
+import { validateAppSettings } from '../../lib/settingsValidation';
+import type { LiveView, MeterCandidate, SaveResult, SettingsView } from '../../lib/webapi';
+
+const ROOT = path.join(__dirname, '..', '..');
+const SETTINGS_DIR = path.join(ROOT, 'settings');
+const STANDIN_DIR = path.join(__dirname, 'standin');
+
+export const CHARGERS: SettingsView['chargers'] = [
+  { id: 'goe-garage', name: 'Garage go-e', brand: 'goe', hardwareMaxA: 16 },
+  { id: 'ca-drive', name: 'Driveway Halo', brand: 'chargeamps', hardwareMaxA: 32 },
+];
+
+export const METERS: MeterCandidate[] = [
+  {
+    id: 'p1-hw', name: 'P1 meter', app: 'HomeWizard',
+    phaseCapabilities: ['measure_current.l1', 'measure_current.l2', 'measure_current.l3'], basis: 'current', lastValuesA: [4.2, 7.9, 1.3],
+  },
+  {
+    id: 'pulse', name: 'Pulse', app: 'Tibber',
+    phaseCapabilities: ['measure_power.L1', 'measure_power.L2', null], basis: 'power', lastValuesA: [3.1, 2.4, null],
+  },
+];
+
+/** The in-memory app behind the Web API. */
+export class FakeApp {
+  settings: AppSettings;
+  saveCalls = 0;
+  live: LiveView;
+
+  constructor(settings: AppSettings = FakeApp.initialSettings()) {
+    this.settings = settings;
+    this.live = {
+      timeMs: 0, balancing: true, fuseA: settings.fuseA, marginA: settings.marginA,
+      meter: { source: settings.meter.source, stale: false, lastSampleAgeS: null, error: null },
+      measuredA: [null, null, null], headroomA: [null, null, null], chargers: [], events: [],
+    };
+  }
+
+  static initialSettings(): AppSettings {
+    return { ...defaultAppSettings(), chargers: { 'goe-garage': { enabled: true, priority: 5, phaseMap: ['L1', 'L2', 'L3'], maxCurrentA: 16 } } };
+  }
+
+  getSettingsView(): SettingsView {
+    return { settings: JSON.parse(JSON.stringify(this.settings)), chargers: CHARGERS };
+  }
+
+  async saveSettings(body: unknown): Promise<SaveResult> {
+    this.saveCalls++;
+    const r = validateAppSettings(body, CHARGERS.map((c) => c.id));
+    if (!r.ok) return { ok: false, errors: r.errors };
+    this.settings = r.value;
+    return { ok: true };
+  }
+
+  async listMeters(): Promise<MeterCandidate[]> {
+    return METERS;
+  }
+
+  getLiveView(): LiveView {
+    return this.live;
+  }
+}
+
+type Handler = (req: { homey: { app: unknown }; query: Record<string, string>; params: Record<string, string>; body: unknown }) => Promise<unknown>;
+
+export interface SettingsServer {
+  url: string;
+  app: FakeApp;
+  /** Language of the locale file `Homey.__` reads (en, nl, sv, de). */
+  lang: string;
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+
+export async function startSettingsServer(): Promise<SettingsServer> {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, '.homeycompose', 'app.json'), 'utf8')) as { api: Record<string, { method: string; path: string }> };
+  const handlers = api as unknown as Record<string, Handler>;
+  const state: SettingsServer = { url: '', app: new FakeApp(), lang: 'en', close: async () => undefined };
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const send = (status: number, type: string, body: string | Buffer) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    if (url.pathname.startsWith('/__api/')) {
+      const routePath = url.pathname.slice('/__api'.length);
+      const route = Object.entries(manifest.api).find(([, r]) => r.method === req.method && r.path === routePath);
+      if (!route) return send(404, 'application/json', JSON.stringify({ error: `No route ${req.method} ${routePath} in .homeycompose/app.json` }));
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        Promise.resolve()
+          .then(() => handlers[route[0]]({ homey: { app: state.app }, query: Object.fromEntries(url.searchParams), params: {}, body: text ? JSON.parse(text) : undefined }))
+          .then((result) => send(200, 'application/json', JSON.stringify(result ?? null)))
+          .catch((err: Error) => send(500, 'application/json', JSON.stringify({ error: err.message })));
+      });
+      return undefined;
+    }
+    if (url.pathname === '/homey.js') {
+      const locale = fs.readFileSync(path.join(ROOT, 'locales', `${state.lang}.json`), 'utf8');
+      return send(200, TYPES['.js'], `window.__HOMEY_LOCALE__ = ${locale};\n${fs.readFileSync(path.join(STANDIN_DIR, 'homey.js'), 'utf8')}`);
+    }
+    if (url.pathname === '/homey-standin.css') return send(200, TYPES['.css'], fs.readFileSync(path.join(STANDIN_DIR, 'homey-standin.css')));
+    const file = path.normalize(path.join(SETTINGS_DIR, url.pathname === '/' ? 'index.html' : url.pathname));
+    if (!file.startsWith(SETTINGS_DIR + path.sep) || !fs.existsSync(file)) return send(404, 'text/plain', 'not found');
+    return send(200, TYPES[path.extname(file)] ?? 'application/octet-stream', fs.readFileSync(file));
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return state;
+}
+
+/** Where the Debian package puts Chromium, or CHROMIUM_PATH. */
+export function findChromium(): string | null {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
+  return candidates.find((p) => fs.existsSync(p)) ?? null;
+}
