@@ -17,6 +17,7 @@ export type CliCommand = (argv: string[], io: CliIo) => Promise<number>;
 const brands: Record<string, () => Promise<Record<string, CliCommand>>> = {
   // require, not import(): mocha's tsx/cjs hook does not resolve a dynamic import() of a .ts file
   goe: async () => (require('./goe') as typeof import('./goe')).commands,
+  chargeamps: async () => (require('./chargeamps') as typeof import('./chargeamps')).commands,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
