@@ -15,6 +15,7 @@
  * phase keeps its value while it is younger than `maxPhaseAgeS`, and a sample is emitted whenever
  * any subscribed capability of the meter (also total `measure_power`, which changes to the watt)
  * gets a new value. If the meter goes silent, no samples come and the balancer's `staleAfterS` acts.
+ * At start the current values are emitted only when Homey updated them within the last 60 s.
  */
 import type { Clock, TimerHandle } from '../clock';
 import type { Triple } from '../balancer/types';
@@ -171,6 +172,9 @@ export interface HomeyDeviceSourceOptions {
   nominalVoltageV?: number;
 }
 
+/** A sample whose newest value is older than this is not emitted (only possible with start-up values). */
+export const MAX_SAMPLE_AGE_MS = 60_000;
+
 const isNotFound = (err: unknown): boolean => {
   const e = err as { statusCode?: number; status?: number; message?: string };
   return e?.statusCode === 404 || e?.status === 404 || /not.?found/i.test(String(e?.message ?? ''));
@@ -301,8 +305,11 @@ export class HomeyDeviceSource extends BaseMeterSource {
 
   private flush(): void {
     if (!this.running) return;
-    const sample = this.merger.take(this.clock.nowMs());
-    if (sample) this.emit(sample.currentsA, sample.timeMs);
+    const now = this.clock.nowMs();
+    const sample = this.merger.take(now);
+    // Consumers judge freshness by arrival, so values Homey last updated long ago (seen at start)
+    // are not handed over as new; they count once the meter updates again.
+    if (sample && now - sample.timeMs <= MAX_SAMPLE_AGE_MS) this.emit(sample.currentsA, sample.timeMs);
   }
 
   private readonly onDeleted = (): void => {

@@ -203,6 +203,13 @@ export class FakeHomeyApi implements HomeyApiLike {
     return device;
   }
 
+  /** The fake behind an id (throws when there is none). */
+  getFake(id: string): FakeDevice {
+    const d = this.all.get(id);
+    if (!d) throw new Error(`no fake device ${id}`);
+    return d;
+  }
+
   /** Delete a device the way Homey announces it: the device's own 'delete' event and the manager's 'device.delete'. */
   removeDevice(id: string, opts: { managerEventOnly?: boolean } = {}): void {
     const d = this.all.get(id);

@@ -146,17 +146,28 @@ describe('meter/homeyDevice', () => {
       const clock = new ManualClock(T0);
       const api = new FakeHomeyApi(clock);
       api.addMeter('easee', { id: 'fresh', currentsA: [1, 2, 3], atMs: T0 - 12_000 });
+      api.addMeter('easee', { id: 'quiet', currentsA: [1, 2, 3], atMs: T0 - 300_000 });
       api.addMeter('easee', { id: 'old', currentsA: [1, 2, 3], atMs: T0 - 3_600_000 });
-      const fresh = new HomeyDeviceSource({ api, deviceId: 'fresh', clock });
-      const old = new HomeyDeviceSource({ api, deviceId: 'old', clock });
-      const got: MeterSample[] = [];
-      fresh.onSample((s) => got.push(s));
-      old.onSample((s) => got.push(s));
-      await fresh.start();
-      await old.start();
-      assert.deepStrictEqual(got, [{ timeMs: T0 - 12_000, seq: 1, currentsA: [1, 2, 3] }]);
-      assert.deepStrictEqual(old.status().perPhaseAgeS, [3600, 3600, 3600]);
-      assert.strictEqual(old.status().lastSampleMs, null);
+      const got: Record<string, MeterSample[]> = {};
+      const sources: Record<string, HomeyDeviceSource> = {};
+      for (const id of ['fresh', 'quiet', 'old']) {
+        sources[id] = new HomeyDeviceSource({ api, deviceId: id, clock });
+        got[id] = [];
+        sources[id].onSample((s) => got[id].push(s));
+        await sources[id].start();
+      }
+      assert.deepStrictEqual(got.fresh, [{ timeMs: T0 - 12_000, seq: 1, currentsA: [1, 2, 3] }]);
+      assert.deepStrictEqual([got.quiet, got.old], [[], []], 'values from minutes ago are not handed over as new');
+      assert.deepStrictEqual(sources.old.status().perPhaseAgeS, [3600, 3600, 3600]);
+      assert.strictEqual(sources.old.status().lastSampleMs, null);
+      // The quiet meter (5 min) speaks again: its unchanged phases are still valid (< 600 s) ...
+      api.getFake('quiet').setCapabilityValue('measure_current.L1', 4);
+      await clock.advance(250);
+      assert.deepStrictEqual(got.quiet.map((s) => s.currentsA), [[4, 2, 3]]);
+      // ... while the old meter's unchanged phases (1 h) are not.
+      api.getFake('old').setCapabilityValue('measure_current.L1', 4);
+      await clock.advance(250);
+      assert.deepStrictEqual(got.old.map((s) => s.currentsA), [[4, null, null]]);
     });
 
     it('reports a deleted source device clearly, stops, and releases every listener', async () => {
