@@ -35,7 +35,7 @@ function makeAppRoot(): string {
     capabilities: ['onoff', 'measure_power', 'evcharger_charging_state', 'charger_phases', 'target_temperature'],
     settings: [{ type: 'group', label: { en: 'Connection' }, children: [
       { id: 'address', type: 'text', value: '192.168.1.2' },
-      { id: 'interval', type: 'number', value: 10 },
+      { id: 'interval', type: 'number', value: 10, min: 1, max: 300 },
     ] }],
   });
   write('drivers/x/driver.flow.compose.json', {
@@ -216,6 +216,8 @@ describe('homey stand-in', () => {
       assert.strictEqual(device.getSetting('interval'), 30);
       assert.ok(device.events.includes('settings:interval'));
       await assert.rejects(userSaveSettings(device, { nope: 1 }), /not declared/);
+      await assert.rejects(userSaveSettings(device, { interval: '30' }), /"interval": expected a number/);
+      await assert.rejects(userSaveSettings(device, { interval: 500 }), /at most 300/);
     });
 
     it('stores JSON values and records availability and warnings', async () => {
@@ -231,6 +233,7 @@ describe('homey stand-in', () => {
       assert.strictEqual(standin(device).unavailableMessage, 'Charger offline');
       await device.setAvailable();
       assert.strictEqual(standin(device).unavailableMessage, null);
+      await assert.rejects(device.setUnavailable(new Error('x') as any), /must be a string/);
       await device.setWarning('Meter stale');
       assert.strictEqual(standin(device).warning, 'Meter stale');
     });
@@ -404,16 +407,20 @@ describe('homey stand-in', () => {
   });
 
   describe('the real app folder', () => {
-    it('parses every declared flow card and starts app.ts', async () => {
+    it('parses every declared flow card and driver capability and starts app.ts', async () => {
       const real = createHomey();
       try {
         const cards = real.appManifest.flowCards();
-        for (const [id, def] of cards) {
+        for (const { id, ...def } of cards.values()) {
           if (def.type === 'trigger') {
             const card = def.args.some((a) => a.type === 'device') ? real.flow.getDeviceTriggerCard(id) : real.flow.getTriggerCard(id);
             assert.strictEqual(card.id, id);
           } else if (def.type === 'condition') real.flow.getConditionCard(id);
           else real.flow.getActionCard(id);
+        }
+        for (const id of fs.readdirSync(path.join(real.dir, 'drivers'))) {
+          const caps = (real.appManifest.driver(id)?.capabilities as string[] | undefined) ?? [];
+          for (const cap of caps) assert.ok(real.appManifest.capability(cap), `driver ${id}: unknown capability ${cap}`);
         }
         const AppClass = require('../app');
         await startApp(AppClass, real);

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'events';
 import { formatWithOptions } from 'util';
 import type { StandinHomey } from './homey';
+import { declaredSettings, settingProblem } from './manifest';
 import type { CapabilityDef } from './manifest';
 
 type Json = unknown;
@@ -257,6 +258,12 @@ export class Device extends SimpleClass {
     }
   }
 
+  private __assertMessage(what: string, message: unknown): void {
+    if (message !== undefined && message !== null && typeof message !== 'string') {
+      throw new Error(`${what}: message must be a string (pass describeError(err), not the error object)`);
+    }
+  }
+
   getAppId(): string {
     return String(this.homey.manifest.id ?? 'standin.app');
   }
@@ -300,12 +307,14 @@ export class Device extends SimpleClass {
 
   async setUnavailable(message?: string | null): Promise<void> {
     this.__assertAlive('setUnavailable');
+    this.__assertMessage('setUnavailable', message);
     this.__available = false;
     this.unavailableMessage = message ?? '';
   }
 
   async setWarning(message?: string | null): Promise<void> {
     this.__assertAlive('setWarning');
+    this.__assertMessage('setWarning', message);
     this.warning = message ?? null;
   }
 
@@ -433,7 +442,7 @@ export class Device extends SimpleClass {
   }
 
   getStoreValue(key: string): any {
-    return key in this.__store ? jsonClone(this.__store[key], `store ${key}`) : null;
+    return jsonClone(this.__store[key], `store ${key}`) ?? null;
   }
 
   async setStoreValue(key: string, value: Json): Promise<void> {
@@ -452,7 +461,7 @@ export class Device extends SimpleClass {
   }
 
   getSetting(key: string): any {
-    return key in this.__settings ? jsonClone(this.__settings[key], `setting ${key}`) : null;
+    return jsonClone(this.__settings[key], `setting ${key}`) ?? null;
   }
 
   /** App code changing settings: does not call onSettings (like Homey). */
@@ -468,10 +477,13 @@ export class Device extends SimpleClass {
    */
   async userSaveSettings(changes: Record<string, unknown>): Promise<string | void> {
     this.__assertAlive('userSaveSettings');
-    const declared = this.homey.declaredDeviceSettings(this.driver.manifest);
+    const declared = declaredSettings(this.driver.manifest);
     if (declared) {
-      for (const key of Object.keys(changes)) {
-        if (!declared.has(key)) throw new Error(`Setting "${key}" is not declared in drivers/${this.driver.id}/driver.compose.json`);
+      for (const [key, value] of Object.entries(changes)) {
+        const def = declared.get(key);
+        if (!def) throw new Error(`Setting "${key}" is not declared in the manifest of driver ${this.driver.id}`);
+        const problem = settingProblem(def, value);
+        if (problem) throw new Error(`Setting "${key}": ${problem} (the settings dialog would not accept it)`);
       }
     }
     const oldSettings = this.getSettings();

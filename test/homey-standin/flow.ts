@@ -255,11 +255,12 @@ export class ManagerFlow {
     const key = `${getter}:${id}`;
     const cached = this.cards.get(key);
     if (cached) return cached as T;
-    const def = this.homey.appManifest.flowCards().get(id);
+    const def = this.homey.appManifest.flowCard(type, id);
     if (!def) {
+      const other = (['trigger', 'condition', 'action'] as const).find((t) => this.homey.appManifest.flowCard(t, id));
+      if (other) throw new Error(`Invalid Flow Card ID: ${id} is a ${other} card, not a ${type}`);
       if (this.strict) throw new Error(`Invalid Flow Card ID: ${id} (not declared in .homeycompose/flow or drivers/*/driver.flow.compose.json)`);
     } else {
-      if (def.type !== type) throw new Error(`Invalid Flow Card ID: ${id} is a ${def.type} card, not a ${type}`);
       const isDevice = def.args.some((a) => a.type === 'device');
       if (type === 'trigger' && isDevice !== device) {
         throw new Error(`Flow card ${id}: ${isDevice ? 'is a device trigger, use getDeviceTriggerCard' : 'is an app trigger, use getTriggerCard'}`);
@@ -352,9 +353,8 @@ export class ManagerFlow {
    * pushed to the returned object's `runs`.
    */
   addUserFlow(id: string, args: Record<string, unknown> = {}): UserFlow {
-    const def = this.homey.appManifest.flowCards().get(id);
-    if (!def && this.strict) throw new Error(`Invalid Flow Card ID: ${id}`);
-    if (def && def.type !== 'trigger') throw new Error(`Flow card ${id} is a ${def.type} card, not a trigger`);
+    const def = this.homey.appManifest.flowCard('trigger', id);
+    if (!def && this.strict) throw new Error(`Invalid Flow Card ID: ${id} (no trigger card with this id is declared)`);
     const probe = new FlowCard(id, 'trigger', def);
     probe.__checkArgs(args);
     const uf: UserFlow = { cardId: id, args, runs: [] };

@@ -4,6 +4,7 @@
  */
 import { App, constructWith, Device, Driver } from './classes';
 import { CreateHomeyOptions, StandinHomey } from './homey';
+import { declaredSettings } from './manifest';
 import { PairSession } from './pair';
 
 type Ctor<T> = new (...args: any[]) => T;
@@ -77,16 +78,8 @@ export async function startDriver<D, V>(
 }
 
 function settingDefaults(manifest: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const walk = (items: unknown): void => {
-    if (!Array.isArray(items)) return;
-    for (const s of items as Array<Record<string, unknown>>) {
-      if (Array.isArray(s.children)) walk(s.children);
-      else if (typeof s.id === 'string' && s.value !== undefined) out[s.id] = s.value;
-    }
-  };
-  walk(manifest.settings);
-  return out;
+  const defs = [...(declaredSettings(manifest)?.values() ?? [])];
+  return Object.fromEntries(defs.filter((d) => d.value !== undefined).map((d) => [d.id, d.value]));
 }
 
 /**

@@ -26,7 +26,7 @@ export class ManagerSettings extends EventEmitter {
   }
 
   get(key: string): any {
-    return this.values.has(key) ? jsonClone(this.values.get(key), `setting ${key}`) : null;
+    return jsonClone(this.values.get(key), `setting ${key}`) ?? null;
   }
 
   set(key: string, value: unknown): void {
@@ -317,21 +317,6 @@ export class StandinHomey extends EventEmitter {
   clearAllTimers(): void {
     for (const t of this.timers.keys()) clearTimeout(t);
     this.timers.clear();
-  }
-
-  /** @internal settings keys declared by a driver manifest (including groups), undefined when none declared. */
-  declaredDeviceSettings(driverManifest: Record<string, unknown>): Set<string> | undefined {
-    const settings = driverManifest.settings as Array<Record<string, unknown>> | undefined;
-    if (!Array.isArray(settings)) return undefined;
-    const keys = new Set<string>();
-    const walk = (items: Array<Record<string, unknown>>): void => {
-      for (const s of items) {
-        if (Array.isArray(s.children)) walk(s.children as Array<Record<string, unknown>>);
-        else if (typeof s.id === 'string') keys.add(s.id);
-      }
-    };
-    walk(settings);
-    return keys;
   }
 
   destroy(): void {

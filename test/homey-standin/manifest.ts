@@ -107,28 +107,30 @@ export class AppManifest {
     return this.caps.get(id.split('.')[0]);
   }
 
-  /** `drivers/<id>/driver.compose.json`, undefined when absent. */
+  /** `drivers/<id>/driver.compose.json` (settings from driver.settings.compose.json when present), undefined when absent. */
   driver(id: string): Record<string, unknown> | undefined {
     if (!this.drivers.has(id)) {
-      const m = readJsonIfExists(path.join(this.root, 'drivers', id, 'driver.compose.json')) as Record<string, unknown> | undefined;
-      this.drivers.set(id, m ? { id, ...m } : undefined);
+      const dir = path.join(this.root, 'drivers', id);
+      const m = readJsonIfExists(path.join(dir, 'driver.compose.json')) as Record<string, unknown> | undefined;
+      const settings = readJsonIfExists(path.join(dir, 'driver.settings.compose.json'));
+      this.drivers.set(id, m ? { id, ...m, ...(settings ? { settings } : {}) } : undefined);
     }
     return this.drivers.get(id);
   }
 
-  /** All declared flow cards by id. */
+  /** All declared flow cards, keyed `<type>:<id>` (an id may be reused across types, not within one). */
   flowCards(): Map<string, FlowCardDef> {
     if (this.cards) return this.cards;
     const cards = new Map<string, FlowCardDef>();
     const add = (raw: Record<string, unknown>, type: FlowCardType, where: string, driverId?: string): void => {
       const id = String(raw.id);
-      if (cards.has(id)) throw new Error(`homey stand-in: flow card id "${id}" declared twice (${where})`);
+      if (cards.has(`${type}:${id}`)) throw new Error(`homey stand-in: ${type} card id "${id}" declared twice (${where})`);
       const args = Array.isArray(raw.args) ? [...(raw.args as FlowArgDef[])] : [];
       if (driverId && !args.some((a) => a.type === 'device')) {
         args.unshift({ name: 'device', type: 'device', filter: `driver_id=${driverId}` });
       }
       const tokens = Array.isArray(raw.tokens) ? (raw.tokens as FlowTokenDef[]) : [];
-      cards.set(id, { ...raw, id, type, driverId, args, tokens });
+      cards.set(`${type}:${id}`, { ...raw, id, type, driverId, args, tokens });
     };
     const kinds: Array<[string, FlowCardType]> = [['triggers', 'trigger'], ['conditions', 'condition'], ['actions', 'action']];
     for (const [folder, type] of kinds) {
@@ -152,6 +154,11 @@ export class AppManifest {
     return cards;
   }
 
+  /** The declared card of this type and id, undefined when none. */
+  flowCard(type: FlowCardType, id: string): FlowCardDef | undefined {
+    return this.flowCards().get(`${type}:${id}`);
+  }
+
   /** `locales/<lang>.json`, `{}` when absent. */
   locale(lang: string): Record<string, unknown> {
     if (!this.locales.has(lang)) {
@@ -159,5 +166,52 @@ export class AppManifest {
       this.locales.set(lang, data ?? {});
     }
     return this.locales.get(lang)!;
+  }
+}
+
+export interface SettingDef {
+  id: string;
+  type: string;
+  value?: unknown;
+  min?: number;
+  max?: number;
+  values?: Array<{ id: string }>;
+  [key: string]: unknown;
+}
+
+/** Device settings declared by a driver manifest (groups flattened), undefined when it declares none. */
+export function declaredSettings(driverManifest: Record<string, unknown>): Map<string, SettingDef> | undefined {
+  if (!Array.isArray(driverManifest.settings)) return undefined;
+  const out = new Map<string, SettingDef>();
+  const walk = (items: unknown[]): void => {
+    for (const s of items as Array<Record<string, unknown>>) {
+      if (Array.isArray(s.children)) walk(s.children);
+      else if (typeof s.id === 'string') out.set(s.id, s as SettingDef);
+    }
+  };
+  walk(driverManifest.settings);
+  return out;
+}
+
+/** Why `value` is not acceptable for a declared setting (the settings dialog enforces this), or undefined. */
+export function settingProblem(def: SettingDef, value: unknown): string | undefined {
+  const got = JSON.stringify(value) ?? String(value);
+  switch (def.type) {
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a number, got ${got}`;
+      if (def.min !== undefined && value < def.min) return `expected at least ${def.min}, got ${got}`;
+      if (def.max !== undefined && value > def.max) return `expected at most ${def.max}, got ${got}`;
+      return undefined;
+    case 'checkbox':
+      return typeof value === 'boolean' ? undefined : `expected a boolean, got ${got}`;
+    case 'dropdown':
+    case 'radio': {
+      const ids = (def.values ?? []).map((v) => v.id);
+      return ids.includes(value as string) ? undefined : `expected one of ${ids.join(', ')}, got ${got}`;
+    }
+    case 'label':
+      return 'is a read-only label';
+    default:
+      return typeof value === 'string' ? undefined : `expected a string, got ${got}`;
   }
 }
