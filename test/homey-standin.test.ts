@@ -383,7 +383,7 @@ describe('homey stand-in', () => {
     it('records redacted log lines and keeps the raw ones for secret scans', async () => {
       registerSecret('s3cr3t-key');
       const app = await startApp(TestApp, homey);
-      app.error('request failed with key s3cr3t-key');
+      await Promise.reject(new Error('request failed with key s3cr3t-key')).catch(app.error);
       assert.strictEqual(homey.app, app);
       assert.match(homey.logText(), /password=\*\*\*/);
       assert.doesNotMatch(homey.logText(), /hunter22|s3cr3t-key/);

@@ -59,6 +59,9 @@ export class SimpleClass extends EventEmitter {
   constructor(..._args: unknown[]) {
     super();
     this.__homey = pending?.homey;
+    // Apps pass these around unbound (`promise.catch(this.error)`), which works on Homey.
+    this.log = this.log.bind(this);
+    this.error = this.error.bind(this);
   }
 
   /** Used to tag recorded log lines, e.g. `Driver:goe` or `Device:Garage`. */
