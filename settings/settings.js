@@ -64,14 +64,23 @@
 
   function fillForm(settings) {
     $('balancing').checked = settings.balancing;
-    $('manualOverride').value = settings.manualOverride;
+    checkRadio('manualOverride', settings.manualOverride);
     Object.keys(NUMBER_FIELDS).forEach(function (name) { $(name).value = String(settings[name]); });
     var source = settings.meter.source;
-    document.querySelectorAll('input[name="meterSource"]').forEach(function (r) { r.checked = r.value === source; });
+    checkRadio('meterSource', source);
     $('meterHost').value = settings.meter.host || '';
     selectedDeviceId = settings.meter.deviceId;
     showMeterPanel(source);
     renderChargers(settings);
+  }
+
+  function checkRadio(name, value) {
+    document.querySelectorAll('input[name="' + CSS.escape(name) + '"]').forEach(function (r) { r.checked = r.value === value; });
+  }
+
+  function radioValue(name) {
+    var r = document.querySelector('input[name="' + CSS.escape(name) + '"]:checked');
+    return r ? r.value : null;
   }
 
   function showMeterPanel(source) {
@@ -172,20 +181,15 @@
     return p;
   }
 
-  function field(name) { return document.querySelector('[name="' + name + '"]'); }
-
-  function selectedSource() {
-    var r = document.querySelector('input[name="meterSource"]:checked');
-    return r ? r.value : null;
-  }
+  function field(name) { return document.querySelector('[name="' + CSS.escape(name) + '"]'); }
 
   /** The whole settings object as the form shows it; numbers left as typed text until validated. */
   function readForm() {
     var host = $('meterHost').value.trim();
     var out = {
       balancing: $('balancing').checked,
-      manualOverride: $('manualOverride').value,
-      meter: { source: selectedSource(), host: host === '' ? null : host, deviceId: selectedDeviceId },
+      manualOverride: radioValue('manualOverride'),
+      meter: { source: radioValue('meterSource'), host: host === '' ? null : host, deviceId: selectedDeviceId },
       chargers: {},
     };
     Object.keys(NUMBER_FIELDS).forEach(function (name) { out[name] = $(name).value.trim(); });
@@ -422,6 +426,7 @@
 
     var events = $('live-events');
     events.textContent = '';
+    $('live-events-count').textContent = live.events.length ? '(' + Math.min(20, live.events.length) + ')' : '';
     if (live.events.length === 0) events.appendChild(el('li', 'pg-muted', t('live.noEvents')));
     live.events.slice(0, 20).forEach(function (e) {
       var li = el('li', 'pg-event');

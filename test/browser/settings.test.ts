@@ -70,6 +70,7 @@ describe('settings page (headless Chromium)', function () {
     assert.strictEqual(await page.inputValue('#fuseA'), '25');
     assert.strictEqual(await page.inputValue('#pauseAfterS'), '60');
     assert.strictEqual(await page.isChecked('#balancing'), true);
+    assert.strictEqual(await page.isChecked('input[name="manualOverride"][value="until-unplug"]'), true);
     assert.strictEqual(await page.isChecked('input[name="meterSource"][value="flow"]'), true);
     assert.strictEqual(await page.isVisible('[data-meter-panel="flow"]'), true);
     assert.strictEqual(await page.isVisible('#meterHost'), false);
@@ -134,7 +135,7 @@ describe('settings page (headless Chromium)', function () {
     await page.fill('#pauseAfterS', '90');
     await page.fill('#resumeWindowS', '300');
     await page.uncheck('#balancing');
-    await page.selectOption('#manualOverride', 'ignore');
+    await page.check('input[name="manualOverride"][value="ignore"]');
     await page.check('input[name="meterSource"][value="homewizard"]');
     await page.fill('#meterHost', ' p1meter.local ');
     await page.uncheck('[name="chargers.goe-garage.enabled"]');
@@ -223,6 +224,10 @@ describe('settings page (headless Chromium)', function () {
     assert.strictEqual(await page.isVisible('#live-stale'), true);
     assert.match(await page.textContent('#live-stale') ?? '', /No fresh meter reading for 21 s/);
     assert.strictEqual(await page.locator('#live-events li').count(), 20, 'only the last 20 events');
+    assert.strictEqual(await page.textContent('#live-events-count'), '(20)');
+    assert.strictEqual(await page.isVisible('#live-events li'), false, 'events start folded');
+    await page.click('#live-events-box summary');
+    assert.strictEqual(await page.isVisible('#live-events li'), true);
     assert.match(await page.textContent('#live-events li') ?? '', /Reduced.*Garage go-e.*event 0/);
     const chargers = await page.locator('#live-chargers li').allTextContents();
     assert.match(chargers[0], /Garage go-e.*allowed 10 A · drawn 9[.,]8 · 9[.,]7 · 9[.,]9 A.*limited/);
@@ -231,7 +236,8 @@ describe('settings page (headless Chromium)', function () {
     // One inline error in the shot too, to see how it looks.
     await page.fill('#marginA', '30');
     await page.click('#save');
-    await page.evaluate(() => window.scrollTo(0, 0));
+    // The save bar is sticky: scrolled to the end it sits in its own place in a full-page shot.
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     assert.ok(fs.statSync(SCREENSHOT).size > 10000);
