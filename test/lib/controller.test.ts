@@ -1,0 +1,231 @@
+import assert from 'assert';
+import type { Charger, ChargerStatus } from '../../lib/charger';
+import { emptyPhases } from '../../lib/charger';
+import { ManualClock } from '../../lib/clock';
+import { Controller, StateStore } from '../../lib/controller';
+import { PeerError } from '../../lib/errors';
+import { AppSettings, defaultAppSettings } from '../../lib/settings';
+import type { MeterSample } from '../../lib/balancer/types';
+
+/** A charger that records every command and can be told to fail. */
+class FakeCharger implements Charger {
+  readonly brand = 'goe' as const;
+  readonly minCurrentA = 6;
+  readonly maxCurrentA = 32;
+  calls: string[] = [];
+  limitA = 16;
+  paused = false;
+  fail = false;
+  drawA = 0;
+  connected = true;
+  constructor(
+    readonly id: string,
+    readonly latencyClass: 'local' | 'cloud' = 'local',
+  ) {}
+  status(): ChargerStatus {
+    const phases = emptyPhases();
+    const draw = this.paused || !this.connected ? 0 : Math.min(this.drawA, this.limitA);
+    for (const p of phases) p.currentA = draw;
+    return {
+      brand: 'goe', api: 'v2', id: this.id, name: this.id, firmware: '55', online: true,
+      state: !this.connected ? 'idle' : draw > 0 ? 'charging' : 'connected',
+      chargingAllowed: !this.paused, currentLimitA: this.limitA, phases, activePhases: draw > 0 ? 3 : 0,
+      powerW: draw * 230 * 3, sessionEnergyWh: 0, totalEnergyWh: 0, temperatureC: 20, error: null,
+    };
+  }
+  async getStatus(): Promise<ChargerStatus> {
+    return this.status();
+  }
+  private check(what: string): void {
+    this.calls.push(what);
+    if (this.fail) throw new PeerError('unreachable', `${this.id}: cannot connect (ECONNREFUSED)`);
+  }
+  async setCurrentLimit(currentA: number): Promise<void> {
+    this.check(`set ${currentA}`);
+    this.limitA = currentA;
+  }
+  async pause(): Promise<void> {
+    this.check('pause');
+    this.paused = true;
+  }
+  async resume(): Promise<void> {
+    this.check('resume');
+    this.paused = false;
+  }
+}
+
+class MemoryStore implements StateStore {
+  value: unknown = null;
+  saves = 0;
+  load(): unknown {
+    return this.value === null ? null : JSON.parse(JSON.stringify(this.value));
+  }
+  save(state: unknown): void {
+    this.saves++;
+    this.value = JSON.parse(JSON.stringify(state));
+  }
+}
+
+function settings(change: Partial<AppSettings> = {}): AppSettings {
+  return { ...defaultAppSettings(), fuseA: 25, marginA: 1, restoreHoldS: 10, restoreStepA: 2, ...change };
+}
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
+describe('lib/controller', () => {
+  let clock: ManualClock;
+  let seq: number;
+  const sample = (l1: number, l2: number, l3: number): MeterSample => ({ timeMs: clock.nowMs(), seq: ++seq, currentsA: [l1, l2, l3] });
+
+  beforeEach(() => {
+    clock = new ManualClock(Date.UTC(2025, 5, 1, 12));
+    seq = 0;
+  });
+
+  /** Feed a house load (without the EV) for `seconds`, one sample a second, polling the charger like a device does. */
+  async function run(ctrl: Controller, chargers: FakeCharger[], houseA: [number, number, number], seconds: number): Promise<void> {
+    for (let s = 0; s < seconds; s++) {
+      await clock.advance(1000);
+      for (const c of chargers) ctrl.reportStatus(c.id, c.status());
+      const draw = chargers.reduce((sum, c) => sum + c.status().phases[0].currentA!, 0);
+      ctrl.onSample(sample(houseA[0] + draw, houseA[1] + draw, houseA[2] + draw));
+      await flush();
+    }
+  }
+
+  it('holds a charger at 6 A after a start until fresh meter data arrives', async () => {
+    const ctrl = new Controller({ clock, settings: settings() });
+    const c = new FakeCharger('a');
+    ctrl.addCharger(c, 'Garage');
+    await flush();
+    assert.deepStrictEqual(c.calls, ['set 6']);
+    ctrl.tick();
+    await flush();
+    assert.deepStrictEqual(c.calls, ['set 6'], 'no further writes before fresh data');
+  });
+
+  it('keeps a charger paused across a restart when it was paused', async () => {
+    const store = new MemoryStore();
+    store.value = { version: 1, balancer: null, chargers: { a: { limitA: 10, paused: true, manualMaxA: null } } };
+    const ctrl = new Controller({ clock, settings: settings(), store });
+    const c = new FakeCharger('a');
+    ctrl.addCharger(c, 'Garage');
+    await flush();
+    assert.deepStrictEqual(c.calls, ['pause']);
+    assert.deepStrictEqual(ctrl.appliedLimit('a'), { limitA: null, paused: true });
+  });
+
+  it('cuts at once on a fresh overload and restores in steps when room returns', async () => {
+    const ctrl = new Controller({ clock, settings: settings() });
+    const c = new FakeCharger('a');
+    c.drawA = 16;
+    ctrl.addCharger(c, 'Garage');
+    await run(ctrl, [c], [4, 4, 4], 60);
+    const restored = c.limitA;
+    assert.ok(restored > 6, `restored above 6 A with room (got ${restored})`);
+    c.calls = [];
+    await run(ctrl, [c], [18, 4, 4], 3);
+    assert.ok(c.limitA <= 25 - 1 - 18, `cut to fit: ${c.limitA}`);
+    assert.strictEqual(c.calls.filter((x) => x.startsWith('set')).length, 1, 'one step down');
+    const events = ctrl.events();
+    assert.ok(events.some((e) => e.type === 'reduced' && e.chargerName === 'Garage'));
+  });
+
+  it('retries a failed write with back-off instead of hammering the charger', async () => {
+    const ctrl = new Controller({ clock, settings: settings(), random: () => 0.5 });
+    const c = new FakeCharger('a');
+    c.fail = true;
+    const errors: string[] = [];
+    ctrl.on('chargerError', (e: { message: string }) => errors.push(e.message));
+    ctrl.addCharger(c, 'Garage');
+    await flush();
+    for (let s = 0; s < 30; s++) {
+      await clock.advance(1000);
+      ctrl.tick();
+      await flush();
+    }
+    // a failed decrease (the safe-start 6 A) is retried at most every 5 s: no tight loop
+    assert.ok(c.calls.length >= 5 && c.calls.length <= 8, `attempts: ${c.calls.length}`);
+    assert.match(errors[0], /ECONNREFUSED/);
+    c.fail = false;
+    for (let s = 0; s < 30; s++) {
+      await clock.advance(1000);
+      ctrl.tick();
+      await flush();
+    }
+    assert.strictEqual(c.limitA, 6);
+    assert.deepStrictEqual(ctrl.appliedLimit('a'), { limitA: 6, paused: null }, 'pause state untouched: it was never ours');
+  });
+
+  it('re-applies its limit when the charger lost it (reboot)', async () => {
+    const ctrl = new Controller({ clock, settings: settings() });
+    const c = new FakeCharger('a');
+    ctrl.addCharger(c, 'Garage');
+    await flush();
+    c.limitA = 16; // the charger rebooted and came back at its flash value
+    c.calls = [];
+    ctrl.reportStatus('a', c.status());
+    await flush();
+    assert.deepStrictEqual(c.calls, ['set 6']);
+  });
+
+  it('turns a manual change into the maximum until the car is unplugged', async () => {
+    const ctrl = new Controller({ clock, settings: settings({ restoreHoldS: 5 }) });
+    const c = new FakeCharger('a');
+    c.drawA = 16;
+    ctrl.addCharger(c, 'Garage');
+    ctrl.manualCurrentChange('a', 8);
+    await run(ctrl, [c], [2, 2, 2], 90);
+    assert.strictEqual(c.limitA, 8, 'never raised above the manual maximum');
+    c.connected = false;
+    ctrl.reportStatus('a', c.status());
+    c.connected = true;
+    await run(ctrl, [c], [2, 2, 2], 120);
+    assert.ok(c.limitA > 8, `after unplug the manual maximum is gone (got ${c.limitA})`);
+  });
+
+  it('never commands a charger while balancing is off', async () => {
+    const ctrl = new Controller({ clock, settings: settings({ balancing: false }) });
+    const c = new FakeCharger('a');
+    c.drawA = 16;
+    ctrl.addCharger(c, 'Garage');
+    await run(ctrl, [c], [20, 20, 20], 20);
+    assert.deepStrictEqual(c.calls, []);
+  });
+
+  it('persists its state and describes itself in the live view', async () => {
+    const store = new MemoryStore();
+    const ctrl = new Controller({ clock, settings: settings(), store });
+    const c = new FakeCharger('a');
+    c.drawA = 16;
+    ctrl.addCharger(c, 'Garage');
+    await run(ctrl, [c], [4, 3, 3], 60);
+    await run(ctrl, [c], [18, 3, 3], 5);
+    assert.ok(store.saves > 0);
+    const saved = store.value as { chargers: Record<string, { limitA: number }> };
+    assert.strictEqual(saved.chargers.a.limitA, c.limitA);
+    const live = ctrl.liveView();
+    assert.strictEqual(live.fuseA, 25);
+    assert.strictEqual(live.meter.stale, false);
+    assert.strictEqual(live.chargers[0].name, 'Garage');
+    assert.strictEqual(live.chargers[0].allowedA, c.limitA);
+    assert.ok(live.events.length > 0 && live.events.length <= 20);
+    assert.ok(live.headroomA.every((h) => typeof h === 'number'));
+  });
+
+  it('shares one phase between two chargers without exceeding it', async () => {
+    const ctrl = new Controller({ clock, settings: settings() });
+    const a = new FakeCharger('a');
+    const b = new FakeCharger('b', 'cloud');
+    a.drawA = 16;
+    b.drawA = 16;
+    ctrl.addCharger(a, 'A');
+    ctrl.addCharger(b, 'B');
+    await run(ctrl, [a, b], [5, 5, 5], 300);
+    const house = 5 + Math.min(a.drawA, a.limitA) + Math.min(b.drawA, b.limitA);
+    assert.ok(house <= 24 + 1e-9, `phase at ${house} A`);
+    assert.ok(a.limitA >= 6 && b.limitA >= 6);
+  });
+});
