@@ -326,7 +326,7 @@ export class Balancer {
     for (const item of work) {
       this.apply(nowMs, item, avail, events);
       this.emit(nowMs, item, commands);
-      allowedOut[item.input.id] = item.memo.allowedA;
+      allowedOut[item.input.id] = item.memo.sessionStart ? 0 : item.memo.allowedA;
     }
 
     // 4. Meter stale and unresolved overload.
@@ -415,6 +415,9 @@ export class Balancer {
       if (memo.pausedByBalancer) {
         memo.allowedA = 0;
         memo.sentA = input.paused ? 0 : reportedA;
+      } else if (reportedA !== null && reportedA < minA) {
+        memo.sessionStart = true; // below its minimum: pick a proper starting limit on fresh data
+        memo.sentA = reportedA;
       } else {
         let a = reportedA ?? minA;
         if (memo.restored && memo.allowedA >= minA) a = Math.min(a, memo.allowedA);
@@ -468,8 +471,8 @@ export class Balancer {
       let missing = false;
       for (let g = 0; g < 3; g++) {
         if (!it.w[g]) continue;
-        if (ageMs[g] >= pauseMs) dead = g;
-        else if (ageMs[g] >= staleMs) stale = g;
+        if (ageMs[g] >= pauseMs && (dead < 0 || ageMs[g] > ageMs[dead])) dead = g;
+        else if (ageMs[g] >= staleMs && (stale < 0 || ageMs[g] > ageMs[stale])) stale = g;
         if (!present[g]) missing = true;
       }
       const canRaise = stale < 0 && dead < 0 && !missing;
@@ -530,14 +533,16 @@ export class Balancer {
     for (const it of work) if (it.capA >= it.minA) for (let g = 0; g < 3; g++) load[g] += it.w[g] * it.minA;
     for (;;) {
       let over = -1;
-      for (let g = 0; g < 3; g++) if (known[g] && load[g] > avail[g] + EPS) over = g;
-      if (over < 0) break;
       let victim: Work | null = null;
-      for (const it of work) {
-        if (it.capA < it.minA || !it.w[over]) continue;
-        if (!victim || dropFirst(it, victim)) victim = it;
+      for (let g = 0; g < 3 && !victim; g++) {
+        if (!known[g] || load[g] <= avail[g] + EPS) continue;
+        for (const it of work) {
+          if (it.capA < it.minA || !it.w[g]) continue;
+          if (!victim || dropFirst(it, victim)) victim = it;
+        }
+        over = g;
       }
-      if (!victim) break;
+      if (!victim) break; // nothing left to pause on any over-limit phase
       victim.capA = 0;
       victim.phase = over;
       victim.why = null;
@@ -582,8 +587,8 @@ export class Balancer {
       let dead = -1;
       for (let g = 0; g < 3; g++) {
         if (!it.w[g]) continue;
-        if (ageMs[g] >= pauseMs) dead = g;
-        else if (ageMs[g] >= staleMs) stale = g;
+        if (ageMs[g] >= pauseMs && (dead < 0 || ageMs[g] > ageMs[dead])) dead = g;
+        else if (ageMs[g] >= staleMs && (stale < 0 || ageMs[g] > ageMs[stale])) stale = g;
       }
       const g = dead >= 0 ? dead : stale;
       if (g >= 0) {
@@ -611,7 +616,7 @@ export class Balancer {
     const P = phase >= 0 ? GRID_PHASES[phase] : undefined;
     const oldA = m.allowedA;
     const maxCut = newA > 0 && newA === it.maxA && oldA > it.maxA;
-    const cause = it.why ?? (maxCut ? `Maximum of ${name} is ${it.maxA} A` : this.overloadCause(phase, avail));
+    const cause = it.why ?? (maxCut ? `Maximum of ${name} is ${it.maxA} A` : this.overloadCause(phase));
     if (m.sessionStart) {
       m.sessionStart = false;
       m.allowedA = newA;
@@ -661,6 +666,7 @@ export class Balancer {
   /** Commands that bring the charger to what the memo wants, never repeating the last one. */
   private emit(nowMs: number, it: Work, commands: BalancerCommand[]): void {
     const m = it.memo;
+    if (m.sessionStart) return; // the starting limit is picked on the next fresh sample
     const want = m.allowedA;
     const chargerId = it.input.id;
     const reason = it.why ?? `Keeping ${it.input.name} at ${want === 0 ? 'pause' : `${want} A`}`;
@@ -717,12 +723,12 @@ export class Balancer {
     return best;
   }
 
-  private overloadCause(phase: number, avail: Triple<number>): string {
+  private overloadCause(phase: number): string {
     if (phase < 0) return 'Meter data missing';
     const v = this.phaseA[phase];
     const P = GRID_PHASES[phase];
     if (v === null) return `No meter data for ${P}`;
-    return `${P} at ${fmt(v)} A of ${this.cfg.fuseA} A fuse (${fmt(avail[phase])} A left for chargers)`;
+    return `${P} at ${fmt(v)} A of ${this.cfg.fuseA} A fuse`;
   }
 }
 
