@@ -4,12 +4,11 @@
  * charger only. `step` is called on every simulated second, with the fresh meter sample when there
  * is one (null otherwise).
  */
+import { Balancer } from '../balancer/balancer';
 import {
   DEFAULT_BALANCER_CONFIG,
   GRID_PHASES,
   type BalancerCommand,
-  type BalancerConfig,
-  type BalancerOutput,
   type ChargerInput,
   type MeterSample,
   type Triple,
@@ -186,20 +185,10 @@ class IdealPolicy extends SetpointPolicy {
 }
 
 /** Our balancer (lib/balancer) with its default tuning, adapted to the scenario's fuse and margin. */
-interface BalancerLike {
-  step(nowMs: number, sample: MeterSample | null, chargers: ChargerInput[]): BalancerOutput;
-}
-
-// TEMP until lib/balancer/balancer.ts is committed: load it lazily so the other policies work without it.
-function loadBalancer(): new (config: BalancerConfig) => BalancerLike {
-  return require('../balancer/balancer').Balancer;
-}
-
 class BalancerPolicy implements Policy {
   readonly name = 'balancer';
-  private readonly balancer: BalancerLike;
+  private readonly balancer: Balancer;
   constructor(ctx: PolicyContext) {
-    const Balancer = loadBalancer();
     this.balancer = new Balancer({ ...DEFAULT_BALANCER_CONFIG, fuseA: ctx.fuseA, marginA: ctx.marginA });
   }
 
