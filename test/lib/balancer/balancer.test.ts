@@ -423,6 +423,81 @@ describe('lib/balancer/balancer', () => {
     });
   });
 
+  describe('edge cases', () => {
+    it('pauses the charger on an over-limit phase even when another over-limit phase has no charger', () => {
+      const r = new Rig();
+      r.add({ phaseMap: ['L1', null, null] }, [0]);
+      r.house = [20, 0, 30];
+      r.step(1);
+      assert.strictEqual(r.limit(), 0);
+    });
+
+    it('holds only the chargers on a stale phase, and pauses them after pauseAfterS', () => {
+      const r = new Rig();
+      r.add({ id: 'three', name: 'Three' });
+      r.add({ id: 'one', name: 'One', phaseMap: ['L1', null, null] }, [0]);
+      r.run(2);
+      const outs: BalancerOutput[] = [];
+      for (let i = 0; i < 60; i++) outs.push(r.step(1, true, [r.meter()[0], r.meter()[1], null]));
+      assert.deepStrictEqual(limits(outs, 'three'), [6, 0]);
+      // the 1-phase charger on L1 is never held or paused; it takes over what the other frees
+      assert.deepStrictEqual(limits(outs, 'one'), [14, 16]);
+      const stale = outs.flatMap((o) => o.events).filter((e) => e.type === 'meterStale');
+      assert.strictEqual(stale.length, 1);
+      assert.strictEqual(stale[0].phase, 'L3');
+    });
+
+    it('takes a charger the balancer resumed as still ours while the resume is on its way, then respects a user pause', () => {
+      const b = new Balancer({ ...DEFAULT_BALANCER_CONFIG, resumeWindowS: 0 });
+      const ch = chargerInput({ measuredA: [16, 16, 16] });
+      let t = 0;
+      const step = (currents: [number, number, number]): BalancerCommand[] => {
+        t += 1000;
+        return b.step(t, { timeMs: t, currentsA: currents }, [ch]).commands;
+      };
+      assert.deepStrictEqual(step([40, 16, 16]).map((c) => c.type), ['pause']);
+      ch.paused = true;
+      ch.measuredA = [0, 0, 0];
+      assert.deepStrictEqual(step([5, 0, 0]).map((c) => c.type), ['resume']);
+      // the charger still reports paused (slow cloud): nothing is repeated
+      for (let i = 0; i < 20; i++) assert.deepStrictEqual(step([5, 0, 0]), []);
+      // long after the grace period it still reports paused: the user paused it; no fight, even on overload
+      for (let i = 0; i < 60; i++) step([5, 0, 0]);
+      assert.deepStrictEqual(step([40, 0, 0]), []);
+    });
+
+    it('gives a charger that reports a limit below its minimum a proper start on fresh data only', () => {
+      const b = new Balancer(DEFAULT_BALANCER_CONFIG);
+      const ch = chargerInput({ minCurrentA: 7, currentLimitA: 6, measuredA: [0, 0, 0] });
+      assert.deepStrictEqual(b.step(0, null, [ch]).commands, []);
+      const out = b.step(1000, { timeMs: 1000, currentsA: [10, 0, 0] }, [ch]);
+      assert.deepStrictEqual(limits([out]), [14]);
+    });
+
+    it('applies a new config on the next fresh sample and rejects a bad one', () => {
+      const r = new Rig();
+      r.add();
+      r.house = [5, 0, 0];
+      r.run(2);
+      assert.strictEqual(r.limit(), 16);
+      r.balancer.setConfig({ ...DEFAULT_BALANCER_CONFIG, fuseA: 20, marginA: 1 });
+      r.step(1);
+      assert.strictEqual(r.limit(), 14);
+      assert.throws(() => r.balancer.setConfig({ ...DEFAULT_BALANCER_CONFIG, marginA: -1 }), /marginA: must be at least 0 A/);
+      assert.strictEqual(r.balancer.getConfig().fuseA, 20);
+    });
+
+    it('lowers at once when the maximum drops, with the reason', () => {
+      const r = new Rig();
+      const c = r.add();
+      r.run(2);
+      c.input.maxCurrentA = 10;
+      const out = r.step(1, false);
+      assert.deepStrictEqual(limits([out]), [10]);
+      assert.strictEqual(out.events[0].reason, 'Maximum of Garage is 10 A: lowered Garage from 16 A to 10 A');
+    });
+  });
+
   describe('state', () => {
     it('survives a JSON round trip and restarts without raising', () => {
       const r = new Rig();
