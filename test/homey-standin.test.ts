@@ -349,7 +349,11 @@ describe('homey stand-in', () => {
       assert.strictEqual(homey.activeTimerCount(), 3); // device poll interval + 2 timeouts
       await soon;
       assert.strictEqual(homey.activeTimerCount(), 2);
+      let unloads = 0;
+      homey.on('unload', () => unloads++);
       await teardown(homey);
+      await teardown(homey);
+      assert.strictEqual(unloads, 1);
       assert.strictEqual(homey.activeTimerCount(), 0);
       await new Promise((r) => setTimeout(r, 80));
       assert.deepStrictEqual(fired, ['soon']);

@@ -29,12 +29,6 @@ export function createHomey(opts: CreateHomeyOptions = {}): StandinHomey {
   return new StandinHomey(opts);
 }
 
-function homeyOf(x: unknown, what: string): StandinHomey {
-  const homey = (x as { homey?: unknown })?.homey;
-  if (!(homey instanceof StandinHomey)) throw new Error(`${what}: expected an object started by the homey stand-in harness`);
-  return homey;
-}
-
 function asDriver(d: unknown): Driver {
   if (!(d instanceof Driver)) throw new Error('expected a driver started with startDriver()');
   return d;
@@ -190,12 +184,21 @@ export function startRepairSession(driverArg: object, deviceArg: object): PairSe
   return s;
 }
 
+const stopped = new WeakSet<StandinHomey>();
+
 /**
- * Stop everything like Homey stopping the app: onUninit of every device, driver and the app, then clear all
- * tracked timers (also when an onUninit throws; the first error is rethrown afterwards).
+ * Stop everything like Homey stopping the app: emit 'unload' on homey, onUninit of every device, driver and the app,
+ * then clear all tracked timers (also when an onUninit throws; the first error is rethrown afterwards). A second call
+ * only clears timers again.
  */
 export async function teardown(homey: StandinHomey): Promise<void> {
-  homeyOf({ homey }, 'teardown');
+  if (!(homey instanceof StandinHomey)) throw new Error('teardown: pass the homey from createHomey()');
+  if (stopped.has(homey)) {
+    homey.clearAllTimers();
+    return;
+  }
+  stopped.add(homey);
+  homey.emit('unload');
   const errors: unknown[] = [];
   const attempt = async (fn: () => Promise<unknown>): Promise<void> => {
     try {
