@@ -1,0 +1,238 @@
+import assert from 'assert';
+import { ManualClock } from '../../../lib/clock';
+import { GoeEmulator, GoeEmulatorOptions } from '../../../lib/goe/emulator';
+import GoeDriver from '../../../drivers/goe/driver';
+import GoeDevice from '../../../drivers/goe/device';
+import {
+  addDevice, createHomey, standin, startDriver, startPairSession, startRepairSession, teardown, userSaveSettings,
+  type StandinHomey,
+} from '../../homey-standin';
+
+describe('drivers/goe', () => {
+  let homey: StandinHomey;
+  let driver: GoeDriver;
+  const emulators: GoeEmulator[] = [];
+
+  async function emulator(options: GoeEmulatorOptions = {}): Promise<GoeEmulator> {
+    const emu = new GoeEmulator({ clock: new ManualClock(), startDelayMs: 0, ...options });
+    await emu.start();
+    emulators.push(emu);
+    return emu;
+  }
+
+  async function paired(emu: GoeEmulator, settings: Record<string, unknown> = {}): Promise<GoeDevice> {
+    const device = await addDevice<GoeDevice>(driver, {
+      name: 'Garage', data: { id: emu.serial }, store: { serial: emu.serial }, settings: { host: emu.url, api: 'auto', ...settings },
+    });
+    await device.poll();
+    return device;
+  }
+
+  const advance = (emu: GoeEmulator, ms: number): Promise<void> => (emu.clock as ManualClock).advance(ms);
+
+  beforeEach(async () => {
+    homey = createHomey();
+    driver = await startDriver(GoeDriver, GoeDevice, { homey, id: 'goe' });
+  });
+  afterEach(async () => {
+    await teardown(homey);
+    while (emulators.length) await emulators.pop()?.stop();
+  });
+
+  describe('pairing', () => {
+    it('lists discovered chargers (both mDNS services, no duplicates, not the ones already added) and adds one', async () => {
+      const emu = await emulator();
+      const [host, port] = emu.url.replace('http://', '').split(':');
+      driver.discoveryResults = async () => [
+        { id: emu.serial, address: host, port: Number(port), name: `go-echarger_${emu.serial}`, txt: { manufacturer: 'go-e', serial: emu.serial, protocol: '2', friendly_name: 'Carport' } },
+        { id: `go-echarger_${emu.serial}`, address: host, port: Number(port), name: `go-echarger_${emu.serial}` },
+        { id: 'printer', address: '192.168.1.9', name: 'printer', txt: { manufacturer: 'ACME' } },
+      ];
+      const session = startPairSession(driver);
+      const list = await session.call('list_devices');
+      assert.deepStrictEqual(list.map((d: { name: string }) => d.name), ['Carport']);
+      const device = await session.addDevice<GoeDevice>(list[0]);
+      assert.strictEqual(device.getSetting('api'), 'v2');
+      await device.poll();
+      assert.strictEqual(device.getAvailable(), true);
+      assert.strictEqual(device.getCapabilityValue('goe_firmware'), emu.spec.fwv);
+      assert.deepStrictEqual(await startPairSession(driver).call('list_devices'), []);
+    });
+
+    it('without Homey discovery the list is empty instead of failing', async () => {
+      assert.deepStrictEqual(await startPairSession(driver).call('list_devices'), []);
+    });
+
+    it('manual host: probes the charger, shows clear errors, refuses a charger already added', async () => {
+      const emu = await emulator({ profile: 'v1-042' });
+      const session = startPairSession(driver);
+      const entry = await session.call('probe_host', { host: emu.url, api: 'auto' });
+      assert.deepStrictEqual(entry.data, { id: emu.serial });
+      assert.deepStrictEqual(entry.settings, { host: emu.url, api: 'auto' });
+      await session.addDevice(entry);
+      await assert.rejects(session.call('probe_host', { host: emu.url }), /already added/);
+      await assert.rejects(session.call('probe_host', { host: '  ' }), /^Error: host: is empty/);
+      const port = emu.url.split(':').pop();
+      await emu.stop();
+      await assert.rejects(session.call('probe_host', { host: `127.0.0.1:${port}` }), /Could not connect to the charger: .*cannot connect \(ECONNREFUSED\)/);
+    });
+
+    it('cloud: serial + token, stored in the device store, never in an error', async () => {
+      const token = 'pairing-secret-token-1';
+      const emu = await emulator({ cloudToken: token });
+      const session = startPairSession(driver);
+      const wrong = await session.call('probe_cloud', { serial: emu.serial, token: 'wrong-token-abcdef', baseUrl: emu.url }).catch((e: Error) => e);
+      assert.match(String(wrong), /token was rejected/);
+      assert.ok(!String(wrong).includes('wrong-token-abcdef'));
+      const entry = await session.call('probe_cloud', { serial: emu.serial, token, baseUrl: emu.url });
+      assert.strictEqual(entry.settings.api, 'cloud');
+      assert.strictEqual(entry.store.token, token);
+      const device = await session.addDevice<GoeDevice>(entry);
+      await device.poll();
+      assert.strictEqual(device.getCharger().latencyClass, 'cloud');
+      assert.strictEqual(device.getAvailable(), true);
+      assert.ok(!homey.logText().includes(token));
+    });
+  });
+
+  describe('device', () => {
+    it('polling maps the charger onto capabilities and fires car connected / charging finished / disconnected', async () => {
+      const emu = await emulator({ profile: 'v2-055' });
+      const device = await paired(emu);
+      const statuses: unknown[] = [];
+      device.on('status', (s) => statuses.push(s));
+      assert.strictEqual(device.getCapabilityValue('evcharger_charging_state'), 'plugged_out');
+      emu.plugIn({ maxCurrentA: 16, phases: 3, needWh: 5000 });
+      await device.poll();
+      assert.strictEqual(homey.flow.triggersOf('goe_car_connected').length, 1);
+      await advance(emu, 60_000);
+      await device.poll();
+      const state = device.getState();
+      assert.strictEqual(state.evcharger_charging_state, 'plugged_in_charging');
+      assert.strictEqual(state['measure_current.l1'], 16);
+      assert.strictEqual(state['measure_voltage.l2'], 230);
+      assert.strictEqual(state['measure_power.l3'], 3680);
+      assert.strictEqual(state.measure_power, 11040);
+      assert.strictEqual(state.charger_phases, 3);
+      assert.strictEqual(state.goe_car_state, 'charging');
+      assert.strictEqual(state.goe_pwm_signal, 16);
+      assert.strictEqual(state.goe_cable_coding, 32);
+      assert.strictEqual(state.goe_supply_phases, 3);
+      assert.strictEqual(state.alarm_generic, false);
+      assert.ok(Math.abs((state['meter_power.session'] as number) - 11.04 / 60) < 0.001); // kWh after one minute
+      await advance(emu, 3_600_000);
+      await device.poll();
+      assert.strictEqual(device.getCapabilityValue('evcharger_charging_state'), 'plugged_in');
+      assert.deepStrictEqual(homey.flow.triggersOf('goe_charging_finished').map((t) => t.tokens), [{ session_energy: 5 }]);
+      emu.unplug();
+      await device.poll();
+      assert.deepStrictEqual(homey.flow.triggersOf('goe_car_disconnected').map((t) => t.tokens), [{ session_energy: 5 }]);
+      assert.strictEqual(statuses.length, 4);
+      assert.strictEqual(device.getCharger().id, emu.serial);
+    });
+
+    it('reports a charger error as alarm, text and trigger', async () => {
+      const emu = await emulator({ profile: 'v2-060' });
+      const device = await paired(emu);
+      emu.setError(13);
+      await device.poll();
+      assert.strictEqual(device.getCapabilityValue('alarm_generic'), true);
+      assert.match(device.getCapabilityValue('charger_error'), /Lock stuck locked \(13\)/);
+      assert.strictEqual(homey.flow.triggersOf('goe_error')[0].tokens.error, device.getCapabilityValue('charger_error'));
+    });
+
+    it('flow actions and conditions reach the charger; bad arguments fail with a readable message', async () => {
+      const emu = await emulator({ profile: 'v2-055', amaA: 16 });
+      const device = await paired(emu);
+      const manual: unknown[] = [];
+      device.on('manual', (m) => manual.push(m));
+      await homey.flow.runAction('goe_set_current_limit', { device, current: 10 });
+      assert.strictEqual(emu.ampPersisted, 10);
+      assert.strictEqual(device.getCapabilityValue('charger_current_limit'), 10);
+      await assert.rejects(homey.flow.runAction('goe_set_current_limit', { device, current: 20 }), /current: 20 A is above 16 A allowed by the charger maximum/);
+      await homey.flow.runAction('goe_pause', { device });
+      assert.strictEqual(emu.frc, 1);
+      await homey.flow.runAction('goe_resume', { device });
+      assert.strictEqual(emu.frc, 0);
+      await homey.flow.runAction('goe_set_phase_mode', { device, mode: '1' });
+      assert.strictEqual(emu.psm, 1);
+      await homey.flow.runAction('goe_set_session_energy_limit', { device, energy: 7.5 });
+      assert.strictEqual(emu.dwoWh, 7500);
+      await homey.flow.runAction('goe_push_pv_data', { device, grid: -800, pv: 2500, battery: 0 });
+      assert.strictEqual(emu.v2Status().pgrid, -800);
+      assert.deepStrictEqual(manual, [{ kind: 'current', currentA: 10 }, { kind: 'pause' }, { kind: 'resume' }]);
+      assert.strictEqual(await homey.flow.runCondition('goe_car_connected', { device }), false);
+      emu.plugIn();
+      await device.poll();
+      assert.strictEqual(await homey.flow.runCondition('goe_car_connected', { device }), true);
+      assert.strictEqual(await homey.flow.runCondition('goe_charging_allowed', { device }), true);
+    });
+
+    it('capability listeners: current limit, charging toggle, session energy limit (v1 charger)', async () => {
+      const emu = await emulator({ profile: 'v1-042' });
+      const device = await paired(emu);
+      await device.triggerCapabilityListener('charger_current_limit', 12);
+      assert.strictEqual(emu.ampVolatile, 12);
+      await device.triggerCapabilityListener('evcharger_charging', false);
+      assert.strictEqual(emu.alwSetting, 0);
+      await device.triggerCapabilityListener('goe_allow_charging', true);
+      assert.strictEqual(emu.alwSetting, 1);
+      await device.triggerCapabilityListener('goe_session_energy_limit', 10);
+      assert.strictEqual(emu.dwoWh, 10_000);
+      assert.strictEqual(emu.stp, 2);
+      await assert.rejects(device.triggerCapabilityListener('charger_current_limit', 4), /outside 6–32 A/);
+    });
+
+    it('goes unavailable with a readable message when the charger fails, and recovers', async () => {
+      const emu = await emulator({ profile: 'v2-055' });
+      const device = await paired(emu);
+      emu.faults.http500 = true;
+      await device.poll();
+      assert.strictEqual(device.getAvailable(), false);
+      assert.match(standin(device).unavailableMessage ?? '', /^The go-e charger does not answer: .*HTTP 500 "couldn't take api lock/);
+      emu.faults.http500 = false;
+      emu.faults.garbage = true;
+      await device.poll();
+      assert.match(standin(device).unavailableMessage ?? '', /does not answer like a go-e charger|expected JSON/);
+      emu.faults.garbage = false;
+      await device.poll();
+      assert.strictEqual(device.getAvailable(), true);
+    });
+
+    it('validates settings with clear messages and uses new ones at once', async () => {
+      const emu = await emulator({ profile: 'v2-055' });
+      const device = await paired(emu);
+      await assert.rejects(userSaveSettings(device, { host: '' }), /Host: host: is empty/);
+      await assert.rejects(userSaveSettings(device, { poll_active_s: 60, poll_idle_s: 30 }), /Polling:/);
+      await assert.rejects(userSaveSettings(device, { api: 'cloud' }), /no API token is stored/);
+      await userSaveSettings(device, { force_16a: true });
+      assert.strictEqual(device.getCharger().maxCurrentA, 16);
+      await assert.rejects(device.triggerCapabilityListener('charger_current_limit', 20), /installation maximum of 16 A/);
+      const other = await emulator({ profile: 'v1-020', serial: emu.serial });
+      await userSaveSettings(device, { host: other.url });
+      await device.poll();
+      assert.strictEqual(device.getCapabilityValue('goe_firmware'), other.spec.fwv);
+    });
+
+    it('repair changes the host, or switches to the cloud; refuses a different charger', async () => {
+      const emu = await emulator({ profile: 'v2-055' });
+      const device = await paired(emu);
+      const moved = await emulator({ profile: 'v2-055', serial: emu.serial, cloudToken: 'repair-token-123' });
+      const session = startRepairSession(driver, device);
+      assert.deepStrictEqual(await session.call('current'), { host: emu.url, api: 'auto', serial: emu.serial });
+      const stranger = await emulator({ serial: '999999' });
+      await assert.rejects(session.call('repair', { host: stranger.url }), /different charger \(serial 999999\)/);
+      await session.call('repair', { token: 'repair-token-123', baseUrl: moved.url });
+      assert.strictEqual(device.getSetting('api'), 'cloud');
+      assert.strictEqual(device.getStoreValue('token'), 'repair-token-123');
+      assert.strictEqual(device.getCharger().latencyClass, 'cloud');
+      const local = await emulator({ profile: 'v1-042', serial: emu.serial });
+      await session.call('repair', { host: local.url, api: 'v1' });
+      assert.strictEqual(device.getSetting('host'), local.url);
+      assert.ok(!device.getStoreValue('token'));
+      assert.strictEqual(device.getCharger().latencyClass, 'local');
+      await device.poll();
+      assert.strictEqual(device.getCapabilityValue('goe_firmware'), local.spec.fwv);
+    });
+  });
+});
