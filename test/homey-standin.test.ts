@@ -312,6 +312,14 @@ describe('homey stand-in', () => {
       assert.strictEqual(await homey.flow.runCondition('is_limited'), false);
     });
 
+    it('creates typed global tokens once', async () => {
+      const token = await homey.flow.createToken('available_current', { type: 'number', title: 'Available', value: 0 });
+      await token.setValue(11);
+      await assert.rejects(token.setValue('11'), /invalid value/);
+      assert.strictEqual(homey.flow.getToken('available_current').getValue(), 11);
+      await assert.rejects(homey.flow.createToken('available_current', { type: 'number', title: 'x' }), /already exists/);
+    });
+
     it('device triggers need a device of their driver and filter user flows per device', async () => {
       const { driver, device } = await setup();
       const other = await addDevice(driver, { name: 'Other', data: { id: 'g2' } });
@@ -447,6 +455,14 @@ describe('homey stand-in', () => {
       assert.strictEqual(driver.getDevice({ id: 'g1' }) as unknown, device);
       await assert.rejects(session.addDevice(list[0]), /already exists/);
       await assert.rejects(session.call('nope'), /no handler for "nope"/);
+      session.respondTo('ask', (data) => `answer to ${data}`);
+      assert.strictEqual(await session.emit('ask', 'q'), 'answer to q');
+      assert.deepStrictEqual(session.emitted, [{ event: 'ask', data: 'q' }]);
+      let disconnected = false;
+      session.setHandler('disconnect', async () => { disconnected = true; });
+      await session.close();
+      assert.ok(disconnected);
+      await assert.rejects(session.call('list_devices'), /after the session was closed/);
     });
 
     it('falls back to onPairListDevices and runs repair sessions against the device', async () => {
