@@ -9,11 +9,10 @@ import type { StandinHomey } from './homey';
 import { declaredSettings, settingProblem } from './manifest';
 import type { CapabilityDef } from './manifest';
 
-type Json = unknown;
 type Listener = (value: any, opts: any) => unknown;
 type MultiListener = (values: Record<string, any>, opts: Record<string, any>) => unknown;
 
-interface DeviceProps {
+export interface DeviceProps {
   driver: Driver;
   name: string;
   data: Record<string, unknown>;
@@ -448,7 +447,7 @@ export class Device extends SimpleClass {
     return jsonClone(this.__store[key], `store ${key}`) ?? null;
   }
 
-  async setStoreValue(key: string, value: Json): Promise<void> {
+  async setStoreValue(key: string, value: unknown): Promise<void> {
     this.__assertAlive('setStoreValue');
     this.__store[key] = jsonClone(value, `store ${key}`);
   }
@@ -538,4 +537,3 @@ export class Device extends SimpleClass {
   async onUninit(): Promise<void> {}
 }
 
-export type { DeviceProps };
