@@ -10,6 +10,11 @@ import { defaultAppSettings, type AppSettings } from '../../lib/settings';
 import type { LiveView } from '../../lib/webapi';
 import { FakeApp, findChromium, startSettingsServer, type SettingsServer } from './harness';
 
+// Browser globals inside page.evaluate callbacks (the test build has no DOM lib; kept local to this file).
+declare const window: any;
+declare const document: any;
+declare function getComputedStyle(e: unknown): any;
+
 const SCREENSHOT = path.join(__dirname, '..', '..', 'out', 'settings-screenshot.png');
 
 describe('settings page (headless Chromium)', function () {
@@ -55,7 +60,7 @@ describe('settings page (headless Chromium)', function () {
       return route.abort();
     });
     await page.goto(server.url);
-    await page.waitForFunction(() => (window as any).__homey?.ready === true);
+    await page.waitForFunction(() => window.__homey?.ready === true);
   }
 
   afterEach(async () => {
@@ -207,15 +212,15 @@ describe('settings page (headless Chromium)', function () {
         reason: `L3 at ${27 - i / 10} A is above 24 A (fuse 25 A − margin 1 A): event ${i}`,
       })),
     };
-    await page.evaluate((data) => (window as any).__homeyEmit('live', data), live);
+    await page.evaluate((data) => window.__homeyEmit('live', data), live);
 
     const phases = page.locator('.pg-phase');
     assert.strictEqual(await phases.count(), 3);
-    const widthOf = async (phase: string) => page.locator(`[data-phase="${phase}"] .pg-bar-fill`).evaluate((e) => (e as HTMLElement).style.width);
+    const widthOf = async (phase: string) => page.locator(`[data-phase="${phase}"] .pg-bar-fill`).evaluate((e) => (e as any).style.width);
     // The bar scale is 1.2 × fuse = 30 A here, so 10 A fills a third.
     assert.strictEqual(await widthOf('L1'), '33.3%');
-    assert.strictEqual(await page.locator('[data-phase="L1"] .pg-bar-limit').evaluate((e) => (e as HTMLElement).style.left), '80%');
-    assert.strictEqual(await page.locator('[data-phase="L1"] .pg-bar-fuse').evaluate((e) => (e as HTMLElement).style.left), '83.3%');
+    assert.strictEqual(await page.locator('[data-phase="L1"] .pg-bar-limit').evaluate((e) => (e as any).style.left), '80%');
+    assert.strictEqual(await page.locator('[data-phase="L1"] .pg-bar-fuse').evaluate((e) => (e as any).style.left), '83.3%');
     assert.deepStrictEqual(
       await phases.evaluateAll((rows) => rows.map((r) => r.querySelector('.pg-bar-fill')!.className)),
       ['pg-bar-fill', 'pg-bar-fill pg-near', 'pg-bar-fill pg-over'],
