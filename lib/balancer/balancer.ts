@@ -39,10 +39,17 @@
  *    using it at its minimum (event `meterStale`); for `pauseAfterS` it pauses them. Nothing is raised on
  *    stale data; when data returns, chargers restore in steps and resume after the resume window.
  * 9. **Session start.** When a car connects, the charger starts at min(max, what fits with all mapped
- *    phases assumed), never blindly at its maximum, then restores in steps.
+ *    phases assumed), never blindly at its maximum, then restores in steps; this also ends a pause left
+ *    over from the previous session. A charger we take over (start-up, restart, re-enabled, resumed by
+ *    the user) keeps the lower of its reported limit and the saved one and is not raised before
+ *    `restoreHoldS`; one reporting a limit below its minimum gets a proper start on the next fresh sample.
+ *    A charger the user paused (reports paused although we did not pause it) is left alone.
  * 10. **Unresolved overload.** A phase that stays above fuse − margin for `overloadUnresolvedAfterS`
  *    after the last reduction on it, while every balanced charger on it is paused or at its minimum,
  *    raises one `overloadUnresolved` event (something else must be switched off).
+ *
+ * The clock may jump: if `nowMs` goes back, every remembered time moves with it, so staleness and
+ * hold timers keep running.
  *
  * ## Settings (`BalancerConfig`, see `validateBalancerConfig`)
  * - `fuseA` main fuse per phase (A). `marginA` stay this far below it (A).
@@ -208,6 +215,7 @@ export class Balancer {
   private cfg: BalancerConfig;
   private readonly memos = new Map<string, Memo>();
   private startMs: number | null = null;
+  private lastNowMs: number | null = null;
   private lastTimeMs: number | null = null;
   private lastSeq: number | null = null;
   /** Last good house current per grid phase and when (step time) it arrived. */
@@ -265,6 +273,8 @@ export class Balancer {
   step(nowMs: number, sample: MeterSample | null, chargers: ChargerInput[]): BalancerOutput {
     const cfg = this.cfg;
     if (this.startMs === null) this.startMs = nowMs;
+    if (this.lastNowMs !== null && nowMs < this.lastNowMs) this.shiftTimes(nowMs - this.lastNowMs);
+    this.lastNowMs = nowMs;
     const commands: BalancerCommand[] = [];
     const events: BalancerEvent[] = [];
     const limitA = cfg.fuseA - cfg.marginA;
@@ -354,6 +364,27 @@ export class Balancer {
   }
 
   // -------------------------------------------------------------------------------------------------
+
+  /**
+   * The clock went back (NTP, manual change): move every remembered time by the same amount so ages
+   * and hold timers continue from where they were instead of freezing (a meter would look fresh for
+   * as long as the jump).
+   */
+  private shiftTimes(deltaMs: number): void {
+    if (this.startMs !== null) this.startMs += deltaMs;
+    for (let g = 0; g < 3; g++) {
+      this.phaseAtMs[g] += deltaMs;
+      this.lastPhaseDecreaseMs[g] += deltaMs;
+      const since = this.overSinceMs[g];
+      if (since !== null) this.overSinceMs[g] = since + deltaMs;
+    }
+    for (const m of this.memos.values()) {
+      m.lastChangeMs += deltaMs;
+      m.lastIncreaseMs += deltaMs;
+      m.resumeSentMs += deltaMs;
+      if (m.resumeOkSinceMs !== null) m.resumeOkSinceMs += deltaMs;
+    }
+  }
 
   /** Take a sample if it is fresh; fills `present` with the phases that carried a good value. */
   private acceptSample(nowMs: number, sample: MeterSample, present: Triple<boolean>): boolean {
@@ -482,11 +513,12 @@ export class Balancer {
       } else if (dead >= 0) {
         it.phase = dead;
         it.why = `No fresh meter data for ${GRID_PHASES[dead]} for ${Math.round(ageMs[dead] / 1000)} s`;
+      } else if (m.sessionStart) {
+        // a new session starts at what fits, even on a charger paused in the previous session
+        it.capA = canRaise ? it.maxA : it.minA;
       } else if (m.pausedByBalancer) {
         if (!canRaise) m.resumeOkSinceMs = null;
         else paused.push(it);
-      } else if (m.sessionStart) {
-        it.capA = canRaise ? it.maxA : it.minA;
       } else {
         it.capA = Math.min(m.allowedA, it.maxA);
         const raiseOk = canRaise && nowMs - m.lastChangeMs >= holdMs && nowMs - m.lastIncreaseMs >= it.writeIntervalMs;

@@ -368,6 +368,20 @@ describe('lib/balancer/balancer', () => {
       assert.match(start.commands[0].reason, /^Car connected to Garage: starting at 9 A \(L1 headroom 9 A\)$/);
     });
 
+    it('starts a new session at once on a charger that was paused when the last car left', () => {
+      const r = new Rig();
+      const c = r.add();
+      r.house = [20, 0, 0];
+      r.step(1);
+      assert.strictEqual(r.limit(), 0);
+      c.input.carConnected = false;
+      r.house = [2, 0, 0];
+      r.run(5);
+      c.input.carConnected = true;
+      const out = r.step(1);
+      assert.deepStrictEqual(out.commands.map((x) => [x.type, x.type === 'resume' && x.currentA]), [['resume', 16]]);
+    });
+
     it('leaves a charger the user paused alone', () => {
       const r = new Rig();
       r.add({ paused: true });
@@ -485,6 +499,17 @@ describe('lib/balancer/balancer', () => {
       assert.strictEqual(r.limit(), 14);
       assert.throws(() => r.balancer.setConfig({ ...DEFAULT_BALANCER_CONFIG, marginA: -1 }), /marginA: must be at least 0 A/);
       assert.strictEqual(r.balancer.getConfig().fuseA, 20);
+    });
+
+    it('still notices a silent meter when the clock jumps back', () => {
+      const b = new Balancer(DEFAULT_BALANCER_CONFIG);
+      const ch = chargerInput({ measuredA: [16, 16, 16] });
+      const t0 = 10_000_000;
+      b.step(t0, { timeMs: t0, currentsA: [16, 16, 16] }, [ch]);
+      assert.strictEqual(b.step(t0 - 3_600_000, null, [ch]).stale, false);
+      const out = b.step(t0 - 3_600_000 + 15_000, null, [ch]);
+      assert.strictEqual(out.stale, true);
+      assert.deepStrictEqual(limits([out]), [6]);
     });
 
     it('lowers at once when the maximum drops, with the reason', () => {
