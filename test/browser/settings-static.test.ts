@@ -1,5 +1,6 @@
 /**
- * Every text the settings page shows exists in en, nl, sv and de (no browser needed).
+ * Static checks of the settings page (no browser needed): every text it shows exists in en, nl, sv
+ * and de, and its client-side limits agree with the app's validation.
  * Keys come from `data-i18n` attributes, `t('…')` calls (also `t(c ? 'a' : 'b')`) and the keys the page
  * builds from values.
  */
@@ -7,7 +8,7 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import { GRID_PHASES } from '../../lib/balancer/types';
-import { METER_SOURCES } from '../../lib/settingsValidation';
+import { METER_SOURCES, SETTINGS_LIMITS } from '../../lib/settingsValidation';
 
 const ROOT = path.join(__dirname, '..', '..');
 const LANGS = ['en', 'nl', 'sv', 'de'];
@@ -68,5 +69,22 @@ describe('settings page translations', () => {
 
   it('offers exactly the grid phases the validation accepts', () => {
     assert.match(read('settings/settings.js'), new RegExp(`var PHASES = \\[${GRID_PHASES.map((p) => `'${p}'`).join(', ')}\\]`));
+  });
+});
+
+describe('settings page limits', () => {
+  it('checks the same number ranges before sending as the app does', () => {
+    const js = read('settings/settings.js');
+    const page = new Map<string, { min: number; max?: number }>();
+    for (const m of js.matchAll(/(\w+): \{ min: (\d+)(?:, max: (\d+))?(?:, integer: true)? \}/g)) {
+      page.set(m[1], { min: Number(m[2]), ...(m[3] ? { max: Number(m[3]) } : {}) });
+    }
+    const app: Record<string, { min: number; max?: number }> = {
+      ...SETTINGS_LIMITS,
+      marginA: { min: 0 },
+      pauseAfterS: { min: SETTINGS_LIMITS.staleAfterS.min + 1, max: SETTINGS_LIMITS.pauseAfterS.max },
+    };
+    const names = ['fuseA', 'marginA', 'restoreStepA', 'restoreHoldS', 'staleAfterS', 'pauseAfterS', 'resumeWindowS', 'priority', 'maxCurrentA'];
+    for (const name of names) assert.deepStrictEqual(page.get(name), { min: app[name].min, ...(app[name].max !== undefined ? { max: app[name].max } : {}) }, name);
   });
 });
