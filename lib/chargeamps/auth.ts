@@ -87,6 +87,12 @@ export class ChargeAmpsAuth {
     this.refused = null;
   }
 
+  /** True when these are the credentials in use and a login with them has succeeded. */
+  isLoggedInAs(credentials: ChargeAmpsCredentials): boolean {
+    const c = this.credentials;
+    return this.token !== null && c.email === credentials.email && c.password === credentials.password && c.apiKey === credentials.apiKey;
+  }
+
   /** A valid access token; renews first when it expires within the margin. */
   async getToken(): Promise<string> {
     if (this.token && this.clock.nowMs() < this.renewAtMs) return this.token;

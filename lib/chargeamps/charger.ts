@@ -75,6 +75,7 @@ export class ChargeAmpsConnectorCharger implements Charger {
   private cp: ChargePoint | null = null;
   private settings: ConnectorSettings | null = null;
   private live: ConnectorStatus | null = null;
+  private offline = false;
   private sessionsLoadedFor: number | null | undefined = undefined;
   private completedWh: number | null = null;
   private totalWh: number | null = null;
@@ -102,6 +103,11 @@ export class ChargeAmpsConnectorCharger implements Charger {
     return this.cp;
   }
 
+  /** The connector status string from the last poll as Charge Amps sent it ("Offline" when the charge point is). */
+  get rawStatus(): string | null {
+    return this.offline ? 'Offline' : (this.live?.status ?? null);
+  }
+
   private async loadChargePoint(): Promise<ChargePoint> {
     if (!this.cp) this.cp = await this.client.getChargePoint(this.chargePointId);
     return this.cp;
@@ -111,6 +117,7 @@ export class ChargeAmpsConnectorCharger implements Charger {
     const cp = await this.loadChargePoint();
     const status = await this.client.getStatus(this.chargePointId);
     const online = status.status.toLowerCase() === 'online';
+    this.offline = !online;
     if (online) {
       this.settings = await this.client.getConnectorSettings(this.chargePointId, this.connectorId);
       this.live = status.connectorStatuses?.find((c) => c.connectorId === this.connectorId) ?? null;

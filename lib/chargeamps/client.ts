@@ -213,6 +213,12 @@ export class ChargeAmpsClient {
     return value;
   }
 
+  /** Drop cached statuses and charge point settings (the next read asks the cloud). */
+  forgetCached(): void {
+    this.statusCache.clear();
+    this.cpSettingsCache.clear();
+  }
+
   async getConnectorSettings(cpId: string, connectorId: number): Promise<ConnectorSettings> {
     const s = await this.request<ConnectorSettings>('GET', connectorPath(cpId, connectorId, 'settings'));
     if (!s || typeof s.rfidLock !== 'boolean') throw new PeerError('protocol', `GET ${connectorPath(cpId, connectorId, 'settings')}: expected connector settings`);
@@ -347,6 +353,21 @@ export class ChargeAmpsClientRegistry {
     const client = new ChargeAmpsClient(opts);
     this.entries.set(key, { client, users: 1 });
     return client;
+  }
+
+  /**
+   * Check credentials by logging in (pairing, repair), then acquire. When the account already has a
+   * session with exactly these credentials no new login is made; when they differ, a probe login
+   * checks them (one extra token) and the shared session takes them over.
+   */
+  async acquireVerified(opts: ClientOptions): Promise<ChargeAmpsClient> {
+    const entry = this.entries.get(ChargeAmpsClientRegistry.key(opts.baseUrl, opts.credentials.email));
+    if (entry?.client.auth.isLoggedInAs(opts.credentials)) return this.acquire(opts);
+    const probe = new ChargeAmpsClient(opts);
+    await probe.auth.verify();
+    if (entry) return this.acquire(opts);
+    this.entries.set(ChargeAmpsClientRegistry.key(opts.baseUrl, opts.credentials.email), { client: probe, users: 1 });
+    return probe;
   }
 
   release(client: ChargeAmpsClient): void {
