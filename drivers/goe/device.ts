@@ -25,7 +25,7 @@ class GoeDevice extends Homey.Device {
 
   async onInit(): Promise<void> {
     registerSecret(this.getStoreValue('token'));
-    this.charger = this.buildCharger(this.getSettings() as GoeDeviceSettings);
+    this.charger = new GoeCharger(this.buildClient(this.getSettings() as GoeDeviceSettings), this.serial());
     this.registerCapabilityListener('charger_current_limit', (value: number) => this.setCurrentLimit(value));
     this.registerCapabilityListener('evcharger_charging', (on: boolean) => (on ? this.resume() : this.pause()));
     this.registerCapabilityListener('goe_allow_charging', (on: boolean) => (on ? this.resume() : this.pause()));
@@ -41,7 +41,7 @@ class GoeDevice extends Homey.Device {
     this.stop();
   }
 
-  /** The one charger interface the app controller drives. */
+  /** The one charger interface the app controller drives (the same object for the device's lifetime). */
   getCharger(): Charger {
     return this.charger;
   }
@@ -190,31 +190,34 @@ class GoeDevice extends Homey.Device {
       throw new Error(this.homey.__('goe.settings.bad_poll'));
     }
     if (!(s.installation_max_a >= 6 && s.installation_max_a <= 32)) throw new Error(this.homey.__('goe.settings.bad_max'));
-    this.charger = this.buildCharger(s);
+    this.charger.useClient(this.buildClient(s));
     this.schedulePoll(0);
   }
 
   /** Use the stored connection again (after a repair changed the host or the token). */
   async reconnect(): Promise<void> {
     registerSecret(this.getStoreValue('token'));
-    this.charger = this.buildCharger(this.getSettings() as GoeDeviceSettings);
+    this.charger.useClient(this.buildClient(this.getSettings() as GoeDeviceSettings));
     await this.poll();
   }
 
-  private buildCharger(s: GoeDeviceSettings): GoeCharger {
-    const serial = String(this.getStoreValue('serial') ?? this.getData().id ?? '');
+  private serial(): string {
+    return String(this.getStoreValue('serial') ?? this.getData().id ?? '');
+  }
+
+  private buildClient(s: GoeDeviceSettings): GoeClient {
     const connection: GoeConnection =
       s.api === 'cloud'
         ? {
             kind: 'cloud',
-            serial,
+            serial: this.serial(),
             token: String(this.getStoreValue('token') ?? ''),
             api: this.getStoreValue('cloudApi') === 'v1' ? 'v1' : 'v2',
             baseUrl: this.getStoreValue('cloudBaseUrl') ?? undefined,
           }
         : { kind: 'local', host: s.host, api: s.api };
     const installationMaxA = s.force_16a ? Math.min(16, s.installation_max_a) : s.installation_max_a;
-    return new GoeCharger(new GoeClient(connection, { installationMaxA }), serial);
+    return new GoeClient(connection, { installationMaxA });
   }
 
   // --- discovery: follow the charger when its address changes ------------------------------------

@@ -8,13 +8,22 @@ import { GoeSnapshot } from './status';
 export class GoeCharger implements Charger {
   readonly brand = 'goe' as const;
   readonly minCurrentA = GOE_MIN_CURRENT_A;
-  readonly client: GoeClient;
+  private current: GoeClient;
   private serial: string;
 
   /** `id` is the serial when known (from pairing); otherwise it is learnt from the first status. */
   constructor(client: GoeClient, id = '') {
-    this.client = client;
+    this.current = client;
     this.serial = id;
+  }
+
+  get client(): GoeClient {
+    return this.current;
+  }
+
+  /** Talk to the charger over a new connection (host, API or token changed); this object stays the same. */
+  useClient(client: GoeClient): void {
+    this.current = client;
   }
 
   get id(): string {

@@ -208,8 +208,11 @@ describe('drivers/goe', () => {
       await userSaveSettings(device, { force_16a: true });
       assert.strictEqual(device.getCharger().maxCurrentA, 16);
       await assert.rejects(device.triggerCapabilityListener('charger_current_limit', 20), /installation maximum of 16 A/);
+      const charger = device.getCharger();
       const other = await emulator({ profile: 'v1-020', serial: emu.serial });
       await userSaveSettings(device, { host: other.url });
+      assert.strictEqual(device.getCharger(), charger, 'the app keeps one Charger object per device');
+      assert.strictEqual((await charger.getStatus()).firmware, other.spec.fwv);
       await device.poll();
       assert.strictEqual(device.getCapabilityValue('goe_firmware'), other.spec.fwv);
     });
