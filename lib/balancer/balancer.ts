@@ -123,6 +123,9 @@ interface Work {
   capA: number;
   newA: number;
   writeIntervalMs: number;
+  /** The oldest grid phase it uses without a good value for staleAfterS / pauseAfterS (-1 = none). */
+  stalePhase: number;
+  deadPhase: number;
   /** Grid phase index that decided this step (-1 = none) and the reason text, when not derived. */
   phase: number;
   why: string | null;
@@ -205,6 +208,10 @@ export function validateBalancerConfig(partial: unknown): BalancerConfig {
 
 function fmt(a: number): string {
   return String(Math.round(a * 10) / 10);
+}
+
+function staleWhy(g: number, ageMs: Triple<number>): string {
+  return `No fresh meter data for ${GRID_PHASES[g]} for ${Math.round(ageMs[g] / 1000)} s`;
 }
 
 function finiteOr(v: unknown, fallback: number): number {
@@ -331,6 +338,15 @@ export class Balancer {
     }
 
     // 3. Decide.
+    const pauseMs = cfg.pauseAfterS * 1000;
+    for (const it of work) {
+      for (let g = 0; g < 3; g++) {
+        if (!it.w[g]) continue;
+        if (ageMs[g] >= pauseMs) {
+          if (it.deadPhase < 0 || ageMs[g] > ageMs[it.deadPhase]) it.deadPhase = g;
+        } else if (ageMs[g] >= staleMs && (it.stalePhase < 0 || ageMs[g] > ageMs[it.stalePhase])) it.stalePhase = g;
+      }
+    }
     if (fresh) this.allocate(nowMs, work, avail, known, present, ageMs);
     else this.holdOnStale(work, ageMs);
     for (const item of work) {
@@ -484,35 +500,28 @@ export class Balancer {
     }
     if (!mapped) w[0] = w[1] = w[2] = 1; // no phase map: assume it loads every phase
 
-    return { input, memo, w, minA, maxA, capA: 0, newA: memo.allowedA, writeIntervalMs, phase: -1, why: null };
+    return { input, memo, w, minA, maxA, capA: 0, newA: memo.allowedA, writeIntervalMs, stalePhase: -1, deadPhase: -1, phase: -1, why: null };
   }
 
   /** Fresh sample: compute every balanced charger's new limit. */
   private allocate(nowMs: number, work: Work[], avail: Triple<number>, known: Triple<boolean>, present: Triple<boolean>, ageMs: Triple<number>): void {
     const cfg = this.cfg;
     const holdMs = cfg.restoreHoldS * 1000;
-    const staleMs = cfg.staleAfterS * 1000;
-    const pauseMs = cfg.pauseAfterS * 1000;
     const paused: Work[] = [];
 
     for (const it of work) {
       const m = it.memo;
-      let stale = -1;
-      let dead = -1;
+      const stale = it.stalePhase;
+      const dead = it.deadPhase;
       let missing = false;
-      for (let g = 0; g < 3; g++) {
-        if (!it.w[g]) continue;
-        if (ageMs[g] >= pauseMs && (dead < 0 || ageMs[g] > ageMs[dead])) dead = g;
-        else if (ageMs[g] >= staleMs && (stale < 0 || ageMs[g] > ageMs[stale])) stale = g;
-        if (!present[g]) missing = true;
-      }
+      for (let g = 0; g < 3; g++) if (it.w[g] && !present[g]) missing = true;
       const canRaise = stale < 0 && dead < 0 && !missing;
       it.capA = 0;
       if (it.maxA < it.minA) {
         it.why = `Maximum of ${it.input.name} (${it.maxA} A) is below its minimum (${it.minA} A)`;
       } else if (dead >= 0) {
         it.phase = dead;
-        it.why = `No fresh meter data for ${GRID_PHASES[dead]} for ${Math.round(ageMs[dead] / 1000)} s`;
+        it.why = staleWhy(dead, ageMs);
       } else if (m.sessionStart) {
         // a new session starts at what fits, even on a charger paused in the previous session
         it.capA = canRaise ? it.maxA : it.minA;
@@ -526,7 +535,7 @@ export class Balancer {
         if (stale >= 0 && it.capA > it.minA) {
           it.capA = it.minA;
           it.phase = stale;
-          it.why = `No fresh meter data for ${GRID_PHASES[stale]} for ${Math.round(ageMs[stale] / 1000)} s`;
+          it.why = staleWhy(stale, ageMs);
         }
       }
     }
@@ -610,22 +619,15 @@ export class Balancer {
 
   /** No fresh sample: only lower chargers on phases that went stale (or whose maximum dropped). */
   private holdOnStale(work: Work[], ageMs: Triple<number>): void {
-    const staleMs = this.cfg.staleAfterS * 1000;
-    const pauseMs = this.cfg.pauseAfterS * 1000;
     for (const it of work) {
       const m = it.memo;
       it.newA = m.allowedA;
-      let stale = -1;
-      let dead = -1;
-      for (let g = 0; g < 3; g++) {
-        if (!it.w[g]) continue;
-        if (ageMs[g] >= pauseMs && (dead < 0 || ageMs[g] > ageMs[dead])) dead = g;
-        else if (ageMs[g] >= staleMs && (stale < 0 || ageMs[g] > ageMs[stale])) stale = g;
-      }
+      const dead = it.deadPhase;
+      const stale = it.stalePhase;
       const g = dead >= 0 ? dead : stale;
       if (g >= 0) {
         it.phase = g;
-        it.why = `No fresh meter data for ${GRID_PHASES[g]} for ${Math.round(ageMs[g] / 1000)} s`;
+        it.why = staleWhy(g, ageMs);
         if (dead >= 0 || m.pausedByBalancer || it.maxA < it.minA) it.newA = 0;
         else if (m.sessionStart || it.newA > it.minA) it.newA = it.minA;
       } else if (m.sessionStart) {
