@@ -529,7 +529,8 @@ export class Balancer {
         if (!canRaise) m.resumeOkSinceMs = null;
         else paused.push(it);
       } else {
-        it.capA = Math.min(m.allowedA, it.maxA);
+        // (a limit below a raised minimum is corrected up to the minimum when that fits)
+        it.capA = Math.max(it.minA, Math.min(m.allowedA, it.maxA));
         const raiseOk = canRaise && nowMs - m.lastChangeMs >= holdMs && nowMs - m.lastIncreaseMs >= it.writeIntervalMs;
         if (raiseOk) it.capA = Math.min(it.maxA, Math.floor(m.allowedA + cfg.restoreStepA + EPS));
         if (stale >= 0 && it.capA > it.minA) {

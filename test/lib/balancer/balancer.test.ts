@@ -512,6 +512,15 @@ describe('lib/balancer/balancer', () => {
       assert.deepStrictEqual(limits([out]), [6]);
     });
 
+    it('corrects a limit below a raised minimum on fresh data instead of pausing', () => {
+      const r = new Rig();
+      const c = r.add({ currentLimitA: 6 });
+      r.run(2);
+      c.input.minCurrentA = 7;
+      assert.deepStrictEqual(limits([r.step(1, false)]), []);
+      assert.deepStrictEqual(limits([r.step(1)]), [7]);
+    });
+
     it('lowers at once when the maximum drops, with the reason', () => {
       const r = new Rig();
       const c = r.add();
