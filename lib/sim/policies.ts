@@ -100,8 +100,8 @@ abstract class SetpointPolicy implements Policy {
  */
 class SeedFlowsPolicy extends SetpointPolicy {
   readonly name = 'seed-flows';
+  /** Last value seen per phase (the capability value the trigger compares with). */
   private lastA: Triple<number | null> = [null, null, null];
-  private latest: Triple<number | null> = [null, null, null];
   private nextRestoreMs: number | null = null;
 
   step({ nowMs, sample, chargers }: PolicyStep): BalancerCommand[] {
@@ -115,13 +115,12 @@ class SeedFlowsPolicy extends SetpointPolicy {
         if (a === null) return;
         if (a >= triggerA && a !== this.lastA[p]) cutA = Math.max(cutA, a - triggerA, 1);
         this.lastA[p] = a;
-        this.latest[p] = a;
       });
       if (cutA > 0) return this.moveTo(ch, Math.max(ch.minCurrentA, current - Math.ceil(cutA)), 'phase at fuse − 1 A');
     }
     if (nowMs >= this.nextRestoreMs) {
       this.nextRestoreMs += 60_000;
-      const room = this.latest.every((a) => a === null || a + 1 < triggerA);
+      const room = this.lastA.every((a) => a === null || a + 1 < triggerA);
       if (room && current < ch.maxCurrentA) return this.moveTo(ch, current + 1, 'periodic restore +1 A');
     }
     return [];

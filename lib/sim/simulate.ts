@@ -12,6 +12,7 @@ import {
   CHARGER_LATENCY_S,
   CarModel,
   ChargerModel,
+  carGridPhases,
   MeterModel,
   type CarOptions,
   type ChargerKind,
@@ -82,11 +83,11 @@ export function phaseRotation(start: GridPhase): Triple<GridPhase> {
 
 export function runPolicy(scenario: Scenario, policy: Policy | PolicyName, opts: { record?: boolean } = {}): RunOutput {
   const stepS = scenario.stepS ?? 1;
-  const car0 = new CarModel(scenario.car);
-  const ctx = { fuseA: scenario.fuseA, marginA: scenario.marginA, carGridPhases: car0.gridPhases };
+  const ctx = { fuseA: scenario.fuseA, marginA: scenario.marginA, carGridPhases: carGridPhases(scenario.car) };
   const p = typeof policy === 'string' ? createPolicy(policy, ctx) : policy;
   const instant = p.zeroLatency === true;
-  const car = instant ? new CarModel({ ...scenario.car, followS: 0 }) : car0;
+  // Zero latency: the car follows at once (it still needs its start delay after a pause).
+  const car = new CarModel(instant ? { ...scenario.car, followS: 0 } : scenario.car);
   const latencyS = instant ? 0 : (scenario.chargerLatencyS ?? CHARGER_LATENCY_S[scenario.charger]);
   const charger = new ChargerModel(latencyS, car.minA, scenario.car.maxA);
   const meter = new MeterModel(scenario.meter);
