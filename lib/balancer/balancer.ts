@@ -31,7 +31,8 @@
  * 6. **Down fast, up slowly.** A decrease (or pause) is applied in one step on the fresh sample that
  *    needs it. A raise is at most `restoreStepA`, only after `restoreHoldS` since the charger's last
  *    change and `cloudWriteIntervalS` / `localWriteIntervalS` since its last raise, and never above the
- *    headroom or `maxCurrentA`. Equal limits are never re-commanded.
+ *    headroom or `maxCurrentA`. A limit is never repeated, except to a charger that still reports a
+ *    higher limit (or not paused) max(30 s, 2 write intervals) after it was told: then once per such period.
  * 7. **Pause and resume.** Below the minimum the charger is paused. It resumes (at its minimum) only
  *    when headroom ≥ min + `resumeHysteresisA` (counting every running charger at its minimum) has held on
  *    every fresh sample for `resumeWindowS`.
@@ -89,8 +90,12 @@ const PHASE_IN_USE_A = 1;
 const CAR_DRAWING_A = 2;
 /** A meter timestamp this far behind the last one is a meter clock reset, not an old sample. */
 const METER_CLOCK_RESET_MS = 30 * 60_000;
-/** How long a charger may still report "paused" after we resumed it before we take it as a user pause. */
-const MIN_RESUME_GRACE_MS = 30_000;
+/**
+ * How long a charger may take to show that a command took effect: at least this, and at least two
+ * write intervals. Until then a charger still reporting "paused" after we resumed it is not a user
+ * pause, and a charger still reporting a higher limit (or not paused) gets no repeated command.
+ */
+const MIN_CONFIRM_MS = 30_000;
 
 interface Memo {
   /** Limit wanted now (A); 0 = paused by the balancer. */
@@ -106,6 +111,7 @@ interface Memo {
   restored: boolean;
   /** What the charger was last told (0 = pause), or what it reported when we took over; null = unknown. */
   sentA: number | null;
+  sentAtMs: number;
   lastChangeMs: number;
   lastIncreaseMs: number;
   resumeSentMs: number;
@@ -208,6 +214,10 @@ export function validateBalancerConfig(partial: unknown): BalancerConfig {
 
 function fmt(a: number): string {
   return String(Math.round(a * 10) / 10);
+}
+
+function confirmMs(writeIntervalMs: number): number {
+  return Math.max(2 * writeIntervalMs, MIN_CONFIRM_MS);
 }
 
 function staleWhy(g: number, ageMs: Triple<number>): string {
@@ -452,8 +462,7 @@ export class Balancer {
       memo.sessionPhaseMask = 0;
       memo.sentA = input.paused ? 0 : reportedA;
     }
-    const resumeGraceMs = Math.max(2 * writeIntervalMs, MIN_RESUME_GRACE_MS);
-    if (input.paused && !memo.pausedByBalancer && nowMs - memo.resumeSentMs >= resumeGraceMs) {
+    if (input.paused && !memo.pausedByBalancer && nowMs - memo.resumeSentMs >= confirmMs(writeIntervalMs)) {
       memo.controlled = false; // paused by the user: not ours to resume
       return null;
     }
@@ -705,18 +714,25 @@ export class Balancer {
     const want = m.allowedA;
     const chargerId = it.input.id;
     const reason = it.why ?? `Keeping ${it.input.name} at ${want === 0 ? 'pause' : `${want} A`}`;
+    // A charger that still runs above what it was told long after the command gets it once more
+    // (the write was lost, or something else changed it); otherwise a limit is never repeated.
+    const unconfirmed = nowMs - m.sentAtMs >= confirmMs(it.writeIntervalMs);
+    const reportedA = it.input.paused ? null : validLimit(it.input.currentLimitA);
+    let cmd: BalancerCommand | null = null;
     if (want === 0) {
-      if (m.sentA !== 0 && !it.input.paused) commands.push({ type: 'pause', chargerId, reason });
-      m.sentA = 0;
-    } else if (m.sentA !== want) {
-      if (m.sentA === 0 || it.input.paused) {
-        commands.push({ type: 'resume', chargerId, currentA: want, reason });
-        m.resumeSentMs = nowMs;
-      } else {
-        commands.push({ type: 'setCurrentLimit', chargerId, currentA: want, reason });
-      }
-      m.sentA = want;
+      if (!it.input.paused && (m.sentA !== 0 || unconfirmed)) cmd = { type: 'pause', chargerId, reason };
+    } else if (m.sentA === 0 || (m.sentA !== want && it.input.paused)) {
+      cmd = { type: 'resume', chargerId, currentA: want, reason };
+      m.resumeSentMs = nowMs;
+    } else if (m.sentA !== want || (reportedA !== null && reportedA > want && unconfirmed)) {
+      const again = m.sentA === want ? `${it.input.name} still reports ${reportedA} A: sending ${want} A again` : reason;
+      cmd = { type: 'setCurrentLimit', chargerId, currentA: want, reason: again };
     }
+    if (cmd) {
+      commands.push(cmd);
+      m.sentAtMs = nowMs;
+    }
+    m.sentA = want;
   }
 
   /** Raise `overloadUnresolved` once per episode on a phase nobody can relieve any more. */
@@ -777,6 +793,7 @@ function newMemo(nowMs: number): Memo {
     sessionStart: false,
     restored: false,
     sentA: null,
+    sentAtMs: -Infinity,
     lastChangeMs: nowMs,
     lastIncreaseMs: -Infinity,
     resumeSentMs: -Infinity,
