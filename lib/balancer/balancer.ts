@@ -52,6 +52,12 @@
  * The clock may jump: if `nowMs` goes back, every remembered time moves with it, so staleness and
  * hold timers keep running.
  *
+ * Limits: the headroom subtracts each charger's own reported draw, so it is only as good as that
+ * reading. A charger reading older than the meter's (a cloud charger's ~30 s) can briefly hide
+ * headroom (an extra cut) or show too much (held back by `restoreHoldS`, and cut on the next fresh
+ * sample). Draw readings are capped at the charger's max(limit, max) + 2 A so a bogus value cannot
+ * invent headroom.
+ *
  * ## Settings (`BalancerConfig`, see `validateBalancerConfig`)
  * - `fuseA` main fuse per phase (A). `marginA` stay this far below it (A).
  * - `restoreStepA` largest single raise (A); `restoreHoldS` wait after any change before a raise (s).
