@@ -2,7 +2,7 @@ import Homey from 'homey';
 import type { Charger } from '../../lib/charger';
 import { describeError, registerSecret } from '../../lib/errors';
 import { GoeCharger } from '../../lib/goe/charger';
-import { GoeClient, GoeConnection, normaliseHost } from '../../lib/goe/client';
+import { GoeClient, GoeClientOptions, GoeConnection, normaliseHost } from '../../lib/goe/client';
 import { goeFromDiscovery, MdnsResult } from '../../lib/goe/discovery';
 import type { GoePhaseMode, GoeSnapshot } from '../../lib/goe/status';
 import { capabilityValues, GoeDeviceSettings, GoeManualChange } from './capabilities';
@@ -17,6 +17,9 @@ const REFRESH_AFTER_COMMAND_MS = 1500;
  * `manual` (GoeManualChange: a person changed the limit or paused/resumed through Homey).
  */
 class GoeDevice extends Homey.Device {
+  /** Extra client options for every go-e device (tests and the demo set `{ minGapMs: 0 }` or a clock). */
+  static clientOptions: GoeClientOptions = {};
+
   private charger!: GoeCharger;
   private pollTimer: NodeJS.Timeout | undefined;
   private polling: Promise<GoeSnapshot | null> | undefined;
@@ -217,7 +220,7 @@ class GoeDevice extends Homey.Device {
           }
         : { kind: 'local', host: s.host, api: s.api };
     const installationMaxA = s.force_16a ? Math.min(16, s.installation_max_a) : s.installation_max_a;
-    return new GoeClient(connection, { installationMaxA });
+    return new GoeClient(connection, { ...GoeDevice.clientOptions, installationMaxA });
   }
 
   // --- discovery: follow the charger when its address changes ------------------------------------

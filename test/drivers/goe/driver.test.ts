@@ -30,6 +30,13 @@ describe('drivers/goe', () => {
 
   const advance = (emu: GoeEmulator, ms: number): Promise<void> => (emu.clock as ManualClock).advance(ms);
 
+  before(() => {
+    GoeDevice.clientOptions = { minGapMs: 0 };
+  });
+  after(() => {
+    GoeDevice.clientOptions = {};
+  });
+
   beforeEach(async () => {
     homey = createHomey();
     driver = await startDriver(GoeDriver, GoeDevice, { homey, id: 'goe' });
