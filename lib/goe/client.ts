@@ -285,7 +285,9 @@ export class GoeClient {
 
   private async writeIfChanged(key: string, value: number | null): Promise<void> {
     const raw = this.last?.raw;
-    if (raw && key in raw && sameValue(raw[key], value)) return;
+    // fw 040.0 does not list `amx`; the value it holds shows up in `amp`.
+    const shownKey = raw && !(key in raw) && key === 'amx' ? 'amp' : key;
+    if (raw && shownKey in raw && sameValue(raw[shownKey], value)) return;
     await this.guard(() => this.write(key, value));
   }
 

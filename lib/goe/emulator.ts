@@ -4,6 +4,7 @@
  *
  * Firmware profiles follow docs/reference facts:
  * - `v1-020`: HW v1/v2 fw 020: v1 only, no `amx`, `tmp`.
+ * - `v1-040`: HW v2 fw 040.0: `amx` accepted but not listed in /status (its value shows in `amp`).
  * - `v1-042`: HW v2 fw 042.0: v1 only, volatile `amx` shown in the status, `tma` with 6 sensors.
  * - `v3-051`: V3 fw 051.4: legacy v1 (with `amx`, `fsp`, 2 sensors) and v2 without `psm`; failed
  *   sets answer plain text "x succeeded and y failed" (early V3 firmware).
@@ -20,14 +21,16 @@ import http from 'http';
 import type { AddressInfo, Socket } from 'net';
 import { Clock, SystemClock } from '../clock';
 
-export type GoeProfile = 'v1-020' | 'v1-042' | 'v3-051' | 'v2-055' | 'v2-060';
+export type GoeProfile = 'v1-020' | 'v1-040' | 'v1-042' | 'v3-051' | 'v2-055' | 'v2-060';
 
 interface ProfileSpec {
   fwv: string;
   v1: boolean;
   v2: boolean;
-  /** v1 accepts `amx` (and shows it in /status). */
+  /** v1 accepts the volatile `amx`. */
   amx: boolean;
+  /** ... and lists it in /status (fw 040.0 did not: the value showed up in `amp`). */
+  amxShown: boolean;
   temps: number[] | null;
   psm: boolean;
   cbl: boolean;
@@ -38,11 +41,12 @@ interface ProfileSpec {
 }
 
 export const GOE_PROFILES: Record<GoeProfile, ProfileSpec> = {
-  'v1-020': { fwv: '020-rc1', v1: true, v2: false, amx: false, temps: null, psm: false, cbl: true, fsp: false, unknownFilterStatus: 200, textSetErrors: false, notFoundText: 'Not found' },
-  'v1-042': { fwv: '042.0', v1: true, v2: false, amx: true, temps: [15, 14.13, 14.13, 14.63, 17.25, 17.63], psm: false, cbl: true, fsp: false, unknownFilterStatus: 200, textSetErrors: false, notFoundText: 'Not found' },
-  'v3-051': { fwv: '051.4', v1: true, v2: true, amx: true, temps: [24.125, 28.125], psm: false, cbl: true, fsp: true, unknownFilterStatus: 200, textSetErrors: true, notFoundText: 'This URI does not exist' },
-  'v2-055': { fwv: '055.5', v1: false, v2: true, amx: false, temps: [24.125, 28.25], psm: true, cbl: true, fsp: true, unknownFilterStatus: 200, textSetErrors: false, notFoundText: 'This URI does not exist' },
-  'v2-060': { fwv: '60.3', v1: false, v2: true, amx: false, temps: [25.5, 30.25], psm: true, cbl: false, fsp: true, unknownFilterStatus: 400, textSetErrors: false, notFoundText: 'Nothing matches the given URI' },
+  'v1-020': { fwv: '020-rc1', v1: true, v2: false, amx: false, amxShown: false, temps: null, psm: false, cbl: true, fsp: false, unknownFilterStatus: 200, textSetErrors: false, notFoundText: 'Not found' },
+  'v1-040': { fwv: '040.0', v1: true, v2: false, amx: true, amxShown: false, temps: [12.38, 12.13, 11.88, 12.5], psm: false, cbl: true, fsp: false, unknownFilterStatus: 200, textSetErrors: false, notFoundText: 'Not found' },
+  'v1-042': { fwv: '042.0', v1: true, v2: false, amx: true, amxShown: true, temps: [15, 14.13, 14.13, 14.63, 17.25, 17.63], psm: false, cbl: true, fsp: false, unknownFilterStatus: 200, textSetErrors: false, notFoundText: 'Not found' },
+  'v3-051': { fwv: '051.4', v1: true, v2: true, amx: true, amxShown: true, temps: [24.125, 28.125], psm: false, cbl: true, fsp: true, unknownFilterStatus: 200, textSetErrors: true, notFoundText: 'This URI does not exist' },
+  'v2-055': { fwv: '055.5', v1: false, v2: true, amx: false, amxShown: false, temps: [24.125, 28.25], psm: true, cbl: true, fsp: true, unknownFilterStatus: 200, textSetErrors: false, notFoundText: 'This URI does not exist' },
+  'v2-060': { fwv: '60.3', v1: false, v2: true, amx: false, amxShown: false, temps: [25.5, 30.25], psm: true, cbl: false, fsp: true, unknownFilterStatus: 400, textSetErrors: false, notFoundText: 'Nothing matches the given URI' },
 };
 
 export interface GoeEmulatorOptions {
@@ -392,7 +396,7 @@ export class GoeEmulator {
       wke: '********',
       ama: String(this.ama),
     };
-    if (this.spec.amx) out.amx = String(this.ampVolatile);
+    if (this.spec.amxShown) out.amx = String(this.ampVolatile);
     if (this.spec.temps) {
       out.tma = this.spec.temps;
       out.amt = '32';

@@ -46,6 +46,7 @@ describe('lib/goe/client', () => {
   describe('auto-detection per firmware profile', () => {
     const expected: [GoeProfile, 'v1' | 'v2', string][] = [
       ['v1-020', 'v1', 'amp'],
+      ['v1-040', 'v1', 'amx'],
       ['v1-042', 'v1', 'amx'],
       ['v3-051', 'v2', 'amp'],
       ['v2-055', 'v2', 'amp'],
@@ -66,6 +67,8 @@ describe('lib/goe/client', () => {
         assert.strictEqual(emu.offeredA, 10);
         assert.deepStrictEqual(sets(emu), [`${currentKey}=10`]);
         assert.strictEqual((await client.getSnapshot()).status.currentLimitA, 10);
+        await client.setCurrentLimit(10);
+        assert.strictEqual(sets(emu).length, 1, 'no write after a fresh status shows the same limit');
         assert.ok(!sets(emu).some((s) => s.startsWith('ama=')));
       });
     }
