@@ -28,9 +28,7 @@ class ChargeAmpsDevice extends Homey.Device {
 
   async onInit(): Promise<void> {
     this.connect();
-    if (this.isSchuko() && this.getClass() !== 'socket') {
-      await this.setClass('socket').catch((err: unknown) => this.error('setClass:', describeError(err)));
-    }
+    if (this.isSchuko()) await this.becomeSocket();
     const listen = (id: string, fn: (value: unknown) => Promise<void>): void => {
       if (this.hasCapability(id)) this.registerCapabilityListener(id, fn);
     };
@@ -67,6 +65,16 @@ class ChargeAmpsDevice extends Homey.Device {
 
   isOnline(): boolean {
     return this.last?.online === true;
+  }
+
+  /** A Schuko outlet is a socket, not an EV charger (in case pairing could not set the class). */
+  private async becomeSocket(): Promise<void> {
+    try {
+      if (this.getClass() !== 'socket') await this.setClass('socket');
+      if ((this.getEnergy() as { evCharger?: boolean } | null)?.evCharger) await this.setEnergy({});
+    } catch (err) {
+      this.error('socket class:', describeError(err));
+    }
   }
 
   // --- connection -------------------------------------------------------------------------------

@@ -361,12 +361,12 @@ export class ChargeAmpsClientRegistry {
    * checks them (one extra token) and the shared session takes them over.
    */
   async acquireVerified(opts: ClientOptions): Promise<ChargeAmpsClient> {
-    const entry = this.entries.get(ChargeAmpsClientRegistry.key(opts.baseUrl, opts.credentials.email));
-    if (entry?.client.auth.isLoggedInAs(opts.credentials)) return this.acquire(opts);
+    const key = ChargeAmpsClientRegistry.key(opts.baseUrl, opts.credentials.email);
+    if (this.entries.get(key)?.client.auth.isLoggedInAs(opts.credentials)) return this.acquire(opts);
     const probe = new ChargeAmpsClient(opts);
     await probe.auth.verify();
-    if (entry) return this.acquire(opts);
-    this.entries.set(ChargeAmpsClientRegistry.key(opts.baseUrl, opts.credentials.email), { client: probe, users: 1 });
+    if (this.entries.has(key)) return this.acquire(opts); // (possibly created while the probe logged in)
+    this.entries.set(key, { client: probe, users: 1 });
     return probe;
   }
 

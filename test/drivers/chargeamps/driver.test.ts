@@ -71,6 +71,7 @@ describe('drivers/chargeamps', () => {
       await session.close();
       for (const d of devices) await d.poll();
       assert.strictEqual(byId(devices, HALO_ID, 2).getClass(), 'socket');
+      assert.deepStrictEqual(byId(devices, HALO_ID, 2).getEnergy(), {});
       assert.deepStrictEqual(byId(devices, HALO_ID, 1).getEnergy(), { evCharger: true, meterPowerImportedCapability: 'meter_power' });
       assert.ok(devices.every((d) => d.getAvailable()));
       assert.strictEqual(emu.counters.logins, 1, 'pairing and four devices share one session');
@@ -106,6 +107,17 @@ describe('drivers/chargeamps', () => {
   });
 
   describe('device', () => {
+    it('a Schuko device that came without its class (older pairing) becomes a socket on init', async () => {
+      const session = startPairSession(driver);
+      await session.call('api_key', { apiKey: EMULATOR_API_KEY, baseUrl: base });
+      await session.call('login', { username: EMULATOR_EMAIL, password: EMULATOR_PASSWORD });
+      const entry = (await session.call('list_devices')).find((e: { data: { id: string } }) => e.data.id === `${HALO_ID}:2`);
+      const d = await session.addDevice<ChargeAmpsDevice>({ ...entry, class: undefined, energy: undefined });
+      await session.close();
+      assert.deepStrictEqual([d.getClass(), d.getEnergy()], ['socket', {}]);
+    });
+
+
     it('polling maps status, measurements and energy onto capabilities', async () => {
       emu.addHistory(AURA_ID, 1, 20, Date.now() - 86_400_000, Date.now() - 80_000_000);
       emu.plugIn(AURA_ID, 1, { phases: 3, maxCurrentA: 16 });
