@@ -70,6 +70,8 @@ interface Entry {
   failures: number;
   lastFailureMs: number;
   manualMaxA: number | null;
+  /** The user paused this charger through Homey: the balancer leaves it alone until they resume. */
+  userPaused: boolean;
   carConnected: boolean;
 }
 
@@ -114,7 +116,9 @@ export class Controller extends EventEmitter {
   private lastSample: MeterSample | null = null;
   private safeStartPending = true;
   private persisted: PersistedState | null = null;
+  private lastSavedJson = '';
   private meterInfo: { source: MeterSourceKind; error: string | null } = { source: 'flow', error: null };
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(options: ControllerOptions) {
     super();
@@ -160,6 +164,7 @@ export class Controller extends EventEmitter {
       failures: 0,
       lastFailureMs: 0,
       manualMaxA: saved?.manualMaxA ?? null,
+      userPaused: false,
       carConnected: false,
     };
     this.entries.set(charger.id, entry);
@@ -237,6 +242,17 @@ export class Controller extends EventEmitter {
     this.step(null);
   }
 
+  /** The user paused or resumed charging through Homey. */
+  manualPauseChange(id: string, paused: boolean): void {
+    const e = this.entries.get(id);
+    if (!e) return;
+    e.userPaused = paused;
+    e.applied.paused = paused;
+    e.desired = null;
+    this.log(`${e.name}: ${paused ? 'paused' : 'resumed'} by the user`);
+    this.step(null);
+  }
+
   // ---- meter -----------------------------------------------------------------------------------
 
   setMeterError(error: string | null): void {
@@ -266,7 +282,7 @@ export class Controller extends EventEmitter {
     }
     for (const ev of out.events) this.record(ev);
     for (const e of this.entries.values()) this.reconcile(e);
-    if (out.commands.length || out.events.length) this.persist();
+    this.persist();
     this.emit('step', out);
     return out;
   }
@@ -286,7 +302,7 @@ export class Controller extends EventEmitter {
       currentLimitA: e.applied.limitA ?? status?.currentLimitA ?? null,
       minCurrentA: e.charger.minCurrentA,
       maxCurrentA,
-      paused: e.applied.paused === true,
+      paused: e.applied.paused === true || e.userPaused,
       carConnected: carConnectedIn(status),
       priority: cs.priority,
       latencyClass: e.charger.latencyClass,
@@ -323,18 +339,20 @@ export class Controller extends EventEmitter {
 
   private reconcile(e: Entry): void {
     const t = e.desired;
-    if (!t || e.writing) return;
+    if (!t || e.writing || e.userPaused) return;
     const limitDone = t.paused || e.applied.limitA === t.limitA;
     // An unknown pause state is left alone unless a pause is wanted: never resume what we did not pause.
     const pauseDone = t.paused ? e.applied.paused === true : e.applied.paused !== true;
     if (limitDone && pauseDone) return;
     if (this.clock.nowMs() < e.lastFailureMs + this.retryDelayMs(e, t)) return;
     e.writing = true;
-    void this.write(e, t).finally(() => {
+    const done = this.write(e, t).finally(() => {
       e.writing = false;
+      this.inflight.delete(done);
       // The balancer may have changed its mind while we were writing.
       if (this.entries.get(e.charger.id) === e && e.desired !== t) this.reconcile(e);
     });
+    this.inflight.add(done);
   }
 
   private async write(e: Entry, t: Target): Promise<void> {
@@ -364,6 +382,11 @@ export class Controller extends EventEmitter {
     }
   }
 
+  /** Resolves when no charger write is in flight (tests, demo, shutdown). */
+  async idle(): Promise<void> {
+    while (this.inflight.size) await Promise.all([...this.inflight]);
+  }
+
   // ---- state ---------------------------------------------------------------------------------
 
   private loadState(): PersistedState | null {
@@ -383,8 +406,11 @@ export class Controller extends EventEmitter {
       chargers[id] = { limitA: e.applied.limitA, paused: e.applied.paused === true, manualMaxA: e.manualMaxA };
     }
     const state: PersistedState = { version: 1, balancer: this.balancer.getState(), chargers };
+    const json = JSON.stringify(state);
+    if (json === this.lastSavedJson) return; // save only what changed
     try {
       this.store.save(state);
+      this.lastSavedJson = json;
     } catch (err) {
       this.log(`could not save controller state: ${describeError(err)}`);
     }

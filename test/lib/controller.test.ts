@@ -186,6 +186,24 @@ describe('lib/controller', () => {
     assert.ok(c.limitA > 8, `after unplug the manual maximum is gone (got ${c.limitA})`);
   });
 
+  it('leaves a charger the user paused alone until they resume it', async () => {
+    const ctrl = new Controller({ clock, settings: settings() });
+    const c = new FakeCharger('a');
+    c.drawA = 16;
+    ctrl.addCharger(c, 'Garage');
+    await run(ctrl, [c], [3, 3, 3], 5);
+    c.paused = true;
+    ctrl.manualPauseChange('a', true);
+    c.calls = [];
+    await run(ctrl, [c], [3, 3, 3], 60);
+    assert.deepStrictEqual(c.calls, [], 'no resume, no writes while the user has it paused');
+    c.paused = false;
+    ctrl.manualPauseChange('a', false);
+    await run(ctrl, [c], [3, 3, 3], 60);
+    assert.ok(c.calls.some((x) => x.startsWith('set')), 'balanced again after the user resumed');
+    assert.ok(!c.calls.includes('resume'));
+  });
+
   it('never commands a charger while balancing is off', async () => {
     const ctrl = new Controller({ clock, settings: settings({ balancing: false }) });
     const c = new FakeCharger('a');
