@@ -149,7 +149,7 @@ describe('app (controller, flow cards, Insights, settings)', () => {
     await homey.flow.runAction('balancer_set_enabled', { state: 'off' });
     assert.strictEqual(await homey.flow.runCondition('balancer_is_on', {}), false);
     await homey.flow.runAction('balancer_set_enabled', { state: 'on' });
-    const choices = await homey.flow.autocomplete('balancer_set_priority', 'charger', 'gar');
+    const choices = (await homey.flow.autocomplete('balancer_set_priority', 'charger', 'gar')) as { id: string; name: string }[];
     assert.deepStrictEqual(choices.map((c: { name: string }) => c.name), ['Garage']);
     await homey.flow.runAction('balancer_set_priority', { charger: choices[0], priority: 8 });
     assert.strictEqual(app.getSettings().chargers[choices[0].id].priority, 8);

@@ -200,8 +200,9 @@ describe('lib/controller', () => {
     c.paused = false;
     ctrl.manualPauseChange('a', false);
     await run(ctrl, [c], [3, 3, 3], 60);
-    assert.ok(c.calls.some((x) => x.startsWith('set')), 'balanced again after the user resumed');
-    assert.ok(!c.calls.includes('resume'));
+    const after: string[] = c.calls;
+    assert.ok(after.some((x) => x.startsWith('set')), 'balanced again after the user resumed');
+    assert.ok(!after.includes('resume'));
   });
 
   it('never commands a charger while balancing is off', async () => {
