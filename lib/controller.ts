@@ -195,7 +195,8 @@ export class Controller extends EventEmitter {
     const e = this.entries.get(id);
     if (!e) return;
     e.status = status;
-    const connected = carConnectedIn(status);
+    // An offline or unreadable charger says nothing about the plug: keep what we knew.
+    const connected = status.online && status.state !== 'unknown' ? carConnectedIn(status) : e.carConnected;
     if (e.carConnected && !connected && e.manualMaxA !== null) {
       e.manualMaxA = null;
       this.log(`${e.name}: car unplugged, manual maximum cleared`);
@@ -213,6 +214,11 @@ export class Controller extends EventEmitter {
     ) {
       this.log(`${e.name}: reports ${status.currentLimitA} A instead of ${e.applied.limitA} A; applying the limit again`);
       e.applied.limitA = null;
+      this.reconcile(e);
+    }
+    if (status.online && !e.writing && e.desired?.paused && e.applied.paused === true && status.chargingAllowed) {
+      this.log(`${e.name}: allows charging again although paused (restarted?); pausing it again`);
+      e.applied.paused = null;
       this.reconcile(e);
     }
   }

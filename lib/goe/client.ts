@@ -349,7 +349,7 @@ export class GoeClient {
     // Firmware 60.x answers 400 when a filtered key does not exist, but still sends the others.
     if (res.status === 200 || res.status === 400) {
       const raw = this.jsonObject(res, '/api/status', strict);
-      if (raw && (looksLikeGoe(raw) || 'sse' in raw || 'fwv' in raw)) return raw;
+      if (raw && (typeof raw.sse === 'string' || typeof raw.fwv === 'string' || looksLikeGoe(raw))) return raw;
       if (strict) throw new PeerError('protocol', `${this.where}/api/status: the answer is not a go-e status`);
       return null;
     }

@@ -91,6 +91,10 @@ export interface GoeFaults {
   drop: boolean;
   /** Cloud: the charger is offline (403 on v2, "other" on v1). */
   cloudOffline: boolean;
+  /** Answer only the first half of the JSON body (a connection cut mid-answer). */
+  truncated: boolean;
+  /** Answer every key with null (seen from firmware still booting). */
+  nullValues: boolean;
 }
 
 const V2_SETTABLE = new Set(['amp', 'frc', 'psm', 'dwo', 'ids', 'fna', 'ama']);
@@ -102,7 +106,7 @@ export class GoeEmulator {
   readonly serial: string;
   readonly clock: Clock;
   readonly requests: GoeRequestLog[] = [];
-  readonly faults: GoeFaults = { delayMs: 0, http500: false, garbage: false, drop: false, cloudOffline: false };
+  readonly faults: GoeFaults = { delayMs: 0, http500: false, garbage: false, drop: false, cloudOffline: false, truncated: false, nullValues: false };
   private readonly options: Required<Omit<GoeEmulatorOptions, 'cloudToken' | 'clock' | 'profile' | 'serial'>> & { cloudToken?: string };
   private server: http.Server | undefined;
   private readonly sockets = new Set<Socket>();
@@ -498,6 +502,7 @@ export class GoeEmulator {
       }
       if (this.faults.http500) return send(res, 500, "couldn't take api lock in 3s, please try again later", 'text/plain');
       if (this.faults.garbage) return send(res, 200, '<html><body>\u0000garbage', 'text/html');
+      if (this.faults.truncated || this.faults.nullValues) mangleBody(res, this.faults.truncated);
       this.route(req, url, res);
     };
     if (this.faults.delayMs > 0) {
@@ -587,6 +592,23 @@ export class GoeEmulator {
     this.setV1(payload.slice(0, eq), payload.slice(eq + 1));
     sendJson(res, 200, { success: true, payload });
   }
+}
+
+/** Rewrite the JSON body this response will end with: cut in half, or every value null. */
+function mangleBody(res: http.ServerResponse, truncate: boolean): void {
+  const end = res.end.bind(res) as (body?: string) => http.ServerResponse;
+  res.end = ((body?: string) => {
+    let out = body ?? '';
+    if (truncate) out = out.slice(0, Math.floor(out.length / 2));
+    else {
+      try {
+        out = JSON.stringify(Object.fromEntries(Object.keys(JSON.parse(out) as object).map((k) => [k, null])));
+      } catch {
+        // not JSON: leave it
+      }
+    }
+    return end(out);
+  }) as typeof res.end;
 }
 
 function send(res: http.ServerResponse, status: number, body: string, type: string): void {

@@ -261,5 +261,6 @@ function mul(n: number | null, f: number): number | null {
 export function looksLikeGoe(raw: unknown): raw is GoeRawStatus {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return false;
   const r = raw as GoeRawStatus;
-  return ('car' in r || 'sse' in r) && ('fwv' in r || 'amp' in r || 'nrg' in r);
+  const has = (k: string): boolean => r[k] !== undefined && r[k] !== null;
+  return (has('car') || has('sse')) && (has('fwv') || has('amp') || has('nrg'));
 }
