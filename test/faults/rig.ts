@@ -7,7 +7,7 @@ import assert from 'assert';
 import http from 'http';
 import type { AddressInfo } from 'net';
 import type { MeterSample, Triple } from '../../lib/balancer/types';
-import { ManualClock } from '../../lib/clock';
+import { Clock, ManualClock, TimerHandle } from '../../lib/clock';
 import { Controller } from '../../lib/controller';
 import { describeError } from '../../lib/errors';
 import { GoeCharger } from '../../lib/goe/charger';
@@ -71,8 +71,28 @@ export async function countingTransport(): Promise<CountingTransport> {
   return t;
 }
 
+/** The controller's view of time: a ManualClock whose wall time can jump (NTP fix, DST bug, restored backup). */
+export class JumpClock implements Clock {
+  offsetMs = 0;
+  constructor(private readonly base: ManualClock) {}
+  nowMs(): number {
+    return this.base.nowMs() + this.offsetMs;
+  }
+  setTimeout(fn: () => void, delayMs: number): TimerHandle {
+    return this.base.setTimeout(fn, delayMs);
+  }
+  clearTimeout(handle: TimerHandle | undefined): void {
+    this.base.clearTimeout(handle);
+  }
+  sleep(delayMs: number): Promise<void> {
+    return this.base.sleep(delayMs);
+  }
+}
+
 export interface GoeRig {
   clock: ManualClock;
+  /** The clock the controller and the meter samples use (may jump). */
+  wall: JumpClock;
   emu: GoeEmulator;
   client: GoeClient;
   charger: GoeCharger;
@@ -107,7 +127,8 @@ export async function goeRig(opts: GoeRigOptions = {}): Promise<GoeRig> {
   const logs: string[] = [];
   const pollErrors: string[] = [];
   const settings: AppSettings = { ...defaultAppSettings(), fuseA: 25, marginA: 1, restoreHoldS: 5, restoreStepA: 4, ...opts.settings };
-  const controller = new Controller({ clock, settings, log: (l) => logs.push(l), random: () => 0.5 });
+  const wall = new JumpClock(clock);
+  const controller = new Controller({ clock: wall, settings, log: (l) => logs.push(l), random: () => 0.5 });
   controller.addCharger(charger, 'Garage');
   await controller.idle();
   const pollEveryS = opts.pollEveryS ?? 5;
@@ -118,6 +139,7 @@ export async function goeRig(opts: GoeRigOptions = {}): Promise<GoeRig> {
   };
   const rig: GoeRig = {
     clock,
+    wall,
     emu,
     client,
     charger,
@@ -138,7 +160,7 @@ export async function goeRig(opts: GoeRigOptions = {}): Promise<GoeRig> {
       }
       if (o.report ?? true) {
         const car = carA();
-        const sample: MeterSample = { timeMs: clock.nowMs(), currentsA: [houseA[0] + car[0], houseA[1] + car[1], houseA[2] + car[2]] };
+        const sample: MeterSample = { timeMs: wall.nowMs(), currentsA: [houseA[0] + car[0], houseA[1] + car[1], houseA[2] + car[2]] };
         controller.onSample(o.sample ? o.sample(sample) : sample);
       } else {
         controller.tick();
