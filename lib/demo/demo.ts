@@ -14,7 +14,7 @@ import { Controller, ControllerEvent } from '../controller';
 import { GoeCharger } from '../goe/charger';
 import { GoeClient } from '../goe/client';
 import { GoeEmulator } from '../goe/emulator';
-import { nodeFetchTransport } from '../http';
+import { nodeFetchTransport, type HttpTransport } from '../http';
 import { AppSettings, defaultAppSettings } from '../settings';
 import { replayTrace } from '../sim/replay';
 import { loadTrace, type Trace } from '../sim/trace';
@@ -79,7 +79,8 @@ const GOE_POLL_S = 5;
 const CA_POLL_S = 30;
 const RECORD_EVERY_S = 10;
 
-interface Car {
+/** One emulated charger of the demo rig with the car behind it. */
+export interface DemoCar {
   charger: Charger;
   name: string;
   /** Per grid phase: the current this car draws now (A). */
@@ -89,36 +90,57 @@ interface Car {
   phases: string;
 }
 
-export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
-  const started = Date.now();
-  const trace: Trace = loadTrace(opts.tracePath ?? DEFAULT_DEMO_TRACE);
-  const fuseA = opts.fuseA ?? 25;
-  const durationS = Math.min(opts.durationS ?? trace.durationS, trace.durationS);
-  const meterIntervalS = opts.meterIntervalS ?? Math.max(1, Math.round(trace.durationS / Math.max(1, trace.points.length - 1)));
-  const clock = new ManualClock(Date.UTC(2025, 3, 27, 8));
+/**
+ * The demo's installation, shared with the soak (`npm run soak`): a go-e (3-phase car) and a Charge
+ * Amps Halo (1-phase car on grid L3) emulator on loopback HTTP, the real clients, and a controller,
+ * all on one ManualClock. Call `attach()` once listeners are on the controller, `stop()` at the end.
+ */
+export interface DemoRig {
+  goeEmu: GoeEmulator;
+  caEmu: ChargeAmpsEmulator;
+  cars: DemoCar[];
+  ids: string[];
+  settings: AppSettings;
+  controller: Controller;
+  /** Hand the chargers to the controller. */
+  attach(): void;
+  stop(): Promise<void>;
+}
 
-  // --- emulated chargers, real clients over loopback HTTP ---
+export const DEMO_CA_ID = 'HALO-2001';
+
+export async function createDemoRig(opts: {
+  clock: ManualClock;
+  fuseA: number;
+  transport?: HttpTransport;
+  random?: () => number;
+  /** Energy the go-e's car takes before it is full (Wh, default 200 kWh). */
+  goeNeedWh?: number;
+}): Promise<DemoRig> {
+  const { clock, fuseA } = opts;
+  const transport = opts.transport ?? nodeFetchTransport;
   const goeEmu = new GoeEmulator({ clock, startDelayMs: 5000, profile: 'v2-060' });
   await goeEmu.start();
-  goeEmu.plugIn({ maxCurrentA: 16, phases: 3, needWh: 200_000 });
+  goeEmu.plugIn({ maxCurrentA: 16, phases: 3, needWh: opts.goeNeedWh ?? 200_000 });
   const caEmu = new ChargeAmpsEmulator({
     clock,
-    chargePoints: [{ id: 'HALO-2001', name: 'Carport Halo', model: 'HALO', protocol: 'capi', installationCurrentA: 16 }],
+    chargePoints: [{ id: DEMO_CA_ID, name: 'Carport Halo', model: 'HALO', protocol: 'capi', installationCurrentA: 16 }],
   });
   await caEmu.start();
-  caEmu.plugIn('HALO-2001', 1, { phases: 1, maxCurrentA: 16 });
+  caEmu.plugIn(DEMO_CA_ID, 1, { phases: 1, maxCurrentA: 16 });
 
-  const goe = new GoeCharger(new GoeClient({ kind: 'local', host: goeEmu.url, api: 'v2' }, { clock, minGapMs: 0 }));
+  const goe = new GoeCharger(new GoeClient({ kind: 'local', host: goeEmu.url, api: 'v2' }, { clock, minGapMs: 0, transport }));
   const caClient = new ChargeAmpsClient({
     baseUrl: caEmu.baseUrl,
     credentials: { email: EMULATOR_EMAIL, password: EMULATOR_PASSWORD, apiKey: EMULATOR_API_KEY },
     clock,
-    transport: nodeFetchTransport,
+    transport,
+    random: opts.random,
   });
-  const ca = new ChargeAmpsConnectorCharger({ client: caClient, chargePointId: 'HALO-2001', connectorId: 1 });
+  const ca = new ChargeAmpsConnectorCharger({ client: caClient, chargePointId: DEMO_CA_ID, connectorId: 1 });
 
   const goeId = (await goe.getStatus()).id;
-  const cars: Car[] = [
+  const cars: DemoCar[] = [
     {
       charger: goe,
       name: 'go-e Garage',
@@ -134,7 +156,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       charger: ca,
       name: 'Charge Amps Carport',
       // A 1-phase car on charger phase 1, which the electrician wired to grid L3.
-      drawA: () => [0, 0, caEmu.snapshot('HALO-2001', 1).drawA],
+      drawA: () => [0, 0, caEmu.snapshot(DEMO_CA_ID, 1).drawA],
       maxDrawA: [0, 0, 16],
       pollEveryS: CA_POLL_S,
       phases: 'L3',
@@ -150,7 +172,34 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       [ca.id]: { enabled: true, priority: 5, phaseMap: ['L3', 'L1', 'L2'], maxCurrentA: 16 },
     },
   };
-  const controller = new Controller({ clock, settings });
+  const controller = new Controller({ clock, settings, random: opts.random });
+  return {
+    goeEmu,
+    caEmu,
+    cars,
+    ids,
+    settings,
+    controller,
+    attach: () => cars.forEach((c) => controller.addCharger(c.charger, c.name)),
+    stop: async () => {
+      await goeEmu.stop();
+      await caEmu.stop();
+    },
+  };
+}
+
+export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
+  const started = Date.now();
+  const trace: Trace = loadTrace(opts.tracePath ?? DEFAULT_DEMO_TRACE);
+  const fuseA = opts.fuseA ?? 25;
+  const durationS = Math.min(opts.durationS ?? trace.durationS, trace.durationS);
+  const meterIntervalS = opts.meterIntervalS ?? Math.max(1, Math.round(trace.durationS / Math.max(1, trace.points.length - 1)));
+  const clock = new ManualClock(Date.UTC(2025, 3, 27, 8));
+
+  // --- emulated chargers, real clients over loopback HTTP ---
+  const rig = await createDemoRig({ clock, fuseA });
+  const { cars, ids, settings, controller } = rig;
+
   const events: DemoResult['events'] = [];
   let simS = 0;
   controller.on('event', (e: ControllerEvent) => {
@@ -165,7 +214,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   controller.on('event', (e: ControllerEvent) => {
     if (e.type === 'paused' && e.chargerId) pauses[e.chargerId]++;
   });
-  cars.forEach((c) => controller.addCharger(c.charger, c.name));
+  rig.attach();
 
   const evDrawA = (): Triple<number> => {
     const sum: Triple<number> = [0, 0, 0];
@@ -273,8 +322,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   } finally {
     replay.stop();
     await controller.idle();
-    await goeEmu.stop();
-    await caEmu.stop();
+    await rig.stop();
   }
   result.chargers = cars.map((c, i) => ({
     id: ids[i],
