@@ -63,6 +63,10 @@ interface Entry {
   charger: Charger;
   name: string;
   status: ChargerStatus | null;
+  /** When the last status arrived (clock ms). */
+  statusAtMs: number;
+  /** The last raise the charger accepted: when, and from which limit. */
+  raise: { atMs: number; fromA: number } | null;
   /** What the charger last accepted; null = unknown (after a start, or a lost limit). */
   applied: { limitA: number | null; paused: boolean | null };
   desired: Target | null;
@@ -158,6 +162,8 @@ export class Controller extends EventEmitter {
       charger,
       name,
       status: null,
+      statusAtMs: 0,
+      raise: null,
       applied: { limitA: saved?.limitA ?? null, paused: saved?.paused ?? false },
       desired: null,
       writing: false,
@@ -195,6 +201,7 @@ export class Controller extends EventEmitter {
     const e = this.entries.get(id);
     if (!e) return;
     e.status = status;
+    e.statusAtMs = this.clock.nowMs();
     // An offline or unreadable charger says nothing about the plug: keep what we knew.
     const connected = status.online && status.state !== 'unknown' ? carConnectedIn(status) : e.carConnected;
     if (e.carConnected && !connected && e.manualMaxA !== null) {
@@ -298,7 +305,7 @@ export class Controller extends EventEmitter {
     const status = e.status;
     const hardMax = Math.min(e.charger.maxCurrentA, cs.maxCurrentA);
     const maxCurrentA = e.manualMaxA !== null ? Math.max(e.charger.minCurrentA, Math.min(hardMax, e.manualMaxA)) : hardMax;
-    const measured = (status?.phases.map((p) => p.currentA) ?? [null, null, null]) as Triple<number | null>;
+    const measured = this.ownDrawEstimate(e);
     return {
       id: e.charger.id,
       name: e.name,
@@ -313,6 +320,22 @@ export class Controller extends EventEmitter {
       priority: cs.priority,
       latencyClass: e.charger.latencyClass,
     };
+  }
+
+  /**
+   * The charger's draw per phase as the balancer should count it. A reading taken before the charger
+   * accepted a raise still shows the old current while the meter already shows the new one; counting
+   * the old value would make the raise look like house load and cut it straight back (a raise/cut
+   * pair every time). Until a newer reading arrives, a phase that was drawing is assumed to follow the
+   * raise, up to the new limit.
+   */
+  private ownDrawEstimate(e: Entry): Triple<number | null> {
+    const measured = (e.status?.phases.map((p) => p.currentA) ?? [null, null, null]) as Triple<number | null>;
+    const r = e.raise;
+    const limitA = e.applied.limitA;
+    if (!r || limitA === null || e.statusAtMs > r.atMs) return measured;
+    const stepA = limitA - r.fromA;
+    return measured.map((m) => (m !== null && m >= 1 ? Math.max(m, Math.min(limitA, m + stepA)) : m)) as Triple<number | null>;
   }
 
   private accept(cmd: BalancerCommand): void {
@@ -368,8 +391,10 @@ export class Controller extends EventEmitter {
         e.applied.paused = true;
       } else {
         if (e.applied.limitA !== t.limitA) {
+          const fromA = e.applied.limitA;
           await e.charger.setCurrentLimit(t.limitA);
           e.applied.limitA = t.limitA;
+          e.raise = fromA !== null && t.limitA > fromA ? { atMs: this.clock.nowMs(), fromA } : null;
         }
         if (e.applied.paused === true) {
           await e.charger.resume();

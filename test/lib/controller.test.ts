@@ -205,6 +205,26 @@ describe('lib/controller', () => {
     assert.ok(!after.includes('resume'));
   });
 
+  it('does not cut a raise straight back while the charger reading is older than the raise', async () => {
+    const ctrl = new Controller({ clock, settings: settings({ restoreHoldS: 5 }) });
+    const c = new FakeCharger('a', 'cloud');
+    c.drawA = 16;
+    ctrl.addCharger(c, 'Garage');
+    const setsAt: { s: number; a: number }[] = [];
+    for (let s = 0; s < 600; s++) {
+      await clock.advance(1000);
+      if (s % 30 === 0) ctrl.reportStatus(c.id, c.status()); // the cloud reading arrives every 30 s only
+      const draw = Math.min(c.drawA, c.limitA); // the meter sees the car follow at once
+      const before = c.limitA;
+      ctrl.onSample(sample(7 + draw, 2 + draw, 2 + draw)); // room for 16 A on every phase
+      await flush();
+      if (c.limitA !== before) setsAt.push({ s, a: c.limitA });
+    }
+    const cutsAfterRaise = setsAt.filter((x, i) => i > 0 && x.a < setsAt[i - 1].a && x.s - setsAt[i - 1].s <= 5);
+    assert.deepStrictEqual(cutsAfterRaise, [], `raise/cut pairs: ${JSON.stringify(setsAt)}`);
+    assert.strictEqual(c.limitA, 16);
+  });
+
   it('never commands a charger while balancing is off', async () => {
     const ctrl = new Controller({ clock, settings: settings({ balancing: false }) });
     const c = new FakeCharger('a');
