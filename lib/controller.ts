@@ -31,7 +31,7 @@ import { DEFAULT_BALANCER_CONFIG } from './balancer/types';
 import type { Charger, ChargerStatus } from './charger';
 import type { Clock } from './clock';
 import { describeError } from './errors';
-import { AppSettings, ChargerSettings, defaultChargerSettings } from './settings';
+import { AppSettings, ChargerSettings, defaultChargerSettings, userBalancerSettings } from './settings';
 import type { LiveView } from './webapi';
 import type { MeterSourceKind } from './settings';
 
@@ -91,16 +91,7 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 const MAX_DECREASE_RETRY_MS = 5_000;
 
 export function balancerConfigFrom(settings: AppSettings): BalancerConfig {
-  return {
-    ...DEFAULT_BALANCER_CONFIG,
-    fuseA: settings.fuseA,
-    marginA: settings.marginA,
-    restoreStepA: settings.restoreStepA,
-    restoreHoldS: settings.restoreHoldS,
-    staleAfterS: settings.staleAfterS,
-    pauseAfterS: settings.pauseAfterS,
-    resumeWindowS: settings.resumeWindowS,
-  };
+  return { ...DEFAULT_BALANCER_CONFIG, ...userBalancerSettings(settings) };
 }
 
 function carConnectedIn(status: ChargerStatus | null): boolean {

@@ -3,7 +3,7 @@
  * save either applies entirely or not at all. Shared by the controller, the Web API (api.ts), the
  * settings page and the flow cards.
  */
-import type { GridPhase } from './balancer/types';
+import { DEFAULT_BALANCER_CONFIG, type BalancerConfig, type GridPhase } from './balancer/types';
 
 export type MeterSourceKind = 'homewizard' | 'homey-device' | 'flow';
 
@@ -28,16 +28,18 @@ export interface ChargerSettings {
 
 export type ManualOverrideMode = 'until-unplug' | 'ignore';
 
-export interface AppSettings {
+/** The balancer settings a user sets; the rest of `BalancerConfig` keeps its defaults. */
+export const USER_BALANCER_KEYS = ['fuseA', 'marginA', 'restoreStepA', 'restoreHoldS', 'staleAfterS', 'pauseAfterS', 'resumeWindowS'] as const;
+export type UserBalancerSettings = Pick<BalancerConfig, (typeof USER_BALANCER_KEYS)[number]>;
+
+/** The user's balancer settings out of a config (or the app settings). */
+export function userBalancerSettings(from: UserBalancerSettings): UserBalancerSettings {
+  return Object.fromEntries(USER_BALANCER_KEYS.map((k) => [k, from[k]])) as UserBalancerSettings;
+}
+
+export interface AppSettings extends UserBalancerSettings {
   /** Balancing on/off. Off: the app never changes a charger's current. */
   balancing: boolean;
-  fuseA: number;
-  marginA: number;
-  restoreStepA: number;
-  restoreHoldS: number;
-  staleAfterS: number;
-  pauseAfterS: number;
-  resumeWindowS: number;
   /** What a manual current change by the user means: a new max until the car is unplugged, or nothing. */
   manualOverride: ManualOverrideMode;
   meter: MeterSettings;
@@ -54,13 +56,7 @@ export function defaultChargerSettings(): ChargerSettings {
 export function defaultAppSettings(): AppSettings {
   return {
     balancing: true,
-    fuseA: 25,
-    marginA: 1,
-    restoreStepA: 2,
-    restoreHoldS: 30,
-    staleAfterS: 15,
-    pauseAfterS: 60,
-    resumeWindowS: 120,
+    ...userBalancerSettings(DEFAULT_BALANCER_CONFIG),
     manualOverride: 'until-unplug',
     meter: { source: 'flow', deviceId: null, host: null },
     chargers: {},
