@@ -8,7 +8,7 @@ import {
   addDevice, createHomey, deleteDevice, renameDevice, restartDevice, standin, startApp, startDriver, startPairSession,
   startRepairSession, teardown, userSaveSettings,
 } from './homey-standin';
-import type { StandinHomey } from './homey-standin';
+import type { MdnsAnnouncement, StandinHomey } from './homey-standin';
 
 /** A throw-away app folder with one driver, flow cards and locales. */
 function makeAppRoot(): string {
@@ -25,6 +25,11 @@ function makeAppRoot(): string {
     tokens: [{ name: 'current', type: 'number' }, { name: 'phase', type: 'string' }],
   });
   write('.homeycompose/flow/conditions/is_limited.json', { title: { en: 'Is limited' } });
+  write('.homeycompose/discovery/lamp.json', {
+    type: 'mdns-sd', 'mdns-sd': { name: 'lamp', protocol: 'tcp' }, id: '{{txt.id}}',
+    conditions: [[{ field: 'txt.vendor', match: { type: 'string', value: 'acme' } }], [{ field: 'name', match: { type: 'regex', value: '^acme-' } }]],
+  });
+  write('.homeycompose/discovery/any_lamp.json', { type: 'mdns-sd', 'mdns-sd': { name: 'lamp', protocol: 'tcp' } });
   write('.homeycompose/flow/actions/set_fuse.json', {
     title: { en: 'Set fuse' },
     args: [{ name: 'fuse', type: 'number', min: 6, max: 80 }, { name: 'meter', type: 'autocomplete', required: false }],
@@ -32,6 +37,7 @@ function makeAppRoot(): string {
   write('drivers/x/driver.compose.json', {
     name: { en: 'X' },
     class: 'evcharger',
+    discovery: 'lamp',
     capabilities: ['onoff', 'measure_power', 'evcharger_charging_state', 'charger_phases', 'target_temperature'],
     settings: [{ type: 'group', label: { en: 'Connection' }, children: [
       { id: 'address', type: 'text', value: '192.168.1.2' },
@@ -415,6 +421,77 @@ describe('homey stand-in', () => {
       await homey.notifications.createNotification({ excerpt: 'Fuse overloaded' });
       await assert.rejects(homey.notifications.createNotification({ excerpt: '' }), /non-empty/);
       assert.deepStrictEqual(homey.notifications.sent, ['Fuse overloaded']);
+    });
+  });
+
+  describe('discovery', () => {
+    const lamp = (over: Partial<MdnsAnnouncement> = {}): MdnsAnnouncement => ({
+      service: '_lamp._tcp', name: 'lamp-1', address: '192.168.1.30', port: 80, txt: { ID: 'L1', Vendor: 'acme' }, ...over,
+    });
+
+    it('gives the declared strategies, the driver its own, and throws for an undeclared id', async () => {
+      const strategy = homey.discovery.getStrategy('lamp');
+      assert.strictEqual(strategy.type, 'mdns-sd');
+      assert.strictEqual(homey.discovery.getStrategy('lamp'), strategy, 'the same object every time');
+      assert.deepStrictEqual(strategy.getDiscoveryResults(), {});
+      assert.throws(() => homey.discovery.getStrategy('hwenergy'), /no discovery strategy "hwenergy"/);
+      const { driver } = await setup();
+      assert.strictEqual(driver.getDiscoveryStrategy(), strategy);
+      class Plain extends Homey.Driver {}
+      const plain = await startDriver(Plain, XDevice, { homey, id: 'plain' });
+      assert.throws(() => plain.getDiscoveryStrategy(), /declares no "discovery"/);
+    });
+
+    it('records announcements of its service that pass the conditions, with lowercased TXT keys and the id template', () => {
+      const strategy = homey.discovery.getStrategy('lamp');
+      const seen: string[] = [];
+      strategy.on('result', (r: { id: string }) => seen.push(r.id));
+      assert.deepStrictEqual(homey.discovery.announceMdns(lamp()), ['any_lamp', 'lamp']);
+      const r = strategy.getDiscoveryResult('L1');
+      assert.deepStrictEqual({ ...r.txt }, { id: 'L1', vendor: 'acme' });
+      assert.deepStrictEqual([r.address, r.port, r.name, r.host, r.fullname], ['192.168.1.30', 80, 'lamp-1', 'lamp-1.local', 'lamp-1._lamp._tcp.local']);
+      assert.ok(r.lastSeen instanceof Date);
+      // Without an id template the instance name is the id.
+      assert.deepStrictEqual(Object.keys(homey.discovery.getStrategy('any_lamp').getDiscoveryResults()), ['lamp-1']);
+      // Second condition list (regex on the name) instead of the vendor.
+      homey.discovery.announceMdns(lamp({ name: 'acme-2', txt: { id: 'L2', vendor: 'other' } }));
+      // Neither condition list, another service, no id: not recorded here.
+      assert.deepStrictEqual(homey.discovery.announceMdns(lamp({ name: 'x-3', txt: { id: 'L3', vendor: 'other' } })), ['any_lamp']);
+      assert.deepStrictEqual(homey.discovery.announceMdns(lamp({ service: '_http._tcp', txt: { id: 'L4', vendor: 'acme' } })), []);
+      assert.deepStrictEqual(homey.discovery.announceMdns(lamp({ txt: { vendor: 'acme' } })), ['any_lamp']);
+      assert.deepStrictEqual(Object.keys(strategy.getDiscoveryResults()), ['L1', 'L2']);
+      assert.deepStrictEqual(seen, ['L1', 'L2']);
+      assert.throws(() => strategy.getDiscoveryResult('L3'), /no result "L3"/);
+    });
+
+    it('updates a result seen again (addressChanged, lastSeenChanged, no new result event) and removes it', () => {
+      const strategy = homey.discovery.getStrategy('lamp');
+      homey.discovery.announceMdns(lamp());
+      const r = strategy.getDiscoveryResult('L1');
+      const events: string[] = [];
+      strategy.on('result', () => events.push('result'));
+      r.on('addressChanged', (x: { address: string }) => events.push(`address ${x.address}`));
+      r.on('lastSeenChanged', () => events.push('lastSeen'));
+      homey.discovery.announceMdns(lamp());
+      homey.discovery.announceMdns(lamp({ address: '192.168.1.31' }));
+      assert.deepStrictEqual(events, ['lastSeen', 'address 192.168.1.31', 'lastSeen']);
+      assert.strictEqual(strategy.getDiscoveryResult('L1'), r);
+      assert.strictEqual(r.address, '192.168.1.31');
+      homey.discovery.removeResult('lamp', 'L1');
+      assert.deepStrictEqual(strategy.getDiscoveryResults(), {});
+      assert.throws(() => homey.discovery.removeResult('lamp', 'L1'), /no result "L1"/);
+    });
+
+    it('reads the real app\'s strategies', () => {
+      const real = createHomey();
+      try {
+        assert.deepStrictEqual(Object.keys(real.appManifest.discovery()).sort(), ['goe_http', 'goe_legacy', 'homewizard_energy']);
+        const ids = real.discovery.announceMdns({ service: '_hwenergy._tcp', name: 'p1meter-aabbcc', address: '192.168.1.20', port: 80, txt: { serial: '3c39e7aabbcc', product_type: 'HWE-P1' } });
+        assert.deepStrictEqual(ids, ['homewizard_energy']);
+        assert.deepStrictEqual(Object.keys(real.discovery.getStrategy('homewizard_energy').getDiscoveryResults()), ['3c39e7aabbcc']);
+      } finally {
+        real.clearAllTimers();
+      }
     });
   });
 

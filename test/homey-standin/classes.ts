@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'events';
 import { formatWithOptions } from 'util';
+import type { DiscoveryStrategy } from './discovery';
 import type { StandinHomey } from './homey';
 import { declaredSettings, settingProblem } from './manifest';
 import type { CapabilityDef } from './manifest';
@@ -146,8 +147,11 @@ export class Driver extends SimpleClass {
     return found;
   }
 
-  getDiscoveryStrategy(): never {
-    throw new Error('homey stand-in: discovery strategies are not modelled; inject discovery results in tests');
+  /** The strategy named by `"discovery"` in the driver manifest; throws when the driver declares none. */
+  getDiscoveryStrategy(): DiscoveryStrategy {
+    const id = this.manifest.discovery;
+    if (typeof id !== 'string') throw new Error(`homey stand-in: driver ${this.id} declares no "discovery" strategy in its manifest`);
+    return this.homey.discovery.getStrategy(id);
   }
 
   async onInit(): Promise<void> {}

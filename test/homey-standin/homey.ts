@@ -5,6 +5,7 @@ import { EventEmitter } from 'events';
 import { redact } from '../../lib/errors';
 import type { App, Driver } from './classes';
 import { jsonClone } from './classes';
+import { ManagerDiscovery } from './discovery';
 import { ManagerFlow } from './flow';
 import { AppManifest, REPO_ROOT } from './manifest';
 
@@ -173,6 +174,8 @@ export class StandinHomey extends EventEmitter {
   readonly flow: ManagerFlow;
   readonly api: ManagerApi;
   readonly drivers = new ManagerDrivers();
+  /** Strategies from `.homeycompose/discovery`; tests feed them with `announceMdns` / `removeResult`. */
+  readonly discovery: ManagerDiscovery;
   /** `createNotification` records into `notifications.sent` (the timeline). */
   readonly notifications = {
     sent: [] as string[],
@@ -208,6 +211,7 @@ export class StandinHomey extends EventEmitter {
     this.insights = new ManagerInsights(this.now);
     this.flow = new ManagerFlow(this, opts.strictFlowCards ?? true);
     this.api = new ManagerApi(() => String(this.manifest.id ?? 'standin.app'));
+    this.discovery = new ManagerDiscovery(this.appManifest, this.now);
     const timezone = opts.timezone ?? 'Europe/Amsterdam';
     this.clock = { getTimezone: () => timezone };
     this.i18n = {

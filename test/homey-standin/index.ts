@@ -30,4 +30,5 @@ export * from './harness';
 export { StandinHomey } from './homey';
 export type { CreateHomeyOptions, LogEntry, InsightsEntry } from './homey';
 export { PairSession } from './pair';
+export type { MdnsAnnouncement } from './discovery';
 export type { TriggerRecord, UserFlow } from './flow';

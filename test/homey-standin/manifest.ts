@@ -159,6 +159,14 @@ export class AppManifest {
     return this.flowCards().get(`${type}:${id}`);
   }
 
+  /** Discovery strategies by id: `.homeycompose/discovery/<id>.json`, else the built app.json's "discovery". */
+  discovery(): Record<string, unknown> {
+    const dir = path.join(this.root, '.homeycompose', 'discovery');
+    if (fs.existsSync(dir)) return Object.fromEntries(jsonFiles(dir).map((f) => [f.slice(0, -5), readJson(path.join(dir, f))]));
+    const built = readJsonIfExists(path.join(this.root, 'app.json')) as { discovery?: Record<string, unknown> } | undefined;
+    return built?.discovery ?? {};
+  }
+
   /** `locales/<lang>.json`, `{}` when absent. */
   locale(lang: string): Record<string, unknown> {
     if (!this.locales.has(lang)) {
