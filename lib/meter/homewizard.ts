@@ -239,40 +239,105 @@ export class HomeWizardP1Source extends BaseMeterSource {
   }
 }
 
-/** An mDNS `_hwenergy._tcp` answer as Homey (or any mDNS library) reports it. */
+/**
+ * An mDNS `_hwenergy._tcp` answer as Homey reports it (DiscoveryResultMDNSSD: address, port, txt, name, host).
+ * Read defensively: any field may be missing or of the wrong type. HomeWizard devices announce TXT `product_type`
+ * (e.g. HWE-P1, HWE-SKT), `serial`, `product_name`, `api_enabled` ("1"/"0": the "Local API" switch in the HomeWizard
+ * Energy app) and `path` (/api/v1). Homey's docs call the TXT values "lowercased", so keys and product types are
+ * compared case-insensitively.
+ */
 export interface MdnsRecord {
-  name?: string;
-  host?: string;
-  address?: string;
-  port?: number;
-  txt?: Record<string, string | undefined>;
+  name?: unknown;
+  host?: unknown;
+  address?: unknown;
+  port?: unknown;
+  txt?: unknown;
 }
 
 export interface DiscoveredHomeWizard {
-  /** The serial (stable id for the device). */
+  /** The serial (stable id for the device); the host when the record carries no usable serial. */
   id: string;
+  serial: string | null;
+  /** e.g. "P1 Meter (aabbcc)" */
   name: string;
-  /** host[:port] to reach the local API. */
+  /** host[:port] of the local API (the port only when not 80), ready for the meter host setting. */
   host: string;
+  /** e.g. "HWE-P1" (canonical spelling for the grid meters this app knows). */
   productType: string;
-  /** False when the user still has to switch on "Local API" in the HomeWizard Energy app. */
-  apiEnabled: boolean;
+  /** False when the user still has to switch on "Local API" in the HomeWizard Energy app; null when not announced. */
+  apiEnabled: boolean | null;
+  /** A HomeWizard P1 meter (HWE-P1). */
+  isP1: boolean;
+  /** Measures the grid connection per phase (P1 meter or 3-phase kWh meter): usable as the app's meter source. */
+  gridMeter: boolean;
 }
 
-/** Maps one mDNS record to a P1 meter description; null when it is no HomeWizard grid meter. */
-export function describeHomeWizardRecord(rec: MdnsRecord): DiscoveredHomeWizard | null {
-  const txt = rec.txt ?? {};
-  const productType = txt.product_type ?? '';
-  const address = rec.address ?? rec.host;
-  if (!GRID_METER_PRODUCTS[productType] || !address) return null;
-  const serial = txt.serial ?? rec.name ?? address;
-  const port = rec.port && rec.port !== 80 ? `:${rec.port}` : '';
-  const hostPart = address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
+const MAX_TXT_LENGTH = 64;
+
+function txtValue(txt: Record<string, unknown>, key: string): string | null {
+  const v = txt[key];
+  if (typeof v !== 'string') return null;
+  const s = v.trim();
+  return s !== '' && s.length <= MAX_TXT_LENGTH ? s : null;
+}
+
+function recordHost(address: unknown, port: unknown): string | null {
+  if (typeof address !== 'string') return null;
+  const a = address.trim();
+  const hostPart = a.includes(':') && !a.startsWith('[') ? `[${a}]` : a;
+  const p = Number(port);
+  const portPart = Number.isInteger(p) && p > 0 && p < 65536 && p !== 80 ? `:${p}` : '';
+  try {
+    return normaliseHost(`${hostPart}${portPart}`);
+  } catch {
+    return null;
+  }
+}
+
+/** Any HomeWizard device from one mDNS record; null when the record has no product type or no usable address. */
+export function readHomeWizardRecord(rec: unknown): DiscoveredHomeWizard | null {
+  if (!isObject(rec)) return null;
+  const txt = isObject(rec.txt) ? Object.fromEntries(Object.entries(rec.txt).map(([k, v]) => [k.toLowerCase(), v])) : {};
+  const announcedType = txtValue(txt, 'product_type');
+  const host = recordHost(rec.address ?? rec.host, rec.port);
+  if (!announcedType || !host) return null;
+  const productType = Object.keys(GRID_METER_PRODUCTS).find((p) => p.toLowerCase() === announcedType.toLowerCase()) ?? announcedType;
+  const gridMeter = productType in GRID_METER_PRODUCTS;
+  const serialText = txtValue(txt, 'serial');
+  const serial = serialText && /^[A-Za-z0-9_-]+$/.test(serialText) ? serialText : null;
+  const productName = gridMeter ? GRID_METER_PRODUCTS[productType] : (txtValue(txt, 'product_name') ?? productType);
+  const api = txtValue(txt, 'api_enabled')?.toLowerCase();
   return {
-    id: serial,
-    name: `${txt.product_name ?? GRID_METER_PRODUCTS[productType]} (${serial.slice(-6)})`,
-    host: `${hostPart}${port}`,
+    id: serial ?? host,
+    serial,
+    name: serial ? `${productName} (${serial.slice(-6)})` : productName,
+    host,
     productType,
-    apiEnabled: txt.api_enabled === '1' || txt.api_enabled === 'true',
+    apiEnabled: api === '1' || api === 'true' ? true : api === '0' || api === 'false' ? false : null,
+    isP1: productType === 'HWE-P1',
+    gridMeter,
   };
+}
+
+/** One mDNS record as a grid meter (P1 or 3-phase kWh meter); null for other products and unreadable records. */
+export function describeHomeWizardRecord(rec: unknown): DiscoveredHomeWizard | null {
+  const d = readHomeWizardRecord(rec);
+  return d && d.gridMeter ? d : null;
+}
+
+/**
+ * Discovery results → the grid meters (P1 meters first, then by name; one entry per id) and how many other
+ * HomeWizard devices (sockets, water meters, 1-phase kWh meters, batteries) were seen. Unreadable records are left out.
+ */
+export function homeWizardMetersFromDiscovery(records: unknown[]): { meters: DiscoveredHomeWizard[]; otherDevices: number } {
+  const meters = new Map<string, DiscoveredHomeWizard>();
+  const others = new Set<string>();
+  for (const rec of records) {
+    const d = readHomeWizardRecord(rec);
+    if (!d) continue;
+    if (d.gridMeter) meters.set(d.id, meters.get(d.id) ?? d);
+    else others.add(d.id);
+  }
+  const sorted = [...meters.values()].sort((a, b) => Number(b.isP1) - Number(a.isP1) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  return { meters: sorted, otherDevices: others.size };
 }

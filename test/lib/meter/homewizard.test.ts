@@ -12,7 +12,9 @@ import {
   describeHomeWizardRecord,
   fetchHomeWizardInfo,
   homeWizardCurrents,
+  homeWizardMetersFromDiscovery,
   normaliseHost,
+  readHomeWizardRecord,
   telegramFingerprint,
 } from '../../../lib/meter/homewizard';
 import { HomeWizardEmulator, type CurrentTrace } from '../../../lib/meter/homewizardEmulator';
@@ -106,15 +108,67 @@ describe('meter/homewizard', () => {
       const txt = { api_enabled: '1', path: '/api/v1', serial: '3c39e7aabbcc', product_name: 'P1 meter', product_type: 'HWE-P1' };
       assert.deepStrictEqual(describeHomeWizardRecord({ name: 'p1meter-aabbcc', address: '192.168.1.20', port: 80, txt }), {
         id: '3c39e7aabbcc',
-        name: 'P1 meter (aabbcc)',
+        serial: '3c39e7aabbcc',
+        name: 'P1 Meter (aabbcc)',
         host: '192.168.1.20',
         productType: 'HWE-P1',
         apiEnabled: true,
+        isP1: true,
+        gridMeter: true,
       });
       assert.strictEqual(describeHomeWizardRecord({ address: '192.168.1.21', txt: { ...txt, api_enabled: '0' } })!.apiEnabled, false);
       assert.strictEqual(describeHomeWizardRecord({ address: 'fe80::1', port: 8080, txt })!.host, '[fe80::1]:8080');
       assert.strictEqual(describeHomeWizardRecord({ address: '192.168.1.22', txt: { ...txt, product_type: 'HWE-SKT' } }), null);
       assert.strictEqual(describeHomeWizardRecord({ txt }), null);
+      const kwh = describeHomeWizardRecord({ address: '192.168.1.23', txt: { ...txt, product_type: 'HWE-KWH3', serial: '5c2faf001122' } })!;
+      assert.deepStrictEqual([kwh.isP1, kwh.gridMeter, kwh.name], [false, true, 'kWh meter (3-phase) (001122)']);
+    });
+
+    it('reads lowercased or odd TXT records and refuses unusable ones', () => {
+      // Homey documents "lowercased" TXT values; keys may come in any case too.
+      const lower = readHomeWizardRecord({ address: '192.168.1.20', port: '80', txt: { PRODUCT_TYPE: 'hwe-p1', Serial: '3C39E7AABBCC', API_ENABLED: 'TRUE' } })!;
+      assert.deepStrictEqual([lower.productType, lower.isP1, lower.serial, lower.apiEnabled, lower.host], ['HWE-P1', true, '3C39E7AABBCC', true, '192.168.1.20']);
+      const p1 = { product_type: 'HWE-P1' };
+      // No serial or a garbage one: still usable through its address, named after the product alone.
+      for (const serial of [undefined, '', '<script>', 42, 'x'.repeat(65)]) {
+        const d = readHomeWizardRecord({ address: '10.0.0.7', txt: { ...p1, serial } })!;
+        assert.deepStrictEqual([d.id, d.serial, d.name], ['10.0.0.7', null, 'P1 Meter'], String(serial));
+      }
+      // api_enabled missing or garbage: unknown, not "off".
+      for (const api_enabled of [undefined, 'yes', '2', 1]) {
+        assert.strictEqual(readHomeWizardRecord({ address: '10.0.0.7', txt: { ...p1, api_enabled } })!.apiEnabled, null, String(api_enabled));
+      }
+      // A bad port is ignored; without an address the host name is used.
+      assert.strictEqual(readHomeWizardRecord({ address: '10.0.0.7', port: 'http', txt: p1 })!.host, '10.0.0.7');
+      assert.strictEqual(readHomeWizardRecord({ address: '10.0.0.7', port: 70000, txt: p1 })!.host, '10.0.0.7');
+      assert.strictEqual(readHomeWizardRecord({ host: 'p1meter-aabbcc.local', txt: p1 })!.host, 'p1meter-aabbcc.local');
+      // Unusable: no product type, no usable address, not an object.
+      const unusable: unknown[] = [
+        { address: '10.0.0.7', txt: { serial: 'aa' } }, { address: '10.0.0.7', txt: { product_type: '' } },
+        { address: '10.0.0.7', txt: { product_type: ['HWE-P1'] } }, { address: '10.0.0.7', txt: 'product_type=HWE-P1' },
+        { address: 'not an address', txt: p1 }, { address: 17, txt: p1 }, { txt: p1 }, null, 'HWE-P1', [],
+      ];
+      for (const rec of unusable) assert.strictEqual(readHomeWizardRecord(rec), null, JSON.stringify(rec));
+      // Other HomeWizard products are read (to be counted) but are no grid meter.
+      const socket = readHomeWizardRecord({ address: '10.0.0.8', txt: { product_type: 'HWE-SKT', product_name: 'Energy Socket', serial: '3c39e7000001' } })!;
+      assert.deepStrictEqual([socket.gridMeter, socket.isP1, socket.name], [false, false, 'Energy Socket (000001)']);
+    });
+
+    it('lists grid meters from discovery results: P1 first, one per serial, others only counted', () => {
+      const rec = (address: string, product_type: string, serial: string) => ({ address, port: 80, txt: { product_type, serial, api_enabled: '1' } });
+      const { meters, otherDevices } = homeWizardMetersFromDiscovery([
+        rec('10.0.0.3', 'HWE-KWH3', '5c2faf000003'),
+        rec('10.0.0.2', 'HWE-P1', '3c39e7000002'),
+        rec('10.0.0.1', 'HWE-P1', '3c39e7000001'),
+        rec('10.0.0.9', 'HWE-P1', '3c39e7000001'),
+        rec('10.0.0.4', 'HWE-SKT', '3c39e7000004'),
+        rec('10.0.0.5', 'HWE-WTR', '3c39e7000005'),
+        rec('10.0.0.5', 'HWE-WTR', '3c39e7000005'),
+        { address: '10.0.0.6', txt: {} },
+      ]);
+      assert.deepStrictEqual(meters.map((m) => [m.host, m.productType]), [['10.0.0.1', 'HWE-P1'], ['10.0.0.2', 'HWE-P1'], ['10.0.0.3', 'HWE-KWH3']]);
+      assert.strictEqual(otherDevices, 2);
+      assert.deepStrictEqual(homeWizardMetersFromDiscovery([]), { meters: [], otherDevices: 0 });
     });
   });
 
