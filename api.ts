@@ -3,13 +3,14 @@
  * forwards to the app; any unexpected failure reaches the page as one readable line, never a stack.
  */
 import { describeError } from './lib/errors';
-import type { LiveView, MeterCandidate, SaveResult, SettingsView } from './lib/webapi';
+import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from './lib/webapi';
 
 /** What the app (app.ts) provides to this API. */
 interface SettingsApiApp {
   getSettingsView(): SettingsView;
   saveSettings(body: unknown): Promise<SaveResult>;
   listMeters(): Promise<MeterCandidate[]>;
+  listHomeWizardMeters(): HomeWizardDiscoveryView;
   getLiveView(): LiveView;
   error?(...args: unknown[]): void;
 }
@@ -47,6 +48,10 @@ export = {
   /** GET /meters */
   async getMeters({ homey }: ApiRequest): Promise<MeterCandidate[]> {
     return call(homey, 'Listing the meters', 'listMeters', (app) => app.listMeters());
+  },
+  /** GET /homewizard: HomeWizard meters found on the network (never fails for a missing discovery, see `error`). */
+  async getHomeWizard({ homey }: ApiRequest): Promise<HomeWizardDiscoveryView> {
+    return call(homey, 'Searching for HomeWizard meters', 'listHomeWizardMeters', (app) => app.listHomeWizardMeters());
   },
   /** GET /live */
   async getLive({ homey }: ApiRequest): Promise<LiveView> {

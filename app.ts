@@ -7,12 +7,12 @@ import { Clock, SystemClock } from './lib/clock';
 import { Controller, ControllerEvent } from './lib/controller';
 import { UserInputError, describeError } from './lib/errors';
 import { FlowReportSource } from './lib/meter/flowReport';
-import { HomeWizardP1Source } from './lib/meter/homewizard';
+import { HomeWizardP1Source, homeWizardMetersFromDiscovery, readHomeWizardRecord } from './lib/meter/homewizard';
 import { HomeyApiLike, HomeyDeviceSource, listMeterDevices } from './lib/meter/homeyDevice';
 import type { MeterSource } from './lib/meter/source';
 import { AppSettings, MeterSettings, SETTINGS_KEY, defaultAppSettings } from './lib/settings';
 import { validateAppSettings } from './lib/settingsValidation';
-import type { LiveView, MeterCandidate, SaveResult, SettingsView } from './lib/webapi';
+import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from './lib/webapi';
 
 /** Homey setting key of the controller's persisted state (safe start after a restart). */
 const STATE_KEY = 'controllerState';
@@ -20,6 +20,9 @@ const TICK_MS = 1000;
 const LIVE_EVERY_TICKS = 2;
 const PHASE_INSIGHTS_EVERY_MS = 10_000;
 const HOMEY_API_TIMEOUT_MS = 10_000;
+/** .homeycompose/discovery/homewizard_energy.json: every `_hwenergy._tcp` device, no conditions (lib/meter/homewizard
+ *  tells P1 meters from other HomeWizard products, case-insensitively). */
+const HOMEWIZARD_DISCOVERY = 'homewizard_energy';
 
 /** A charger device of either driver, as the app sees it. */
 interface ChargerDevice extends Homey.Device {
@@ -67,6 +70,7 @@ class PhaseGuardApp extends Homey.App implements BalancerCardHost {
   private lastPhaseInsightsMs = 0;
   private staleNotified = false;
   private readonly insightLogs = new Map<string, Promise<Homey.InsightsLog | null>>();
+  private discoveryOff: (() => void) | null = null;
 
   async onInit(): Promise<void> {
     this.settingsValue = this.loadSettings();
@@ -87,11 +91,14 @@ class PhaseGuardApp extends Homey.App implements BalancerCardHost {
     this.cards.register();
     this.flowSource = new FlowReportSource(this.clock);
     await this.startMeter(this.settingsValue.meter);
+    this.watchHomeWizardDiscovery();
     this.homey.setInterval(() => void this.tick(), TICK_MS);
     this.log('PhaseGuard EV has started');
   }
 
   async onUninit(): Promise<void> {
+    this.discoveryOff?.();
+    this.discoveryOff = null;
     await this.stopMeter();
     for (const a of this.attached.values()) a.detach();
     this.attached.clear();
@@ -167,6 +174,17 @@ class PhaseGuardApp extends Homey.App implements BalancerCardHost {
     }));
   }
 
+  /** HomeWizard meters Homey's mDNS discovery has found; an empty list with a reason when discovery is unavailable. */
+  listHomeWizardMeters(): HomeWizardDiscoveryView {
+    let records: unknown[];
+    try {
+      records = Object.values(this.homey.discovery.getStrategy(HOMEWIZARD_DISCOVERY).getDiscoveryResults());
+    } catch (err) {
+      return { meters: [], otherDevices: 0, error: `Homey cannot search the network for HomeWizard devices (${describeError(err)})` };
+    }
+    return { ...homeWizardMetersFromDiscovery(records), error: null };
+  }
+
   getLiveView(): LiveView {
     return this.controller.liveView();
   }
@@ -193,6 +211,22 @@ class PhaseGuardApp extends Homey.App implements BalancerCardHost {
   }
 
   // ---- meter ---------------------------------------------------------------------------------
+
+  /** Log each HomeWizard device found and push the new list to an open settings page (realtime `homewizard`). */
+  private watchHomeWizardDiscovery(): void {
+    try {
+      const strategy = this.homey.discovery.getStrategy(HOMEWIZARD_DISCOVERY);
+      const onResult = (result: unknown): void => {
+        const d = readHomeWizardRecord(result);
+        this.log(d ? `HomeWizard ${d.productType} found at ${d.host}` : 'an unreadable HomeWizard mDNS record was found');
+        this.homey.api.realtime('homewizard', this.listHomeWizardMeters());
+      };
+      strategy.on('result', onResult);
+      this.discoveryOff = () => strategy.removeListener('result', onResult);
+    } catch (err) {
+      this.log('HomeWizard discovery not available:', describeError(err));
+    }
+  }
 
   private getHomeyApi(): Promise<HomeyApiLike> {
     if (!this.homeyApi) {

@@ -2,6 +2,7 @@
  * Shapes exchanged between the app (api.ts), the settings page and the controller. Plain JSON.
  */
 import type { BalancerEventType, Triple } from './balancer/types';
+import type { DiscoveredHomeWizard } from './meter/homewizard';
 import type { AppSettings, MeterSourceKind } from './settings';
 
 /** GET /settings */
@@ -48,4 +49,16 @@ export interface LiveView {
   }[];
   /** The last 20 balancer events, newest first. */
   events: { timeMs: number; type: BalancerEventType; chargerName: string | null; reason: string }[];
+}
+
+/** GET /homewizard and the realtime event `homewizard`: HomeWizard meters Homey found on the network (mDNS
+ *  `_hwenergy._tcp`). */
+export interface HomeWizardDiscoveryView {
+  /** Grid meters, P1 meters first, then 3-phase kWh meters (`isP1` false); picking one fills the meter host. */
+  meters: DiscoveredHomeWizard[];
+  /** Other HomeWizard devices seen (sockets, water meters, 1-phase kWh meters, batteries): they cannot measure the
+   *  grid connection, so they are only counted. */
+  otherDevices: number;
+  /** One line when Homey's discovery could not be used (e.g. not available on this Homey); null otherwise. */
+  error: string | null;
 }

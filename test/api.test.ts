@@ -2,10 +2,10 @@ import assert from 'assert';
 import api from '../api';
 import { defaultAppSettings } from '../lib/settings';
 import { validateAppSettings } from '../lib/settingsValidation';
-import type { LiveView, MeterCandidate, SaveResult, SettingsView } from '../lib/webapi';
+import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from '../lib/webapi';
 import manifest from '../.homeycompose/app.json';
 
-/** A fake app with the four methods api.ts relies on; saveSettings runs the real validation. */
+/** A fake app with the methods api.ts relies on; saveSettings runs the real validation. */
 function fakeApp() {
   const errors: string[] = [];
   let stored = defaultAppSettings();
@@ -25,6 +25,12 @@ function fakeApp() {
       return { ok: true };
     },
     async listMeters(): Promise<MeterCandidate[]> { return meters; },
+    homeWizard: {
+      meters: [{ id: '3c39e7aabbcc', serial: '3c39e7aabbcc', name: 'P1 Meter (aabbcc)', host: '192.168.1.20', productType: 'HWE-P1', apiEnabled: true, isP1: true, gridMeter: true }],
+      otherDevices: 1,
+      error: null,
+    } as HomeWizardDiscoveryView,
+    listHomeWizardMeters(): HomeWizardDiscoveryView { return this.homeWizard; },
     getLiveView(): LiveView { throw new Error('meter source not started\n  retry later'); },
     error(...args: unknown[]) { errors.push(args.join(' ')); },
   };
@@ -39,6 +45,7 @@ describe('api.ts (app Web API)', () => {
     assert.deepStrictEqual(routes.getSettings, { method: 'GET', path: '/settings' });
     assert.deepStrictEqual(routes.getMeters, { method: 'GET', path: '/meters' });
     assert.deepStrictEqual(routes.getLive, { method: 'GET', path: '/live' });
+    assert.deepStrictEqual(routes.getHomeWizard, { method: 'GET', path: '/homewizard' });
   });
 
   it('GET /settings and /meters forward to the app', async () => {
@@ -48,6 +55,17 @@ describe('api.ts (app Web API)', () => {
     assert.strictEqual(view.chargers[0].id, 'goe-1');
     const meters = await api.getMeters({ homey: { app } });
     assert.deepStrictEqual(meters.map((m) => m.id), ['m1']);
+  });
+
+  it('GET /homewizard forwards to the app, and a failure there is one line', async () => {
+    const app = fakeApp();
+    assert.deepStrictEqual(await api.getHomeWizard({ homey: { app } }), app.homeWizard);
+    app.listHomeWizardMeters = () => { throw new TypeError('strategy.getDiscoveryResults is not a function'); };
+    await assert.rejects(api.getHomeWizard({ homey: { app } }), (err: Error) => {
+      assert.strictEqual(err.message, 'Searching for HomeWizard meters failed: strategy.getDiscoveryResults is not a function');
+      return true;
+    });
+    await assert.rejects(api.getHomeWizard({ homey: { app: {} } }), /still starting/);
   });
 
   it('PUT /settings saves a valid object whole', async () => {
