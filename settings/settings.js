@@ -1,6 +1,6 @@
 /* PhaseGuard EV settings page. Vanilla JS, no external resources.
  * Talks to the app only through its Web API (api.ts): GET /settings, PUT /settings (the whole object, saved
- * all or nothing), GET /meters, GET /live, and the realtime event "live". */
+ * all or nothing), GET /meters, GET /homewizard, GET /live, and the realtime events "live" and "homewizard". */
 'use strict';
 
 (function () {
@@ -25,6 +25,7 @@
   var view = null; // SettingsView from GET /settings
   var meters = null; // MeterCandidate[] from GET /meters, null until loaded
   var selectedDeviceId = null;
+  var homeWizard = null; // HomeWizardDiscoveryView from GET /homewizard, null until loaded
 
   function $(id) { return document.getElementById(id); }
 
@@ -362,6 +363,58 @@
     if (input) input.removeAttribute('aria-invalid');
   }
 
+  // ---------------------------------------------------------------- HomeWizard meters found on the network
+
+  function loadHomeWizard() {
+    $('hwStatus').textContent = t('meter.hwSearching');
+    $('hwRefresh').disabled = true;
+    api('GET', '/homewizard').then(renderHomeWizard).catch(function (err) {
+      renderHomeWizard({ meters: [], otherDevices: 0, error: err.message });
+    }).then(function () {
+      $('hwRefresh').disabled = false;
+    });
+  }
+
+  /** One radio per meter found; picking one fills the host field (which can still be typed by hand). */
+  function renderHomeWizard(found) {
+    homeWizard = found;
+    var box = $('hwMeters');
+    box.textContent = '';
+    found.meters.forEach(function (m) {
+      var label = el('label', 'homey-form-radio pg-hw');
+      label.setAttribute('data-hw', m.id);
+      var radio = el('input', 'homey-form-radio-input');
+      radio.type = 'radio';
+      radio.name = 'hwMeter';
+      radio.value = m.host;
+      radio.addEventListener('change', function () {
+        $('meterHost').value = m.host;
+        clearFieldError('meter.host');
+      });
+      label.appendChild(radio);
+      label.appendChild(el('span', 'homey-form-radio-checkmark'));
+      var text = el('span', 'homey-form-radio-text');
+      text.appendChild(el('strong', null, m.name));
+      text.appendChild(el('span', 'pg-meter-basis', t('meter.hwDetails', { host: m.host, serial: m.serial || '–' })));
+      if (!m.isP1) text.appendChild(el('span', 'pg-hw-note', t('meter.hwNotP1')));
+      if (m.apiEnabled === false) text.appendChild(el('span', 'pg-hw-note pg-hw-api-off', t('meter.hwApiOff')));
+      label.appendChild(text);
+      box.appendChild(label);
+    });
+    var lines = [];
+    if (found.error) lines.push(t('meter.hwUnavailable', { error: found.error }));
+    else if (found.meters.length === 0) lines.push(t('meter.hwNone'));
+    if (found.otherDevices > 0) lines.push(t('meter.hwOthers', { n: found.otherDevices }));
+    $('hwStatus').textContent = lines.join(' ');
+    syncHomeWizardChoice();
+  }
+
+  /** The meter whose address is in the host field is the chosen one. */
+  function syncHomeWizardChoice() {
+    var host = $('meterHost').value.trim();
+    document.querySelectorAll('input[name="hwMeter"]').forEach(function (r) { r.checked = r.value === host; });
+  }
+
   // ---------------------------------------------------------------- live view
 
   function renderLive(live) {
@@ -451,11 +504,14 @@
   function wire() {
     $('form').addEventListener('submit', onSave);
     $('meterRefresh').addEventListener('click', loadMeters);
+    $('hwRefresh').addEventListener('click', loadHomeWizard);
+    $('meterHost').addEventListener('input', syncHomeWizardChoice);
     document.querySelectorAll('input[name="meterSource"]').forEach(function (r) {
       r.addEventListener('change', function () {
         showMeterPanel(r.value);
         clearFieldError('meter.source');
         if (r.value === 'homey-device' && meters === null) loadMeters();
+        if (r.value === 'homewizard' && homeWizard === null) loadHomeWizard();
       });
     });
     // Editing a field clears its message; the next save checks again.
@@ -474,6 +530,7 @@
       view = v;
       fillForm(view.settings);
       if (view.settings.meter.source === 'homey-device') loadMeters();
+      if (view.settings.meter.source === 'homewizard') loadHomeWizard();
     }).catch(function (err) {
       setStatus(t('loadFailed', { error: err.message }), 'error');
       $('save').disabled = true;
@@ -484,5 +541,6 @@
       $('live-meter').textContent = t('live.loadError', { error: err.message });
     });
     Homey.on('live', renderLive);
+    Homey.on('homewizard', renderHomeWizard);
   };
 })();

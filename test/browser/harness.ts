@@ -11,7 +11,7 @@ import path from 'path';
 import api from '../../api';
 import { defaultAppSettings, type AppSettings } from '../../lib/settings';
 import { validateAppSettings } from '../../lib/settingsValidation';
-import type { LiveView, MeterCandidate, SaveResult, SettingsView } from '../../lib/webapi';
+import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from '../../lib/webapi';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SETTINGS_DIR = path.join(ROOT, 'settings');
@@ -33,11 +33,24 @@ export const METERS: MeterCandidate[] = [
   },
 ];
 
+/** What GET /homewizard answers with three grid meters found: P1 with the local API on, one with it off, a kWh meter. */
+export const HOMEWIZARD_FOUND: HomeWizardDiscoveryView = {
+  meters: [
+    { id: '3c39e7aabbcc', serial: '3c39e7aabbcc', name: 'P1 Meter (aabbcc)', host: '192.168.1.20', productType: 'HWE-P1', apiEnabled: true, isP1: true, gridMeter: true },
+    { id: '3c39e7ddeeff', serial: '3c39e7ddeeff', name: 'P1 Meter (ddeeff)', host: '192.168.1.21', productType: 'HWE-P1', apiEnabled: false, isP1: true, gridMeter: true },
+    { id: '5c2faf001122', serial: '5c2faf001122', name: 'kWh meter (3-phase) (001122)', host: '192.168.1.22', productType: 'HWE-KWH3', apiEnabled: true, isP1: false, gridMeter: true },
+  ],
+  otherDevices: 2,
+  error: null,
+};
+
 /** The in-memory app behind the Web API. */
 export class FakeApp {
   settings: AppSettings;
   saveCalls = 0;
   live: LiveView;
+  /** GET /homewizard; nothing found unless a test sets it. */
+  homeWizard: HomeWizardDiscoveryView = { meters: [], otherDevices: 0, error: null };
 
   constructor(settings: AppSettings = FakeApp.initialSettings()) {
     this.settings = settings;
@@ -66,6 +79,10 @@ export class FakeApp {
 
   async listMeters(): Promise<MeterCandidate[]> {
     return METERS;
+  }
+
+  listHomeWizardMeters(): HomeWizardDiscoveryView {
+    return this.homeWizard;
   }
 
   getLiveView(): LiveView {

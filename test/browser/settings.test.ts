@@ -8,7 +8,7 @@ import path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { defaultAppSettings, type AppSettings } from '../../lib/settings';
 import type { LiveView } from '../../lib/webapi';
-import { FakeApp, findChromium, startSettingsServer, type SettingsServer } from './harness';
+import { FakeApp, HOMEWIZARD_FOUND, findChromium, startSettingsServer, type SettingsServer } from './harness';
 
 // Browser globals inside page.evaluate callbacks (the test build has no DOM lib; kept local to this file).
 declare const window: any;
@@ -16,6 +16,7 @@ declare const document: any;
 declare function getComputedStyle(e: unknown): any;
 
 const SCREENSHOT = path.join(__dirname, '..', '..', 'out', 'settings-screenshot.png');
+const HW_SCREENSHOT = path.join(__dirname, '..', '..', 'out', 'settings-homewizard.png');
 
 describe('settings page (headless Chromium)', function () {
   this.timeout(60000);
@@ -187,6 +188,85 @@ describe('settings page (headless Chromium)', function () {
     await page.click('#save');
     await page.waitForFunction(() => document.getElementById('formStatus')?.textContent === 'Saved.');
     assert.deepStrictEqual(server.app.settings.meter, { source: 'homey-device', host: null, deviceId: 'pulse' });
+  });
+
+  describe('HomeWizard P1 found on the network', () => {
+    const hwStatus = () => page.textContent('#hwStatus');
+
+    it('lists the meters found, marks a disabled API and a non-P1, and picking one fills the host that is saved', async () => {
+      const app = new FakeApp();
+      app.homeWizard = HOMEWIZARD_FOUND;
+      await open('en', app);
+      assert.strictEqual(await page.isVisible('#hwMeters'), false, 'hidden while the source is "flow"');
+      await page.check('input[name="meterSource"][value="homewizard"]');
+      await page.waitForSelector('input[name="hwMeter"]');
+      const rows = await page.locator('.pg-hw').allTextContents();
+      assert.strictEqual(rows.length, 3);
+      assert.match(rows[0], /^P1 Meter \(aabbcc\)192\.168\.1\.20 · serial 3c39e7aabbcc$/);
+      assert.match(rows[1], /P1 Meter \(ddeeff\).*Local API disabled — enable it in the HomeWizard Energy app\./);
+      assert.match(rows[2], /kWh meter \(3-phase\).*Not a P1 meter: choose it only if it measures the whole house connection\./);
+      assert.strictEqual(await page.locator('.pg-hw-api-off').count(), 1);
+      assert.strictEqual(await hwStatus(), 'Other HomeWizard devices found that cannot measure the grid connection: 2.');
+      assert.strictEqual(await page.inputValue('#meterHost'), '');
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 390, 'the list fits a phone screen');
+      await page.locator('[data-meter-panel="homewizard"]').first().screenshot({ path: HW_SCREENSHOT });
+
+      await page.check('[data-hw="3c39e7aabbcc"] input');
+      assert.strictEqual(await page.inputValue('#meterHost'), '192.168.1.20');
+      await page.click('#save');
+      await page.waitForFunction(() => document.getElementById('formStatus')?.textContent === 'Saved.');
+      assert.deepStrictEqual(server.app.settings.meter, { source: 'homewizard', host: '192.168.1.20', deviceId: null });
+      const calls: string[] = await page.evaluate(() => window.__homey.calls);
+      assert.strictEqual(calls.filter((c) => c === 'GET /homewizard').length, 1);
+    });
+
+    it('marks the saved meter, follows the host typed by hand and a list pushed by the app', async () => {
+      const app = new FakeApp({ ...FakeApp.initialSettings(), meter: { source: 'homewizard', host: '192.168.1.21', deviceId: null } });
+      app.homeWizard = HOMEWIZARD_FOUND;
+      await open('en', app);
+      await page.waitForSelector('input[name="hwMeter"]');
+      const checked = () => page.evaluate(() => Array.from(document.querySelectorAll('input[name="hwMeter"]:checked')).map((r: any) => r.value));
+      assert.deepStrictEqual(await checked(), ['192.168.1.21']);
+      await page.fill('#meterHost', '192.168.1.22');
+      assert.deepStrictEqual(await checked(), ['192.168.1.22']);
+      await page.fill('#meterHost', '10.0.0.5');
+      assert.deepStrictEqual(await checked(), []);
+      // The app pushes a new list when Homey finds another device.
+      await page.evaluate((data) => window.__homeyEmit('homewizard', data), { ...HOMEWIZARD_FOUND, meters: [{ ...HOMEWIZARD_FOUND.meters[0], host: '10.0.0.5' }], otherDevices: 0 });
+      assert.strictEqual(await page.locator('.pg-hw').count(), 1);
+      assert.deepStrictEqual(await checked(), ['10.0.0.5']);
+      assert.strictEqual(await hwStatus(), '');
+    });
+
+    it('shows the empty state and why discovery is unavailable; an address typed by hand is saved', async () => {
+      const app = new FakeApp();
+      await open('en', app);
+      await page.check('input[name="meterSource"][value="homewizard"]');
+      await page.waitForFunction(() => document.getElementById('hwStatus')?.textContent !== 'Searching the network…');
+      assert.strictEqual(await hwStatus(), 'No HomeWizard P1 found on the network; type its IP address.');
+      assert.strictEqual(await page.locator('.pg-hw').count(), 0);
+      assert.strictEqual(await page.isVisible('#hwRefresh'), true);
+
+      app.homeWizard = { meters: [], otherDevices: 0, error: 'Homey cannot search the network for HomeWizard devices (not supported)' };
+      await page.click('#hwRefresh');
+      await page.waitForFunction(() => /not available/.test(document.getElementById('hwStatus')?.textContent ?? ''));
+      assert.strictEqual(await hwStatus(), 'Automatic search is not available (Homey cannot search the network for HomeWizard devices (not supported)); type the IP address.');
+
+      await page.fill('#meterHost', '192.168.1.77');
+      await page.click('#save');
+      await page.waitForFunction(() => document.getElementById('formStatus')?.textContent === 'Saved.');
+      assert.deepStrictEqual(server.app.settings.meter, { source: 'homewizard', host: '192.168.1.77', deviceId: null });
+    });
+
+    it('says so in the other languages too (German)', async () => {
+      const app = new FakeApp({ ...FakeApp.initialSettings(), meter: { source: 'homewizard', host: null, deviceId: null } });
+      app.homeWizard = { ...HOMEWIZARD_FOUND, meters: [HOMEWIZARD_FOUND.meters[1]], otherDevices: 0 };
+      await open('de', app);
+      await page.waitForSelector('input[name="hwMeter"]');
+      assert.strictEqual(await page.textContent('#hw-found-title'), 'In deinem Netzwerk gefunden');
+      assert.strictEqual(await page.textContent('#hwRefresh'), 'Erneut suchen');
+      assert.match(await page.textContent('.pg-hw') ?? '', /192\.168\.1\.21 · Seriennummer 3c39e7ddeeff.*Lokale API ausgeschaltet/);
+    });
   });
 
   it('renders the live view from a realtime "live" event and saves a phone screenshot', async () => {
