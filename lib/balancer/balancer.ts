@@ -33,6 +33,11 @@
  *    change and `cloudWriteIntervalS` / `localWriteIntervalS` since its last raise, and never above the
  *    headroom or `maxCurrentA`. A limit is never repeated, except to a charger that still reports a
  *    higher limit (or not paused) max(30 s, 2 write intervals) after it was told: then once per such period.
+ *    A cloud charger acts ~20 s after a decision (its command latency plus the car's), so a raise (or a
+ *    session's starting limit) for it must also fit under the household's highest current of the last
+ *    `cloudRaiseWindowS`, with `cloudRaiseReserveA` to spare: a load that just switched off for a moment
+ *    (an oven or a kettle cycling) does not invite a raise that the load's return would turn into an
+ *    overload the charger cannot undo for 20 s. Decreases never wait for this.
  * 7. **Pause and resume.** Below the minimum the charger is paused. It resumes (at its minimum) only
  *    when headroom ≥ min + `resumeHysteresisA` (counting every running charger at its minimum) has held on
  *    every fresh sample for `resumeWindowS`.
@@ -66,6 +71,8 @@
  *   `resumeHysteresisA` headroom needed above the minimum current to resume.
  * - `cloudWriteIntervalS` / `localWriteIntervalS` at most one raise per interval per charger (decreases
  *   are never delayed).
+ * - `cloudRaiseWindowS` / `cloudRaiseReserveA` how far back and how much further below the limit a raise
+ *   of a cloud charger looks (see 6).
  * - `overloadUnresolvedAfterS` (optional, default 60) see 10.
  *
  * State: `getState()` returns a small JSON snapshot (limits, who paused, session phases); after a
@@ -161,6 +168,8 @@ const FIELDS: { key: NumericKey; unit: string; min: number; minInclusive: boolea
   { key: 'resumeHysteresisA', unit: 'A', min: 0, minInclusive: true, max: 100 },
   { key: 'cloudWriteIntervalS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
   { key: 'localWriteIntervalS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
+  { key: 'cloudRaiseWindowS', unit: 's', min: 0, minInclusive: true, max: 3_600 },
+  { key: 'cloudRaiseReserveA', unit: 'A', min: 0, minInclusive: true, max: 100 },
   { key: 'overloadUnresolvedAfterS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
 ];
 
@@ -248,6 +257,8 @@ export class Balancer {
   private readonly overSinceMs: Triple<number | null> = [null, null, null];
   private readonly overReported: Triple<boolean> = [false, false, false];
   private readonly lastPhaseDecreaseMs: Triple<number> = [-Infinity, -Infinity, -Infinity];
+  /** Household current (measured − balanced chargers' draw) per phase on fresh samples of the last cloudRaiseWindowS. */
+  private readonly houseHist: Triple<{ atMs: number; a: number }[]> = [[], [], []];
 
   constructor(config: BalancerConfig) {
     this.cfg = validateBalancerConfig(config);
@@ -343,14 +354,23 @@ export class Balancer {
     if (usedGrid === 0) usedGrid = 7;
 
     const avail: Triple<number> = [NaN, NaN, NaN];
+    const cloudAvail: Triple<number> = [NaN, NaN, NaN];
     const measuredOut: Triple<number | null> = [null, null, null];
     const headroomOut: Triple<number | null> = [null, null, null];
+    const windowStartMs = nowMs - cfg.cloudRaiseWindowS * 1000;
     for (let g = 0; g < 3; g++) {
+      const hist = this.houseHist[g];
+      while (hist.length && hist[0].atMs < windowStartMs) hist.shift();
       if (!known[g]) continue;
       const v = this.phaseA[g] as number;
-      avail[g] = limitA - (v - ownDraw[g]);
+      const houseA = v - ownDraw[g];
+      avail[g] = limitA - houseA;
       measuredOut[g] = v;
       headroomOut[g] = avail[g];
+      if (present[g]) hist.push({ atMs: nowMs, a: houseA });
+      let peakA = houseA;
+      for (const h of hist) if (h.a > peakA) peakA = h.a;
+      cloudAvail[g] = limitA - peakA - cfg.cloudRaiseReserveA;
     }
 
     // 3. Decide.
@@ -363,7 +383,7 @@ export class Balancer {
         } else if (ageMs[g] >= staleMs && (it.stalePhase < 0 || ageMs[g] > ageMs[it.stalePhase])) it.stalePhase = g;
       }
     }
-    if (fresh) this.allocate(nowMs, work, avail, known, present, ageMs);
+    if (fresh) this.allocate(nowMs, work, avail, cloudAvail, known, present, ageMs);
     else this.holdOnStale(work, ageMs);
     for (const item of work) {
       this.apply(nowMs, item, avail, events);
@@ -407,6 +427,7 @@ export class Balancer {
     for (let g = 0; g < 3; g++) {
       this.phaseAtMs[g] += deltaMs;
       this.lastPhaseDecreaseMs[g] += deltaMs;
+      for (const h of this.houseHist[g]) h.atMs += deltaMs;
       const since = this.overSinceMs[g];
       if (since !== null) this.overSinceMs[g] = since + deltaMs;
     }
@@ -519,7 +540,15 @@ export class Balancer {
   }
 
   /** Fresh sample: compute every balanced charger's new limit. */
-  private allocate(nowMs: number, work: Work[], avail: Triple<number>, known: Triple<boolean>, present: Triple<boolean>, ageMs: Triple<number>): void {
+  private allocate(
+    nowMs: number,
+    work: Work[],
+    avail: Triple<number>,
+    cloudAvail: Triple<number>,
+    known: Triple<boolean>,
+    present: Triple<boolean>,
+    ageMs: Triple<number>,
+  ): void {
     const cfg = this.cfg;
     const holdMs = cfg.restoreHoldS * 1000;
     const paused: Work[] = [];
@@ -622,8 +651,10 @@ export class Balancer {
       }
       if (pick < 0) break;
       const it = work[pick];
+      // a raise (or a starting limit) of a cloud charger must also fit its more careful headroom (see 6)
+      const ceil = it.input.latencyClass === 'cloud' && (it.memo.sessionStart || it.newA >= it.memo.allowedA) ? cloudAvail : avail;
       let fits = true;
-      for (let g = 0; g < 3; g++) if (it.w[g] && known[g] && load[g] + it.w[g] > avail[g] + EPS) fits = false;
+      for (let g = 0; g < 3; g++) if (it.w[g] && known[g] && load[g] + it.w[g] > Math.min(avail[g], ceil[g]) + EPS) fits = false;
       if (!fits) {
         frozen[pick] = true;
         continue;

@@ -43,6 +43,14 @@ export interface BalancerConfig {
   /** A local charger gets at most one increase per this interval (s). */
   localWriteIntervalS: number;
   /**
+   * A cloud charger acts ~20 s after a decision (command latency + the car), so it is raised only into
+   * headroom that held on every fresh sample of this many seconds (the household's highest current in
+   * the window counts) (s); 0 = the latest sample only.
+   */
+  cloudRaiseWindowS: number;
+  /** A cloud charger is raised only as far as leaves this much more headroom than the margin (A). */
+  cloudRaiseReserveA: number;
+  /**
    * Optional (default 60): a phase that stays above fuse − margin this long after the last reduction on
    * it, although every balanced charger on it is paused or at its minimum, raises `overloadUnresolved` (s).
    */
@@ -60,6 +68,8 @@ export const DEFAULT_BALANCER_CONFIG: BalancerConfig = {
   resumeHysteresisA: 1,
   cloudWriteIntervalS: 60,
   localWriteIntervalS: 5,
+  cloudRaiseWindowS: 60,
+  cloudRaiseReserveA: 1,
 };
 
 /** What the balancer needs to know about one charger at each step. */

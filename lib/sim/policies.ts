@@ -9,6 +9,7 @@ import {
   DEFAULT_BALANCER_CONFIG,
   GRID_PHASES,
   type BalancerCommand,
+  type BalancerConfig,
   type ChargerInput,
   type MeterSample,
   type Triple,
@@ -19,6 +20,8 @@ export interface PolicyContext {
   marginA: number;
   /** Grid phases (0..2) the car draws on: only the oracle and ideal policies may know this. */
   carGridPhases: number[];
+  /** `balancer` only: settings to change from `DEFAULT_BALANCER_CONFIG` (the bench's variants). */
+  balancer?: Partial<BalancerConfig>;
 }
 
 export interface PolicyStep {
@@ -183,12 +186,12 @@ class IdealPolicy extends SetpointPolicy {
   }
 }
 
-/** Our balancer (lib/balancer) with its default tuning, adapted to the scenario's fuse and margin. */
+/** Our balancer (lib/balancer) with its default tuning (or `ctx.balancer`), adapted to the scenario's fuse and margin. */
 class BalancerPolicy implements Policy {
   readonly name = 'balancer';
   private readonly balancer: Balancer;
   constructor(ctx: PolicyContext) {
-    this.balancer = new Balancer({ ...DEFAULT_BALANCER_CONFIG, fuseA: ctx.fuseA, marginA: ctx.marginA });
+    this.balancer = new Balancer({ ...DEFAULT_BALANCER_CONFIG, fuseA: ctx.fuseA, marginA: ctx.marginA, ...ctx.balancer });
   }
 
   step({ nowMs, sample, chargers }: PolicyStep): BalancerCommand[] {

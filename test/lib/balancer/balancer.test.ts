@@ -43,6 +43,7 @@ describe('lib/balancer/balancer', () => {
       assert.throws(() => validateBalancerConfig({ staleAfterS: 60, pauseAfterS: 60 }), /pauseAfterS: must be longer than staleAfterS \(60 s\)/);
       assert.throws(() => validateBalancerConfig('fast'), (e: unknown) => e instanceof UserInputError && e.field === 'balancer');
       assert.throws(() => new Balancer({ ...DEFAULT_BALANCER_CONFIG, fuseA: Number.NaN }), /fuseA/);
+      assert.throws(() => validateBalancerConfig({ cloudRaiseWindowS: -1 }), /cloudRaiseWindowS: must be at least 0 s and at most 3600 s, got -1$/);
     });
   });
 
@@ -341,6 +342,43 @@ describe('lib/balancer/balancer', () => {
       ]);
       r.house = [14, 0, 0];
       assert.deepStrictEqual(limits([r.step(1)]), [10]);
+    });
+
+    it('a cloud charger is raised only into headroom that held for cloudRaiseWindowS, with cloudRaiseReserveA to spare', () => {
+      const cfg = { restoreHoldS: 0, restoreStepA: 2, cloudWriteIntervalS: 0, localWriteIntervalS: 0, cloudRaiseWindowS: 60, cloudRaiseReserveA: 1 };
+      // an oven element on L1 cycles 14 A ↔ 8 A; the car (1 phase on L1) sits at what fits: 24 − 14 = 10 A
+      const rigs = (['cloud', 'local'] as const).map((latencyClass) => {
+        const r = new Rig(cfg);
+        r.add({ latencyClass, currentLimitA: 10, phaseMap: ['L1', null, null] }, [0]);
+        r.house = [14, 0, 0];
+        r.run(90);
+        assert.strictEqual(r.limit(), 10);
+        r.house = [8, 0, 0]; // the element is off for 30 s
+        r.run(30);
+        return r;
+      });
+      const [cloud, local] = rigs;
+      assert.strictEqual(cloud.limit(), 10, 'the cloud charger waits: 14 A was seen within the last 60 s');
+      assert.strictEqual(local.limit(), 16, 'a local charger restores at once, it can be cut back within seconds');
+      // the element comes back: both are cut in one step, the reserve never delays a decrease
+      for (const r of rigs) {
+        r.house = [14, 0, 0];
+        assert.deepStrictEqual(limits([r.step(1)]), r === cloud ? [] : [10]);
+      }
+      // a dip that lasts: once 60 s have passed without the peak, the cloud charger restores, 1 A below the headroom
+      cloud.house = [8, 0, 0];
+      const ups = limits(cloud.run(59));
+      assert.deepStrictEqual(ups, [], 'still inside the window');
+      assert.deepStrictEqual(limits(cloud.run(30)), [12, 14, 15]);
+      assert.strictEqual(cloud.limit(), 15);
+      // with the window and reserve at 0 it behaves like a local charger
+      const plain = new Rig({ ...cfg, cloudRaiseWindowS: 0, cloudRaiseReserveA: 0 });
+      plain.add({ latencyClass: 'cloud', currentLimitA: 10, phaseMap: ['L1', null, null] }, [0]);
+      plain.house = [14, 0, 0];
+      plain.run(90);
+      plain.house = [8, 0, 0];
+      plain.run(30);
+      assert.strictEqual(plain.limit(), 16);
     });
 
     it('a local charger gets at most one raise per localWriteIntervalS', () => {

@@ -23,10 +23,12 @@ describe('lib/demo (npm start)', () => {
       assert.ok(c.energyKWh > 1, `${c.name} charged ${c.energyKWh} kWh`);
       assert.ok(c.writes > 0 && c.writes < 100, `${c.name} writes ${c.writes}`);
     }
-    // both cars share L3: the balancer gives each a fair share instead of starving one
+    // both cars share L3: neither is starved; the go-e (local, cut within seconds) may take the amps the
+    // Charge Amps (cloud, ~20 s to act) is not raised into
     const last = r.series.simS.length - 1;
     const [goeId, caId] = r.chargers.map((c) => c.id);
-    assert.strictEqual(r.series.allowedA[goeId][last], r.series.allowedA[caId][last]);
+    const [goeA, caA] = [r.series.allowedA[goeId][last], r.series.allowedA[caId][last]];
+    assert.ok(caA >= 6 && goeA >= caA && goeA - caA <= 3, `go-e ${goeA} A, Charge Amps ${caA} A`);
     assert.ok(r.events.some((e) => e.type === 'reduced'));
     const html = renderDemoReport(r);
     assert.strictEqual((html.match(/<svg/g) ?? []).length, 4);
