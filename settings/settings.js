@@ -70,6 +70,7 @@
     var source = settings.meter.source;
     checkRadio('meterSource', source);
     $('meterHost').value = settings.meter.host || '';
+    syncHomeWizardChoice();
     selectedDeviceId = settings.meter.deviceId;
     showMeterPanel(source);
     renderChargers(settings);

@@ -319,12 +319,6 @@ export function readHomeWizardRecord(rec: unknown): DiscoveredHomeWizard | null 
   };
 }
 
-/** One mDNS record as a grid meter (P1 or 3-phase kWh meter); null for other products and unreadable records. */
-export function describeHomeWizardRecord(rec: unknown): DiscoveredHomeWizard | null {
-  const d = readHomeWizardRecord(rec);
-  return d && d.gridMeter ? d : null;
-}
-
 /**
  * Discovery results → the grid meters (P1 meters first, then by name; one entry per id) and how many other
  * HomeWizard devices (sockets, water meters, 1-phase kWh meters, batteries) were seen. Unreadable records are left out.

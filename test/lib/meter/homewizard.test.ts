@@ -9,7 +9,6 @@ import type { HttpTransport } from '../../../lib/http';
 import {
   HomeWizardP1Source,
   clampPollInterval,
-  describeHomeWizardRecord,
   fetchHomeWizardInfo,
   homeWizardCurrents,
   homeWizardMetersFromDiscovery,
@@ -106,7 +105,7 @@ describe('meter/homewizard', () => {
 
     it('maps an mDNS _hwenergy._tcp record to a device description', () => {
       const txt = { api_enabled: '1', path: '/api/v1', serial: '3c39e7aabbcc', product_name: 'P1 meter', product_type: 'HWE-P1' };
-      assert.deepStrictEqual(describeHomeWizardRecord({ name: 'p1meter-aabbcc', address: '192.168.1.20', port: 80, txt }), {
+      assert.deepStrictEqual(readHomeWizardRecord({ name: 'p1meter-aabbcc', address: '192.168.1.20', port: 80, txt }), {
         id: '3c39e7aabbcc',
         serial: '3c39e7aabbcc',
         name: 'P1 Meter (aabbcc)',
@@ -116,11 +115,11 @@ describe('meter/homewizard', () => {
         isP1: true,
         gridMeter: true,
       });
-      assert.strictEqual(describeHomeWizardRecord({ address: '192.168.1.21', txt: { ...txt, api_enabled: '0' } })!.apiEnabled, false);
-      assert.strictEqual(describeHomeWizardRecord({ address: 'fe80::1', port: 8080, txt })!.host, '[fe80::1]:8080');
-      assert.strictEqual(describeHomeWizardRecord({ address: '192.168.1.22', txt: { ...txt, product_type: 'HWE-SKT' } }), null);
-      assert.strictEqual(describeHomeWizardRecord({ txt }), null);
-      const kwh = describeHomeWizardRecord({ address: '192.168.1.23', txt: { ...txt, product_type: 'HWE-KWH3', serial: '5c2faf001122' } })!;
+      assert.strictEqual(readHomeWizardRecord({ address: '192.168.1.21', txt: { ...txt, api_enabled: '0' } })!.apiEnabled, false);
+      assert.strictEqual(readHomeWizardRecord({ address: 'fe80::1', port: 8080, txt })!.host, '[fe80::1]:8080');
+      assert.strictEqual(readHomeWizardRecord({ address: '192.168.1.22', txt: { ...txt, product_type: 'HWE-SKT' } })!.gridMeter, false);
+      assert.strictEqual(readHomeWizardRecord({ txt }), null);
+      const kwh = readHomeWizardRecord({ address: '192.168.1.23', txt: { ...txt, product_type: 'HWE-KWH3', serial: '5c2faf001122' } })!;
       assert.deepStrictEqual([kwh.isP1, kwh.gridMeter, kwh.name], [false, true, 'kWh meter (3-phase) (001122)']);
     });
 
