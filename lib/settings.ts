@@ -4,6 +4,8 @@
  * settings page and the flow cards.
  */
 import { DEFAULT_BALANCER_CONFIG, type BalancerConfig, type GridPhase } from './balancer/types';
+import { readHomeWizardRecord } from './meter/homewizard';
+import { checkHost } from './settingsValidation';
 
 export type MeterSourceKind = 'homewizard' | 'homey-device' | 'flow';
 
@@ -13,6 +15,9 @@ export interface MeterSettings {
   deviceId: string | null;
   /** Host or IP of the HomeWizard P1 meter (source 'homewizard'). */
   host: string | null;
+  /** HomeWizard serial of the meter picked from the ones Homey found, so the app can follow it to a new address;
+   *  null when the host was typed by hand (or settings from before this field). */
+  serial: string | null;
 }
 
 export interface ChargerSettings {
@@ -58,7 +63,27 @@ export function defaultAppSettings(): AppSettings {
     balancing: true,
     ...userBalancerSettings(DEFAULT_BALANCER_CONFIG),
     manualOverride: 'until-unplug',
-    meter: { source: 'flow', deviceId: null, host: null },
+    meter: { source: 'flow', deviceId: null, host: null, serial: null },
     chargers: {},
   };
+}
+
+/**
+ * Where the HomeWizard meter picked on the settings page is now: routers hand out a new DHCP address now and then,
+ * Homey's mDNS discovery still finds the meter by its serial. Given the meter settings and the discovery results,
+ * returns the host to switch to, or null to leave the settings alone: another meter source, no serial (host typed by
+ * hand), the serial not among the grid meters found, still at the saved host, or found at more than one address or
+ * at one the host setting cannot hold.
+ */
+export function followedHomeWizardHost(meter: MeterSettings, records: readonly unknown[]): string | null {
+  if (meter.source !== 'homewizard' || !meter.serial) return null;
+  const serial = meter.serial.toLowerCase();
+  const hosts = new Map<string, string>();
+  for (const rec of records) {
+    const d = readHomeWizardRecord(rec);
+    if (d?.gridMeter && d.serial?.toLowerCase() === serial) hosts.set(d.host.toLowerCase(), d.host);
+  }
+  if (hosts.size !== 1 || hosts.has((meter.host ?? '').trim().toLowerCase())) return null;
+  const [host] = hosts.values();
+  return checkHost(host) === null ? host : null;
 }

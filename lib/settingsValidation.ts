@@ -6,6 +6,7 @@
  */
 import { isIPv4, isIPv6 } from 'net';
 import { GRID_PHASES, type GridPhase } from './balancer/types';
+import { isHomeWizardSerial } from './meter/homewizard';
 import type { AppSettings, ChargerSettings, ManualOverrideMode, MeterSettings, MeterSourceKind } from './settings';
 
 export type SettingsValidation = { ok: true; value: AppSettings } | { ok: false; errors: Record<string, string> };
@@ -116,6 +117,14 @@ function readMeter(raw: unknown, errors: Errors): MeterSettings | undefined {
     errors['meter.host'] = checkHost('')!;
   }
 
+  // Missing in settings saved before the app followed a meter by serial: null, like a host typed by hand.
+  let serial: string | null = null;
+  const serialText = typeof raw.serial === 'string' ? raw.serial.trim() : raw.serial;
+  if (typeof serialText === 'string' && isHomeWizardSerial(serialText)) serial = serialText;
+  else if (serialText !== null && serialText !== undefined && serialText !== '') {
+    errors['meter.serial'] = 'HomeWizard serial must be 1 to 64 letters, digits, "-" or "_" (e.g. 3c39e7aabbcc): pick the meter again from the list';
+  }
+
   if (raw.deviceId !== null && raw.deviceId !== undefined && typeof raw.deviceId !== 'string') {
     errors['meter.deviceId'] = 'Meter device must be a device id (text)';
   } else {
@@ -124,7 +133,7 @@ function readMeter(raw: unknown, errors: Errors): MeterSettings | undefined {
     else if (id !== '') deviceId = id;
     else if (source === 'homey-device') errors['meter.deviceId'] = 'Choose the Homey meter device to read';
   }
-  return source === undefined ? undefined : { source, deviceId, host };
+  return source === undefined ? undefined : { source, deviceId, host, serial };
 }
 
 function readChargers(raw: unknown, knownIds: string[], errors: Errors): Record<string, ChargerSettings> {

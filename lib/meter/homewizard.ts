@@ -274,6 +274,12 @@ export interface DiscoveredHomeWizard {
 
 const MAX_TXT_LENGTH = 64;
 
+/** A HomeWizard serial as this app accepts it (announced in mDNS TXT, stored in the settings): 1 to 64 letters, digits,
+ *  "-" or "_" (real ones are 12 hex digits, e.g. 3c39e7aabbcc). */
+export function isHomeWizardSerial(value: string): boolean {
+  return value.length <= MAX_TXT_LENGTH && /^[A-Za-z0-9_-]+$/.test(value);
+}
+
 function txtValue(txt: Record<string, unknown>, key: string): string | null {
   const v = txt[key];
   if (typeof v !== 'string') return null;
@@ -304,7 +310,7 @@ export function readHomeWizardRecord(rec: unknown): DiscoveredHomeWizard | null 
   const productType = Object.keys(GRID_METER_PRODUCTS).find((p) => p.toLowerCase() === announcedType.toLowerCase()) ?? announcedType;
   const gridMeter = productType in GRID_METER_PRODUCTS;
   const serialText = txtValue(txt, 'serial');
-  const serial = serialText && /^[A-Za-z0-9_-]+$/.test(serialText) ? serialText : null;
+  const serial = serialText && isHomeWizardSerial(serialText) ? serialText : null;
   const productName = gridMeter ? GRID_METER_PRODUCTS[productType] : (txtValue(txt, 'product_name') ?? productType);
   const api = txtValue(txt, 'api_enabled')?.toLowerCase();
   return {

@@ -7,7 +7,7 @@ const IDS = ['goe-1', 'ca-7'];
 function good(): AppSettings {
   return {
     ...defaultAppSettings(),
-    meter: { source: 'homewizard', host: '192.168.1.20', deviceId: null },
+    meter: { source: 'homewizard', host: '192.168.1.20', deviceId: null, serial: null },
     chargers: {
       'goe-1': { enabled: true, priority: 5, phaseMap: ['L1', 'L2', 'L3'], maxCurrentA: 16 },
       'ca-7': { enabled: false, priority: 0, phaseMap: ['L3', null, null], maxCurrentA: 32 },
@@ -129,16 +129,42 @@ describe('lib/settingsValidation', () => {
       assert.strictEqual(errorsFor({ meter: { source: 'homey-device', host: null, deviceId: 7 } })['meter.deviceId'], 'Meter device must be a device id (text)');
       const r = validateAppSettings({ ...good(), meter: { source: 'homey-device', host: null, deviceId: 'dev-1' } }, IDS);
       assert.ok(r.ok);
-      assert.deepStrictEqual(r.value.meter, { source: 'homey-device', host: null, deviceId: 'dev-1' });
+      assert.deepStrictEqual(r.value.meter, { source: 'homey-device', host: null, deviceId: 'dev-1', serial: null });
     });
 
     it('keeps the other source\'s field only when valid, and never blocks on it', () => {
       const keep = validateAppSettings({ ...good(), meter: { source: 'flow', host: 'p1.local', deviceId: 'dev-1' } }, IDS);
       assert.ok(keep.ok);
-      assert.deepStrictEqual(keep.value.meter, { source: 'flow', host: 'p1.local', deviceId: 'dev-1' });
+      assert.deepStrictEqual(keep.value.meter, { source: 'flow', host: 'p1.local', deviceId: 'dev-1', serial: null });
       const drop = validateAppSettings({ ...good(), meter: { source: 'flow', host: 'http://x/y', deviceId: null } }, IDS);
       assert.ok(drop.ok);
       assert.strictEqual(drop.value.meter.host, null);
+    });
+
+    it('keeps the HomeWizard serial of a picked meter (trimmed), also while another source is chosen', () => {
+      const r = validateAppSettings({ ...good(), meter: { ...good().meter, serial: ' 3c39e7aabbcc ' } }, IDS);
+      assert.ok(r.ok);
+      assert.strictEqual(r.value.meter.serial, '3c39e7aabbcc');
+      const flow = validateAppSettings({ ...good(), meter: { source: 'flow', host: '192.168.1.20', deviceId: null, serial: '3C39E7AABBCC' } }, IDS);
+      assert.ok(flow.ok);
+      assert.strictEqual(flow.value.meter.serial, '3C39E7AABBCC');
+    });
+
+    it('reads a missing or empty serial (settings saved by older versions, a host typed by hand) as null', () => {
+      for (const serial of [undefined, null, '', '  ']) {
+        const { serial: _drop, ...meter } = good().meter;
+        const r = validateAppSettings({ ...good(), meter: serial === undefined ? meter : { ...meter, serial } }, IDS);
+        assert.ok(r.ok, String(serial));
+        assert.deepStrictEqual(r.value.meter, { source: 'homewizard', host: '192.168.1.20', deviceId: null, serial: null });
+      }
+    });
+
+    it('rejects a serial that is no HomeWizard serial, with one line on meter.serial', () => {
+      const message = 'HomeWizard serial must be 1 to 64 letters, digits, "-" or "_" (e.g. 3c39e7aabbcc): pick the meter again from the list';
+      for (const serial of ['3c39e7 aabbcc', 'a<b>', 'x'.repeat(65), 42, { id: 'x' }]) {
+        assert.deepStrictEqual(errorsFor({ meter: { ...good().meter, serial } }), { 'meter.serial': message }, JSON.stringify(serial));
+      }
+      assert.strictEqual(errorsFor({ meter: { source: 'flow', host: null, deviceId: null, serial: 'a/b' } })['meter.serial'], message);
     });
   });
 
