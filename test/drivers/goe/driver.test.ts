@@ -50,11 +50,14 @@ describe('drivers/goe', () => {
     it('lists discovered chargers (both mDNS services, no duplicates, not the ones already added) and adds one', async () => {
       const emu = await emulator();
       const [host, port] = emu.url.replace('http://', '').split(':');
-      driver.discoveryResults = async () => [
-        { id: emu.serial, address: host, port: Number(port), name: `go-echarger_${emu.serial}`, txt: { manufacturer: 'go-e', serial: emu.serial, protocol: '2', friendly_name: 'Carport' } },
-        { id: `go-echarger_${emu.serial}`, address: host, port: Number(port), name: `go-echarger_${emu.serial}` },
-        { id: 'printer', address: '192.168.1.9', name: 'printer', txt: { manufacturer: 'ACME' } },
-      ];
+      // announced on the network: the same charger under both services, and devices that are no go-e
+      homey.discovery.announceMdns({
+        service: '_http._tcp', name: `go-echarger_${emu.serial}`, address: host, port: Number(port),
+        txt: { manufacturer: 'go-e', serial: emu.serial, protocol: '2', friendly_name: 'Carport' },
+      });
+      homey.discovery.announceMdns({ service: '_go-e_go-eCharger._tcp', name: `go-echarger_${emu.serial}`, address: host, port: Number(port) });
+      homey.discovery.announceMdns({ service: '_http._tcp', name: 'printer', address: '192.168.1.9', txt: { manufacturer: 'ACME', serial: 'p1' } });
+      homey.discovery.announceMdns({ service: '_hwenergy._tcp', name: 'p1meter-aabbcc', address: '192.168.1.20', txt: { product_type: 'HWE-P1', serial: '3c39e7aabbcc' } });
       const session = startPairSession(driver);
       const list = await session.call('list_devices');
       assert.deepStrictEqual(list.map((d: { name: string }) => d.name), ['Carport']);
@@ -66,7 +69,7 @@ describe('drivers/goe', () => {
       assert.deepStrictEqual(await startPairSession(driver).call('list_devices'), []);
     });
 
-    it('without Homey discovery the list is empty instead of failing', async () => {
+    it('with no charger announced on the network the list is empty', async () => {
       assert.deepStrictEqual(await startPairSession(driver).call('list_devices'), []);
     });
 
