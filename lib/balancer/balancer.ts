@@ -46,7 +46,8 @@
  *    stale data; when data returns, chargers restore in steps and resume after the resume window.
  * 9. **Session start.** When a car connects, the charger starts at min(max, what fits with all mapped
  *    phases assumed), never blindly at its maximum, then restores in steps; this also ends a pause left
- *    over from the previous session. A charger we take over (start-up, restart, re-enabled, resumed by
+ *    over from the previous session, but only on a sample with a good value on every phase it uses (on
+ *    stale or incomplete data a running charger is held at its minimum, a paused one stays paused). A charger we take over (start-up, restart, re-enabled, resumed by
  *    the user) keeps the lower of its reported limit and the saved one and is not raised before
  *    `restoreHoldS`; one reporting a limit below its minimum gets a proper start on the next fresh sample.
  *    A charger the user paused (reports paused although we did not pause it) is left alone.
@@ -148,6 +149,8 @@ interface Work {
   /** Grid phase index that decided this step (-1 = none) and the reason text, when not derived. */
   phase: number;
   why: string | null;
+  /** A new session on a paused charger without complete fresh data: decide on a later sample. */
+  waitStart: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -536,7 +539,7 @@ export class Balancer {
     }
     if (!mapped) w[0] = w[1] = w[2] = 1; // no phase map: assume it loads every phase
 
-    return { input, memo, w, minA, maxA, capA: 0, newA: memo.allowedA, writeIntervalMs, stalePhase: -1, deadPhase: -1, phase: -1, why: null };
+    return { input, memo, w, minA, maxA, capA: 0, newA: memo.allowedA, writeIntervalMs, stalePhase: -1, deadPhase: -1, phase: -1, why: null, waitStart: false };
   }
 
   /** Fresh sample: compute every balanced charger's new limit. */
@@ -568,7 +571,10 @@ export class Balancer {
         it.why = staleWhy(dead, ageMs);
       } else if (m.sessionStart) {
         // a new session starts at what fits, even on a charger paused in the previous session
-        it.capA = canRaise ? it.maxA : it.minA;
+        // (a paused charger is not resumed, even at its minimum, on incomplete or stale data)
+        if (canRaise) it.capA = it.maxA;
+        else if (it.input.paused) it.waitStart = true;
+        else it.capA = it.minA;
       } else if (m.pausedByBalancer) {
         if (!canRaise) m.resumeOkSinceMs = null;
         else paused.push(it);
@@ -636,13 +642,13 @@ export class Balancer {
     }
 
     // Max–min fair fill, one amp at a time.
-    for (const it of work) it.newA = it.capA >= it.minA ? it.minA : 0;
+    for (const it of work) it.newA = it.waitStart ? -1 : it.capA >= it.minA ? it.minA : 0;
     const frozen = new Array<boolean>(work.length).fill(false);
     for (;;) {
       let pick = -1;
       for (let i = 0; i < work.length; i++) {
         const it = work[i];
-        if (frozen[i] || it.newA === 0 || it.newA >= it.capA) continue;
+        if (frozen[i] || it.newA <= 0 || it.newA >= it.capA) continue;
         if (pick < 0) pick = i;
         else {
           const p = work[pick];

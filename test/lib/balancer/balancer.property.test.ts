@@ -26,6 +26,8 @@ function randomConfig(rnd: () => number): Partial<BalancerConfig> {
     resumeHysteresisA: pick(rnd, [0, 1, 2]),
     cloudWriteIntervalS: pick(rnd, [0, 15, 60]),
     localWriteIntervalS: pick(rnd, [0, 5]),
+    cloudRaiseWindowS: pick(rnd, [0, 30, 60]),
+    cloudRaiseReserveA: pick(rnd, [0, 1, 2.5]),
   };
 }
 

@@ -489,6 +489,29 @@ describe('lib/balancer/balancer', () => {
       for (let i = 0; i < 3; i++) r2.step(1, true, [r2.meter()[0], null, 0]);
       assert.strictEqual(r2.limit(), 16);
     });
+
+    it('a car connecting to a charger paused in the last session starts only on a complete sample', () => {
+      const r = new Rig();
+      const c = r.add();
+      r.house = [20, 0, 0];
+      r.step(1);
+      assert.strictEqual(r.limit(), 0);
+      c.input.carConnected = false;
+      r.house = [2, 0, 0];
+      r.run(5);
+      c.input.carConnected = true;
+      // L2 is missing from this telegram (its last value is 1 s old): no resume, not even at the minimum
+      assert.deepStrictEqual(limits([r.step(1, true, [2, null, 0])]), []);
+      assert.strictEqual(r.limit(), 0);
+      assert.deepStrictEqual(limits([r.step(1)]), [16]);
+      // a running charger is still capped at its minimum on such a sample (a decrease needs no complete data)
+      const r2 = new Rig();
+      const c2 = r2.add({ currentLimitA: 16 });
+      c2.input.carConnected = false;
+      r2.run(3);
+      c2.input.carConnected = true;
+      assert.deepStrictEqual(limits([r2.step(1, true, [2, null, 0])]), [6]);
+    });
   });
 
   describe('edge cases', () => {
