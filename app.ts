@@ -1,3 +1,4 @@
+import { EventEmitter } from 'events';
 import Homey from 'homey';
 import { BalancerCards, BalancerCardHost } from './flow/balancerCards';
 import type { BalancerOutput, MeterSample, Triple } from './lib/balancer/types';
@@ -6,11 +7,12 @@ import type { Charger, ChargerStatus } from './lib/charger';
 import { Clock, SystemClock } from './lib/clock';
 import { Controller, ControllerEvent } from './lib/controller';
 import { UserInputError, describeError } from './lib/errors';
+import { type HttpTransport, nodeFetchTransport } from './lib/http';
 import { FlowReportSource } from './lib/meter/flowReport';
 import { HomeWizardP1Source, homeWizardMetersFromDiscovery, readHomeWizardRecord } from './lib/meter/homewizard';
 import { HomeyApiLike, HomeyDeviceSource, listMeterDevices } from './lib/meter/homeyDevice';
 import type { MeterSource } from './lib/meter/source';
-import { AppSettings, MeterSettings, SETTINGS_KEY, defaultAppSettings } from './lib/settings';
+import { AppSettings, MeterSettings, SETTINGS_KEY, defaultAppSettings, followedHomeWizardHost } from './lib/settings';
 import { validateAppSettings } from './lib/settingsValidation';
 import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from './lib/webapi';
 
@@ -57,6 +59,9 @@ class PhaseGuardApp extends Homey.App implements BalancerCardHost {
   /** Tests replace this with a ManualClock. */
   static clockFactory: () => Clock = () => new SystemClock();
 
+  /** Tests replace this to send the HomeWizard source's requests to emulators on loopback. */
+  static homeWizardHttp: HttpTransport = nodeFetchTransport;
+
   private readonly clock = PhaseGuardApp.clockFactory();
   private settingsValue: AppSettings = defaultAppSettings();
   private controller!: Controller;
@@ -64,6 +69,8 @@ class PhaseGuardApp extends Homey.App implements BalancerCardHost {
   private flowSource!: FlowReportSource;
   private meter: MeterSource | null = null;
   private meterOff: (() => void)[] = [];
+  /** Meter (re)starts and stops run one after the other, so two quick changes never leave two sources polling. */
+  private meterQueue: Promise<void> = Promise.resolve();
   private homeyApi: Promise<HomeyApiLike> | null = null;
   private readonly attached = new Map<string, Attached>();
   private ticks = 0;
@@ -99,7 +106,7 @@ class PhaseGuardApp extends Homey.App implements BalancerCardHost {
   async onUninit(): Promise<void> {
     this.discoveryOff?.();
     this.discoveryOff = null;
-    await this.stopMeter();
+    await this.queueMeter(() => this.stopMeter());
     for (const a of this.attached.values()) a.detach();
     this.attached.clear();
   }
@@ -158,6 +165,8 @@ class PhaseGuardApp extends Homey.App implements BalancerCardHost {
     const result = validateAppSettings(body, this.knownChargerIds());
     if (!result.ok) return { ok: false, errors: result.errors };
     await this.applySettings(result.value);
+    // A page opened before the meter moved sends its old address with the serial: follow it again right away.
+    await this.followHomeWizard();
     return { ok: true };
   }
 
@@ -178,7 +187,7 @@ class PhaseGuardApp extends Homey.App implements BalancerCardHost {
   listHomeWizardMeters(): HomeWizardDiscoveryView {
     let records: unknown[];
     try {
-      records = Object.values(this.homey.discovery.getStrategy(HOMEWIZARD_DISCOVERY).getDiscoveryResults());
+      records = this.homeWizardRecords();
     } catch (err) {
       return { meters: [], otherDevices: 0, error: `Homey cannot search the network for HomeWizard devices (${describeError(err)})` };
     }
@@ -212,19 +221,61 @@ class PhaseGuardApp extends Homey.App implements BalancerCardHost {
 
   // ---- meter ---------------------------------------------------------------------------------
 
-  /** Log each HomeWizard device found and push the new list to an open settings page (realtime `homewizard`). */
+  private homeWizardRecords(): unknown[] {
+    return Object.values(this.homey.discovery.getStrategy(HOMEWIZARD_DISCOVERY).getDiscoveryResults());
+  }
+
+  /**
+   * Log each HomeWizard device found and push the new list to an open settings page (realtime `homewizard`); follow
+   * the picked meter (settings `meter.serial`) to a new address: now, when it is found and when its address changes
+   * (Homey fires `addressChanged` on the discovery result).
+   */
   private watchHomeWizardDiscovery(): void {
     try {
       const strategy = this.homey.discovery.getStrategy(HOMEWIZARD_DISCOVERY);
+      const watched = new Map<EventEmitter, () => void>();
+      const onAddressChanged = (): void => void this.followHomeWizard();
+      const watch = (result: unknown): void => {
+        if (!(result instanceof EventEmitter) || watched.has(result)) return;
+        result.on('addressChanged', onAddressChanged);
+        watched.set(result, () => result.removeListener('addressChanged', onAddressChanged));
+      };
       const onResult = (result: unknown): void => {
         const d = readHomeWizardRecord(result);
         this.log(d ? `HomeWizard ${d.productType} found at ${d.host}` : 'an unreadable HomeWizard mDNS record was found');
         this.homey.api.realtime('homewizard', this.listHomeWizardMeters());
+        watch(result);
+        void this.followHomeWizard();
       };
       strategy.on('result', onResult);
-      this.discoveryOff = () => strategy.removeListener('result', onResult);
+      for (const result of Object.values(strategy.getDiscoveryResults())) watch(result);
+      this.discoveryOff = () => {
+        strategy.removeListener('result', onResult);
+        for (const off of watched.values()) off();
+        watched.clear();
+      };
+      void this.followHomeWizard();
     } catch (err) {
       this.log('HomeWizard discovery not available:', describeError(err));
+    }
+  }
+
+  /** When discovery reports the picked HomeWizard meter at another address: save that host and poll it there. */
+  private async followHomeWizard(): Promise<void> {
+    let host: string | null;
+    try {
+      host = followedHomeWizardHost(this.settingsValue.meter, this.homeWizardRecords());
+    } catch {
+      return; // discovery unavailable: logged once at start-up
+    }
+    if (!host) return;
+    const { serial, host: oldHost } = this.settingsValue.meter;
+    const meter = `HomeWizard P1 ${(serial ?? '').slice(-6)}`;
+    try {
+      await this.updateSettings((s) => ({ ...s, meter: { ...s.meter, host } }));
+      this.log(`${meter} moved from ${oldHost} to ${host}: following it`);
+    } catch (err) {
+      this.error(`${meter} moved to ${host}, but saving the new address failed:`, describeError(err));
     }
   }
 
@@ -249,12 +300,23 @@ class PhaseGuardApp extends Homey.App implements BalancerCardHost {
     if (meter) await meter.stop().catch((err: unknown) => this.error('meter stop:', describeError(err)));
   }
 
-  private async startMeter(m: MeterSettings): Promise<void> {
+  private queueMeter(job: () => Promise<void>): Promise<void> {
+    const run = this.meterQueue.then(job);
+    this.meterQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private startMeter(m: MeterSettings): Promise<void> {
+    return this.queueMeter(() => this.restartMeter(m));
+  }
+
+  private async restartMeter(m: MeterSettings): Promise<void> {
     await this.stopMeter();
     this.controller.setMeterError(null);
     try {
-      if (m.source === 'homewizard' && m.host) this.meter = new HomeWizardP1Source({ host: m.host, clock: this.clock });
-      else if (m.source === 'homey-device' && m.deviceId) {
+      if (m.source === 'homewizard' && m.host) {
+        this.meter = new HomeWizardP1Source({ host: m.host, clock: this.clock, http: PhaseGuardApp.homeWizardHttp });
+      } else if (m.source === 'homey-device' && m.deviceId) {
         this.meter = new HomeyDeviceSource({ api: await this.getHomeyApi(), deviceId: m.deviceId, clock: this.clock });
       } else this.meter = this.flowSource;
       const meter = this.meter;

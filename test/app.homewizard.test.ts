@@ -7,6 +7,9 @@ import assert from 'assert';
 import api from '../api';
 import PhaseGuardApp from '../app';
 import { ManualClock } from '../lib/clock';
+import { nodeFetchTransport } from '../lib/http';
+import { HomeWizardEmulator } from '../lib/meter/homewizardEmulator';
+import { defaultAppSettings, SETTINGS_KEY, type AppSettings, type MeterSettings } from '../lib/settings';
 import type { HomeWizardDiscoveryView } from '../lib/webapi';
 import { createHomey, startApp, teardown, type MdnsAnnouncement, type StandinHomey } from './homey-standin';
 
@@ -18,11 +21,12 @@ const p1 = (over: Partial<MdnsAnnouncement> = {}, txt: Record<string, string> = 
 
 describe('app: HomeWizard P1 discovery', () => {
   let homey: StandinHomey;
+  let app: PhaseGuardApp;
   const originalClock = PhaseGuardApp.clockFactory;
 
   async function boot(h: StandinHomey = createHomey()): Promise<void> {
     homey = h;
-    await startApp(PhaseGuardApp, homey);
+    app = await startApp(PhaseGuardApp, homey);
   }
 
   const list = (): Promise<HomeWizardDiscoveryView> => api.getHomeWizard({ homey: { app: homey.app } });
@@ -128,5 +132,143 @@ describe('app: HomeWizard P1 discovery', () => {
     await teardown(homey);
     homey.discovery.announceMdns(p1());
     assert.deepStrictEqual(pushed(), []);
+  });
+
+  describe('following the picked P1 when the router gives it a new address', () => {
+    const SERIAL = P1_TXT.serial;
+    const A = '192.168.1.20';
+    const B = '192.168.1.44';
+    let clock: ManualClock;
+    let emuA: HomeWizardEmulator;
+    let emuB: HomeWizardEmulator;
+    const originalHttp = PhaseGuardApp.homeWizardHttp;
+
+    const saved = (): AppSettings => homey.settings.get(SETTINGS_KEY) as AppSettings;
+    const dataPolls = (emu: HomeWizardEmulator): number => emu.requests['/api/v1/data'] ?? 0;
+    const movedLines = (): string[] => homey.logs.filter((l) => l.level === 'log' && /moved from/.test(l.line)).map((l) => l.line);
+    const stored = (meter: Partial<MeterSettings>): AppSettings => ({
+      ...defaultAppSettings(), fuseA: 35, marginA: 2, meter: { source: 'homewizard', host: A, deviceId: null, serial: SERIAL, ...meter },
+    });
+    /** Waits (real time, for the loopback HTTP) until `cond` holds. */
+    async function eventually(cond: () => boolean, what: string): Promise<void> {
+      for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(cond(), `timed out waiting for ${what}`);
+    }
+    /** The settings page: PUT /settings through the real api.ts. */
+    const put = (body: unknown) => api.putSettings({ homey: { app: homey.app }, body });
+
+    beforeEach(async () => {
+      clock = new ManualClock(Date.UTC(2025, 5, 1, 12));
+      PhaseGuardApp.clockFactory = () => clock;
+      // Two P1 meters on loopback stand in for the addresses the router handed out; any other address is unreachable.
+      emuA = new HomeWizardEmulator({ clock, trace: () => [1, 2, 3] });
+      emuB = new HomeWizardEmulator({ clock, trace: () => [7, 8, 9] });
+      const routes = new Map([[A, await emuA.start()], [B, await emuB.start()]]);
+      PhaseGuardApp.homeWizardHttp = (req) => {
+        const url = new URL(req.url);
+        const to = routes.get(url.host);
+        return to ? nodeFetchTransport({ ...req, url: `http://${to}${url.pathname}` }) : Promise.reject(new Error(`${url.host} is unreachable`));
+      };
+    });
+
+    afterEach(async () => {
+      await teardown(homey);
+      PhaseGuardApp.homeWizardHttp = originalHttp;
+      await emuA.stop();
+      await emuB.stop();
+    });
+
+    it('picked from the list, then seen at a new address: saves only the new host, polls the meter there and says so', async () => {
+      await boot();
+      homey.discovery.announceMdns(p1({ address: A }));
+      const [found] = (await list()).meters;
+      assert.deepStrictEqual(await put({ ...app.getSettings(), meter: { source: 'homewizard', host: found.host, serial: found.serial, deviceId: null } }), { ok: true });
+      assert.deepStrictEqual(saved().meter, { source: 'homewizard', host: A, deviceId: null, serial: SERIAL });
+      await eventually(() => app.getLiveView().measuredA[2] === 3, 'readings from the meter at A');
+      const before = saved();
+
+      homey.discovery.announceMdns(p1({ address: B }));
+      assert.deepStrictEqual(saved(), { ...before, meter: { ...before.meter, host: B } }, 'only meter.host changed');
+      assert.deepStrictEqual(app.getSettings(), saved());
+      await eventually(() => movedLines().length > 0, 'the log line');
+      assert.deepStrictEqual(movedLines(), [`HomeWizard P1 aabbcc moved from ${A} to ${B}: following it`]);
+      const pollsA = dataPolls(emuA);
+      await clock.advance(1000); // the balancer takes one sample per moment
+      await eventually(() => app.getLiveView().measuredA[2] === 9, 'readings from the meter at B');
+      assert.deepStrictEqual(app.getLiveView().measuredA, [7, 8, 9]);
+      assert.strictEqual(dataPolls(emuB), 2);
+      assert.strictEqual(dataPolls(emuA), pollsA, 'the old address is no longer polled');
+      assert.strictEqual(app.getLiveView().meter.error, null);
+
+      // Seen again at the same address: nothing to do.
+      homey.discovery.announceMdns(p1({ address: B }));
+      assert.strictEqual(saved().meter.host, B);
+      // A settings page opened before the move still sends the old address with the serial: followed again at once.
+      assert.deepStrictEqual(await put({ ...before, fuseA: 30 }), { ok: true });
+      assert.deepStrictEqual(saved(), { ...before, fuseA: 30, meter: { ...before.meter, host: B } });
+      assert.strictEqual(movedLines().length, 2);
+      // Gone from the network and found again (a new discovery result) back at A.
+      homey.discovery.removeResult('homewizard_energy', SERIAL);
+      homey.discovery.announceMdns(p1({ address: A }));
+      assert.strictEqual(saved().meter.host, A);
+      await eventually(() => movedLines().length === 3, 'the third log line');
+      assert.strictEqual(movedLines()[2], `HomeWizard P1 aabbcc moved from ${B} to ${A}: following it`);
+    });
+
+    it('on start-up follows the picked meter to the address Homey already found it at', async () => {
+      const h = createHomey();
+      h.settings.set(SETTINGS_KEY, stored({}));
+      h.discovery.announceMdns(p1({ address: B }));
+      await boot(h);
+      assert.deepStrictEqual(saved(), stored({ host: B }));
+      await eventually(() => app.getLiveView().measuredA[2] === 9, 'readings from the meter at B');
+      assert.deepStrictEqual(movedLines(), [`HomeWizard P1 aabbcc moved from ${A} to ${B}: following it`]);
+    });
+
+    it('never moves a host typed by hand (no serial), nor for a meter with another serial or another meter source', async () => {
+      const h = createHomey();
+      h.settings.set(SETTINGS_KEY, stored({ serial: null }));
+      await boot(h);
+      homey.discovery.announceMdns(p1({ address: A }));
+      homey.discovery.announceMdns(p1({ address: B }));
+      assert.deepStrictEqual(saved(), stored({ serial: null }));
+
+      assert.deepStrictEqual(await put(stored({})), { ok: true });
+      const other = { name: 'p1meter-DDEEFF' };
+      homey.discovery.announceMdns(p1({ ...other, address: '192.168.1.45' }, { serial: '3c39e7ddeeff' }));
+      homey.discovery.announceMdns(p1({ ...other, address: '192.168.1.46' }, { serial: '3c39e7ddeeff' }));
+      assert.deepStrictEqual(saved(), stored({ host: B }), 'only its own serial moved it (to where it was last seen)');
+
+      assert.deepStrictEqual(await put(stored({ source: 'flow', host: A })), { ok: true });
+      homey.discovery.announceMdns(p1({ address: '192.168.1.47' }));
+      assert.deepStrictEqual(saved(), stored({ source: 'flow', host: A }));
+      assert.strictEqual(movedLines().length, 1);
+    });
+
+    it('loads settings saved before the serial existed without losing any, and never moves their host', async () => {
+      const h = createHomey();
+      const { serial: _serial, ...oldMeter } = stored({}).meter;
+      const old = { ...stored({}), meter: oldMeter, manualOverride: 'ignore', staleAfterS: 30 };
+      h.settings.set(SETTINGS_KEY, old);
+      await boot(h);
+      assert.deepStrictEqual(app.getSettings(), { ...old, meter: { ...oldMeter, serial: null } });
+      assert.strictEqual(homey.logText('error'), '');
+      homey.discovery.announceMdns(p1({ address: B }));
+      assert.deepStrictEqual(saved(), old, 'stored as it was');
+      await eventually(() => app.getLiveView().measuredA[2] === 3, 'readings from the meter at A');
+    });
+
+    it('stops following when the app stops', async () => {
+      const h = createHomey();
+      h.settings.set(SETTINGS_KEY, stored({}));
+      h.discovery.announceMdns(p1({ address: A }));
+      await boot(h);
+      const result = homey.discovery.getStrategy('homewizard_energy').getDiscoveryResult(SERIAL);
+      assert.strictEqual(result.listenerCount('addressChanged'), 1);
+      await teardown(homey);
+      assert.strictEqual(result.listenerCount('addressChanged'), 0);
+      homey.discovery.announceMdns(p1({ address: B }));
+      assert.strictEqual(saved().meter.host, A);
+    });
   });
 });
