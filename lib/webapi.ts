@@ -54,7 +54,8 @@ export interface LiveView {
 /** GET /homewizard and the realtime event `homewizard`: HomeWizard meters Homey found on the network (mDNS
  *  `_hwenergy._tcp`). */
 export interface HomeWizardDiscoveryView {
-  /** Grid meters, P1 meters first, then 3-phase kWh meters (`isP1` false); picking one fills the meter host. */
+  /** Grid meters, P1 meters first, then 3-phase kWh meters (`isP1` false); picking one fills the meter host and serial
+   *  (settings `meter.serial`: the app follows that meter to a new address). */
   meters: DiscoveredHomeWizard[];
   /** Other HomeWizard devices seen (sockets, water meters, 1-phase kWh meters, batteries): they cannot measure the
    *  grid connection, so they are only counted. */

@@ -26,6 +26,7 @@
   var meters = null; // MeterCandidate[] from GET /meters, null until loaded
   var selectedDeviceId = null;
   var homeWizard = null; // HomeWizardDiscoveryView from GET /homewizard, null until loaded
+  var meterSerial = null; // serial of the HomeWizard meter picked from that list (the app follows it); null when typed
 
   function $(id) { return document.getElementById(id); }
 
@@ -70,6 +71,7 @@
     var source = settings.meter.source;
     checkRadio('meterSource', source);
     $('meterHost').value = settings.meter.host || '';
+    meterSerial = settings.meter.serial || null;
     syncHomeWizardChoice();
     selectedDeviceId = settings.meter.deviceId;
     showMeterPanel(source);
@@ -191,7 +193,7 @@
     var out = {
       balancing: $('balancing').checked,
       manualOverride: radioValue('manualOverride'),
-      meter: { source: radioValue('meterSource'), host: host === '' ? null : host, deviceId: selectedDeviceId },
+      meter: { source: radioValue('meterSource'), host: host === '' ? null : host, deviceId: selectedDeviceId, serial: meterSerial },
       chargers: {},
     };
     Object.keys(NUMBER_FIELDS).forEach(function (name) { out[name] = $(name).value.trim(); });
@@ -376,7 +378,8 @@
     });
   }
 
-  /** One radio per meter found; picking one fills the host field (which can still be typed by hand). */
+  /** One radio per meter found; picking one fills the host field (which can still be typed by hand) and keeps its
+   *  serial, so the app can follow the meter to a new address. */
   function renderHomeWizard(found) {
     homeWizard = found;
     var box = $('hwMeters');
@@ -390,6 +393,7 @@
       radio.value = m.host;
       radio.addEventListener('change', function () {
         $('meterHost').value = m.host;
+        meterSerial = m.serial || null;
         clearFieldError('meter.host');
       });
       label.appendChild(radio);
@@ -407,6 +411,15 @@
     else if (found.meters.length === 0) lines.push(t('meter.hwNone'));
     if (found.otherDevices > 0) lines.push(t('meter.hwOthers', { n: found.otherDevices }));
     $('hwStatus').textContent = lines.join(' ');
+    $('hwFollowHint').hidden = found.meters.length === 0;
+    syncHomeWizardChoice();
+  }
+
+  /** A host typed by hand keeps a serial only when it is the address of a meter in the list. */
+  function onHostTyped() {
+    var host = $('meterHost').value.trim();
+    var found = ((homeWizard && homeWizard.meters) || []).filter(function (m) { return m.host === host; })[0];
+    meterSerial = found ? found.serial || null : null;
     syncHomeWizardChoice();
   }
 
@@ -506,7 +519,7 @@
     $('form').addEventListener('submit', onSave);
     $('meterRefresh').addEventListener('click', loadMeters);
     $('hwRefresh').addEventListener('click', loadHomeWizard);
-    $('meterHost').addEventListener('input', syncHomeWizardChoice);
+    $('meterHost').addEventListener('input', onHostTyped);
     document.querySelectorAll('input[name="meterSource"]').forEach(function (r) {
       r.addEventListener('change', function () {
         showMeterPanel(r.value);

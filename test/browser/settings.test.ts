@@ -162,7 +162,7 @@ describe('settings page (headless Chromium)', function () {
       pauseAfterS: 90,
       resumeWindowS: 300,
       manualOverride: 'ignore',
-      meter: { source: 'homewizard', host: 'p1meter.local', deviceId: null },
+      meter: { source: 'homewizard', host: 'p1meter.local', deviceId: null, serial: null },
       chargers: {
         'goe-garage': { enabled: false, priority: 5, phaseMap: ['L1', 'L2', 'L3'], maxCurrentA: 16 },
         'ca-drive': { enabled: true, priority: 8, phaseMap: ['L2', null, null], maxCurrentA: 20 },
@@ -187,7 +187,7 @@ describe('settings page (headless Chromium)', function () {
     assert.strictEqual(await errorText('meter.deviceId'), '');
     await page.click('#save');
     await page.waitForFunction(() => document.getElementById('formStatus')?.textContent === 'Saved.');
-    assert.deepStrictEqual(server.app.settings.meter, { source: 'homey-device', host: null, deviceId: 'pulse' });
+    assert.deepStrictEqual(server.app.settings.meter, { source: 'homey-device', host: null, deviceId: 'pulse', serial: null });
   });
 
   describe('HomeWizard P1 found on the network', () => {
@@ -215,13 +215,13 @@ describe('settings page (headless Chromium)', function () {
       assert.strictEqual(await page.inputValue('#meterHost'), '192.168.1.20');
       await page.click('#save');
       await page.waitForFunction(() => document.getElementById('formStatus')?.textContent === 'Saved.');
-      assert.deepStrictEqual(server.app.settings.meter, { source: 'homewizard', host: '192.168.1.20', deviceId: null });
+      assert.deepStrictEqual(server.app.settings.meter, { source: 'homewizard', host: '192.168.1.20', deviceId: null, serial: '3c39e7aabbcc' });
       const calls: string[] = await page.evaluate(() => window.__homey.calls);
       assert.strictEqual(calls.filter((c) => c === 'GET /homewizard').length, 1);
     });
 
     it('marks the saved meter, follows the host typed by hand and a list pushed by the app', async () => {
-      const app = new FakeApp({ ...FakeApp.initialSettings(), meter: { source: 'homewizard', host: '192.168.1.21', deviceId: null } });
+      const app = new FakeApp({ ...FakeApp.initialSettings(), meter: { source: 'homewizard', host: '192.168.1.21', deviceId: null, serial: null } });
       app.homeWizard = HOMEWIZARD_FOUND;
       await open('en', app);
       await page.waitForSelector('input[name="hwMeter"]');
@@ -236,6 +236,48 @@ describe('settings page (headless Chromium)', function () {
       assert.strictEqual(await page.locator('.pg-hw').count(), 1);
       assert.deepStrictEqual(await checked(), ['10.0.0.5']);
       assert.strictEqual(await hwStatus(), '');
+    });
+
+    it('saves the serial of the meter picked, clears it for an address of no meter found, and sets it for a found one typed', async () => {
+      const app = new FakeApp({ ...FakeApp.initialSettings(), meter: { source: 'homewizard', host: '192.168.1.20', deviceId: null, serial: '3c39e7aabbcc' } });
+      app.homeWizard = HOMEWIZARD_FOUND;
+      await open('en', app);
+      await page.waitForSelector('input[name="hwMeter"]');
+      assert.strictEqual(await page.textContent('#hwFollowHint'), 'Pick your meter from this list and the app follows it when your router gives it a new IP address. An address typed by hand stays as typed.');
+      assert.strictEqual(await page.isVisible('#hwFollowHint'), true);
+      const saveMeter = async (): Promise<AppSettings['meter']> => {
+        const calls = server.app.saveCalls;
+        await page.click('#save');
+        await page.waitForFunction(() => document.getElementById('formStatus')?.textContent === 'Saved.');
+        assert.strictEqual(server.app.saveCalls, calls + 1);
+        return server.app.settings.meter;
+      };
+      const meter = (host: string, serial: string | null): AppSettings['meter'] => ({ source: 'homewizard', host, deviceId: null, serial });
+
+      await page.fill('#fuseA', '30');
+      assert.deepStrictEqual(await saveMeter(), meter('192.168.1.20', '3c39e7aabbcc'), 'kept while the host is untouched');
+      await page.fill('#meterHost', '10.0.0.5');
+      assert.deepStrictEqual(await saveMeter(), meter('10.0.0.5', null), 'typed by hand: not followed');
+      await page.fill('#meterHost', '192.168.1.21');
+      assert.deepStrictEqual(await saveMeter(), meter('192.168.1.21', '3c39e7ddeeff'), 'typed, but the address of a meter found');
+      await page.check('[data-hw="5c2faf001122"] input');
+      assert.deepStrictEqual(await saveMeter(), meter('192.168.1.22', '5c2faf001122'));
+      await page.fill('#meterHost', '192.168.1.2');
+      assert.deepStrictEqual(await saveMeter(), meter('192.168.1.2', null));
+      await page.check('[data-hw="3c39e7aabbcc"] input');
+      assert.deepStrictEqual(await saveMeter(), meter('192.168.1.20', '3c39e7aabbcc'), 'picked again');
+      assert.strictEqual(server.app.settings.fuseA, 30);
+    });
+
+    it('keeps the saved serial while its meter is not found (hint hidden), and sends it for another source too', async () => {
+      const app = new FakeApp({ ...FakeApp.initialSettings(), meter: { source: 'homewizard', host: '192.168.1.44', deviceId: null, serial: '3c39e7aabbcc' } });
+      await open('en', app);
+      await page.waitForFunction(() => document.getElementById('hwStatus')?.textContent !== 'Searching the network…');
+      assert.strictEqual(await page.isVisible('#hwFollowHint'), false);
+      await page.check('input[name="meterSource"][value="flow"]');
+      await page.click('#save');
+      await page.waitForFunction(() => document.getElementById('formStatus')?.textContent === 'Saved.');
+      assert.deepStrictEqual(server.app.settings.meter, { source: 'flow', host: '192.168.1.44', deviceId: null, serial: '3c39e7aabbcc' });
     });
 
     it('shows the empty state and why discovery is unavailable; an address typed by hand is saved', async () => {
@@ -255,11 +297,11 @@ describe('settings page (headless Chromium)', function () {
       await page.fill('#meterHost', '192.168.1.77');
       await page.click('#save');
       await page.waitForFunction(() => document.getElementById('formStatus')?.textContent === 'Saved.');
-      assert.deepStrictEqual(server.app.settings.meter, { source: 'homewizard', host: '192.168.1.77', deviceId: null });
+      assert.deepStrictEqual(server.app.settings.meter, { source: 'homewizard', host: '192.168.1.77', deviceId: null, serial: null });
     });
 
     it('says so in the other languages too (German)', async () => {
-      const app = new FakeApp({ ...FakeApp.initialSettings(), meter: { source: 'homewizard', host: null, deviceId: null } });
+      const app = new FakeApp({ ...FakeApp.initialSettings(), meter: { source: 'homewizard', host: null, deviceId: null, serial: null } });
       app.homeWizard = { ...HOMEWIZARD_FOUND, meters: [HOMEWIZARD_FOUND.meters[1]], otherDevices: 0 };
       await open('de', app);
       await page.waitForSelector('input[name="hwMeter"]');
@@ -340,7 +382,7 @@ describe('settings page (headless Chromium)', function () {
   });
 
   it('shows every text translated (Dutch), with no raw keys left', async () => {
-    await open('nl', new FakeApp({ ...defaultAppSettings(), meter: { source: 'homewizard', host: 'p1.local', deviceId: null } }));
+    await open('nl', new FakeApp({ ...defaultAppSettings(), meter: { source: 'homewizard', host: 'p1.local', deviceId: null, serial: null } }));
     assert.strictEqual(await page.textContent('#save'), 'Opslaan');
     assert.strictEqual(await page.textContent('label[for="fuseA"]'), 'Hoofdzekering per fase (A)');
     const body = await page.evaluate(() => document.body.innerText);
