@@ -9,6 +9,20 @@ const limits = (outs: BalancerOutput[], id = 'a'): number[] =>
 
 const types = (outs: BalancerOutput[]): string[] => outs.flatMap((o) => o.events.map((e) => e.type));
 
+/** A charger the balancer paused, whose car then left; the house has room again and a new car connects now. */
+function pausedWhenTheCarLeft(): Rig {
+  const r = new Rig();
+  const c = r.add();
+  r.house = [20, 0, 0];
+  r.step(1);
+  assert.strictEqual(r.limit(), 0);
+  c.input.carConnected = false;
+  r.house = [2, 0, 0];
+  r.run(5);
+  c.input.carConnected = true;
+  return r;
+}
+
 describe('lib/balancer/balancer', () => {
   describe('validateBalancerConfig', () => {
     it('fills defaults and accepts numeric strings', () => {
@@ -423,15 +437,7 @@ describe('lib/balancer/balancer', () => {
     });
 
     it('starts a new session at once on a charger that was paused when the last car left', () => {
-      const r = new Rig();
-      const c = r.add();
-      r.house = [20, 0, 0];
-      r.step(1);
-      assert.strictEqual(r.limit(), 0);
-      c.input.carConnected = false;
-      r.house = [2, 0, 0];
-      r.run(5);
-      c.input.carConnected = true;
+      const r = pausedWhenTheCarLeft();
       const out = r.step(1);
       assert.deepStrictEqual(out.commands.map((x) => [x.type, x.type === 'resume' && x.currentA]), [['resume', 16]]);
     });
@@ -491,15 +497,7 @@ describe('lib/balancer/balancer', () => {
     });
 
     it('a car connecting to a charger paused in the last session starts only on a complete sample', () => {
-      const r = new Rig();
-      const c = r.add();
-      r.house = [20, 0, 0];
-      r.step(1);
-      assert.strictEqual(r.limit(), 0);
-      c.input.carConnected = false;
-      r.house = [2, 0, 0];
-      r.run(5);
-      c.input.carConnected = true;
+      const r = pausedWhenTheCarLeft();
       // L2 is missing from this telegram (its last value is 1 s old): no resume, not even at the minimum
       assert.deepStrictEqual(limits([r.step(1, true, [2, null, 0])]), []);
       assert.strictEqual(r.limit(), 0);
