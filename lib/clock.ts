@@ -5,8 +5,13 @@
 export type TimerHandle = { readonly id: number };
 
 export interface Clock {
-  /** Milliseconds since the Unix epoch. */
+  /** Milliseconds since the Unix epoch: wall time, for display and calendars. It may step (NTP, a user). */
   nowMs(): number;
+  /**
+   * A monotonic millisecond count (it never steps, whatever the wall clock does): for every age,
+   * timeout and freshness decision. Its origin is arbitrary; it starts near `nowMs()`.
+   */
+  monoMs(): number;
   setTimeout(fn: () => void, delayMs: number): TimerHandle;
   clearTimeout(handle: TimerHandle | undefined): void;
   /** Resolves after delayMs on this clock. */
@@ -17,9 +22,14 @@ export interface Clock {
 export class SystemClock implements Clock {
   private nextId = 1;
   private readonly timers = new Map<number, NodeJS.Timeout>();
+  private readonly monoOriginMs = Date.now() - performance.now();
 
   nowMs(): number {
     return Date.now();
+  }
+
+  monoMs(): number {
+    return this.monoOriginMs + performance.now();
   }
 
   setTimeout(fn: () => void, delayMs: number): TimerHandle {
@@ -52,9 +62,11 @@ export class SystemClock implements Clock {
 /**
  * A virtual clock that only moves when told to. Timers fire in due order while advancing.
  * `advance` is async so that promise continuations scheduled by a timer run before the next one.
+ * `jump` steps the wall clock only (an NTP fix): `monoMs` and the timers are not affected.
  */
 export class ManualClock implements Clock {
   private now: number;
+  private wallOffsetMs = 0;
   private nextId = 1;
   private timers: { id: number; dueMs: number; fn: () => void }[] = [];
 
@@ -63,7 +75,16 @@ export class ManualClock implements Clock {
   }
 
   nowMs(): number {
+    return this.now + this.wallOffsetMs;
+  }
+
+  monoMs(): number {
     return this.now;
+  }
+
+  /** Step the wall clock by deltaMs (negative = back), as an NTP correction does. */
+  jump(deltaMs: number): void {
+    this.wallOffsetMs += deltaMs;
   }
 
   setTimeout(fn: () => void, delayMs: number): TimerHandle {

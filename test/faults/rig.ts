@@ -78,6 +78,9 @@ export class JumpClock implements Clock {
   nowMs(): number {
     return this.base.nowMs() + this.offsetMs;
   }
+  monoMs(): number {
+    return this.base.monoMs();
+  }
   setTimeout(fn: () => void, delayMs: number): TimerHandle {
     return this.base.setTimeout(fn, delayMs);
   }
