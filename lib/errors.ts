@@ -19,11 +19,14 @@ export class PeerError extends Error {
   readonly status?: number;
   /** 'timeout' | 'unreachable' | 'http' | 'protocol' | 'auth' | 'rate-limit' */
   readonly kind: PeerErrorKind;
-  constructor(kind: PeerErrorKind, message: string, status?: number) {
+  /** How long the peer asked us to wait before the next request (ms, from its Retry-After), where it said so. */
+  readonly retryAfterMs?: number;
+  constructor(kind: PeerErrorKind, message: string, status?: number, options: { retryAfterMs?: number } = {}) {
     super(oneLine(message));
     this.name = 'PeerError';
     this.kind = kind;
     this.status = status;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
 
