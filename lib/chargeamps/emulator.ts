@@ -39,7 +39,22 @@ export interface EmulatorOptions {
   ocppModeOffKeepsCharging?: boolean;
 }
 
-export type FaultKind = '429' | '500' | 'garbage';
+/**
+ * What the next requests get instead of an answer: '429' Too Many Requests, '500' a cloud error,
+ * 'garbage' 200 with a non-JSON body labelled JSON, 'html200' 200 with an HTML maintenance page.
+ */
+export type FaultKind = '429' | '500' | 'garbage' | 'html200';
+
+export interface FaultOptions {
+  /** Send a `Retry-After` header (429 and 500 only) asking for this many seconds. */
+  retryAfterS?: number;
+  /** ... written as an HTTP-date (now + retryAfterS on the emulator's clock) instead of seconds. */
+  retryAfterAsDate?: boolean;
+}
+
+/** The page a cloud behind a maintenance proxy answers with (HTTP 200, text/html). */
+export const MAINTENANCE_PAGE =
+  '<!DOCTYPE html>\n<html><head><title>Charge Amps - Scheduled maintenance</title></head>\n<body><h1>We are down for maintenance</h1><p>The service will be back shortly.</p></body></html>\n';
 
 interface TokenEntry {
   access: string;
@@ -56,7 +71,7 @@ export class ChargeAmpsEmulator extends ChargeAmpsModel {
   private readonly users = new Map<string, string>();
   private readonly tokens = new Map<string, TokenEntry[]>();
   private readonly secret = crypto.randomBytes(32);
-  private readonly faults: FaultKind[] = [];
+  private readonly faults: { kind: FaultKind; options: FaultOptions }[] = [];
   private server: http.Server | null = null;
   private jti = 0;
   private _baseUrl = '';
@@ -112,8 +127,8 @@ export class ChargeAmpsEmulator extends ChargeAmpsModel {
   // --- test and demo controls ------------------------------------------------------------------
 
   /** The next `count` requests (any route) fail this way. */
-  failNext(kind: FaultKind, count = 1): void {
-    for (let i = 0; i < count; i++) this.faults.push(kind);
+  failNext(kind: FaultKind, count = 1, options: FaultOptions = {}): void {
+    for (let i = 0; i < count; i++) this.faults.push({ kind, options });
   }
 
   /** Revoke every access token of an account (as an eviction would); refresh tokens keep working unless `all`. */
@@ -132,22 +147,16 @@ export class ChargeAmpsEmulator extends ChargeAmpsModel {
     return (this.tokens.get(email.toLowerCase()) ?? []).length;
   }
 
-
   // --- HTTP ------------------------------------------------------------------------------------
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.counters.requests++;
+    if (req.method === 'PUT') this.counters.puts++;
     try {
       const raw = await readBody(req);
       if (this.slowMs > 0) await new Promise((r) => setTimeout(r, this.slowMs));
       const fault = this.faults.shift();
-      if (fault === '429') throw new HttpError(429, 'Too Many Requests');
-      if (fault === '500') throw new HttpError(500, 'Internal Server Error');
-      if (fault === 'garbage') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('<html>gateway says hello</html>');
-        return;
-      }
+      if (fault) return this.answerFault(fault.kind, fault.options, res);
       this.advance();
       const body = await this.route(req.method ?? 'GET', req.url ?? '/', req.headers, raw);
       this.reconcile();
@@ -167,6 +176,21 @@ export class ChargeAmpsEmulator extends ChargeAmpsModel {
     }
   }
 
+  private answerFault(kind: FaultKind, options: FaultOptions, res: http.ServerResponse): void {
+    if (kind === 'garbage' || kind === 'html200') {
+      res.writeHead(200, { 'content-type': kind === 'garbage' ? 'application/json' : 'text/html; charset=utf-8' });
+      res.end(kind === 'garbage' ? '<html>gateway says hello</html>' : MAINTENANCE_PAGE);
+      return;
+    }
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+    if (options.retryAfterS !== undefined) {
+      const atMs = this.clock.nowMs() + options.retryAfterS * 1000;
+      headers['retry-after'] = options.retryAfterAsDate ? new Date(atMs).toUTCString() : String(options.retryAfterS);
+    }
+    res.writeHead(kind === '429' ? 429 : 500, headers);
+    res.end(kind === '429' ? 'Too Many Requests' : 'Internal Server Error');
+  }
+
   private async route(method: string, rawUrl: string, headers: http.IncomingHttpHeaders, raw: string): Promise<unknown> {
     const url = new URL(rawUrl, 'http://x');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -175,7 +199,6 @@ export class ChargeAmpsEmulator extends ChargeAmpsModel {
     const p = lower.slice(2);
     const orig = parts.slice(2);
     const json = (): Record<string, unknown> => parseBody(raw);
-    if (method === 'PUT') this.counters.puts++;
 
     if (p[0] === 'auth' && method === 'POST') {
       if (p[1] === 'login' && p.length === 2) return this.login(headers, json());

@@ -53,6 +53,10 @@ interface ConnectorState {
   stopped: boolean;
   fault: boolean;
   forcedStatus: string | null;
+  /** Fault: the car keeps this limit (A) whatever maxCurrent says; null = it obeys. */
+  ignoredLimitA: number | null;
+  /** Fault: mode Off (and a remote stop) are answered OK but the current keeps flowing. */
+  ignorePause: boolean;
 }
 
 interface ChargePointState {
@@ -119,6 +123,8 @@ export class ChargeAmpsModel {
         stopped: false,
         fault: false,
         forcedStatus: null,
+        ignoredLimitA: null,
+        ignorePause: false,
       })),
       history: [],
     });
@@ -150,6 +156,27 @@ export class ChargeAmpsModel {
   setFault(cpId: string, connectorId: number, fault: boolean): void {
     this.advance();
     this.conn(cpId, connectorId).fault = fault;
+    this.reconcile();
+  }
+
+  /**
+   * Fault: the connector accepts new limits (its settings report the new maxCurrent) but the car keeps
+   * charging at the limit in force when this was turned on (a car ignoring the pilot, a firmware fault).
+   */
+  setIgnoreLimit(cpId: string, connectorId: number, on: boolean): void {
+    this.advance();
+    const cp = this.cp(cpId);
+    const c = this.conn(cpId, connectorId);
+    c.ignoredLimitA = on ? this.limitA(cp, c) : null;
+  }
+
+  /**
+   * Fault: mode Off is accepted (the settings report Off) and a remote stop answers OK, but a running
+   * session keeps charging at its current. A connector that is not charging does not start.
+   */
+  setIgnorePause(cpId: string, connectorId: number, on: boolean): void {
+    this.advance();
+    this.conn(cpId, connectorId).ignorePause = on;
     this.reconcile();
   }
 
@@ -204,11 +231,15 @@ export class ChargeAmpsModel {
   /** Current offered to the car per phase (A): 0 when held back. */
   private offeredA(cp: ChargePointState, c: ConnectorState): number {
     if (!cp.online || !c.session || c.fault) return 0;
-    const keepOn = cp.spec.protocol === 'ocpp' && this.model.ocppModeOffKeepsCharging;
+    const keepOn = (cp.spec.protocol === 'ocpp' && this.model.ocppModeOffKeepsCharging) || c.ignorePause;
     if (c.mode === 'Off' && !keepOn) return 0;
-    const limits = [c.maxCurrent ?? cp.spec.installationCurrentA, cp.spec.installationCurrentA, cp.maxCurrent ?? Infinity];
-    const a = Math.min(...limits);
+    const a = c.ignoredLimitA ?? this.limitA(cp, c);
     return a >= 6 ? a : 0;
+  }
+
+  /** The limit the connector applies (A): its maxCurrent within the installation and charge point maximum. */
+  private limitA(cp: ChargePointState, c: ConnectorState): number {
+    return Math.min(c.maxCurrent ?? cp.spec.installationCurrentA, cp.spec.installationCurrentA, cp.maxCurrent ?? Infinity);
   }
 
   private drawA(cp: ChargePointState, c: ConnectorState): number {
@@ -252,7 +283,7 @@ export class ChargeAmpsModel {
   protected reconcile(): void {
     for (const cp of this.cps.values()) {
       for (const c of cp.connectors) {
-        const capiOff = cp.spec.protocol === 'capi' && c.mode === 'Off';
+        const capiOff = cp.spec.protocol === 'capi' && c.mode === 'Off' && !c.ignorePause;
         if (c.session && capiOff) this.endSession(cp, c);
         if (!c.session && c.car && !c.stopped && !c.fault && c.mode !== 'Off' && !c.rfidLock) this.startSession(c);
       }
@@ -393,9 +424,10 @@ export class ChargeAmpsModel {
     return undefined;
   }
 
-  /** 400 when nothing is charging (as the cloud answers). */
+  /** 400 when nothing is charging (as the cloud answers); a connector that ignores pauses answers OK and goes on. */
   protected remoteStop(cp: ChargePointState, c: ConnectorState): undefined {
     if (!c.session) throw new HttpError(400, 'No ongoing charging session');
+    if (c.ignorePause) return undefined;
     this.endSession(cp, c);
     c.stopped = true;
     return undefined;

@@ -14,7 +14,8 @@
  *
  * The car model runs on the injected clock and is evaluated lazily on every request: after a car is
  * plugged in and charging is allowed, it charges after `startDelayMs` at min(offered, car max) on
- * its phases, and completes when it has taken `needWh`.
+ * its phases, and completes when it has taken `needWh`. Two device fault switches model a charger
+ * that answers OK but does not obey: `faults.ignoreLimit` and `faults.ignorePause`.
  */
 import { Clock, SystemClock } from '../clock';
 
@@ -86,6 +87,50 @@ export interface GoeFaults {
   truncated: boolean;
   /** Answer every key with null (seen from firmware still booting). */
   nullValues: boolean;
+  /**
+   * The car keeps drawing at the limit in force when this was turned on, whatever `amp` says; the
+   * status still reports the new `amp` (a car ignoring the pilot signal, a firmware fault).
+   */
+  ignoreLimit: boolean;
+  /**
+   * A pause (v2 `frc=1`, v1 `alw=0`) is accepted and reported (`frc` 1, `alw` false) but a car that
+   * is charging keeps charging at its current.
+   */
+  ignorePause: boolean;
+}
+
+/** The fault switches of one emulated charger; `ignoreLimit` and `ignorePause` act on the model at once. */
+export class GoeFaultSwitches implements GoeFaults {
+  delayMs = 0;
+  http500 = false;
+  garbage = false;
+  drop = false;
+  cloudOffline = false;
+  truncated = false;
+  nullValues = false;
+  /** The limit (A) the car keeps while `ignoreLimit` is on; null when it obeys. */
+  ignoredLimitA: number | null = null;
+  private ignoringPause = false;
+
+  constructor(private readonly model: { update(): void; readonly offeredA: number }) {}
+
+  get ignoreLimit(): boolean {
+    return this.ignoredLimitA !== null;
+  }
+
+  set ignoreLimit(on: boolean) {
+    this.model.update();
+    this.ignoredLimitA = on ? (this.ignoredLimitA ?? this.model.offeredA) : null;
+  }
+
+  get ignorePause(): boolean {
+    return this.ignoringPause;
+  }
+
+  set ignorePause(on: boolean) {
+    this.model.update();
+    this.ignoringPause = on;
+  }
 }
 
 const V2_SETTABLE = new Set(['amp', 'frc', 'psm', 'dwo', 'ids', 'fna', 'ama']);
@@ -97,7 +142,7 @@ export class GoeChargerModel {
   readonly spec: ProfileSpec;
   readonly serial: string;
   readonly clock: Clock;
-  readonly faults: GoeFaults = { delayMs: 0, http500: false, garbage: false, drop: false, cloudOffline: false, truncated: false, nullValues: false };
+  readonly faults: GoeFaultSwitches = new GoeFaultSwitches(this);
   protected readonly options: Required<Omit<GoeEmulatorOptions, 'cloudToken' | 'clock' | 'profile' | 'serial'>> & { cloudToken?: string };
 
   // Charger state (SI units).
@@ -212,12 +257,25 @@ export class GoeChargerModel {
     return this.isCharging(this.clock.nowMs());
   }
 
+  /** Current the car draws per phase now (A; 0 when it does not charge): what a meter sees. */
+  get drawA(): number {
+    this.update();
+    return this.isCharging(this.clock.nowMs()) ? this.chargeCurrentA() : 0;
+  }
+
   private isCharging(atMs: number): boolean {
-    return !!this.car && !this.complete && this.allowed && this.chargeStartMs !== null && atMs >= this.chargeStartMs;
+    return !!this.car && !this.complete && this.energised() && this.chargeStartMs !== null && atMs >= this.chargeStartMs;
+  }
+
+  /** Current may flow: charging is allowed, or a charging car ignores the pause it was given. */
+  private energised(): boolean {
+    if (this.allowed) return true;
+    const pausedByCommand = this.err === 0 && !this.limitReached() && (this.frc === 1 || this.alwSetting !== 1);
+    return this.faults.ignorePause && pausedByCommand && this.chargeStartMs !== null;
   }
 
   private chargeCurrentA(): number {
-    return this.car ? Math.min(this.offeredA, this.car.maxCurrentA) : 0;
+    return this.car ? Math.min(this.faults.ignoredLimitA ?? this.offeredA, this.car.maxCurrentA) : 0;
   }
 
   private chargePowerW(): number {
@@ -229,7 +287,7 @@ export class GoeChargerModel {
     const now = this.clock.nowMs();
     let t = this.lastUpdateMs;
     while (t < now) {
-      if (!this.car || this.complete || !this.allowed) {
+      if (!this.car || this.complete || !this.energised()) {
         this.chargeStartMs = null;
         break;
       }

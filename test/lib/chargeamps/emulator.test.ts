@@ -144,4 +144,87 @@ describe('lib/chargeamps/emulator', () => {
     const status = JSON.parse((await authed('GET', `chargepoints/${AURA_ID}/status`)).text);
     assert.strictEqual(status.status, 'Offline');
   });
+
+  it('failNext html200: 200 with an HTML maintenance page; 429 with Retry-After in seconds or as an HTTP-date', async () => {
+    const { token } = await login();
+    const auth = { Authorization: `Bearer ${token}` };
+    const put = () => call('PUT', `chargepoints/${AURA_ID}/connectors/1/settings`, { maxCurrent: 8, rfidLock: false, mode: 'On', cableLock: false }, auth);
+    emu.failNext('html200', 2);
+    for (let i = 0; i < 2; i++) {
+      const res = await put();
+      assert.strictEqual(res.status, 200);
+      assert.match(res.headers['content-type'], /^text\/html/);
+      assert.ok(res.text.startsWith('<!DOCTYPE html>'));
+    }
+    assert.strictEqual(emu.snapshot(AURA_ID, 1).maxCurrent, 32, 'the maintenance page changed nothing');
+    emu.failNext('429', 1, { retryAfterS: 30 });
+    emu.failNext('429', 1, { retryAfterS: 90, retryAfterAsDate: true });
+    emu.failNext('429');
+    const a = await put();
+    assert.deepStrictEqual([a.status, a.headers['retry-after']], [429, '30']);
+    const b = await put();
+    assert.strictEqual(b.status, 429);
+    assert.strictEqual(Date.parse(b.headers['retry-after']), clock.nowMs() + 90_000);
+    const c = await put();
+    assert.deepStrictEqual([c.status, c.headers['retry-after']], [429, undefined]);
+    assert.strictEqual(emu.counters.puts, 5);
+    assert.strictEqual((await put()).status, 200);
+    assert.strictEqual(emu.snapshot(AURA_ID, 1).maxCurrent, 8);
+  });
+
+  describe('device fault switches (over HTTP)', () => {
+    const settings = (connector: number, change: Record<string, unknown>) =>
+      authed('PUT', `chargepoints/${AURA_ID}/connectors/${connector}/settings`, { maxCurrent: 16, rfidLock: false, mode: 'On', cableLock: false, ...change });
+    const measured = async (cp: string, connector: number): Promise<number[]> => {
+      const status = JSON.parse((await authed('GET', `chargepoints/${cp}/status`)).text);
+      const c = status.connectorStatuses.find((x: { connectorId: number }) => x.connectorId === connector);
+      return (c.measurements ?? []).map((m: { current: number }) => m.current);
+    };
+    const connectorSettings = async (cp: string, connector: number) => JSON.parse((await authed('GET', `chargepoints/${cp}/connectors/${connector}/settings`)).text);
+
+    it('setIgnoreLimit: a new maxCurrent is accepted and reported, the measured current stays', async () => {
+      emu.plugIn(AURA_ID, 1, { phases: 3, maxCurrentA: 16 });
+      await settings(1, { maxCurrent: 16 });
+      emu.setIgnoreLimit(AURA_ID, 1, true);
+      assert.strictEqual((await settings(1, { maxCurrent: 6 })).status, 200);
+      await clock.advance(60_000);
+      assert.strictEqual((await connectorSettings(AURA_ID, 1)).maxCurrent, 6);
+      assert.deepStrictEqual(await measured(AURA_ID, 1), [16, 16, 16]);
+      assert.strictEqual(emu.snapshot(AURA_ID, 1).drawA, 16);
+      emu.setIgnoreLimit(AURA_ID, 1, false);
+      assert.deepStrictEqual(await measured(AURA_ID, 1), [6, 6, 6]);
+    });
+
+    it('setIgnorePause (CAPI): mode Off is accepted and reported, the session keeps charging', async () => {
+      emu.plugIn(AURA_ID, 2, { phases: 1, maxCurrentA: 16 });
+      await settings(2, { maxCurrent: 10 });
+      emu.setIgnorePause(AURA_ID, 2, true);
+      assert.strictEqual((await settings(2, { maxCurrent: 10, mode: 'Off' })).status, 200);
+      await clock.advance(60_000);
+      assert.strictEqual((await connectorSettings(AURA_ID, 2)).mode, 'Off');
+      assert.deepStrictEqual(await measured(AURA_ID, 2), [10, 0, 0]);
+      assert.deepStrictEqual([emu.snapshot(AURA_ID, 2).status, emu.snapshot(AURA_ID, 2).sessions], ['Charging', 0]);
+      emu.setIgnorePause(AURA_ID, 2, false);
+      assert.deepStrictEqual([emu.snapshot(AURA_ID, 2).drawA, emu.snapshot(AURA_ID, 2).status], [0, 'Connected']);
+    });
+
+    it('setIgnorePause (OCPP): a remote stop answers OK and changes nothing', async () => {
+      const off = new ChargeAmpsEmulator({ clock, ocppModeOffKeepsCharging: false });
+      const offBase = await off.start();
+      try {
+        off.plugIn(HALO_ID, 1, { phases: 3, maxCurrentA: 16 });
+        off.setIgnorePause(HALO_ID, 1, true);
+        const { token } = JSON.parse((await nodeFetchTransport({ method: 'POST', url: `${offBase}/auth/login`, body: { email: EMULATOR_EMAIL, password: EMULATOR_PASSWORD }, headers: { apiKey: EMULATOR_API_KEY } })).text);
+        const auth = { Authorization: `Bearer ${token}` };
+        const body = { maxCurrent: 16, rfidLock: false, mode: 'Off', cableLock: false };
+        assert.strictEqual((await nodeFetchTransport({ method: 'PUT', url: `${offBase}/chargepoints/${HALO_ID}/connectors/1/settings`, body, headers: auth })).status, 200);
+        assert.strictEqual((await nodeFetchTransport({ method: 'PUT', url: `${offBase}/chargepoints/${HALO_ID}/connectors/1/remotestop`, body: {}, headers: auth })).status, 200);
+        assert.deepStrictEqual([off.snapshot(HALO_ID, 1).status, off.snapshot(HALO_ID, 1).drawA, off.snapshot(HALO_ID, 1).mode], ['Charging', 16, 'Off']);
+        off.setIgnorePause(HALO_ID, 1, false);
+        assert.strictEqual(off.snapshot(HALO_ID, 1).drawA, 0, 'mode Off holds once the fault is gone');
+      } finally {
+        await off.stop();
+      }
+    });
+  });
 });

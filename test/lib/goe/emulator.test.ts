@@ -103,4 +103,70 @@ describe('lib/goe/emulator', () => {
     assert.strictEqual(ok.success, true);
     assert.strictEqual((ok.data as Record<string, unknown>).sse, emu.serial);
   });
+
+  describe('device fault switches (over HTTP)', () => {
+    const phaseA = async (): Promise<number[]> => ((await get('/api/status?filter=nrg')).json().nrg as number[]).slice(4, 7);
+
+    it('ignoreLimit: amp is accepted and reported, the car keeps the current it drew when the switch went on', async () => {
+      await start({ profile: 'v2-055', startDelayMs: 0, ampA: 16 });
+      emu.plugIn({ maxCurrentA: 16, phases: 3, needWh: 50_000 });
+      await clock().advance(1000);
+      emu.faults.ignoreLimit = true;
+      assert.deepStrictEqual((await get('/api/set?amp=6')).json(), { amp: true });
+      await clock().advance(5000);
+      const st = (await get('/api/status?filter=amp,acu,nrg')).json();
+      assert.deepStrictEqual([st.amp, st.acu], [6, 6], 'the status reports the new limit');
+      assert.deepStrictEqual(await phaseA(), [16, 16, 16]);
+      assert.strictEqual(emu.drawA, 16);
+      emu.faults.ignoreLimit = false;
+      assert.deepStrictEqual(await phaseA(), [6, 6, 6], 'obeys again once the switch is off');
+    });
+
+    it('ignoreLimit on v1: amx is accepted, the phases keep their current', async () => {
+      await start({ profile: 'v1-042', startDelayMs: 0, ampA: 16 });
+      emu.plugIn({ maxCurrentA: 16, phases: 3, needWh: 50_000 });
+      await clock().advance(1000);
+      emu.faults.ignoreLimit = true;
+      const s = (await get('/mqtt?payload=amx=8')).json();
+      assert.strictEqual(s.amx, '8');
+      assert.deepStrictEqual((s.nrg as number[]).slice(4, 7), [160, 160, 160]);
+    });
+
+    it('ignorePause: frc=1 is accepted and reported (alw false) but the car keeps charging', async () => {
+      await start({ profile: 'v2-060', startDelayMs: 0, ampA: 10 });
+      emu.plugIn({ maxCurrentA: 16, phases: 3, needWh: 50_000 });
+      await clock().advance(1000);
+      emu.faults.ignorePause = true;
+      assert.deepStrictEqual((await get('/api/set?frc=1')).json(), { frc: true });
+      await clock().advance(60_000);
+      const st = (await get('/api/status?filter=frc,alw,car,nrg')).json();
+      assert.deepStrictEqual([st.frc, st.alw, st.car], [1, false, 2]);
+      assert.deepStrictEqual(await phaseA(), [10, 10, 10]);
+      const wh = emu.sessionWh;
+      await clock().advance(60_000);
+      assert.ok(emu.v2Status().wh as number > wh, 'energy keeps flowing');
+      emu.faults.ignorePause = false;
+      assert.deepStrictEqual(await phaseA(), [0, 0, 0], 'stops once the switch is off');
+    });
+
+    it('ignorePause does not start a car that was not charging', async () => {
+      await start({ profile: 'v2-060', startDelayMs: 0 });
+      emu.faults.ignorePause = true;
+      await get('/api/set?frc=1');
+      emu.plugIn({ maxCurrentA: 16, phases: 3, needWh: 50_000 });
+      await clock().advance(5000);
+      assert.deepStrictEqual(await phaseA(), [0, 0, 0]);
+      assert.strictEqual(emu.drawA, 0);
+    });
+
+    it('ignorePause on v1: alw=0 is accepted, the car keeps charging', async () => {
+      await start({ profile: 'v1-020', startDelayMs: 0, ampA: 12 });
+      emu.plugIn({ maxCurrentA: 16, phases: 1, needWh: 50_000 });
+      await clock().advance(1000);
+      emu.faults.ignorePause = true;
+      const s = (await get('/mqtt?payload=alw=0')).json();
+      assert.strictEqual(s.alw, '0');
+      assert.deepStrictEqual((s.nrg as number[]).slice(4, 7), [120, 0, 0]);
+    });
+  });
 });
