@@ -1,33 +1,26 @@
 /**
- * The controller: owns every charger through the one `Charger` interface, feeds meter samples to the
- * balancer, applies its commands, and keeps enough state to start safely after a restart.
+ * The controller: owns every charger through the one `Charger` interface (each behind its one
+ * `Actuator`, lib/actuator.ts), feeds meter samples to the balancer, hands the balancer's targets to
+ * the actuators, and keeps enough state to start safely after a restart.
  *
- * - Commands are reconciled, not fired and forgotten: the controller keeps what the balancer wants
- *   (`desired`) and what the charger last accepted (`applied`) per charger, writes only the
- *   difference, one write in flight per charger, and retries failures with back-off and jitter.
- *   Decreases are never held back by a back-off.
- * - A charger that reports a limit other than the one applied (a reboot reset it, or someone changed
- *   it outside Homey) gets its limit re-applied: the app owns the limit while balancing.
+ * - Targets, not commands: the balancer says what each charger should have; the charger's actuator
+ *   alone decides what is written, retried, repeated or repaired, and tells the balancer what is not
+ *   confirmed yet (`committedA`) and which chargers are not ours to run (paused by someone else, or
+ *   held paused after ignoring their limit).
  * - A manual change made through Homey (capability or flow card) becomes that charger's maximum until
  *   the car is unplugged (setting `manualOverride`), so the balancer never fights the user.
- * - Safe start: until the first fresh meter sample after a start, connected chargers are held at their
- *   minimum current (6 A), or stay paused if they were paused.
+ * - Safe start: until the first fresh meter sample after a start, chargers are held at their minimum
+ *   current (6 A), or stay paused if the app had paused them. No meter data since the start is an
+ *   outage like any other: the balancer pauses them after `pauseAfterS`.
+ * - Time: every age and decision runs on the clock's monotonic time; wall time only stamps events.
  *
  * Homey-free: time comes from the injected clock, persistence through a small `StateStore`.
  */
 import { EventEmitter } from 'events';
+import { Actuator, type ActuatorNotice, type ActuatorSnapshot } from './actuator';
 import { Balancer } from './balancer/balancer';
-import type {
-  BalancerCommand,
-  BalancerConfig,
-  BalancerEvent,
-  BalancerOutput,
-  BalancerState,
-  ChargerInput,
-  MeterSample,
-  Triple,
-} from './balancer/types';
-import { DEFAULT_BALANCER_CONFIG } from './balancer/types';
+import type { BalancerConfig, BalancerEvent, BalancerOutput, BalancerState, ChargerInput, MeterSample, Triple } from './balancer/types';
+import { DEFAULT_BALANCER_CONFIG, GRID_PHASES } from './balancer/types';
 import type { Charger, ChargerStatus } from './charger';
 import type { Clock } from './clock';
 import { describeError } from './errors';
@@ -54,41 +47,27 @@ export interface ControllerEvent extends BalancerEvent {
   chargerName: string | null;
 }
 
-interface Target {
-  limitA: number;
-  paused: boolean;
-}
-
 interface Entry {
   charger: Charger;
+  actuator: Actuator;
   name: string;
   status: ChargerStatus | null;
-  /** When the last status arrived (clock ms). */
-  statusAtMs: number;
-  /** The last raise the charger accepted: when, and from which limit. */
-  raise: { atMs: number; fromA: number } | null;
-  /** What the charger last accepted; null = unknown (after a start, or a lost limit). */
-  applied: { limitA: number | null; paused: boolean | null };
-  desired: Target | null;
-  writing: boolean;
-  failures: number;
-  lastFailureMs: number;
   manualMaxA: number | null;
-  /** The user paused this charger through Homey: the balancer leaves it alone until they resume. */
-  userPaused: boolean;
   carConnected: boolean;
 }
 
+interface PersistedCharger {
+  actuator: ActuatorSnapshot;
+  manualMaxA: number | null;
+}
+
 interface PersistedState {
-  version: 1;
+  version: 2;
   balancer: BalancerState | null;
-  chargers: Record<string, { limitA: number | null; paused: boolean; manualMaxA: number | null }>;
+  chargers: Record<string, PersistedCharger>;
 }
 
 const EVENT_HISTORY = 20;
-const MAX_BACKOFF_MS = 5 * 60_000;
-/** A failed decrease is retried sooner than a raise, but never in a tight loop. */
-const MAX_DECREASE_RETRY_MS = 5_000;
 
 export function balancerConfigFrom(settings: AppSettings): BalancerConfig {
   return { ...DEFAULT_BALANCER_CONFIG, ...userBalancerSettings(settings) };
@@ -96,6 +75,26 @@ export function balancerConfigFrom(settings: AppSettings): BalancerConfig {
 
 function carConnectedIn(status: ChargerStatus | null): boolean {
   return !!status && status.online && ['connected', 'charging', 'complete'].includes(status.state);
+}
+
+/** Read a stored state of this or the previous version (0.2: `{ limitA, paused, manualMaxA }` per charger). */
+function migrateState(raw: unknown): PersistedState | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const r = raw as { version?: unknown; balancer?: unknown; chargers?: unknown };
+  if (!r.chargers || typeof r.chargers !== 'object') return null;
+  const balancer = (r.balancer ?? null) as BalancerState | null;
+  if (r.version === 2) return { version: 2, balancer, chargers: r.chargers as Record<string, PersistedCharger> };
+  if (r.version !== 1) return null;
+  const chargers: Record<string, PersistedCharger> = {};
+  for (const [id, c] of Object.entries(r.chargers as Record<string, { limitA?: unknown; paused?: unknown; manualMaxA?: unknown }>)) {
+    if (!c || typeof c !== 'object') continue;
+    const limitA = typeof c.limitA === 'number' ? c.limitA : null;
+    chargers[id] = {
+      actuator: { target: null, confirmedLevelA: null, assumedLevelA: c.paused === true ? 0 : limitA, pausedByApp: c.paused === true, held: false },
+      manualMaxA: typeof c.manualMaxA === 'number' ? c.manualMaxA : null,
+    };
+  }
+  return { version: 2, balancer, chargers };
 }
 
 export class Controller extends EventEmitter {
@@ -108,12 +107,12 @@ export class Controller extends EventEmitter {
   private readonly entries = new Map<string, Entry>();
   private readonly history: ControllerEvent[] = [];
   private lastOutput: BalancerOutput | null = null;
-  private lastSample: MeterSample | null = null;
+  /** Monotonic time the last sample arrived. */
+  private lastSampleAtMs: number | null = null;
   private safeStartPending = true;
   private persisted: PersistedState | null = null;
   private lastSavedJson = '';
   private meterInfo: { source: MeterSourceKind; error: string | null } = { source: 'flow', error: null };
-  private readonly inflight = new Set<Promise<void>>();
 
   constructor(options: ControllerOptions) {
     super();
@@ -153,23 +152,28 @@ export class Controller extends EventEmitter {
       charger,
       name,
       status: null,
-      statusAtMs: 0,
-      raise: null,
-      applied: { limitA: saved?.limitA ?? null, paused: saved?.paused ?? false },
-      desired: null,
-      writing: false,
-      failures: 0,
-      lastFailureMs: 0,
-      manualMaxA: saved?.manualMaxA ?? null,
-      userPaused: false,
+      manualMaxA: typeof saved?.manualMaxA === 'number' ? saved.manualMaxA : null,
       carConnected: false,
+      actuator: null as unknown as Actuator,
     };
+    entry.actuator = new Actuator({
+      charger,
+      name: () => entry.name,
+      clock: this.clock,
+      log: this.log,
+      random: this.random,
+      onNotice: (n) => this.onNotice(entry, n),
+      onChange: () => {
+        this.emit('applied', { chargerId: charger.id, ...entry.actuator.toldState() });
+        this.persist();
+      },
+      onError: (message) => this.emit('chargerError', { chargerId: charger.id, name: entry.name, message }),
+    });
+    entry.actuator.restore(saved?.actuator);
     this.entries.set(charger.id, entry);
     if (this.safeStartPending && this.settings.balancing && this.chargerSettings(charger.id).enabled) {
       // Until fresh meter data arrives, hold the charger at a safe current (or keep it paused).
-      entry.desired = entry.applied.paused ? { limitA: 0, paused: true } : { limitA: charger.minCurrentA, paused: false };
-      entry.applied = { limitA: null, paused: null };
-      this.reconcile(entry);
+      entry.actuator.setTarget(this.safeTarget(entry));
     }
   }
 
@@ -187,12 +191,11 @@ export class Controller extends EventEmitter {
     return [...this.entries.keys()];
   }
 
-  /** A device polled its charger: remember the status, notice unplugging and lost limits. */
+  /** A device polled its charger: remember the status, notice unplugging; the actuator checks the rest. */
   reportStatus(id: string, status: ChargerStatus): void {
     const e = this.entries.get(id);
     if (!e) return;
     e.status = status;
-    e.statusAtMs = this.clock.nowMs();
     // An offline or unreadable charger says nothing about the plug: keep what we knew.
     const connected = status.online && status.state !== 'unknown' ? carConnectedIn(status) : e.carConnected;
     if (e.carConnected && !connected && e.manualMaxA !== null) {
@@ -201,24 +204,7 @@ export class Controller extends EventEmitter {
       this.persist();
     }
     e.carConnected = connected;
-    if (
-      status.online &&
-      !e.writing &&
-      e.desired &&
-      !e.desired.paused &&
-      e.applied.limitA !== null &&
-      status.currentLimitA !== null &&
-      Math.round(status.currentLimitA) !== e.applied.limitA
-    ) {
-      this.log(`${e.name}: reports ${status.currentLimitA} A instead of ${e.applied.limitA} A; applying the limit again`);
-      e.applied.limitA = null;
-      this.reconcile(e);
-    }
-    if (status.online && !e.writing && e.desired?.paused && e.applied.paused === true && status.chargingAllowed) {
-      this.log(`${e.name}: allows charging again although paused (restarted?); pausing it again`);
-      e.applied.paused = null;
-      this.reconcile(e);
-    }
+    e.actuator.reportStatus(status);
   }
 
   /** Poll every charger once (used where no Homey device polls: the demo and live CLI). */
@@ -250,9 +236,7 @@ export class Controller extends EventEmitter {
   manualPauseChange(id: string, paused: boolean): void {
     const e = this.entries.get(id);
     if (!e) return;
-    e.userPaused = paused;
-    e.applied.paused = paused;
-    e.desired = null;
+    e.actuator.userPause(paused);
     this.log(`${e.name}: ${paused ? 'paused' : 'resumed'} by the user`);
     this.step(null);
   }
@@ -264,31 +248,50 @@ export class Controller extends EventEmitter {
   }
 
   onSample(sample: MeterSample): BalancerOutput {
-    this.lastSample = sample;
+    this.lastSampleAtMs = this.clock.monoMs();
     return this.step(sample);
   }
 
   /** Periodic call (about every second) so staleness is noticed and failed writes retried. */
   tick(): BalancerOutput {
+    for (const e of this.entries.values()) e.actuator.tick();
     return this.step(null);
   }
 
   // ---- the loop ------------------------------------------------------------------------------
 
   private step(sample: MeterSample | null): BalancerOutput {
-    const now = this.clock.nowMs();
     const inputs = [...this.entries.values()].map((e) => this.inputFor(e));
-    const out = this.balancer.step(now, sample, inputs);
+    const out = this.balancer.step(this.clock.monoMs(), sample, inputs);
     this.lastOutput = out;
     if (sample && !out.stale && this.safeStartPending) this.safeStartPending = false;
-    if (this.settings.balancing && !this.safeStartPending) {
-      for (const cmd of out.commands) this.accept(cmd);
+    if (this.settings.balancing) {
+      for (const e of this.entries.values()) this.applyTarget(e, out.targets[e.charger.id]);
     }
-    for (const ev of out.events) this.record(ev);
-    for (const e of this.entries.values()) this.reconcile(e);
+    const wallMs = this.clock.nowMs();
+    for (const ev of out.events) this.record({ ...ev, timeMs: wallMs });
     this.persist();
     this.emit('step', out);
     return out;
+  }
+
+  /** Hand the balancer's target to the actuator (held at the minimum until the first fresh sample). */
+  private applyTarget(e: Entry, limitA: number | null | undefined): void {
+    if (!this.chargerSettings(e.charger.id).enabled) return e.actuator.setTarget(null);
+    if (limitA === null) return; // a new session waits for a fresh sample: keep what it has
+    if (limitA === undefined) {
+      // not balanced now (no car, paused by the user): keep the safe hold during start-up only
+      if (!this.safeStartPending) e.actuator.setTarget(null);
+      return;
+    }
+    const minA = e.charger.minCurrentA;
+    if (limitA === 0) return e.actuator.setTarget({ limitA: minA, paused: true });
+    e.actuator.setTarget({ limitA: this.safeStartPending ? Math.min(limitA, minA) : limitA, paused: false });
+  }
+
+  private safeTarget(e: Entry): { limitA: number; paused: boolean } {
+    const minA = e.charger.minCurrentA;
+    return { limitA: minA, paused: e.actuator.snapshot().pausedByApp };
   }
 
   private inputFor(e: Entry): ChargerInput {
@@ -296,44 +299,34 @@ export class Controller extends EventEmitter {
     const status = e.status;
     const hardMax = Math.min(e.charger.maxCurrentA, cs.maxCurrentA);
     const maxCurrentA = e.manualMaxA !== null ? Math.max(e.charger.minCurrentA, Math.min(hardMax, e.manualMaxA)) : hardMax;
-    const measured = this.ownDrawEstimate(e);
+    const a = e.actuator;
     return {
       id: e.charger.id,
       name: e.name,
       enabled: cs.enabled && this.settings.balancing,
       phaseMap: cs.phaseMap,
-      measuredA: measured,
-      currentLimitA: e.applied.limitA ?? status?.currentLimitA ?? null,
+      measuredA: a.drawEstimateA(),
+      measuredAtMs: status ? a.lastStatus().atMs : null,
+      currentLimitA: a.reportedLimitA(),
+      committedA: a.committedA(),
       minCurrentA: e.charger.minCurrentA,
       maxCurrentA,
-      paused: e.applied.paused === true || e.userPaused,
+      paused: a.reportsPaused(),
+      externalPause: a.notOurs,
       carConnected: carConnectedIn(status),
       priority: cs.priority,
       latencyClass: e.charger.latencyClass,
     };
   }
 
-  /**
-   * The charger's draw per phase as the balancer should count it. A reading taken before the charger
-   * accepted a raise still shows the old current while the meter already shows the new one; counting
-   * the old value would make the raise look like house load and cut it straight back (a raise/cut
-   * pair every time). Until a newer reading arrives, a phase that was drawing is assumed to follow the
-   * raise, up to the new limit.
-   */
-  private ownDrawEstimate(e: Entry): Triple<number | null> {
-    const measured = (e.status?.phases.map((p) => p.currentA) ?? [null, null, null]) as Triple<number | null>;
-    const r = e.raise;
-    const limitA = e.applied.limitA;
-    if (!r || limitA === null || e.statusAtMs > r.atMs) return measured;
-    const stepA = limitA - r.fromA;
-    return measured.map((m) => (m !== null && m >= 1 ? Math.max(m, Math.min(limitA, m + stepA)) : m)) as Triple<number | null>;
-  }
-
-  private accept(cmd: BalancerCommand): void {
-    const e = this.entries.get(cmd.chargerId);
-    if (!e) return;
-    if (cmd.type === 'pause') e.desired = { limitA: 0, paused: true };
-    else e.desired = { limitA: cmd.currentA, paused: false };
+  /** A charger ignored its limit (held paused) or its pause (nothing the app can do): tell the user. */
+  private onNotice(e: Entry, n: ActuatorNotice): void {
+    if (n.type === 'externalPause') return;
+    const g = this.chargerSettings(e.charger.id).phaseMap[n.chargerPhase] ?? undefined;
+    const type = n.type === 'ignoredLimit' ? 'paused' : 'overloadUnresolved';
+    const ev: BalancerEvent = { type, timeMs: this.clock.nowMs(), chargerId: e.charger.id, phase: g && GRID_PHASES.includes(g) ? g : undefined, reason: n.reason };
+    if (n.type === 'ignoredLimit') Object.assign(ev, { fromA: n.limitA, toA: 0 });
+    this.record(ev);
   }
 
   private record(ev: BalancerEvent): void {
@@ -345,76 +338,20 @@ export class Controller extends EventEmitter {
     this.emit('event', full);
   }
 
-  private isDecrease(e: Entry, t: Target): boolean {
-    if (t.paused) return e.applied.paused !== true;
-    return e.applied.limitA === null || t.limitA < e.applied.limitA;
-  }
-
-  /** How long to wait after the last failure: exponential with jitter, shorter for decreases. */
-  private retryDelayMs(e: Entry, t: Target): number {
-    if (e.failures === 0) return 0;
-    const backoff = Math.min(MAX_BACKOFF_MS, 2000 * 2 ** (e.failures - 1)) * (0.5 + this.random() / 2);
-    return this.isDecrease(e, t) ? Math.min(backoff, MAX_DECREASE_RETRY_MS) : backoff;
-  }
-
-  private reconcile(e: Entry): void {
-    const t = e.desired;
-    if (!t || e.writing || e.userPaused) return;
-    const limitDone = t.paused || e.applied.limitA === t.limitA;
-    // An unknown pause state is left alone unless a pause is wanted: never resume what we did not pause.
-    const pauseDone = t.paused ? e.applied.paused === true : e.applied.paused !== true;
-    if (limitDone && pauseDone) return;
-    if (this.clock.nowMs() < e.lastFailureMs + this.retryDelayMs(e, t)) return;
-    e.writing = true;
-    const done = this.write(e, t).finally(() => {
-      e.writing = false;
-      this.inflight.delete(done);
-      // The balancer may have changed its mind while we were writing.
-      if (this.entries.get(e.charger.id) === e && e.desired !== t) this.reconcile(e);
-    });
-    this.inflight.add(done);
-  }
-
-  private async write(e: Entry, t: Target): Promise<void> {
-    try {
-      if (t.paused) {
-        await e.charger.pause();
-        e.applied.paused = true;
-      } else {
-        if (e.applied.limitA !== t.limitA) {
-          const fromA = e.applied.limitA;
-          await e.charger.setCurrentLimit(t.limitA);
-          e.applied.limitA = t.limitA;
-          e.raise = fromA !== null && t.limitA > fromA ? { atMs: this.clock.nowMs(), fromA } : null;
-        }
-        if (e.applied.paused === true) {
-          await e.charger.resume();
-          e.applied.paused = false;
-        }
-      }
-      e.failures = 0;
-      this.emit('applied', { chargerId: e.charger.id, limitA: e.applied.limitA, paused: e.applied.paused });
-      this.persist();
-    } catch (err) {
-      e.failures++;
-      e.lastFailureMs = this.clock.nowMs();
-      const msg = describeError(err);
-      this.log(`${e.name}: command failed (${e.failures}x): ${msg}`);
-      this.emit('chargerError', { chargerId: e.charger.id, name: e.name, message: msg });
-    }
-  }
-
   /** Resolves when no charger write is in flight (tests, demo, shutdown). */
   async idle(): Promise<void> {
-    while (this.inflight.size) await Promise.all([...this.inflight]);
+    for (;;) {
+      const actuators = [...this.entries.values()].map((e) => e.actuator);
+      await Promise.all(actuators.map((a) => a.idle()));
+      if (actuators.every((a) => a.idleNow())) return;
+    }
   }
 
   // ---- state ---------------------------------------------------------------------------------
 
   private loadState(): PersistedState | null {
     try {
-      const raw = this.store?.load() as PersistedState | null | undefined;
-      if (raw && raw.version === 1 && typeof raw.chargers === 'object' && raw.chargers) return raw;
+      return migrateState(this.store?.load());
     } catch (err) {
       this.log(`stored controller state ignored: ${describeError(err)}`);
     }
@@ -424,10 +361,8 @@ export class Controller extends EventEmitter {
   private persist(): void {
     if (!this.store) return;
     const chargers: PersistedState['chargers'] = {};
-    for (const [id, e] of this.entries) {
-      chargers[id] = { limitA: e.applied.limitA, paused: e.applied.paused === true, manualMaxA: e.manualMaxA };
-    }
-    const state: PersistedState = { version: 1, balancer: this.balancer.getState(), chargers };
+    for (const [id, e] of this.entries) chargers[id] = { actuator: e.actuator.snapshot(), manualMaxA: e.manualMaxA };
+    const state: PersistedState = { version: 2, balancer: this.balancer.getState(), chargers };
     const json = JSON.stringify(state);
     if (json === this.lastSavedJson) return; // save only what changed
     try {
@@ -442,13 +377,14 @@ export class Controller extends EventEmitter {
 
   isLimited(id: string): boolean {
     const e = this.entries.get(id);
-    if (!e || !e.desired) return false;
-    const max = this.inputFor(e).maxCurrentA;
-    return e.desired.paused || e.desired.limitA < max;
+    const t = e?.actuator.getTarget();
+    if (!e || !t) return false;
+    return t.paused || t.limitA < this.inputFor(e).maxCurrentA;
   }
 
+  /** What the charger was last told (limit, pause); null fields = unknown. */
   appliedLimit(id: string): { limitA: number | null; paused: boolean | null } | null {
-    return this.entries.get(id)?.applied ?? null;
+    return this.entries.get(id)?.actuator.toldState() ?? null;
   }
 
   events(): ControllerEvent[] {
@@ -458,6 +394,7 @@ export class Controller extends EventEmitter {
   liveView(): LiveView {
     const out = this.lastOutput;
     const now = this.clock.nowMs();
+    const monoNow = this.clock.monoMs();
     return {
       timeMs: now,
       balancing: this.settings.balancing,
@@ -466,21 +403,26 @@ export class Controller extends EventEmitter {
       meter: {
         source: this.meterInfo.source,
         stale: out?.stale ?? true,
-        lastSampleAgeS: this.lastSample ? Math.max(0, (now - this.lastSample.timeMs) / 1000) : null,
+        lastSampleAgeS: this.lastSampleAtMs !== null ? Math.max(0, (monoNow - this.lastSampleAtMs) / 1000) : null,
         error: this.meterInfo.error,
       },
       measuredA: out?.measuredA ?? [null, null, null],
       headroomA: out?.headroomA ?? [null, null, null],
-      chargers: [...this.entries.values()].map((e) => ({
-        id: e.charger.id,
-        name: e.name,
-        enabled: this.chargerSettings(e.charger.id).enabled,
-        allowedA: e.applied.paused ? 0 : e.applied.limitA,
-        drawnA: (e.status?.phases.map((p) => p.currentA) ?? [null, null, null]) as Triple<number | null>,
-        paused: e.applied.paused === true,
-        limited: this.isLimited(e.charger.id),
-      })),
+      chargers: [...this.entries.values()].map((e) => this.liveCharger(e)),
       events: this.history.map((h) => ({ timeMs: h.timeMs, type: h.type, chargerName: h.chargerName, reason: h.reason })),
+    };
+  }
+
+  private liveCharger(e: Entry): LiveView['chargers'][number] {
+    const told = e.actuator.toldState();
+    return {
+      id: e.charger.id,
+      name: e.name,
+      enabled: this.chargerSettings(e.charger.id).enabled,
+      allowedA: told.paused ? 0 : told.limitA,
+      drawnA: (e.status?.phases.map((p) => p.currentA) ?? [null, null, null]) as Triple<number | null>,
+      paused: told.paused === true,
+      limited: this.isLimited(e.charger.id),
     };
   }
 }

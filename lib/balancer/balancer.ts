@@ -105,11 +105,12 @@ const CAR_DRAWING_A = 2;
 /** A meter timestamp this far behind the last one is a meter clock reset, not an old sample. */
 const METER_CLOCK_RESET_MS = 30 * 60_000;
 /**
- * How long a charger may take to show that a command took effect: at least this, and at least two
- * write intervals. Until then a charger still reporting "paused" after we resumed it is not a user
- * pause, and a charger still reporting a higher limit (or not paused) gets no repeated command.
+ * After a raise or a start, a charger reading older than this (local / cloud) may not show the car
+ * following yet: a rise at the meter on its phases is then counted as its own, up to its new limit.
  */
-const MIN_CONFIRM_MS = 30_000;
+const FOLLOW_MS = { local: 10_000, cloud: 60_000 } as const;
+/** An overload whose only cuttable amps are a cut not yet confirmed is reported this soon after the cut (ms). */
+const UNCONFIRMED_ALARM_MS = 45_000;
 
 interface Memo {
   /** Limit wanted now (A); 0 = paused by the balancer. */
@@ -123,13 +124,13 @@ interface Memo {
   sessionStart: boolean;
   /** Came from restoreState and has not been balanced since. */
   restored: boolean;
-  /** What the charger was last told (0 = pause), or what it reported when we took over; null = unknown. */
+  /** The last target handed out (0 = pause), or what it reported when we took over; null = unknown. */
   sentA: number | null;
-  sentAtMs: number;
   lastChangeMs: number;
   lastIncreaseMs: number;
-  resumeSentMs: number;
   resumeOkSinceMs: number | null;
+  /** The last raise or start: when, to what, and the meter per grid phase then (see FOLLOW_MS). */
+  offer: { atMs: number; toA: number; meterA: Triple<number | null> } | null;
 }
 
 /** One balanced charger during one step. */
@@ -234,10 +235,6 @@ function fmt(a: number): string {
   return String(Math.round(a * 10) / 10);
 }
 
-function confirmMs(writeIntervalMs: number): number {
-  return Math.max(2 * writeIntervalMs, MIN_CONFIRM_MS);
-}
-
 function staleWhy(g: number, ageMs: Triple<number>): string {
   return `No fresh meter data for ${GRID_PHASES[g]} for ${Math.round(ageMs[g] / 1000)} s`;
 }
@@ -331,7 +328,10 @@ export class Balancer {
     // 2. The chargers: who is balanced, which phases they load, their own draw.
     const work: Work[] = [];
     const ownDraw: Triple<number> = [0, 0, 0];
+    /** Meter rise per grid phase already counted as some charger's own (see ownDrawEstimate). */
+    const attributed: Triple<number> = [0, 0, 0];
     const allowedOut: Record<string, number> = {};
+    const targets: Record<string, number | null> = {};
     let usedGrid = 0;
     for (const input of chargers) {
       if (!input.enabled) {
@@ -348,11 +348,8 @@ export class Balancer {
       if (!item) continue;
       work.push(item);
       const capDraw = Math.max(item.maxA, finiteOr(input.currentLimitA, 0)) + 2;
-      for (let k = 0; k < 3; k++) {
-        const g = input.phaseMap[k];
-        const m = input.measuredA[k];
-        if (g && typeof m === 'number' && Number.isFinite(m) && m > 0) ownDraw[GRID_PHASES.indexOf(g)] += Math.min(m, capDraw);
-      }
+      const drawA = this.ownDrawEstimate(nowMs, item, attributed);
+      for (let g = 0; g < 3; g++) ownDraw[g] += Math.min(drawA[g], capDraw * Math.max(1, item.w[g]));
     }
     if (usedGrid === 0) usedGrid = 7;
 
@@ -386,12 +383,15 @@ export class Balancer {
         } else if (ageMs[g] >= staleMs && (it.stalePhase < 0 || ageMs[g] > ageMs[it.stalePhase])) it.stalePhase = g;
       }
     }
-    if (fresh) this.allocate(nowMs, work, avail, cloudAvail, known, present, ageMs);
-    else this.holdOnStale(work, ageMs);
+    if (fresh) {
+      this.allocate(nowMs, work, avail, cloudAvail, known, present, ageMs);
+      this.coverUnconfirmed(nowMs, work, avail, cloudAvail, known, present, ageMs);
+    } else this.holdOnStale(work, ageMs);
     for (const item of work) {
       this.apply(nowMs, item, avail, events);
-      this.emit(nowMs, item, commands);
+      this.emit(item, commands);
       allowedOut[item.input.id] = item.memo.sessionStart ? 0 : item.memo.allowedA;
+      targets[item.input.id] = item.memo.sessionStart ? null : item.memo.allowedA;
     }
 
     // 4. Meter stale and unresolved overload.
@@ -415,7 +415,7 @@ export class Balancer {
     this.staleReported = staleNow;
     if (fresh) this.checkOverload(nowMs, work, present, events);
 
-    return { commands, events, measuredA: measuredOut, headroomA: headroomOut, stale: staleNow, allowedA: allowedOut };
+    return { commands, events, measuredA: measuredOut, headroomA: headroomOut, stale: staleNow, allowedA: allowedOut, targets };
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -437,7 +437,7 @@ export class Balancer {
     for (const m of this.memos.values()) {
       m.lastChangeMs += deltaMs;
       m.lastIncreaseMs += deltaMs;
-      m.resumeSentMs += deltaMs;
+      if (m.offer) m.offer.atMs += deltaMs;
       if (m.resumeOkSinceMs !== null) m.resumeOkSinceMs += deltaMs;
     }
   }
@@ -481,6 +481,7 @@ export class Balancer {
 
     if (!input.carConnected) {
       if (memo.carConnected) memo.sessionPhaseMask = 0;
+      memo.offer = null;
       memo.carConnected = false;
       memo.controlled = false;
       return null;
@@ -492,8 +493,8 @@ export class Balancer {
       memo.sessionPhaseMask = 0;
       memo.sentA = input.paused ? 0 : reportedA;
     }
-    if (input.paused && !memo.pausedByBalancer && nowMs - memo.resumeSentMs >= confirmMs(writeIntervalMs)) {
-      memo.controlled = false; // paused by the user: not ours to resume
+    if (input.externalPause) {
+      memo.controlled = false; // paused by someone else: not ours to resume
       return null;
     }
     if (!memo.controlled && !memo.sessionStart) {
@@ -670,6 +671,89 @@ export class Balancer {
     }
   }
 
+  /**
+   * The charger's own draw per grid phase. A reading taken before a raise or a start (older than the
+   * offer plus FOLLOW_MS) does not show the car following it yet while the meter already does: the rise
+   * at the meter on the phases it uses since the offer is counted as its own, up to its new limit,
+   * so a car starting between two charger polls is not taken for a household jump (no pause at
+   * session start, no raise/cut pair). Each amp of a rise is attributed to one charger only.
+   */
+  private ownDrawEstimate(nowMs: number, it: Work, attributed: Triple<number>): Triple<number> {
+    const input = it.input;
+    const out: Triple<number> = [0, 0, 0];
+    const offer = it.memo.offer;
+    const at = input.measuredAtMs;
+    const follow = offer !== null && typeof at === 'number' && at < offer.atMs + FOLLOW_MS[input.latencyClass] && nowMs - offer.atMs < 2 * FOLLOW_MS[input.latencyClass];
+    for (let k = 0; k < 3; k++) {
+      const p = input.phaseMap[k];
+      if (!p) continue;
+      const g = GRID_PHASES.indexOf(p);
+      const raw = input.measuredA[k];
+      const m = typeof raw === 'number' && Number.isFinite(raw) && raw > 0 ? raw : 0;
+      let est = m;
+      const before = offer?.meterA[g];
+      const now = this.phaseA[g];
+      if (follow && offer && it.w[g] && typeof before === 'number' && typeof now === 'number') {
+        const rise = Math.max(0, now - before - attributed[g]);
+        est = Math.max(m, Math.min(offer.toA, m + rise));
+        attributed[g] += est - m;
+      }
+      out[g] += est;
+    }
+    return out;
+  }
+
+  /**
+   * A charger whose decrease is not confirmed yet (`committedA`, or a cloud charger cut in this very
+   * step) may still draw its old current: the others on its phases are allocated again with that much
+   * less, so they are cut to cover it.
+   */
+  private coverUnconfirmed(
+    nowMs: number,
+    work: Work[],
+    avail: Triple<number>,
+    cloudAvail: Triple<number>,
+    known: Triple<boolean>,
+    present: Triple<boolean>,
+    ageMs: Triple<number>,
+  ): void {
+    const reserve: Triple<number> = [0, 0, 0];
+    const pinned: Work[] = [];
+    for (const it of work) {
+      const committedA = this.committedOf(it);
+      if (committedA === null || it.newA < 0 || committedA <= it.newA + EPS) continue;
+      pinned.push(it);
+      for (let g = 0; g < 3; g++) reserve[g] += it.w[g] * committedA;
+    }
+    const others = work.filter((it) => !pinned.includes(it));
+    if (!pinned.length || !others.length) return;
+    const before = others.map((it) => it.newA);
+    for (const it of others) {
+      it.phase = -1;
+      it.why = null;
+    }
+    const less = (t: Triple<number>): Triple<number> => t.map((v, g) => v - reserve[g]) as Triple<number>;
+    this.allocate(nowMs, others, less(avail), less(cloudAvail), known, present, ageMs);
+    const names = pinned.map((p) => `${p.input.name} may still draw ${fmt(this.committedOf(p) ?? 0)} A until it confirms its cut`).join('; ');
+    others.forEach((it, i) => {
+      if (it.newA >= 0 && it.newA < before[i]) {
+        if (it.phase < 0) it.phase = this.tightestPhase(it, less(avail));
+        it.why = `${this.overloadCause(it.phase)}, and ${names}`;
+      }
+    });
+  }
+
+  /** The current an unconfirmed decrease may still draw per phase, or null. */
+  private committedOf(it: Work): number | null {
+    const c = it.input.committedA;
+    if (typeof c === 'number' && Number.isFinite(c) && c > 0) return c;
+    const m = it.memo;
+    if (it.input.latencyClass !== 'cloud' || m.sessionStart || it.newA < 0 || it.newA >= m.allowedA) return null;
+    let drawA = 0;
+    for (const v of it.input.measuredA) if (typeof v === 'number' && Number.isFinite(v)) drawA = Math.max(drawA, v);
+    return Math.max(m.allowedA, drawA);
+  }
+
   /** No fresh sample: only lower chargers on phases that went stale (or whose maximum dropped). */
   private holdOnStale(work: Work[], ageMs: Triple<number>): void {
     for (const it of work) {
@@ -711,6 +795,7 @@ export class Balancer {
       if (newA > 0) {
         m.pausedByBalancer = false;
         m.lastIncreaseMs = nowMs;
+        m.offer = { atMs: nowMs, toA: newA, meterA: [...this.phaseA] as Triple<number | null> };
         it.why = `Car connected to ${name}: starting at ${newA} A${P && !it.why ? ` (${P} headroom ${fmt(avail[phase])} A)` : ''}`;
       } else if (!m.pausedByBalancer) {
         m.pausedByBalancer = true;
@@ -737,6 +822,7 @@ export class Balancer {
       }
     } else {
       m.lastIncreaseMs = nowMs;
+      m.offer = { atMs: nowMs, toA: newA, meterA: [...this.phaseA] as Triple<number | null> };
       if (oldA === 0) {
         m.pausedByBalancer = false;
         m.resumeOkSinceMs = null;
@@ -750,31 +836,25 @@ export class Balancer {
     }
   }
 
-  /** Commands that bring the charger to what the memo wants, never repeating the last one. */
-  private emit(nowMs: number, it: Work, commands: BalancerCommand[]): void {
+  /**
+   * A command when the target changes (the simulator applies these; the app hands `targets` to each
+   * charger's actuator, which alone repeats, retries and confirms).
+   */
+  private emit(it: Work, commands: BalancerCommand[]): void {
     const m = it.memo;
     if (m.sessionStart) return; // the starting limit is picked on the next fresh sample
     const want = m.allowedA;
     const chargerId = it.input.id;
     const reason = it.why ?? `Keeping ${it.input.name} at ${want === 0 ? 'pause' : `${want} A`}`;
-    // A charger that still runs above what it was told long after the command gets it once more
-    // (the write was lost, or something else changed it); otherwise a limit is never repeated.
-    const unconfirmed = nowMs - m.sentAtMs >= confirmMs(it.writeIntervalMs);
-    const reportedA = it.input.paused ? null : validLimit(it.input.currentLimitA);
     let cmd: BalancerCommand | null = null;
     if (want === 0) {
-      if (!it.input.paused && (m.sentA !== 0 || unconfirmed)) cmd = { type: 'pause', chargerId, reason };
+      if (!it.input.paused && m.sentA !== 0) cmd = { type: 'pause', chargerId, reason };
     } else if (m.sentA === 0 || (m.sentA !== want && it.input.paused)) {
       cmd = { type: 'resume', chargerId, currentA: want, reason };
-      m.resumeSentMs = nowMs;
-    } else if (m.sentA !== want || (reportedA !== null && reportedA > want && unconfirmed)) {
-      const again = m.sentA === want ? `${it.input.name} still reports ${reportedA} A: sending ${want} A again` : reason;
-      cmd = { type: 'setCurrentLimit', chargerId, currentA: want, reason: again };
+    } else if (m.sentA !== want) {
+      cmd = { type: 'setCurrentLimit', chargerId, currentA: want, reason };
     }
-    if (cmd) {
-      commands.push(cmd);
-      m.sentAtMs = nowMs;
-    }
+    if (cmd) commands.push(cmd);
     m.sentA = want;
   }
 
@@ -787,7 +867,13 @@ export class Balancer {
       if (!present[g]) continue;
       const v = this.phaseA[g] as number;
       let exhausted = v > limitA + EPS;
-      for (const it of work) if (it.w[g] && it.memo.allowedA > it.minA) exhausted = false;
+      let stuck: Work | null = null;
+      for (const it of work) {
+        if (!it.w[g]) continue;
+        if (it.memo.allowedA > it.minA) exhausted = false;
+        const c = it.input.committedA;
+        if (typeof c === 'number' && c > it.memo.allowedA + EPS && (!stuck || c > (stuck.input.committedA ?? 0))) stuck = it;
+      }
       if (!exhausted) {
         this.overSinceMs[g] = null;
         this.overReported[g] = false;
@@ -795,15 +881,15 @@ export class Balancer {
       }
       const since = this.overSinceMs[g] ?? nowMs;
       this.overSinceMs[g] = since;
-      if (this.overReported[g] || nowMs - Math.max(since, this.lastPhaseDecreaseMs[g]) < graceMs) continue;
+      const wait = stuck ? Math.min(graceMs, UNCONFIRMED_ALARM_MS) : graceMs;
+      if (this.overReported[g] || nowMs - Math.max(since, this.lastPhaseDecreaseMs[g]) < wait) continue;
       this.overReported[g] = true;
       const P = GRID_PHASES[g];
-      events.push({
-        type: 'overloadUnresolved',
-        timeMs: nowMs,
-        phase: P,
-        reason: `${P} at ${fmt(v)} A of ${cfg.fuseA} A fuse although every balanced charger on ${P} is paused or at minimum: switch off other loads`,
-      });
+      const head = `${P} at ${fmt(v)} A of ${cfg.fuseA} A fuse`;
+      const reason = stuck
+        ? `${head}: ${stuck.input.name} has not confirmed its cut to ${stuck.memo.allowedA === 0 ? 'pause' : `${stuck.memo.allowedA} A`} and may still draw ${fmt(stuck.input.committedA ?? 0)} A; nothing else on ${P} can be cut`
+        : `${head} although every balanced charger on ${P} is paused or at minimum: switch off other loads`;
+      events.push({ type: 'overloadUnresolved', timeMs: nowMs, chargerId: stuck?.input.id, phase: P, reason });
     }
   }
 
@@ -836,11 +922,10 @@ function newMemo(nowMs: number): Memo {
     sessionStart: false,
     restored: false,
     sentA: null,
-    sentAtMs: -Infinity,
     lastChangeMs: nowMs,
     lastIncreaseMs: -Infinity,
-    resumeSentMs: -Infinity,
     resumeOkSinceMs: null,
+    offer: null,
   };
 }
 

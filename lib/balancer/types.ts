@@ -83,14 +83,31 @@ export interface ChargerInput {
   phaseMap: Triple<GridPhase | null>;
   /** Current the charger reports per charger phase (A); null = unknown. */
   measuredA: Triple<number | null>;
+  /**
+   * When that reading arrived (the balancer's clock, ms); absent = taken now. A reading older than a
+   * raise or a start does not show the car following it yet: a rise at the meter on the charger's
+   * phases is then counted as the charger's, up to what it was offered (not as house load).
+   */
+  measuredAtMs?: number | null;
+  /**
+   * Set while a decrease or pause has not been confirmed by the charger's own reading: the current it may
+   * still draw per phase. The balancer counts it at this (not at its new limit), so other chargers on
+   * its phases are cut to cover it. Absent/null = confirmed.
+   */
+  committedA?: number | null;
   /** The limit the charger reports it is offering now (A); null = unknown. */
   currentLimitA: number | null;
   /** Lowest current the car accepts (normally 6 A). */
   minCurrentA: number;
   /** Highest current allowed: installation/cable limit or the user's target (default 16 A). */
   maxCurrentA: number;
-  /** The charger is paused (by us or the user). */
+  /** The charger offers no current now (paused by us or anyone else), as far as it reports. */
   paused: boolean;
+  /**
+   * Paused by someone other than the balancer (the user, the charger's app, or held paused after it
+   * ignored its limit): not the balancer's to run; its draw stays house load.
+   */
+  externalPause?: boolean;
   /** A car is connected and wants to charge. */
   carConnected: boolean;
   /** Higher number = served first once every charger has its fair share. */
@@ -128,6 +145,11 @@ export interface BalancerOutput {
   stale: boolean;
   /** The limit the balancer wants for each charger id (0 = paused). */
   allowedA: Record<string, number>;
+  /**
+   * The target of each balanced charger (A, 0 = pause): what the app hands its actuator; null = a new
+   * session waits for a fresh sample. Chargers not balanced now (disabled, no car, paused by others) are absent.
+   */
+  targets: Record<string, number | null>;
 }
 
 /** Default for the optional `BalancerConfig.overloadUnresolvedAfterS` (s). */

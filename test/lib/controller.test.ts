@@ -243,8 +243,10 @@ describe('lib/controller', () => {
     await run(ctrl, [c], [4, 3, 3], 60);
     await run(ctrl, [c], [18, 3, 3], 5);
     assert.ok(store.saves > 0);
-    const saved = store.value as { chargers: Record<string, { limitA: number }> };
-    assert.strictEqual(saved.chargers.a.limitA, c.limitA);
+    const saved = store.value as { version: number; chargers: Record<string, { actuator: { target: { limitA: number; paused: boolean }; confirmedLevelA: number } }> };
+    assert.strictEqual(saved.version, 2);
+    assert.deepStrictEqual(saved.chargers.a.actuator.target, { limitA: c.limitA, paused: false }, 'what the balancer intends');
+    assert.strictEqual(saved.chargers.a.actuator.confirmedLevelA, c.limitA, 'what the charger was last confirmed to do');
     const live = ctrl.liveView();
     assert.strictEqual(live.fuseA, 25);
     assert.strictEqual(live.meter.stale, false);
