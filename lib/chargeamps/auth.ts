@@ -7,8 +7,8 @@
  */
 import type { Clock } from '../clock';
 import { PeerError, registerSecret } from '../errors';
-import { DEFAULT_TIMEOUT_MS, HttpTransport, parseJson } from '../http';
-import { DEFAULT_BASE_URL, LoginResponse, TokenPair, isTransient, peerErrorFor } from './types';
+import { DEFAULT_TIMEOUT_MS, HttpTransport } from '../http';
+import { DEFAULT_BASE_URL, LoginResponse, TokenPair, isTransient, parseJsonAnswer, peerErrorFor } from './types';
 
 export interface ChargeAmpsCredentials {
   email: string;
@@ -26,6 +26,9 @@ export interface AuthOptions {
   /** Renew this long before the access token expires (s), default 120. */
   refreshMarginS?: number;
 }
+
+/** Named so that `redact` (which hides whatever follows "refreshtoken:") leaves the message readable. */
+const REFRESH_WHERE = 'token refresh (POST auth/refreshtoken)';
 
 /** Used when a token carries no readable `exp`: the documented lifetime of 120 minutes. */
 const DEFAULT_TOKEN_LIFETIME_MS = 120 * 60 * 1000;
@@ -159,9 +162,8 @@ export class ChargeAmpsAuth {
       );
       throw this.refused;
     }
-    if (res.status !== 200) throw peerErrorFor(res, 'POST auth/login');
-    const body = parseJson<LoginResponse>(res, this.url('auth/login'));
-    return this.accept(body, 'POST auth/login');
+    if (res.status !== 200) throw peerErrorFor(res, 'POST auth/login', this.clock.nowMs());
+    return this.accept(parseJsonAnswer<LoginResponse>(res, 'POST auth/login') ?? null, 'POST auth/login');
   }
 
   private async refresh(token: string, refreshToken: string): Promise<string> {
@@ -173,8 +175,8 @@ export class ChargeAmpsAuth {
       body: { token, refreshToken },
       timeoutMs: this.timeoutMs,
     });
-    if (res.status !== 200) throw peerErrorFor(res, 'POST auth/refreshtoken');
-    return this.accept(parseJson<TokenPair>(res, this.url('auth/refreshtoken')), 'POST auth/refreshtoken');
+    if (res.status !== 200) throw peerErrorFor(res, REFRESH_WHERE, this.clock.nowMs());
+    return this.accept(parseJsonAnswer<TokenPair>(res, REFRESH_WHERE) ?? null, REFRESH_WHERE);
   }
 
   private accept(body: TokenPair | null, where: string): string {

@@ -1,12 +1,22 @@
 /**
- * Charge Amps EAPI v5 client for one account: authenticated requests (a 401 renews the token once
- * and retries once), back-off after 429/5xx, and a write queue that serialises writes, lets a newer
- * write replace a queued one for the same target, runs decreases first and retries overload failures
- * with jittered back-off. Settings are always changed by read-modify-write of the whole object.
+ * Charge Amps EAPI v5 client for one account: authenticated requests (a 401 renews the token and
+ * sends the request once more with the new one), and a write queue.
+ *
+ * - Every write is tried once; its error goes to the caller (the charger's actuator decides whether
+ *   and when to try again). Nothing is merged or skipped: every call is a request.
+ * - Writes of one account run one at a time, so the read-modify-write of connector settings (a
+ *   missing field would reset to its default on the server) never interleaves. Decreases run first;
+ *   writes to one connector keep the order they were asked in (a raise queued before a decrease is
+ *   pulled forward with it, so the decrease is never overwritten by an older raise).
+ * - A 429 or 5xx answer starts a jittered back-off that gates reads only (polls fail fast with a
+ *   'rate-limit' PeerError). Writes always go out. The PeerError of a 429/5xx carries the server's
+ *   `Retry-After` as `retryAfterMs` (seconds or an HTTP-date, read on the injected clock).
+ * - A 2xx answer must be empty or JSON: anything else (an HTML maintenance page) is a 'protocol'
+ *   PeerError, so a write that did not land never looks as if it had.
  */
 import type { Clock } from '../clock';
 import { PeerError, UserInputError } from '../errors';
-import { HttpResponse, parseJson } from '../http';
+import type { HttpResponse } from '../http';
 import { AuthOptions, ChargeAmpsAuth, ChargeAmpsCredentials, normaliseBaseUrl } from './auth';
 import {
   ChargePoint,
@@ -14,7 +24,7 @@ import {
   ChargePointStatus,
   ChargingSession,
   ConnectorSettings,
-  isTransient,
+  parseJsonAnswer,
   peerErrorFor,
 } from './types';
 
@@ -36,9 +46,9 @@ export function clampPollInterval(requestedS: number | undefined): { intervalS: 
 export interface ClientOptions extends AuthOptions {
   /** 0..1 random source for back-off jitter (tests pass a fixed one). */
   random?: () => number;
-  /** Attempts per write before giving up on 429/5xx/timeouts, default 4. */
-  maxWriteAttempts?: number;
+  /** First read back-off after a 429/5xx (ms), doubled per repeated failure up to backoffMaxMs; default 2000. */
   backoffBaseMs?: number;
+  /** Longest read back-off (ms), default 120 000. */
   backoffMaxMs?: number;
   /** Reuse a charge point status this young for other connectors of the same charge point (ms), default 5000. */
   statusMaxAgeMs?: number;
@@ -49,19 +59,21 @@ export const PRIORITY_DECREASE = 0;
 export const PRIORITY_NORMAL = 1;
 
 interface WriteJob {
-  key: string;
+  /** What the write changes ("<cp>:<connector>"): writes to one target keep their order. */
+  target: string;
   priority: number;
   seq: number;
   run: () => Promise<unknown>;
-  attempts: number;
-  waiters: { resolve: (v: unknown) => void; reject: (e: unknown) => void }[];
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export class ChargeAmpsClient {
   readonly auth: ChargeAmpsAuth;
-  readonly counters = { requests: 0, writes: 0, retriedWrites: 0, skippedDuringBackoff: 0 };
+  /** requests sent; writes that succeeded / failed; reads refused without a request during a back-off. */
+  readonly counters = { requests: 0, writes: 0, failedWrites: 0, skippedDuringBackoff: 0 };
   private readonly opts: ClientOptions;
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -84,9 +96,9 @@ export class ChargeAmpsClient {
     return this.auth.baseUrl;
   }
 
-  /** ms until the cloud may be asked again (0 when not backing off). */
+  /** ms until reads go to the cloud again (0 when not backing off). Writes never wait for it. */
   backoffRemainingMs(): number {
-    return Math.max(0, this.backoffUntilMs - this.clock.nowMs());
+    return Math.max(0, this.backoffUntilMs - this.clock.monoMs());
   }
 
   // --- transport -------------------------------------------------------------------------------
@@ -102,55 +114,69 @@ export class ChargeAmpsClient {
     });
   }
 
-  /** One authenticated request; parsed JSON, or undefined for an empty answer. */
+  /**
+   * One authenticated request; parsed JSON, or undefined for an empty answer. A GET is refused
+   * without a request while a back-off runs; any other method always goes out.
+   */
   async request<T>(method: Method, path: string, body?: unknown): Promise<T | undefined> {
+    return this.call<T>(method, path, body, method === 'GET');
+  }
+
+  private async call<T>(method: Method, path: string, body: unknown, gated: boolean): Promise<T | undefined> {
     const where = `${method} ${path}`;
     const waitMs = this.backoffRemainingMs();
-    if (waitMs > 0) {
+    if (gated && waitMs > 0) {
       this.counters.skippedDuringBackoff++;
-      throw new PeerError('rate-limit', `${where}: backing off after an overload answer; next try in ${Math.ceil(waitMs / 1000)} s`);
+      throw new PeerError('rate-limit', `${where}: backing off after an overload answer; next try in ${Math.ceil(waitMs / 1000)} s`, undefined, {
+        retryAfterMs: waitMs,
+      });
     }
     const token = await this.auth.getToken();
     let res = await this.send(method, path, body, token);
     if (res.status === 401) res = await this.send(method, path, body, await this.auth.tokenRejected(token));
     if (res.status >= 200 && res.status < 300) {
       this.backoffLevel = 0;
-      return res.text.trim() ? parseJson<T>(res, `${this.baseUrl}/${path}`) : undefined;
+      return parseJsonAnswer<T>(res, where);
     }
-    if (res.status === 429 || res.status >= 500) this.startBackoff(res.headers['retry-after']);
-    throw peerErrorFor(res, where);
+    const err = peerErrorFor(res, where, this.clock.nowMs());
+    if (res.status === 429 || res.status >= 500) this.startBackoff(err.retryAfterMs);
+    throw err;
   }
 
-  private startBackoff(retryAfter?: string): void {
+  /** Back off reads: jittered exponential, at least what the server asked for, at most backoffMaxMs. */
+  private startBackoff(serverMs: number | undefined): void {
     const base = this.opts.backoffBaseMs ?? 2000;
     const max = this.opts.backoffMaxMs ?? 120_000;
     this.backoffLevel = Math.min(this.backoffLevel + 1, 16);
     const exp = Math.min(max, base * 2 ** (this.backoffLevel - 1));
     const jittered = exp / 2 + (exp / 2) * this.random();
-    const serverMs = Number(retryAfter) * 1000;
-    const delay = Number.isFinite(serverMs) && serverMs > 0 ? Math.min(max, Math.max(serverMs, jittered)) : jittered;
-    this.backoffUntilMs = Math.max(this.backoffUntilMs, this.clock.nowMs() + delay);
+    const delay = serverMs !== undefined && serverMs > 0 ? Math.min(max, Math.max(serverMs, jittered)) : jittered;
+    this.backoffUntilMs = Math.max(this.backoffUntilMs, this.clock.monoMs() + delay);
   }
 
   // --- write queue -----------------------------------------------------------------------------
 
   /**
-   * Run a write through the queue. A queued (not yet running) write with the same key is replaced by
-   * this one and both callers get this one's result.
+   * Run a write through the queue, once: it resolves or rejects with that one attempt. `target` names
+   * what it changes; writes to one target run in the order they were asked.
    */
-  write<T>(key: string, priority: number, run: () => Promise<T>): Promise<T> {
+  write<T>(target: string, priority: number, run: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const waiter = { resolve: resolve as (v: unknown) => void, reject };
-      const queued = this.queue.find((j) => j.key === key);
-      if (queued) {
-        queued.run = run;
-        queued.priority = priority;
-        queued.waiters.push(waiter);
-      } else {
-        this.queue.push({ key, priority, seq: this.seq++, run, attempts: 0, waiters: [waiter] });
-      }
+      this.queue.push({ target, priority, seq: this.seq++, run, resolve: resolve as (v: unknown) => void, reject });
       void this.drain();
     });
+  }
+
+  /**
+   * The next write: the most urgent queued write (decreases first, then the oldest) — or, when its
+   * target has an older write queued, that older one first (writes to one target keep their order).
+   */
+  private nextJob(): WriteJob {
+    const byUrgency = [...this.queue].sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+    const urgent = byUrgency[0];
+    const job = this.queue.find((j) => j.target === urgent.target) as WriteJob; // the queue is in seq order
+    this.queue = this.queue.filter((j) => j !== job);
+    return job;
   }
 
   private async drain(): Promise<void> {
@@ -158,26 +184,14 @@ export class ChargeAmpsClient {
     this.writing = true;
     try {
       while (this.queue.length > 0) {
-        const waitMs = this.backoffRemainingMs();
-        if (waitMs > 0) await this.clock.sleep(waitMs);
-        this.queue.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
-        const job = this.queue.shift() as WriteJob;
+        const job = this.nextJob();
         try {
           const value = await job.run();
           this.counters.writes++;
-          for (const w of job.waiters) w.resolve(value);
+          job.resolve(value);
         } catch (err) {
-          job.attempts++;
-          const replaced = this.queue.find((j) => j.key === job.key);
-          if (replaced) {
-            replaced.waiters.push(...job.waiters); // a newer write for the same target supersedes this one
-          } else if (isTransient(err) && job.attempts < (this.opts.maxWriteAttempts ?? 4)) {
-            this.counters.retriedWrites++;
-            if (this.backoffRemainingMs() === 0) this.startBackoff();
-            this.queue.push(job);
-          } else {
-            for (const w of job.waiters) w.reject(err);
-          }
+          this.counters.failedWrites++;
+          job.reject(err);
         }
       }
     } finally {
@@ -203,12 +217,12 @@ export class ChargeAmpsClient {
   async getStatus(cpId: string): Promise<ChargePointStatus> {
     const cached = this.statusCache.get(cpId);
     const maxAge = this.opts.statusMaxAgeMs ?? 5000;
-    if (cached && this.clock.nowMs() - cached.atMs < maxAge) return cached.value;
+    if (cached && this.clock.monoMs() - cached.atMs < maxAge) return cached.value;
     const value = this.request<ChargePointStatus>('GET', `chargepoints/${enc(cpId)}/status`).then((s) => {
       if (!s || typeof s.status !== 'string') throw new PeerError('protocol', `GET chargepoints/${cpId}/status: expected a status object`);
       return s;
     });
-    this.statusCache.set(cpId, { atMs: this.clock.nowMs(), value });
+    this.statusCache.set(cpId, { atMs: this.clock.monoMs(), value });
     value.catch(() => this.statusCache.delete(cpId));
     return value;
   }
@@ -220,7 +234,12 @@ export class ChargeAmpsClient {
   }
 
   async getConnectorSettings(cpId: string, connectorId: number): Promise<ConnectorSettings> {
-    const s = await this.request<ConnectorSettings>('GET', connectorPath(cpId, connectorId, 'settings'));
+    return this.readConnectorSettings(cpId, connectorId, true);
+  }
+
+  /** `gated` false: the read of a read-modify-write, which goes out even during a back-off. */
+  private async readConnectorSettings(cpId: string, connectorId: number, gated: boolean): Promise<ConnectorSettings> {
+    const s = await this.call<ConnectorSettings>('GET', connectorPath(cpId, connectorId, 'settings'), undefined, gated);
     if (!s || typeof s.rfidLock !== 'boolean') throw new PeerError('protocol', `GET ${connectorPath(cpId, connectorId, 'settings')}: expected connector settings`);
     return s;
   }
@@ -228,10 +247,14 @@ export class ChargeAmpsClient {
   /** Charge point settings (dimmer, down light); cached for maxAgeMs because they rarely change. */
   async getChargePointSettings(cpId: string, maxAgeMs = 0): Promise<ChargePointSettings> {
     const cached = this.cpSettingsCache.get(cpId);
-    if (cached && this.clock.nowMs() - cached.atMs < maxAgeMs) return cached.value;
-    const s = await this.request<ChargePointSettings>('GET', `chargepoints/${enc(cpId)}/settings`);
+    if (cached && this.clock.monoMs() - cached.atMs < maxAgeMs) return cached.value;
+    return this.readChargePointSettings(cpId, true);
+  }
+
+  private async readChargePointSettings(cpId: string, gated: boolean): Promise<ChargePointSettings> {
+    const s = await this.call<ChargePointSettings>('GET', `chargepoints/${enc(cpId)}/settings`, undefined, gated);
     if (!s || typeof s.dimmer !== 'string') throw new PeerError('protocol', `GET chargepoints/${cpId}/settings: expected charge point settings`);
-    this.cpSettingsCache.set(cpId, { atMs: this.clock.nowMs(), value: s });
+    this.cpSettingsCache.set(cpId, { atMs: this.clock.monoMs(), value: s });
     return s;
   }
 
@@ -246,9 +269,8 @@ export class ChargeAmpsClient {
     priority = PRIORITY_NORMAL,
     check?: (current: ConnectorSettings) => void,
   ): Promise<ConnectorSettings> {
-    const key = `${cpId}:${connectorId}:settings:${Object.keys(patch).sort().join(',')}`;
-    return this.write(key, priority, async () => {
-      const current = await this.getConnectorSettings(cpId, connectorId);
+    return this.write(`${cpId}:${connectorId}`, priority, async () => {
+      const current = await this.readConnectorSettings(cpId, connectorId, false);
       check?.(current);
       const next: ConnectorSettings = {
         chargePointId: current.chargePointId ?? cpId,
@@ -266,8 +288,8 @@ export class ChargeAmpsClient {
   }
 
   updateChargePointSettings(cpId: string, patch: Partial<Pick<ChargePointSettings, 'dimmer' | 'downLight'>>): Promise<ChargePointSettings> {
-    return this.write(`${cpId}:settings:${Object.keys(patch).sort().join(',')}`, PRIORITY_NORMAL, async () => {
-      const current = await this.getChargePointSettings(cpId);
+    return this.write(cpId, PRIORITY_NORMAL, async () => {
+      const current = await this.readChargePointSettings(cpId, false);
       const next: ChargePointSettings = {
         id: current.id ?? cpId,
         dimmer: current.dimmer,
@@ -277,14 +299,14 @@ export class ChargeAmpsClient {
       };
       await this.request('PUT', `chargepoints/${enc(cpId)}/settings`, next);
       const value = { ...next, installationCurrent: current.installationCurrent };
-      this.cpSettingsCache.set(cpId, { atMs: this.clock.nowMs(), value });
+      this.cpSettingsCache.set(cpId, { atMs: this.clock.monoMs(), value });
       return value;
     });
   }
 
   /** Stop the running session. Resolves false when nothing was charging (the cloud answers 400). */
   remoteStop(cpId: string, connectorId: number): Promise<boolean> {
-    return this.write(`${cpId}:${connectorId}:remotestop`, PRIORITY_DECREASE, async () => {
+    return this.write(`${cpId}:${connectorId}`, PRIORITY_DECREASE, async () => {
       try {
         await this.request('PUT', connectorPath(cpId, connectorId, 'remotestop'), {});
         return true;
@@ -303,7 +325,7 @@ export class ChargeAmpsClient {
     if (!/^[0-9A-F]+$/.test(rfid) || ![8, 14, 20].includes(rfid.length)) {
       throw new UserInputError('rfid', `expected a hex RFID of 4, 7 or 10 bytes (8, 14 or 20 hex digits), got "${rfidHex}"`);
     }
-    return this.write(`${cpId}:${connectorId}:remotestart`, PRIORITY_NORMAL, async () => {
+    return this.write(`${cpId}:${connectorId}`, PRIORITY_NORMAL, async () => {
       await this.request('PUT', connectorPath(cpId, connectorId, 'remotestart'), {
         rfidLength: rfid.length / 2,
         rfidFormat: 'Hex',

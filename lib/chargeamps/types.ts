@@ -126,20 +126,59 @@ function bodyHint(res: HttpResponse): string {
   return `: ${oneLine(text).slice(0, 80)}`;
 }
 
-/** The error for a non-2xx answer to `where` ("GET chargepoints/X/status"). */
-export function peerErrorFor(res: HttpResponse, where: string): PeerError {
+/**
+ * A `Retry-After` header in ms from now: delay-seconds, or an HTTP-date compared with `wallNowMs`
+ * (the injected clock's wall time; a date in the past gives 0). undefined when absent or unreadable.
+ */
+export function parseRetryAfterMs(value: string | undefined, wallNowMs: number): number | undefined {
+  const v = (value ?? '').trim();
+  if (!v) return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  if (/^[+-]?[\d.]/.test(v)) return undefined; // a negative or malformed number
+  const atMs = Date.parse(v);
+  return Number.isFinite(atMs) && Number.isFinite(wallNowMs) ? Math.max(0, atMs - wallNowMs) : undefined;
+}
+
+/**
+ * The error for a non-2xx answer to `where` ("GET chargepoints/X/status"). A 429 or 5xx carries the
+ * server's `Retry-After` as `retryAfterMs` when it sent one (an HTTP-date needs `wallNowMs`).
+ */
+export function peerErrorFor(res: HttpResponse, where: string, wallNowMs?: number): PeerError {
   const s = res.status;
-  if (s === 429) return new PeerError('rate-limit', `${where}: Charge Amps asked us to slow down (HTTP 429)`, s);
+  const retryAfterMs = s === 429 || s >= 500 ? parseRetryAfterMs(res.headers['retry-after'], wallNowMs ?? Number.NaN) : undefined;
+  const wait = retryAfterMs === undefined ? '' : `; asked to wait ${Math.ceil(retryAfterMs / 1000)} s`;
+  if (s === 429) return new PeerError('rate-limit', `${where}: Charge Amps asked us to slow down (HTTP 429${wait})`, s, { retryAfterMs });
   if (s === 401) return new PeerError('auth', `${where}: not authorised (HTTP 401)${bodyHint(res)}`, s);
   if (s === 403) return new PeerError('auth', `${where}: this account has no access (HTTP 403)${bodyHint(res)}`, s);
   if (s === 404) return new PeerError('http', `${where}: not found (HTTP 404)`, s);
-  if (s >= 500) return new PeerError('http', `${where}: Charge Amps cloud error (HTTP ${s})`, s);
+  if (s >= 500) return new PeerError('http', `${where}: Charge Amps cloud error (HTTP ${s}${wait})`, s, { retryAfterMs });
   return new PeerError('http', `${where}: HTTP ${s}${bodyHint(res)}`, s);
 }
 
-/** Overload answers and network trouble are worth retrying later; everything else is not. */
+/**
+ * The body of a 2xx answer: parsed JSON, or undefined when empty (a PUT answers 200 with an empty
+ * octet-stream). Anything else, such as an HTML maintenance page, is a 'protocol' PeerError that
+ * quotes at most a short prefix of the body.
+ */
+export function parseJsonAnswer<T>(res: HttpResponse, where: string): T | undefined {
+  const text = res.text.trim();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    const type = (res.headers['content-type'] ?? 'no content type').split(';')[0].trim().slice(0, 40);
+    const prefix = oneLine(text.slice(0, 200)).slice(0, 32);
+    throw new PeerError('protocol', `${where}: expected JSON or an empty answer, got ${type} "${prefix}${text.length > 32 ? '…' : ''}" (HTTP ${res.status})`, res.status);
+  }
+}
+
+/**
+ * Overload answers, network trouble and a 2xx answer that is not JSON (a maintenance page) are worth
+ * trying again later; everything else (refused credentials, 4xx, a JSON answer of the wrong shape) is not.
+ */
 export function isTransient(err: unknown): boolean {
   if (!(err instanceof PeerError)) return false;
   if (err.kind === 'rate-limit' || err.kind === 'timeout' || err.kind === 'unreachable') return true;
+  if (err.kind === 'protocol') return err.status !== undefined && err.status >= 200 && err.status < 300;
   return err.kind === 'http' && (err.status ?? 0) >= 500;
 }

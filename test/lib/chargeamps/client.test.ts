@@ -1,9 +1,10 @@
 import assert from 'assert';
 import { PeerError } from '../../../lib/errors';
 import { ChargeAmpsClient, ChargeAmpsClientRegistry, clampPollInterval, PRIORITY_DECREASE, PRIORITY_NORMAL } from '../../../lib/chargeamps/client';
+import { parseJsonAnswer, parseRetryAfterMs } from '../../../lib/chargeamps/types';
 import { jwtExpiryMs } from '../../../lib/chargeamps/auth';
 import { AURA_ID, FOREIGN_ID, HALO_ID } from '../../../lib/chargeamps/emulator';
-import { CREDENTIALS, Rig, drive, rig } from './helpers';
+import { CREDENTIALS, Rig, rig } from './helpers';
 
 describe('lib/chargeamps/client', () => {
   let r: Rig;
@@ -47,6 +48,16 @@ describe('lib/chargeamps/client', () => {
     assert.strictEqual(r.emu.counters.failedRefreshes, 1);
     assert.strictEqual(r.emu.counters.logins, 2);
     assert.strictEqual(r.client.auth.counters.failedRefreshes, 1);
+  });
+
+  it('a maintenance page answering the token refresh keeps the session: refreshed later, no new login', async () => {
+    r = await rig({ tokenLifetimeS: 300 });
+    await r.client.getStatus(HALO_ID);
+    await r.clock.advance(200_000); // within the refresh margin
+    r.emu.failNext('html200');
+    await assert.rejects(r.client.getStatus(HALO_ID), (e: PeerError) => e.kind === 'protocol' && e.message.startsWith('token refresh (POST auth/refreshtoken): expected JSON or an empty answer, got text/html'));
+    assert.strictEqual((await r.client.getStatus(HALO_ID)).status, 'Online');
+    assert.deepStrictEqual([r.emu.counters.logins, r.emu.counters.refreshes, r.client.auth.counters.failedRefreshes], [1, 1, 0]);
   });
 
   it('on a 401 renews by refresh and retries the request once', async () => {
@@ -127,35 +138,141 @@ describe('lib/chargeamps/client', () => {
     assert.ok(r.client.backoffRemainingMs() > first, 'back-off grows while failures repeat');
   });
 
-  it('retries writes through 429/500 with back-off, decreases first', async () => {
+  it('a gated read during the back-off says how long is left; the back-off runs on the monotonic clock', async () => {
     r = await rig();
     await r.client.listChargePoints();
-    r.emu.failNext('429');
-    r.emu.failNext('500');
-    const order: string[] = [];
-    const up = r.client.write('a', PRIORITY_NORMAL, async () => {
-      await r.client.request('GET', `chargepoints/${HALO_ID}/settings`);
-      order.push('increase');
-    });
-    const down = r.client.write('b', PRIORITY_DECREASE, async () => {
-      await r.client.request('GET', `chargepoints/${AURA_ID}/settings`);
-      order.push('decrease');
-    });
-    await drive(r.clock, Promise.all([up, down]));
-    assert.deepStrictEqual(order, ['decrease', 'increase']);
-    assert.strictEqual(r.client.counters.retriedWrites, 2);
+    r.emu.failNext('429', 1, { retryAfterS: 40 });
+    await assert.rejects(r.client.getStatus(HALO_ID), (e: PeerError) => e.retryAfterMs === 40_000);
+    r.clock.jump(3600_000); // the wall clock steps forward an hour: the back-off does not end
+    await assert.rejects(r.client.getConnectorSettings(HALO_ID, 1), (e: PeerError) => e.kind === 'rate-limit' && e.retryAfterMs === 40_000);
+    r.clock.jump(-7200_000); // ... nor grow when it steps back
+    assert.strictEqual(r.client.backoffRemainingMs(), 40_000);
+    await r.clock.advance(40_000);
+    await r.client.getConnectorSettings(HALO_ID, 1);
   });
 
-  it('a queued write is replaced by a newer one for the same target', async () => {
+  it('a 429 with Retry-After (seconds or HTTP-date) rejects the write with retryAfterMs; the next write goes out at once', async () => {
     r = await rig();
-    const seen: number[] = [];
+    await r.client.listChargePoints();
+    const puts = () => r.sent.filter((s) => s.startsWith('PUT')).length;
+    r.emu.failNext('429', 1, { retryAfterS: 120 });
+    await assert.rejects(r.client.updateConnectorSettings(HALO_ID, 1, { maxCurrent: 10 }), (e: PeerError) => {
+      assert.deepStrictEqual([e.kind, e.status, e.retryAfterMs], ['rate-limit', 429, 120_000]);
+      assert.match(e.message, /HTTP 429; asked to wait 120 s/);
+      return true;
+    });
+    assert.ok(r.client.backoffRemainingMs() > 0, 'reads back off');
+    // The fuse-protecting decrease is sent now, not after the back-off (the caller decides about Retry-After).
+    const before = puts();
+    const after = await r.client.updateConnectorSettings(HALO_ID, 1, { maxCurrent: 6 }, PRIORITY_DECREASE);
+    assert.strictEqual(after.maxCurrent, 6);
+    assert.strictEqual(puts(), before + 1);
+    assert.strictEqual(r.emu.snapshot(HALO_ID, 1).maxCurrent, 6);
+    r.emu.failNext('500', 1, { retryAfterS: 95, retryAfterAsDate: true });
+    await assert.rejects(r.client.remoteStop(HALO_ID, 1), (e: PeerError) => e.status === 500 && e.retryAfterMs === 95_000);
+    r.emu.failNext('429');
+    await assert.rejects(r.client.remoteStop(HALO_ID, 1), (e: PeerError) => e.status === 429 && e.retryAfterMs === undefined);
+  });
+
+  /** A second client on the rig whose next PUT meets `kind` (the read before it goes through). */
+  function putFaulting(): { client: ChargeAmpsClient; failNextPut: (kind: '429' | '500' | 'html200' | 'garbage') => void } {
+    let pending: '429' | '500' | 'html200' | 'garbage' | null = null;
+    const client = new ChargeAmpsClient({
+      baseUrl: r.emu.baseUrl,
+      credentials: CREDENTIALS,
+      clock: r.clock,
+      random: () => 0.5,
+      transport: async (req) => {
+        if ((req.method ?? 'GET') === 'PUT' && pending) {
+          r.emu.failNext(pending);
+          pending = null;
+        }
+        return r.transport(req);
+      },
+    });
+    return { client, failNextPut: (kind) => (pending = kind) };
+  }
+
+  /** Give a retry that sleeps on the manual clock every chance to go out. */
+  async function waitForStragglers(): Promise<void> {
+    await r.clock.advance(125_000); // beyond the longest back-off (120 s)
+    await new Promise((res) => setTimeout(res, 30));
+    await r.clock.advance(125_000);
+  }
+
+  it('no write is retried by the client: one attempt per write, whatever the failure', async () => {
+    r = await rig();
+    const { client, failNextPut } = putFaulting();
+    await client.getConnectorSettings(AURA_ID, 1);
+    for (const kind of ['429', '500', 'html200', 'garbage'] as const) {
+      // The read of the read-modify-write fails: one request, no PUT.
+      let [requests, puts] = [r.emu.counters.requests, r.emu.counters.puts];
+      r.emu.failNext(kind);
+      await assert.rejects(client.updateConnectorSettings(AURA_ID, 1, { maxCurrent: 9 }), PeerError);
+      await waitForStragglers();
+      assert.deepStrictEqual([r.emu.counters.requests - requests, r.emu.counters.puts - puts], [1, 0], `${kind} on the read`);
+      // The PUT fails: one read and one PUT.
+      [requests, puts] = [r.emu.counters.requests, r.emu.counters.puts];
+      failNextPut(kind);
+      await assert.rejects(client.updateConnectorSettings(AURA_ID, 1, { maxCurrent: 9 }, PRIORITY_DECREASE), PeerError);
+      await waitForStragglers();
+      assert.deepStrictEqual([r.emu.counters.requests - requests, r.emu.counters.puts - puts], [2, 1], `${kind} on the PUT`);
+    }
+    assert.deepStrictEqual([client.counters.writes, client.counters.failedWrites], [0, 8]);
+    assert.strictEqual(r.emu.snapshot(AURA_ID, 1).maxCurrent, 32, 'nothing was written');
+  });
+
+  it('a write answered 200 with an HTML maintenance page rejects: protocol error, one line, a short prefix of the page', async () => {
+    r = await rig();
+    const { client, failNextPut } = putFaulting();
+    failNextPut('html200');
+    await assert.rejects(client.updateConnectorSettings(HALO_ID, 1, { maxCurrent: 6 }, PRIORITY_DECREASE), (e: PeerError) => {
+      assert.strictEqual(e.kind, 'protocol');
+      assert.strictEqual(e.message, 'PUT chargepoints/2505090652M/connectors/1/settings: expected JSON or an empty answer, got text/html "<!DOCTYPE html> <html><head><tit…" (HTTP 200)');
+      return true;
+    });
+    assert.strictEqual(r.emu.snapshot(HALO_ID, 1).maxCurrent, 16, 'the cut did not land');
+    await client.updateConnectorSettings(HALO_ID, 1, { maxCurrent: 6 }, PRIORITY_DECREASE);
+    assert.strictEqual(r.emu.snapshot(HALO_ID, 1).maxCurrent, 6);
+  });
+
+  it('reads Retry-After as seconds or an HTTP-date on the given wall time; the answer body only as JSON or empty', () => {
+    const now = Date.UTC(2026, 0, 1, 12);
+    assert.strictEqual(parseRetryAfterMs('120', now), 120_000);
+    assert.strictEqual(parseRetryAfterMs(' 1.5 ', now), 1500);
+    assert.strictEqual(parseRetryAfterMs('Thu, 01 Jan 2026 12:01:30 GMT', now), 90_000);
+    assert.strictEqual(parseRetryAfterMs('Thu, 01 Jan 2026 11:00:00 GMT', now), 0, 'a date in the past: no wait');
+    for (const bad of [undefined, '', '-5', 'soon', '12abc']) assert.strictEqual(parseRetryAfterMs(bad, now), undefined, String(bad));
+    assert.strictEqual(parseRetryAfterMs('Thu, 01 Jan 2026 12:01:30 GMT', Number.NaN), undefined);
+    const res = (text: string, type = 'application/json') => ({ status: 200, headers: { 'content-type': type }, text });
+    assert.strictEqual(parseJsonAnswer(res(''), 'PUT x'), undefined);
+    assert.deepStrictEqual(parseJsonAnswer(res('{"a":1}'), 'GET x'), { a: 1 });
+    const big = `<html>${'x'.repeat(100_000)}\n${'y'.repeat(100)}</html>`;
+    assert.throws(() => parseJsonAnswer(res(big, 'text/html'), 'PUT x'), (e: PeerError) => e.kind === 'protocol' && e.message.length < 120);
+  });
+
+  it('every write runs once, none merged: decreases first, writes to one connector in the order asked', async () => {
+    r = await rig();
+    const order: string[] = [];
     let release!: () => void;
-    const blocker = r.client.write('x', PRIORITY_NORMAL, () => new Promise<void>((res) => (release = res)));
-    const w1 = r.client.write('cur', PRIORITY_NORMAL, async () => seen.push(10));
-    const w2 = r.client.write('cur', PRIORITY_NORMAL, async () => seen.push(12));
+    const blocker = r.client.write('other', PRIORITY_NORMAL, () => new Promise<void>((res) => (release = res)));
+    const writes = [
+      r.client.write('b', PRIORITY_NORMAL, async () => order.push('b raise')),
+      r.client.write('a', PRIORITY_NORMAL, async () => order.push('a raise 1')),
+      r.client.write('a', PRIORITY_NORMAL, async () => order.push('a raise 2')),
+      r.client.write('c', PRIORITY_DECREASE, async () => order.push('c decrease')),
+      r.client.write('a', PRIORITY_DECREASE, async () => order.push('a decrease')),
+      r.client.write('b', PRIORITY_NORMAL, async () => {
+        throw new PeerError('timeout', 'b: no answer');
+      }),
+    ];
     release();
-    await Promise.all([blocker, w1, w2]);
-    assert.deepStrictEqual(seen, [12]);
+    await blocker;
+    const results = await Promise.allSettled(writes);
+    // Decreases in the order asked; the older raises of 'a' go just before its decrease, so 'a' ends at the decrease.
+    assert.deepStrictEqual(order, ['c decrease', 'a raise 1', 'a raise 2', 'a decrease', 'b raise']);
+    assert.deepStrictEqual(results.map((x) => x.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    assert.deepStrictEqual([r.client.counters.writes, r.client.counters.failedWrites], [6, 1]);
   });
 
   it('read-modify-write keeps the other connector settings', async () => {
