@@ -1,6 +1,8 @@
 /**
  * One Charge Amps connector as a `Charger`: a Halo has a Type 2 charger (1) and a Schuko outlet (2),
  * an Aura two Type 2 chargers. Connectors of the same account share one client (one session).
+ * Every command is a write, even when the value looks already set (what to repeat is the actuator's
+ * call); each is a read-modify-write, so the cable lock, RFID lock and mode are kept.
  */
 import type { Charger, ChargerStatus } from '../charger';
 import { UserInputError } from '../errors';
@@ -152,7 +154,6 @@ export class ChargeAmpsConnectorCharger implements Charger {
   async setCurrentLimit(currentA: number): Promise<void> {
     const a = validateCurrent(currentA, this.settings?.installationCurrent);
     const known = this.settings?.maxCurrent;
-    if (known === a) return;
     const priority = known !== null && known !== undefined && a < known ? PRIORITY_DECREASE : PRIORITY_NORMAL;
     this.settings = await this.client.updateConnectorSettings(this.chargePointId, this.connectorId, { maxCurrent: a }, priority, (cur) => {
       validateCurrent(a, cur.installationCurrent);
@@ -168,9 +169,9 @@ export class ChargeAmpsConnectorCharger implements Charger {
     const cp = await this.loadChargePoint();
     const mode = this.settings?.mode;
     if (mode && mode !== 'Off') this.modeBeforePause = mode;
-    if (mode !== 'Off') {
-      this.settings = await this.client.updateConnectorSettings(this.chargePointId, this.connectorId, { mode: 'Off' }, PRIORITY_DECREASE);
-    }
+    this.settings = await this.client.updateConnectorSettings(this.chargePointId, this.connectorId, { mode: 'Off' }, PRIORITY_DECREASE, (cur) => {
+      if (cur.mode !== 'Off') this.modeBeforePause = cur.mode;
+    });
     if (protocolOf(cp) === 'ocpp' && connectorState(this.live?.status, 'ocpp').state === 'charging') {
       await this.client.remoteStop(this.chargePointId, this.connectorId);
     }
@@ -179,13 +180,11 @@ export class ChargeAmpsConnectorCharger implements Charger {
   /** Switch the connector back on (to Schedule when that was the mode before the pause). */
   async resume(): Promise<void> {
     const mode = this.modeBeforePause ?? 'On';
-    if (this.settings?.mode === mode) return;
     this.settings = await this.client.updateConnectorSettings(this.chargePointId, this.connectorId, { mode });
     this.modeBeforePause = null;
   }
 
   async setCableLock(locked: boolean): Promise<void> {
-    if (this.settings?.cableLock === locked) return;
     this.settings = await this.client.updateConnectorSettings(this.chargePointId, this.connectorId, { cableLock: locked });
   }
 

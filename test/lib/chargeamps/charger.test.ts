@@ -2,6 +2,7 @@ import assert from 'assert';
 import { ChargeAmpsConnectorCharger, listConnectors, validateCurrent } from '../../../lib/chargeamps/charger';
 import { CAPI_STATUSES, OCPP_STATUSES, connectorState } from '../../../lib/chargeamps/status';
 import { AURA_ID, HALO_ID } from '../../../lib/chargeamps/emulator';
+import { PeerError } from '../../../lib/errors';
 import { Rig, drive, rig } from './helpers';
 
 describe('lib/chargeamps/charger', () => {
@@ -69,13 +70,50 @@ describe('lib/chargeamps/charger', () => {
     assert.ok(!r.sent.some((s) => s.startsWith('PUT')));
   });
 
-  it('deduplicates writes of the value already set', async () => {
+  it('every command writes, even a value that looks already set (what to repeat is the caller\'s call)', async () => {
     r = await rig();
     const c = charger(AURA_ID, 1);
+    r.emu.plugIn(AURA_ID, 1);
     await c.getStatus();
+    const puts = () => r.sent.filter((s) => s.startsWith('PUT')).length;
     await c.setCurrentLimit(12);
     await c.setCurrentLimit(12);
-    assert.strictEqual(r.sent.filter((s) => s.startsWith('PUT')).length, 1);
+    assert.strictEqual(puts(), 2);
+    await c.pause();
+    await c.pause();
+    assert.strictEqual(puts(), 4);
+    await c.resume();
+    await c.resume();
+    await c.setCableLock(true);
+    await c.setCableLock(true);
+    assert.strictEqual(puts(), 8);
+    const snap = r.emu.snapshot(AURA_ID, 1);
+    assert.deepStrictEqual([snap.maxCurrent, snap.mode, snap.cableLock, snap.status], [12, 'On', true, 'Charging']);
+  });
+
+  it('a decrease right after a 429 with Retry-After goes out at once; the error carries the server\'s delay', async () => {
+    r = await rig();
+    const c = charger(HALO_ID, 1);
+    r.emu.plugIn(HALO_ID, 1, { phases: 3, maxCurrentA: 16 });
+    await c.getStatus();
+    r.emu.failNext('429', 1, { retryAfterS: 120 });
+    await assert.rejects(c.setCurrentLimit(10), (e: PeerError) => e.status === 429 && e.retryAfterMs === 120_000);
+    const startMs = r.clock.monoMs();
+    await c.setCurrentLimit(6); // no clock time passes: it is not held back by the read back-off
+    assert.strictEqual(r.clock.monoMs(), startMs);
+    assert.deepStrictEqual([r.emu.snapshot(HALO_ID, 1).maxCurrent, r.emu.snapshot(HALO_ID, 1).drawA], [6, 6]);
+  });
+
+  it('a cut answered by a 200 HTML maintenance page fails and is not taken as landed; the same cut again writes', async () => {
+    r = await rig();
+    const c = charger(AURA_ID, 1);
+    r.emu.plugIn(AURA_ID, 1);
+    await c.getStatus();
+    r.emu.failNext('html200');
+    await assert.rejects(c.setCurrentLimit(6), (e: PeerError) => e.kind === 'protocol');
+    assert.strictEqual(r.emu.snapshot(AURA_ID, 1).maxCurrent, 32);
+    await c.setCurrentLimit(6);
+    assert.strictEqual(r.emu.snapshot(AURA_ID, 1).drawA, 6);
   });
 
   it('0 A holds a session back without ending it', async () => {
@@ -121,6 +159,16 @@ describe('lib/chargeamps/charger', () => {
     const c = charger(AURA_ID, 2);
     await c.getStatus();
     await c.pause();
+    await c.resume();
+    assert.strictEqual(r.emu.snapshot(AURA_ID, 2).mode, 'Schedule');
+  });
+
+  it('a pause before the first poll still remembers Schedule and resume restores it', async () => {
+    r = await rig();
+    await r.client.updateConnectorSettings(AURA_ID, 2, { mode: 'Schedule' });
+    const c = charger(AURA_ID, 2);
+    await c.pause();
+    assert.strictEqual(r.emu.snapshot(AURA_ID, 2).mode, 'Off');
     await c.resume();
     assert.strictEqual(r.emu.snapshot(AURA_ID, 2).mode, 'Schedule');
   });
