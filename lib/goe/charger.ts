@@ -1,5 +1,6 @@
 /**
- * The go-e side of the one `Charger` interface: a thin wrapper around `GoeClient`.
+ * The go-e side of the one `Charger` interface: a thin wrapper around `GoeClient`. Every command is
+ * passed on as one write (no de-duplication, no retry: the actuator decides).
  */
 import { Charger, ChargerStatus, LatencyClass } from '../charger';
 import { GOE_MIN_CURRENT_A, GoeClient } from './client';
@@ -8,22 +9,23 @@ import { GoeSnapshot } from './status';
 export class GoeCharger implements Charger {
   readonly brand = 'goe' as const;
   readonly minCurrentA = GOE_MIN_CURRENT_A;
-  private current: GoeClient;
+  /** The connection in use; replaced by `useClient` when the host, API or token changes. */
+  private goeClient: GoeClient;
   private serial: string;
 
   /** `id` is the serial when known (from pairing); otherwise it is learnt from the first status. */
   constructor(client: GoeClient, id = '') {
-    this.current = client;
+    this.goeClient = client;
     this.serial = id;
   }
 
   get client(): GoeClient {
-    return this.current;
+    return this.goeClient;
   }
 
   /** Talk to the charger over a new connection (host, API or token changed); this object stays the same. */
   useClient(client: GoeClient): void {
-    this.current = client;
+    this.goeClient = client;
   }
 
   get id(): string {

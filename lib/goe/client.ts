@@ -4,9 +4,13 @@
  *
  * - `api: 'auto'` tries v2 and falls back to v1; the answer is remembered and probed again after a
  *   connection or protocol failure.
- * - Requests go one at a time, at least `minGapMs` apart on the injected clock, each with a timeout.
- * - Commands are validated before any request, and written only when the value differs from the
- *   charger's last reported value (except `ids`, which the charger forgets after 5 s).
+ * - Requests go one at a time, at least `minGapMs` apart on the injected (monotonic) clock, each
+ *   with a timeout.
+ * - Commands are validated before any request; every command is then one write, tried once, even
+ *   when the charger already reports that value (what to repeat or retry is the actuator's call).
+ * - A write succeeds only on an answer that confirms it: v2 `/api/set` must answer a JSON object
+ *   with `true` for the key (the cloud may answer 202 without it); a 2xx answer that is not JSON,
+ *   such as an HTML page, is a 'protocol' PeerError. v1 must answer a status showing the new value.
  * - `ama` (the installer's absolute maximum) is never written.
  */
 import { ChargerApi } from '../charger';
@@ -182,39 +186,39 @@ export class GoeClient {
     if (amps > this.installationMaxA) {
       throw new UserInputError('current', `${amps} A is above the installation maximum of ${this.installationMaxA} A (device setting)`);
     }
-    const snap = await this.current();
+    const snap = await this.knownSnapshot();
     const max = this.maxCurrentA(snap);
     if (amps > max) {
       const why = snap.detail.cableEncodingA === max ? 'the cable' : 'the charger maximum (ama)';
       throw new UserInputError('current', `${amps} A is above ${max} A allowed by ${why}`);
     }
     const key = snap.detail.hasAmx && this.dialect === 'v1' ? 'amx' : 'amp';
-    await this.writeIfChanged(key, amps);
+    await this.writeKey(key, amps);
   }
 
   /** Stop offering current without ending the session (v1 `alw=0`, v2 `frc=1`). */
   async pause(): Promise<void> {
-    await this.current();
-    if (this.dialect === 'v1') await this.writeIfChanged('alw', 0);
-    else await this.writeIfChanged('frc', 1);
+    await this.knownSnapshot();
+    if (this.dialect === 'v1') await this.writeKey('alw', 0);
+    else await this.writeKey('frc', 1);
   }
 
   /** Let the charger offer current again (v1 `alw=1`, v2 `frc=0`: the charger's own logic decides). */
   async resume(): Promise<void> {
-    await this.current();
-    if (this.dialect === 'v1') await this.writeIfChanged('alw', 1);
-    else await this.writeIfChanged('frc', 0);
+    await this.knownSnapshot();
+    if (this.dialect === 'v1') await this.writeKey('alw', 1);
+    else await this.writeKey('frc', 0);
   }
 
   /** Phase switch mode (v2 `psm`, V3/V4 firmware from 051.8). */
   async setPhaseMode(mode: GoePhaseMode): Promise<void> {
     const value = { auto: 0, '1': 1, '3': 2 }[mode];
     if (value === undefined) throw new UserInputError('phase mode', `"${String(mode)}" is not one of auto, 1, 3`);
-    const snap = await this.current();
+    const snap = await this.knownSnapshot();
     if (this.dialect !== 'v2' || snap.detail.phaseMode === null) {
       throw new UserInputError('phase mode', `this charger (firmware ${snap.detail.firmware ?? '?'}, API ${this.api}) cannot switch phases; that needs a V3/V4 go-e with API v2`);
     }
-    await this.writeIfChanged('psm', value);
+    await this.writeKey('psm', value);
   }
 
   /** Stop the session after this much energy (Wh); null removes the limit. */
@@ -223,14 +227,14 @@ export class GoeClient {
       throw new UserInputError('session energy limit', `expected 0–1000 kWh, got ${String(energyWh)}`);
     }
     const wh = energyWh === null || energyWh === 0 ? null : energyWh;
-    await this.current();
+    await this.knownSnapshot();
     if (this.dialect === 'v1') {
       // v1 counts in 0.1 kWh and needs `stp=2` to act on the limit.
       const tenths = wh === null ? 0 : Math.max(1, Math.round(wh / 100));
-      await this.writeIfChanged('dwo', tenths);
-      await this.writeIfChanged('stp', tenths === 0 ? 0 : 2);
+      await this.writeKey('dwo', tenths);
+      await this.writeKey('stp', tenths === 0 ? 0 : 2);
     } else {
-      await this.writeIfChanged('dwo', wh === null ? null : Math.round(wh));
+      await this.writeKey('dwo', wh === null ? null : Math.round(wh));
     }
   }
 
@@ -243,12 +247,12 @@ export class GoeClient {
       }
     }
     if (data.gridW === undefined) throw new UserInputError('gridW', 'is required');
-    await this.current();
+    await this.knownSnapshot();
     if (this.dialect !== 'v2') throw new UserInputError('pv data', 'needs API v2 (go-e V3/V4); this charger speaks v1');
     const ids: Record<string, number> = { pGrid: data.gridW };
     if (data.pvW !== undefined) ids.pPv = data.pvW;
     if (data.batteryW !== undefined) ids.pAkku = data.batteryW;
-    await this.guard(() => this.write('ids', ids));
+    await this.writeKey('ids', ids);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -257,8 +261,8 @@ export class GoeClient {
     return this.detected ?? 'v2';
   }
 
-  /** The last snapshot, or a fresh one when there is none yet. */
-  private async current(): Promise<GoeSnapshot> {
+  /** The last snapshot, or a fresh one when there is none yet (the dialect and limits it tells). */
+  private async knownSnapshot(): Promise<GoeSnapshot> {
     return this.last ?? this.getSnapshot();
   }
 
@@ -283,11 +287,8 @@ export class GoeClient {
     }
   }
 
-  private async writeIfChanged(key: string, value: number | null): Promise<void> {
-    const raw = this.last?.raw;
-    // fw 040.0 does not list `amx`; the value it holds shows up in `amp`.
-    const shownKey = raw && !(key in raw) && key === 'amx' ? 'amp' : key;
-    if (raw && shownKey in raw && sameValue(raw[shownKey], value)) return;
+  /** One write of one key, once. */
+  private async writeKey(key: string, value: unknown): Promise<void> {
     await this.guard(() => this.write(key, value));
   }
 
@@ -327,14 +328,11 @@ export class GoeClient {
   private checkV2SetResult(res: HttpResponse, key: string, value: unknown): void {
     const cloud = this.connection.kind === 'cloud';
     if (cloud) this.checkCloudStatus(res, '/api/set');
-    let body: unknown;
-    try {
-      body = JSON.parse(res.text);
-    } catch {
-      body = undefined;
-    }
-    const result = body && typeof body === 'object' ? (body as Record<string, unknown>)[key] : undefined;
     const ok = res.status === 200 || (cloud && res.status === 202);
+    // A 2xx answer must be the JSON object of results: an HTML page (a proxy, a captive portal) means
+    // the value never reached the charger.
+    const body = ok ? this.jsonObject(res, '/api/set') : this.jsonObject(res, '/api/set', false);
+    const result = body ? body[key] : undefined;
     if (ok && (result === true || (cloud && result === undefined))) return;
     const what = `${key}=${JSON.stringify(value)}`;
     if (typeof result === 'string') throw new PeerError('http', `go-e refused ${what}: ${result}`, res.status);
@@ -409,7 +407,7 @@ export class GoeClient {
       parsed = JSON.parse(res.text);
     } catch {
       if (!strict) return null;
-      const snippet = res.text.slice(0, 40).replace(/\s+/g, ' ');
+      const snippet = res.text.slice(0, 40).replace(/[\s\u0000-\u001f\u007f]+/g, ' '); // no control characters in a log line
       throw new PeerError('protocol', `${this.where}${path}: expected JSON, got "${snippet}${res.text.length > 40 ? '…' : ''}" (HTTP ${res.status})`);
     }
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as GoeRawStatus;
@@ -426,14 +424,14 @@ export class GoeClient {
   /** One request at a time, spaced by minGapMs on the injected clock. */
   private send(url: string): Promise<HttpResponse> {
     const run = async (): Promise<HttpResponse> => {
-      const waitMs = this.lastRequestMs + this.minGapMs - this.clock.nowMs();
+      const waitMs = this.lastRequestMs + this.minGapMs - this.clock.monoMs();
       if (waitMs > 0) await this.clock.sleep(waitMs);
       try {
         const headers: Record<string, string> = { Accept: 'application/json' };
         if (this.connection.kind === 'cloud' && this.connection.api === 'v2') headers.Authorization = `Bearer ${this.connection.token}`;
         return await this.transport({ method: 'GET', url, headers, timeoutMs: this.timeoutMs, maxBytes: 256 * 1024 });
       } finally {
-        this.lastRequestMs = this.clock.nowMs();
+        this.lastRequestMs = this.clock.monoMs();
       }
     };
     const next = this.queue.then(run, run);

@@ -53,7 +53,7 @@ describe('lib/goe/client', () => {
       ['v2-060', 'v2', 'amp'],
     ];
     for (const [profile, api, currentKey] of expected) {
-      it(`${profile}: speaks ${api}, sets the current with ${currentKey}, never writes ama, writes only on change`, async () => {
+      it(`${profile}: speaks ${api}, sets the current with ${currentKey}, never writes ama, writes on every call`, async () => {
         const emu = await emulator({ profile, amaA: 20 });
         const client = local(emu);
         const snap = await client.getSnapshot();
@@ -65,10 +65,10 @@ describe('lib/goe/client', () => {
         await client.setCurrentLimit(10);
         await client.setCurrentLimit(10);
         assert.strictEqual(emu.offeredA, 10);
-        assert.deepStrictEqual(sets(emu), [`${currentKey}=10`]);
+        assert.deepStrictEqual(sets(emu), [`${currentKey}=10`, `${currentKey}=10`], 'no de-duplication: the caller decides what to repeat');
         assert.strictEqual((await client.getSnapshot()).status.currentLimitA, 10);
         await client.setCurrentLimit(10);
-        assert.strictEqual(sets(emu).length, 1, 'no write after a fresh status shows the same limit');
+        assert.strictEqual(sets(emu).length, 3);
         assert.ok(!sets(emu).some((s) => s.startsWith('ama=')));
       });
     }
@@ -145,7 +145,7 @@ describe('lib/goe/client', () => {
       assert.strictEqual((await c1.getSnapshot()).status.chargingAllowed, false);
       await c1.resume();
       await c1.resume();
-      assert.deepStrictEqual(sets(v1), ['alw=0', 'alw=1']);
+      assert.deepStrictEqual(sets(v1), ['alw=0', 'alw=1', 'alw=1']);
 
       const v2 = await emulator({ profile: 'v2-055' });
       const c2 = local(v2);
@@ -153,7 +153,7 @@ describe('lib/goe/client', () => {
       await c2.pause();
       assert.strictEqual((await c2.getSnapshot()).status.chargingAllowed, false);
       await c2.resume();
-      assert.deepStrictEqual(sets(v2), ['frc=1', 'frc=0']);
+      assert.deepStrictEqual(sets(v2), ['frc=1', 'frc=1', 'frc=0']);
       assert.strictEqual(v2.allowed, true);
     });
 
@@ -182,7 +182,6 @@ describe('lib/goe/client', () => {
     it('sets a session energy limit: v1 dwo in 0.1 kWh with stp, v2 dwo in Wh; the car stops there', async () => {
       const v1 = await emulator({ profile: 'v1-020' });
       const c1 = local(v1);
-      await c1.setSessionEnergyLimit(10_500);
       await c1.setSessionEnergyLimit(10_500);
       assert.deepStrictEqual(sets(v1), ['dwo=105', 'stp=2']);
       const d1 = (await c1.getSnapshot()).detail;
@@ -276,6 +275,43 @@ describe('lib/goe/client', () => {
       await client.getSnapshot();
       assert.deepStrictEqual(emu.requests.slice(before).map((r) => r.path), ['/api/status', '/status']);
       assert.strictEqual(client.api, 'v1');
+    });
+
+    it('a 200 answer to /api/set that is not JSON (an HTML page) fails as a protocol error, once, and changes nothing', async () => {
+      for (const cloud of [false, true]) {
+        const emu = await emulator({ profile: 'v2-055', ampA: 16, ...(cloud ? { cloudToken: 'cloud-secret-token-123' } : {}) });
+        const client = cloud
+          ? new GoeClient({ kind: 'cloud', serial: emu.serial, token: 'cloud-secret-token-123', baseUrl: emu.url }, { clock: emu.clock, minGapMs: 0 })
+          : local(emu, 'v2');
+        await client.getSnapshot();
+        emu.faults.garbage = true;
+        const err = await rejects(client.setCurrentLimit(6), PeerError, /\/api\/set: expected JSON, got "<html><body>.*" \(HTTP 200\)$/);
+        assert.strictEqual(err.kind, 'protocol', cloud ? 'cloud' : 'local');
+        assert.ok(err.message.length < 160 && !err.message.includes('\u0000'), err.message);
+        emu.faults.garbage = false;
+        assert.strictEqual(sets(emu).length, 1, 'tried once');
+        assert.strictEqual(emu.ampPersisted, 16);
+        await client.setCurrentLimit(6);
+        assert.strictEqual(emu.offeredA, 6);
+      }
+    });
+
+    it('no write is retried or skipped by the client: one request per call, failed or not', async () => {
+      const emu = await emulator({ profile: 'v2-055' });
+      const client = local(emu, 'v2', { timeoutMs: 150 });
+      await client.getSnapshot();
+      for (const fault of ['http500', 'drop', 'truncated'] as const) {
+        emu.faults[fault] = true;
+        await rejects(client.setCurrentLimit(8), PeerError, /./);
+        emu.faults[fault] = false;
+        await client.getSnapshot();
+      }
+      emu.faults.delayMs = 400;
+      await rejects(client.pause(), PeerError, /no answer within 150 ms/);
+      emu.faults.delayMs = 0;
+      await new Promise((r) => setTimeout(r, 500)); // the late answer arrives; nothing is sent again
+      await client.getSnapshot();
+      assert.deepStrictEqual(sets(emu), ['amp=8', 'amp=8', 'amp=8', 'frc=1']);
     });
 
     it('writes again after a reboot reset the volatile amx', async () => {
