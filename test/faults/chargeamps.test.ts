@@ -2,7 +2,8 @@
  * Fault matrix, Charge Amps: the real controller drives a Charge Amps connector over the cloud
  * emulator (loopback HTTP, ManualClock) while the cloud misbehaves. The client-level behaviour of each
  * fault is unit-tested in test/lib/chargeamps/client.test.ts (401 → refresh → retry once, refresh
- * rejected → login, login refused once, 429/5xx back-off with jitter, decreases first, eviction) and
+ * rejected → login, login refused once, 429/5xx back-off of reads with jitter, writes tried once and
+ * never held back, Retry-After, maintenance pages, decreases first, eviction) and
  * the device's "unavailable" + repair hint in test/drivers/chargeamps/driver.test.ts; here we check the
  * controller keeps the house safe and recovers while that happens, without a request storm.
  */
@@ -154,6 +155,34 @@ describe('faults: Charge Amps cloud (controller over the emulator)', () => {
       watch.check();
     });
   }
+
+  /** Seconds of house load until the reduction reached the charger (at most maxS). */
+  async function secondsUntilReduced(houseA: Triple<number>, maxS: number): Promise<number> {
+    for (let s = 1; s <= maxS; s++) {
+      await seconds(1, houseA);
+      if (limit() < 16 && houseA[1] + carA()[1] <= 24) return s;
+    }
+    return Infinity;
+  }
+
+  it('one 429 with Retry-After 120 s on the cut: the cut is not held back by the client (lands within 15 s)', async () => {
+    const puts = emu.counters.puts;
+    emu.failNext('429', 1, { retryAfterS: 120 });
+    const tookS = await secondsUntilReduced([3, 14, 3], 60);
+    assert.ok(tookS <= 15, `the reduction took ${tookS} s: ${logs.join('; ')}`);
+    assert.ok(emu.counters.puts - puts <= 3, `${emu.counters.puts - puts} PUTs`);
+    assertReadable([...logs, ...pollErrors]);
+    watch.check();
+  });
+
+  it('an HTML maintenance page (HTTP 200) answering the cut is a failure, not a landed cut; it lands once the page is gone', async () => {
+    emu.failNext('html200', 3);
+    const tookS = await secondsUntilReduced([3, 14, 3], 60);
+    assert.ok(tookS <= 20, `the reduction took ${tookS} s: ${logs.join('; ')}`);
+    assert.ok([...logs, ...pollErrors].some((l) => /expected JSON or an empty answer, got text\/html/.test(l)), [...logs, ...pollErrors].join('\n'));
+    assertReadable([...logs, ...pollErrors]);
+    watch.check();
+  });
 
   it('garbage from the cloud gateway: readable line, recovered', async () => {
     emu.failNext('garbage', 2);
