@@ -54,6 +54,33 @@ export function oneLine(text: string): string {
   return redact(text.replace(/\s*\n\s*/g, ' ').trim());
 }
 
+/**
+ * Input a person gave, fit to quote in a message: a user name or password in front of an "@" (as in
+ * `http://user:secret@host` or `user:secret@host`) is dropped, newlines and control characters become
+ * spaces, registered secrets are redacted, and anything longer than `maxChars` is cut to a prefix
+ * ending in "…". Returns the text in double quotes; a non-string is named by its type.
+ */
+export function quoteInput(value: unknown, maxChars = 40): string {
+  if (typeof value !== 'string') {
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    return value === null ? 'null' : Array.isArray(value) ? 'a list' : `a value of type ${typeof value}`;
+  }
+  const limit = Math.max(1, Math.floor(maxChars));
+  const text = withoutUserinfo(value);
+  // Clean a bounded head only: a 1 MB field costs no more than a short one.
+  const head = redact(text.slice(0, limit + 200).replace(/[\u0000-\u001f\u007f]+/g, ' '));
+  return `"${head.length > limit || text.length > limit + 200 ? `${head.slice(0, limit)}…` : head}"`;
+}
+
+/** `scheme://user:pass@host/…` or `user:pass@host` → the same without everything up to the last "@" of the authority. */
+function withoutUserinfo(value: string): string {
+  const scheme = /^\s*[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
+  const rest = value.slice(scheme.length);
+  const end = rest.search(/[/?#]/);
+  const at = rest.lastIndexOf('@', end < 0 ? rest.length : end);
+  return at < 0 ? value : scheme + rest.slice(at + 1);
+}
+
 /** The one line to show a user for any thrown value. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return oneLine(err.message || err.name);

@@ -1,5 +1,5 @@
 import assert from 'assert';
-import { PeerError, UserInputError, describeError, redact, registerSecret } from '../../lib/errors';
+import { PeerError, UserInputError, describeError, quoteInput, redact, registerSecret } from '../../lib/errors';
 
 describe('lib/errors', () => {
   it('names the field in a user input error, on one line', () => {
@@ -25,5 +25,33 @@ describe('lib/errors', () => {
   it('describes any thrown value as one redacted line', () => {
     assert.strictEqual(describeError(new PeerError('timeout', 'GET http://x/api: no answer\nwithin 5000 ms')), 'GET http://x/api: no answer within 5000 ms');
     assert.strictEqual(describeError('plain'), 'plain');
+  });
+
+  describe('quoteInput', () => {
+    it('quotes short input as it is', () => {
+      assert.strictEqual(quoteInput('p1.local'), '"p1.local"');
+      assert.strictEqual(quoteInput(''), '""');
+    });
+
+    it('drops a user name and password in front of "@", with or without a scheme', () => {
+      assert.strictEqual(quoteInput('user:secret@p1.local'), '"p1.local"');
+      assert.strictEqual(quoteInput('http://user:secret@p1.local/api'), '"http://p1.local/api"');
+      assert.strictEqual(quoteInput('http://user:p@ss@p1.local/a@b'), '"http://p1.local/a@b"', 'up to the last "@" before the path');
+      assert.strictEqual(quoteInput(`user:${'s'.repeat(1_000_000)}@p1.local`), '"p1.local"', 'however long the userinfo');
+    });
+
+    it('cuts to a prefix with "…", one line, secrets redacted', () => {
+      assert.strictEqual(quoteInput('x'.repeat(1_000_000)), `"${'x'.repeat(40)}…"`);
+      assert.strictEqual(quoteInput('abcdef', 3), '"abc…"');
+      assert.strictEqual(quoteInput('a\nb\u0000c'), '"a b c"');
+      registerSecret('quote-secret-1');
+      assert.strictEqual(quoteInput('key quote-secret-1'), '"key ***"');
+    });
+
+    it('names what is not a string', () => {
+      assert.deepStrictEqual([quoteInput(42), quoteInput(true), quoteInput(null), quoteInput([1]), quoteInput({ a: 1 }), quoteInput(undefined)], [
+        '42', 'true', 'null', 'a list', 'a value of type object', 'a value of type undefined',
+      ]);
+    });
   });
 });
