@@ -1,11 +1,12 @@
 /**
  * Meter values reported by the user's own Flow ("Report grid currents L1 [[l1]] L2 [[l2]] L3 [[l3]]"):
- * the fallback when the app may not read other devices. Each report becomes one sample stamped
- * with the clock time of the report; every reported phase counts as fresh.
+ * the fallback when the app may not read other devices. Each report is fresh on receipt, also when it
+ * repeats the last values (a steady house reports the same amps): one sample with `seq` one higher,
+ * `timeMs` = the wall time of the report (display only); every reported phase counts as fresh.
  */
 import type { Clock } from '../clock';
 import type { MeterSample, Triple } from '../balancer/types';
-import { UserInputError } from '../errors';
+import { UserInputError, quoteInput } from '../errors';
 import { BaseMeterSource } from './source';
 
 /** Largest plausible house current per phase either way (A). */
@@ -23,7 +24,7 @@ export function parseReportedCurrent(name: string, value: unknown, required: boo
   }
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim().replace(',', '.')) : NaN;
   if (!Number.isFinite(n)) {
-    const shown = typeof value === 'string' ? `"${value.slice(0, 20)}"` : typeof value;
+    const shown = typeof value === 'string' ? quoteInput(value, 20) : typeof value;
     throw new UserInputError(name, `expected a number of amps, got ${shown}`);
   }
   if (Math.abs(n) > MAX_REPORTED_CURRENT_A) {

@@ -9,18 +9,47 @@
  * looked up for `measure_power.*` and `measure_voltage.*`. Without per-phase current, the current is
  * derived from per-phase power (I = P/U, signed by P; nominal 230 V when there is no voltage).
  *
- * Staleness: Homey pushes a capability only when its value changes, so a phase whose value stays
- * the same (common: DSMR sends whole amps) sends nothing. The time of a phase is the `lastUpdated` /
- * event `transactionTime` Homey gives for its newest value (clock time when Homey gives none). A
- * phase keeps its value while it is younger than `maxPhaseAgeS`, and a sample is emitted whenever
- * any subscribed capability of the meter (also total `measure_power`, which changes to the watt)
- * gets a new value. If the meter goes silent, no samples come and the balancer's `staleAfterS` acts.
- * At start the current values are emitted only when Homey updated them within the last 60 s.
+ * Freshness, on receipt (monotonic clock) and by content; the `lastUpdated` / `lastChanged` stamps
+ * Homey hands over are wall-clock times and are never compared (after an NTP step back every new
+ * event would look older than the last, and old values newer):
+ * - a sample is emitted, coalesced over `coalesceMs`, whenever a subscribed capability of the meter
+ *   (also total `measure_power`, which changes to the watt) gets a value different from the one it had.
+ *   An event repeating a value is no news. A silent meter emits nothing and the balancer's `staleAfterS`
+ *   acts. Nothing is emitted at start: the values Homey holds then may be minutes or days old, and their
+ *   stamps cannot tell (they are wall time); the first change proves the meter alive.
+ * - a phase is alive while any of its own values (current, power, voltage of that phase) changes. One
+ *   whose own values have not changed for `staleAfterMs` (default 15 s, pass the balancer's
+ *   `staleAfterS`), or not since start, while the meter's other values did change, is emitted as null
+ *   (missing) — unless the meter's total power vouches for it (below).
+ *
+ * A genuinely constant phase: Homey pushes a capability only when its value changes, and a phase can
+ * really stay the same for hours — one carrying nothing reads 0 W, and a meter with whole-amp currents
+ * only (Tibber on a Dutch DSMR meter) shows "2 A" for as long as the load stays between 2 and 3 A.
+ * Calling such a phase stale would hold the car at 6 A and then pause it all night, so an unchanged
+ * phase is kept while the meter's own total `measure_power` (which changes to the watt) still adds up
+ * with the per-phase values (`totalPowerExplains`: signed sum to 50 W + 3 % where every phase has a
+ * power; with whole-amp currents only, the total may not exceed what the phases can carry at 253 V
+ * with 1 A each to spare). Per-phase values frozen while the house load moves stop adding up and are
+ * left out once the mismatch has lasted `MISMATCH_SETTLE_MS` (events of one telegram may arrive in two
+ * coalescing windows). Limits, by choice: a frozen phase is caught only when the total moves by more
+ * than that tolerance, so a load that moves between frozen phases with the same total is not seen
+ * (unlikely to last); a meter without total power has no such witness, and its unchanged phases are
+ * left out after `staleAfterMs`, on the safe side.
  */
 import type { Clock, TimerHandle } from '../clock';
 import type { Triple } from '../balancer/types';
 import { describeError } from '../errors';
-import { BaseMeterSource, NOMINAL_VOLTAGE_V, PHASE_NOS, type PhaseNo, PhaseMerger, phaseCurrentA } from './source';
+import {
+  BaseMeterSource,
+  DEFAULT_STALE_AFTER_MS,
+  NOMINAL_VOLTAGE_V,
+  PHASE_NOS,
+  type PhaseNo,
+  PhaseMerger,
+  type PhaseParts,
+  phaseCurrentA,
+  totalPowerExplains,
+} from './source';
 
 /** `capabilitiesObj[id]` as homey-api gives it. `lastUpdated` is an ISO string (REST) or a Date (after events). */
 export interface HomeyCapabilityState {
@@ -98,7 +127,7 @@ export function resolveMeterCapabilities(capabilities: readonly string[]): Resol
   };
 }
 
-/** `lastUpdated` in any shape homey-api uses → ms, or null. */
+/** `lastUpdated` in any shape homey-api uses → ms, or null (wall time: shown to the user, never used to judge freshness). */
 export function homeyTimeMs(v: unknown): number | null {
   if (v instanceof Date) return Number.isFinite(v.getTime()) ? v.getTime() : null;
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
@@ -124,7 +153,7 @@ export interface MeterDeviceCandidate {
   capabilities: ResolvedMeterCapabilities;
   /** Signed currents from the device's last values (A). */
   lastCurrentsA: Triple<number | null>;
-  /** Newest `lastUpdated` of its per-phase capabilities. */
+  /** Newest `lastUpdated` of its per-phase capabilities (Homey's wall time: for display, never for freshness). */
   lastUpdatedMs: number | null;
 }
 
@@ -167,13 +196,16 @@ export interface HomeyDeviceSourceOptions {
   clock: Clock;
   /** Capability events arriving within this window become one sample (default 200 ms). */
   coalesceMs?: number;
-  /** A phase value older than this is dropped (default 600 s, see the staleness note above). */
-  maxPhaseAgeS?: number;
+  /**
+   * A phase whose own values have not changed for this long while the meter's others did is left out,
+   * unless the total power vouches for it (default 15 s; pass the balancer's `staleAfterS` × 1000).
+   */
+  staleAfterMs?: number;
   nominalVoltageV?: number;
 }
 
-/** A sample whose newest value is older than this is not emitted (only possible with start-up values). */
-export const MAX_SAMPLE_AGE_MS = 60_000;
+/** How long the total power must disagree with unchanged phases before they are left out (ms). */
+export const MISMATCH_SETTLE_MS = 2000;
 
 const isNotFound = (err: unknown): boolean => {
   const e = err as { statusCode?: number; status?: number; message?: string };
@@ -193,7 +225,9 @@ export class HomeyDeviceSource extends BaseMeterSource {
   private instances: { destroy(): void }[] = [];
   private flushTimer: TimerHandle | undefined;
   private running = false;
-  private readonly maxPhaseAgeMs: number;
+  private readonly staleAfterMs: number;
+  /** Since when (monotonic) the total power has disagreed with the per-phase values; null = it agrees. */
+  private mismatchSinceMonoMs: number | null = null;
 
   constructor(opts: HomeyDeviceSourceOptions) {
     super(opts.clock);
@@ -201,8 +235,8 @@ export class HomeyDeviceSource extends BaseMeterSource {
     this.deviceId = opts.deviceId;
     this.coalesceMs = opts.coalesceMs ?? 200;
     this.nominalV = opts.nominalVoltageV ?? NOMINAL_VOLTAGE_V;
-    this.maxPhaseAgeMs = (opts.maxPhaseAgeS ?? 600) * 1000;
-    this.merger = new PhaseMerger(this.maxPhaseAgeMs);
+    this.staleAfterMs = opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+    this.merger = new PhaseMerger(this.staleAfterMs);
   }
 
   /** The name of the meter device once started (for messages). */
@@ -236,24 +270,18 @@ export class HomeyDeviceSource extends BaseMeterSource {
     this.running = true;
     this.device = device;
     this.caps = caps;
-    this.merger = new PhaseMerger(this.maxPhaseAgeMs);
+    this.merger = new PhaseMerger(this.staleAfterMs);
+    this.mismatchSinceMonoMs = null;
     this.setError(null);
 
-    // Seed with the values Homey has now, stamped with their lastUpdated (so old values count as old).
-    const now = this.clock.nowMs();
+    // The values Homey has now are held, but not news: their age is unknown (see the header).
     const ids = this.subscribedIds();
-    for (const id of ids) this.raw.set(id, numOrNull(device.capabilitiesObj?.[id]?.value));
-    for (const id of ids) {
-      const state = device.capabilitiesObj?.[id];
-      if (state) this.record(id, homeyTimeMs(state.lastUpdated) ?? now);
-    }
+    for (const id of ids) this.record(id, numOrNull(device.capabilitiesObj?.[id]?.value), false);
     for (const id of ids) {
       this.instances.push(
-        device.makeCapabilityInstance(id, (value, info) => {
+        device.makeCapabilityInstance(id, (value) => {
           if (!this.running) return;
-          this.raw.set(id, numOrNull(value));
-          this.record(id, homeyTimeMs(info?.lastChanged) ?? this.clock.nowMs());
-          this.scheduleFlush();
+          if (this.record(id, numOrNull(value), true)) this.scheduleFlush();
         }),
       );
     }
@@ -264,16 +292,11 @@ export class HomeyDeviceSource extends BaseMeterSource {
     } catch {
       // Without the manager subscription the device's own 'delete' event still tells us.
     }
-    this.flush();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.unsubscribe();
-  }
-
-  protected phaseAges(nowMs: number): Triple<number | null> {
-    return this.merger.ageS(nowMs);
   }
 
   private subscribedIds(): string[] {
@@ -283,16 +306,38 @@ export class HomeyDeviceSource extends BaseMeterSource {
     return ids.filter((id): id is string => id !== null);
   }
 
-  /** Fold a new value of capability `id` (already in `raw`) into the merger. */
-  private record(id: string, atMs: number): void {
+  /**
+   * Take a value of capability `id` received now; `live`: from an event (not the start-up values).
+   * Returns whether it changed the meter's content.
+   */
+  private record(id: string, value: number | null, live: boolean): boolean {
+    const changed = live && this.raw.has(id) && this.raw.get(id) !== value;
+    this.raw.set(id, value);
     const phase = this.caps?.phases.findIndex((ph) => ph.currentId === id || ph.powerId === id || ph.voltageId === id) ?? -1;
     if (phase < 0) {
-      this.merger.touch(atMs);
-      return;
+      if (changed) this.merger.touch();
+      return changed;
     }
-    const ph = this.caps!.phases[phase];
+    const parts = this.phaseParts()[phase];
+    this.merger.set(phase as PhaseNo, phaseCurrentA(parts.currentA, parts.powerW, parts.voltageV, this.nominalV), changed, this.clock.monoMs());
+    return changed;
+  }
+
+  private phaseParts(): PhaseParts[] {
     const get = (cap: string | null): number | null => (cap ? this.raw.get(cap) ?? null : null);
-    this.merger.update(phase as PhaseNo, phaseCurrentA(get(ph.currentId), get(ph.powerId), get(ph.voltageId), this.nominalV), atMs);
+    return (this.caps?.phases ?? []).map((ph) => ({ currentA: get(ph.currentId), powerW: get(ph.powerId), voltageV: get(ph.voltageId) }));
+  }
+
+  /** Whether the total power vouches for phases whose own values did not change (see the header). */
+  private totalVouches(monoMs: number): boolean {
+    const totalW = this.caps?.totalPowerId ? this.raw.get(this.caps.totalPowerId) ?? null : null;
+    if (totalW === null) return false;
+    if (totalPowerExplains(totalW, this.phaseParts())) {
+      this.mismatchSinceMonoMs = null;
+      return true;
+    }
+    this.mismatchSinceMonoMs ??= monoMs;
+    return monoMs - this.mismatchSinceMonoMs < MISMATCH_SETTLE_MS;
   }
 
   private scheduleFlush(): void {
@@ -305,11 +350,9 @@ export class HomeyDeviceSource extends BaseMeterSource {
 
   private flush(): void {
     if (!this.running) return;
-    const now = this.clock.nowMs();
-    const sample = this.merger.take(now);
-    // Consumers judge freshness by arrival, so values Homey last updated long ago (seen at start)
-    // are not handed over as new; they count once the meter updates again.
-    if (sample && now - sample.timeMs <= MAX_SAMPLE_AGE_MS) this.emit(sample.currentsA, sample.timeMs);
+    const mono = this.clock.monoMs();
+    const currentsA = this.merger.take(mono, this.totalVouches(mono));
+    if (currentsA) this.emit(currentsA);
   }
 
   private readonly onDeleted = (): void => {

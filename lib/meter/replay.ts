@@ -1,6 +1,8 @@
 /**
- * A meter that replays a trace (clock time → signed per-phase currents) at a fixed telegram
- * cadence: the source for the demo and simulator, and a simple test double for the app.
+ * A meter that replays a trace (monotonic clock time → signed per-phase currents) at a fixed telegram
+ * cadence: the source for the demo and simulator, and a simple test double for the app. Like a real
+ * meter it does not follow this app's wall clock: a wall-clock step neither skips nor repeats the trace.
+ * Each telegram is a sample with new content (`seq` + 1, `timeMs` = wall time, for display).
  */
 import type { Clock, TimerHandle } from '../clock';
 import { BaseMeterSource } from './source';
@@ -29,8 +31,7 @@ export class ReplaySource extends BaseMeterSource {
 
   private tick(): void {
     if (!this.running) return;
-    const now = this.clock.nowMs();
-    this.emit(this.trace(now), now);
+    this.emit(this.trace(this.clock.monoMs()));
     this.timer = this.clock.setTimeout(() => this.tick(), this.intervalMs);
   }
 }

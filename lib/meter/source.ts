@@ -3,12 +3,16 @@
  * a Flow card, a replayed trace) and the small helpers they share: per-phase current from
  * current/power/voltage, per-phase freshness, and merging per-phase updates into `MeterSample`s.
  *
- * Freshness: a phase is fresh only when it got a new value (or a new timestamp for the same value).
- * `status().perPhaseAgeS` reports, per phase, the seconds since that happened. A source emits a
- * sample only when something new arrived; the balancer's own `staleAfterS` handles silence.
+ * Freshness is judged on receipt, by this app's monotonic clock (`Clock.monoMs`) and by a change of
+ * content, never by comparing wall-clock stamps a source was handed (Homey `lastUpdated`, telegram
+ * timestamps) or the wall clock itself: a wall-clock step either way neither freezes nor fakes data.
+ * A source emits a sample only when something new arrived, with `seq` one higher than the last
+ * (the balancer decides freshness by it) and `timeMs` = the wall time at receipt (display only); the
+ * balancer's own `staleAfterS` handles silence. `status().perPhaseAgeS` reports, per phase, the
+ * seconds (monotonic) since it was last handed over in a sample.
  */
 import type { Clock } from '../clock';
-import type { MeterSample, Triple } from '../balancer/types';
+import { DEFAULT_BALANCER_CONFIG, type MeterSample, type Triple } from '../balancer/types';
 import { describeError } from '../errors';
 
 export type MeterSourceKind = 'homey-device' | 'homewizard' | 'flow' | 'replay';
@@ -17,9 +21,11 @@ export const PHASE_NOS: readonly PhaseNo[] = [0, 1, 2];
 
 export interface MeterSourceStatus {
   kind: MeterSourceKind;
-  /** Clock time of the last emitted sample, null before the first. */
+  /** Wall time of the last emitted sample (for display), null before the first. */
   lastSampleMs: number | null;
-  /** Seconds since each phase last got a new value; null = never reported. */
+  /** Seconds (monotonic) since the last emitted sample, null before the first. */
+  lastSampleAgeS: number | null;
+  /** Seconds (monotonic) since each phase was last handed over in a sample; null = not since start. */
   perPhaseAgeS: Triple<number | null>;
   /** Why the source cannot deliver samples now (one line), or null. */
   error: string | null;
@@ -37,6 +43,12 @@ export interface MeterSource {
   onError(cb: (error: string | null) => void): () => void;
   status(): MeterSourceStatus;
 }
+
+/**
+ * A phase whose own values stop changing while the meter's other values change is stale after this long
+ * (the balancer's default `staleAfterS`; sources take it as `staleAfterMs`).
+ */
+export const DEFAULT_STALE_AFTER_MS = DEFAULT_BALANCER_CONFIG.staleAfterS * 1000;
 
 /** Nominal phase voltage used to turn power into current when a meter reports no voltage (V). */
 export const NOMINAL_VOLTAGE_V = 230;
@@ -71,56 +83,86 @@ export function phaseCurrentA(
   return negative && rounded !== 0 ? -rounded : rounded;
 }
 
+/** Highest phase voltage a grid is allowed to have (EN 50160: 230 V + 10 %). */
+export const MAX_GRID_VOLTAGE_V = 253;
+
+/** What a meter reports for one phase; null = not reported. */
+export interface PhaseParts {
+  currentA: number | null;
+  powerW: number | null;
+  voltageV: number | null;
+}
+
 /**
- * Collects per-phase updates that arrive one by one (e.g. three Homey capability events) and turns
- * them into samples. A phase keeps its last value until it is older than `maxPhaseAgeMs`, because
- * event-driven sources only push changes: an unchanged phase is still valid while the meter shows
- * life through other updates (`touch`). A sample is built only when something new arrived.
+ * Whether a meter's total power can be what its per-phase values add up to, so that a phase whose own values
+ * did not change for a while is still vouched for by the meter (see homeyDevice.ts on constant phases):
+ * - every reported phase has a power: |total − Σ power| ≤ 50 W + 3 % of Σ|power| (signed, both ways);
+ * - some phase has only a current (whole amps, maybe unsigned): one way only, the total may not exceed what
+ *   the phases can carry, Σ(|power| or 253 V · (|current| + 1 A)) + 50 W. A phase reading less than it
+ *   carries is what matters for the fuse; this bound never calls truthful whole-amp values inconsistent.
+ * False when no phase is reported.
+ */
+export function totalPowerExplains(totalPowerW: number, phases: readonly PhaseParts[]): boolean {
+  const reported = phases.filter((p) => finite(p.currentA) || finite(p.powerW));
+  if (reported.length === 0 || !finite(totalPowerW)) return false;
+  const slackW = 50;
+  if (reported.every((p) => finite(p.powerW))) {
+    const sumW = reported.reduce((s, p) => s + p.powerW!, 0);
+    const absW = reported.reduce((s, p) => s + Math.abs(p.powerW!), 0);
+    return Math.abs(totalPowerW - sumW) <= slackW + 0.03 * absW;
+  }
+  const canCarryW = reported.reduce(
+    (s, p) => s + (finite(p.powerW) ? Math.abs(p.powerW) : MAX_GRID_VOLTAGE_V * (Math.abs(p.currentA!) + 1)),
+    0,
+  );
+  return Math.abs(totalPowerW) <= canCarryW + slackW;
+}
+
+/**
+ * Collects per-phase values that arrive one by one (e.g. Homey capability events) and turns them into
+ * samples, on the monotonic clock. A phase is alive while any of its own values changes; one whose own
+ * values have not changed for `staleAfterMs` (or not since start) is left out (null) unless the caller
+ * vouches for it (`take(…, confirmed)`), because event-driven sources push changes only. A sample is built
+ * only when something of the meter changed since the last one.
  */
 export class PhaseMerger {
   private readonly valueA: Triple<number | null> = [null, null, null];
-  private readonly changedMs: Triple<number | null> = [null, null, null];
-  private latestMs: number | null = null;
+  private readonly changedMonoMs: Triple<number | null> = [null, null, null];
   private dirty = false;
 
-  constructor(private readonly maxPhaseAgeMs: number) {}
+  constructor(private readonly staleAfterMs: number) {}
 
-  /** A phase got a value (null = the meter no longer reports it) at `atMs`. */
-  update(phase: PhaseNo, valueA: number | null, atMs: number): void {
-    const prev = this.changedMs[phase];
-    // An event older than what we have (out-of-order delivery) is ignored.
-    if (prev !== null && atMs < prev) return;
+  /**
+   * The phase's value as it is now (null = the meter does not report it), received at `monoMs`;
+   * `changed`: one of the phase's own values (current, power, voltage) differs from before.
+   */
+  set(phase: PhaseNo, valueA: number | null, changed: boolean, monoMs: number): void {
     this.valueA[phase] = valueA;
-    this.changedMs[phase] = atMs;
-    this.touch(atMs);
-  }
-
-  /** Something else from the same meter arrived at `atMs` (proves it is alive). */
-  touch(atMs: number): void {
-    this.latestMs = this.latestMs === null ? atMs : Math.max(this.latestMs, atMs);
+    if (!changed) return;
+    this.changedMonoMs[phase] = monoMs;
     this.dirty = true;
   }
 
-  /** Seconds since each phase last changed, null when never seen. */
-  ageS(nowMs: number): Triple<number | null> {
-    return this.changedMs.map((t) => (t === null ? null : Math.max(0, nowMs - t) / 1000)) as Triple<number | null>;
+  /** Another value of the same meter (total power) changed: a sample is due. */
+  touch(): void {
+    this.dirty = true;
   }
 
-  /** The values that are still valid at `nowMs` (older than maxPhaseAgeMs → null). */
-  current(nowMs: number): Triple<number | null> {
-    return PHASE_NOS.map((p) => {
-      const t = this.changedMs[p];
-      return t !== null && nowMs - t <= this.maxPhaseAgeMs ? this.valueA[p] : null;
-    }) as Triple<number | null>;
+  /** Whether each phase's own values changed within `staleAfterMs`. */
+  alive(monoMs: number): Triple<boolean> {
+    return this.changedMonoMs.map((t) => t !== null && monoMs - t < this.staleAfterMs) as Triple<boolean>;
   }
 
-  /** The sample for everything new since the last call, or null when nothing new arrived or no phase is valid. */
-  take(nowMs: number): { timeMs: number; currentsA: Triple<number | null> } | null {
-    if (!this.dirty || this.latestMs === null) return null;
+  /**
+   * The currents for everything new since the last call: alive phases, and the others only when
+   * `confirmed` (the meter's total vouches for them). Null when nothing changed or no phase is usable.
+   */
+  take(monoMs: number, confirmed: boolean): Triple<number | null> | null {
+    if (!this.dirty) return null;
     this.dirty = false;
-    const currentsA = this.current(nowMs);
-    if (currentsA.every((v) => v === null)) return null;
-    return { timeMs: this.latestMs, currentsA };
+    const alive = this.alive(monoMs);
+    const currentsA = PHASE_NOS.map((p) => (alive[p] || confirmed ? this.valueA[p] : null)) as Triple<number | null>;
+    return currentsA.every((v) => v === null) ? null : currentsA;
   }
 }
 
@@ -134,8 +176,8 @@ export abstract class BaseMeterSource implements MeterSource {
   private readonly errorListeners = new Set<(e: string | null) => void>();
   private seq = 0;
   private lastSampleMs: number | null = null;
-  private lastTimeMs: number | null = null;
-  private readonly phaseSeenMs: Triple<number | null> = [null, null, null];
+  private lastSampleMonoMs: number | null = null;
+  private readonly phaseSeenMonoMs: Triple<number | null> = [null, null, null];
   private error: string | null = null;
   protected warning: string | null = null;
   /** Set by the last listener that threw, so a broken consumer is visible but cannot stop the source. */
@@ -164,32 +206,32 @@ export abstract class BaseMeterSource implements MeterSource {
   }
 
   status(): MeterSourceStatus {
-    const now = this.clock.nowMs();
+    const mono = this.clock.monoMs();
     return {
       kind: this.kind,
       lastSampleMs: this.lastSampleMs,
-      perPhaseAgeS: this.phaseAges(now),
+      lastSampleAgeS: this.lastSampleMonoMs === null ? null : Math.max(0, mono - this.lastSampleMonoMs) / 1000,
+      perPhaseAgeS: this.phaseAges(mono),
       error: this.error,
       warning: this.warning,
     };
   }
 
-  /** Per-phase age; sources that track phases themselves (PhaseMerger) override this. */
-  protected phaseAges(nowMs: number): Triple<number | null> {
-    return this.phaseSeenMs.map((t) => (t === null ? null : Math.max(0, nowMs - t) / 1000)) as Triple<number | null>;
+  /** Seconds (monotonic) since each phase was last handed over. */
+  private phaseAges(monoMs: number): Triple<number | null> {
+    return this.phaseSeenMonoMs.map((t) => (t === null ? null : Math.max(0, monoMs - t) / 1000)) as Triple<number | null>;
   }
 
   /**
-   * Hand a new reading to the listeners. Every non-null phase counts as fresh at `timeMs`.
-   * `timeMs` never goes backwards: a reading stamped at or before the previous one is moved 1 ms
-   * after it so that consumers judging freshness by time still see it as new (seq is authoritative).
+   * Hand a reading with new content to the listeners: `seq` one higher than the last sample's, `timeMs`
+   * the wall time now (display only: it may step back or forward with the wall clock). Every non-null
+   * phase counts as fresh now (monotonic).
    */
-  protected emit(currentsA: Triple<number | null>, timeMs = this.clock.nowMs()): MeterSample {
-    const t = this.lastTimeMs !== null && timeMs <= this.lastTimeMs ? this.lastTimeMs + 1 : timeMs;
-    this.lastTimeMs = t;
-    const sample: MeterSample = { timeMs: t, seq: ++this.seq, currentsA: [...currentsA] as Triple<number | null> };
-    this.lastSampleMs = this.clock.nowMs();
-    for (const p of PHASE_NOS) if (currentsA[p] !== null) this.phaseSeenMs[p] = t;
+  protected emit(currentsA: Triple<number | null>): MeterSample {
+    const sample: MeterSample = { timeMs: this.clock.nowMs(), seq: ++this.seq, currentsA: [...currentsA] as Triple<number | null> };
+    this.lastSampleMs = sample.timeMs;
+    this.lastSampleMonoMs = this.clock.monoMs();
+    for (const p of PHASE_NOS) if (currentsA[p] !== null) this.phaseSeenMonoMs[p] = this.lastSampleMonoMs;
     for (const cb of [...this.listeners]) this.safely(() => cb(sample));
     return sample;
   }

@@ -9,11 +9,13 @@
  *   await src.start();
  *   p1.setPhaseCurrents([8, 2, -3]);       // pushes only the capabilities whose value changed
  *   await clock.advance(200);             // coalescing window → one sample
+ *   p1.perPhaseFrozen = true;             // the owning app stops updating per-phase values; total power goes on
  *   api.removeDevice('p1');               // device 'delete' + manager 'device.delete'
  *
  * Modelled like Homey: capability listeners get `(value, { lastChanged })` only when a value
  * changes (`setCapabilityValue(id, v, { pushSame: true })` models an app that re-sends the same
- * value with a new timestamp); `capabilitiesObj[id].lastUpdated` is an ISO string as over REST;
+ * value with a new timestamp); `lastChanged` and `capabilitiesObj[id].lastUpdated` are Homey's wall time
+ * (`clock.nowMs()`, so `ManualClock.jump` steps them like an NTP fix); `lastUpdated` is an ISO string as over REST;
  * `getDevice` of an unknown id rejects with `{ statusCode: 404, message: 'Not Found' }`.
  *
  * Meter families (`MeterFamily`), with the capability ids those apps really use:
@@ -73,6 +75,8 @@ export class FakeDevice implements HomeyApiDevice {
   readonly driverId: string;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly deleteListeners = new Set<() => void>();
+  /** While true, `setPhaseCurrents` updates only the total `measure_power` (an app whose per-phase values froze). */
+  perPhaseFrozen = false;
 
   constructor(
     private readonly clock: Clock,
@@ -140,6 +144,7 @@ export class FakeDevice implements HomeyApiDevice {
       if (n > this.phases) return;
       const powerW = a === null ? null : Math.round(a * this.voltageV);
       total += powerW ?? 0;
+      if (this.perPhaseFrozen) return;
       if (f.voltage) this.setCapabilityValue(`measure_voltage.${f.suffix(n)}`, a === null ? null : this.voltageV, opts);
       if (f.power) this.setCapabilityValue(`measure_power.${f.suffix(n)}`, powerW, opts);
       if (f.current) {
@@ -191,13 +196,15 @@ export class FakeHomeyApi implements HomeyApiLike {
   };
 
   /** Add a device of a family; `currentsA` sets initial values (stamped with the clock time or `atMs`). */
+  /** `totalPower: false` leaves out the total `measure_power` (a meter with per-phase values only). */
   addMeter(
     family: MeterFamily,
-    opts: { id?: string; name?: string; phases?: number; voltageV?: number; currentsA?: Triple<number | null>; atMs?: number } = {},
+    opts: { id?: string; name?: string; phases?: number; voltageV?: number; currentsA?: Triple<number | null>; atMs?: number; totalPower?: boolean } = {},
   ): FakeDevice {
     const id = opts.id ?? `${family}-${this.all.size + 1}`;
     const phases = opts.phases ?? 3;
-    const device = new FakeDevice(this.clock, id, opts.name ?? `${family} meter`, family, familyCapabilities(family, phases), phases, opts.voltageV ?? 230);
+    const caps = familyCapabilities(family, phases).filter((c) => opts.totalPower !== false || c !== 'measure_power');
+    const device = new FakeDevice(this.clock, id, opts.name ?? `${family} meter`, family, caps, phases, opts.voltageV ?? 230);
     this.all.set(id, device);
     if (opts.currentsA) device.setPhaseCurrents(opts.currentsA, { atMs: opts.atMs });
     return device;

@@ -61,10 +61,28 @@ describe('meter/flowReport', () => {
     assert.strictEqual(src.listenerError, 'consumer broke');
   });
 
-  it('never lets timeMs go backwards or repeat for two reports in the same millisecond', () => {
-    const src = new FlowReportSource(new ManualClock(500));
-    const a = src.report(1);
-    const b = src.report(2);
-    assert.ok(b.timeMs > a.timeMs && b.seq! > a.seq!);
+  it('makes every report fresh on receipt: a repeat and a wall-clock step back still raise seq by one', async () => {
+    const clock = new ManualClock(1_000_000);
+    const src = new FlowReportSource(clock);
+    const a = src.report(5, 5, 5);
+    const b = src.report(5, 5, 5); // the same values in the same millisecond: still a new report
+    clock.jump(-3_600_000);
+    await clock.advance(1000);
+    const c = src.report(5, 5, 5);
+    clock.jump(7_200_000);
+    const d = src.report(6, 5, 5);
+    assert.deepStrictEqual([a, b, c, d].map((s) => s.seq), [1, 2, 3, 4]);
+    assert.deepStrictEqual([a, b, c, d].map((s) => s.timeMs), [1_000_000, 1_000_000, 1_000_000 - 3_600_000 + 1000, 1_000_000 + 3_600_000 + 1000], 'timeMs is the wall time, for display');
+    assert.deepStrictEqual(src.status().perPhaseAgeS, [0, 0, 0], 'ages are monotonic: the steps change nothing');
+    assert.strictEqual(src.status().lastSampleAgeS, 0);
+  });
+
+  it('cuts an echoed bad argument to a short prefix', () => {
+    const src = new FlowReportSource(new ManualClock());
+    assert.throws(() => src.report(5, 'x'.repeat(1_000_000)), (err: unknown) => {
+      assert.ok(err instanceof Error);
+      assert.match(err.message, /^l2: expected a number of amps, got "x{20}…"$/);
+      return true;
+    });
   });
 });

@@ -6,11 +6,15 @@ import { FakeHomeyApi, type MeterFamily, METER_FAMILIES } from './fakeHomeyApi';
 
 const T0 = Date.UTC(2025, 5, 1, 12);
 
-async function started(family: MeterFamily, currentsA: Triple<number | null>, opts: { phases?: number; voltageV?: number; maxPhaseAgeS?: number } = {}) {
+async function started(
+  family: MeterFamily,
+  currentsA: Triple<number | null>,
+  opts: { phases?: number; voltageV?: number; staleAfterMs?: number; totalPower?: boolean } = {},
+) {
   const clock = new ManualClock(T0);
   const api = new FakeHomeyApi(clock);
-  const device = api.addMeter(family, { id: 'meter', name: 'House meter', currentsA, phases: opts.phases, voltageV: opts.voltageV });
-  const src = new HomeyDeviceSource({ api, deviceId: 'meter', clock, maxPhaseAgeS: opts.maxPhaseAgeS });
+  const device = api.addMeter(family, { id: 'meter', name: 'House meter', currentsA, phases: opts.phases, voltageV: opts.voltageV, totalPower: opts.totalPower });
+  const src = new HomeyDeviceSource({ api, deviceId: 'meter', clock, staleAfterMs: opts.staleAfterMs });
   const samples: MeterSample[] = [];
   src.onSample((s) => samples.push(s));
   await src.start();
@@ -88,11 +92,12 @@ describe('meter/homeyDevice', () => {
     for (const [family, set, want] of expected) {
       it(`${family}: one coalesced sample per update with signed currents`, async () => {
         const { clock, device, src, samples } = await started(family, [1, 1, 1]);
-        assert.strictEqual(samples.length, 1, 'initial sample from the current values');
+        assert.strictEqual(samples.length, 0, 'the values Homey holds at start are no news');
         device.setPhaseCurrents(set);
         await clock.advance(250);
-        assert.strictEqual(samples.length, 2, 'the capability events became one sample');
-        const got = samples[1].currentsA.map((a) => (a === null ? null : Math.round(a * 10) / 10));
+        assert.strictEqual(samples.length, 1, 'the capability events became one sample');
+        assert.strictEqual(samples[0].seq, 1);
+        const got = samples[0].currentsA.map((a) => (a === null ? null : Math.round(a * 10) / 10));
         assert.deepStrictEqual(got, want);
         assert.strictEqual(src.status().error, null);
         await src.stop();
@@ -114,60 +119,42 @@ describe('meter/homeyDevice', () => {
       assert.deepStrictEqual(samples.at(-1)!.currentsA, [6, null, null]);
     });
 
-    it('tracks freshness per phase: only a new value or timestamp makes a phase fresh', async () => {
-      const { clock, device, src, samples } = await started('tibber', [5, 6, 7], { maxPhaseAgeS: 60 });
-      await clock.advance(20_000);
-      device.setCapabilityValue('measure_current.L1', 9);
-      device.setCapabilityValue('measure_current.L2', 6); // same value: Homey does not push it
-      await clock.advance(250);
-      assert.deepStrictEqual(samples.at(-1)!.currentsA, [9, 6, 7], 'unchanged phases are held');
-      assert.deepStrictEqual(src.status().perPhaseAgeS, [0.25, 20.25, 20.25]);
-      device.setCapabilityValue('measure_current.L2', 6, { pushSame: true }); // re-sent with a new timestamp
-      await clock.advance(250);
-      assert.deepStrictEqual(src.status().perPhaseAgeS, [0.5, 0.25, 20.5]);
-      // L3 never changes again: once older than maxPhaseAgeS it is left out.
-      await clock.advance(40_000);
-      device.setCapabilityValue('measure_power', 1234);
-      await clock.advance(250);
-      assert.deepStrictEqual(samples.at(-1)!.currentsA, [9, 6, null]);
-      assert.strictEqual(samples.length, 4);
-    });
-
     it('a heartbeat from total power alone produces a sample (the meter is alive)', async () => {
       const { clock, device, samples } = await started('homewizard', [3, 3, 3]);
       device.setCapabilityValue('measure_power', 2071);
       await clock.advance(250);
-      assert.strictEqual(samples.length, 2);
-      assert.deepStrictEqual(samples[1].currentsA, samples[0].currentsA);
-      assert.ok(samples[1].timeMs > samples[0].timeMs && samples[1].seq === 2);
+      assert.strictEqual(samples.length, 1);
+      assert.deepStrictEqual(samples[0].currentsA, [3, 3, 3], 'the total (2071 W) vouches for the phases');
+      device.setCapabilityValue('measure_power', 2072);
+      await clock.advance(250);
+      assert.deepStrictEqual(samples.map((s) => s.seq), [1, 2]);
     });
 
-    it('stamps samples with Homey lastUpdated and leaves out values too old at start', async () => {
+    it('emits nothing at start, whatever Homey stamped the values with; the first change emits', async () => {
       const clock = new ManualClock(T0);
       const api = new FakeHomeyApi(clock);
-      api.addMeter('easee', { id: 'fresh', currentsA: [1, 2, 3], atMs: T0 - 12_000 });
-      api.addMeter('easee', { id: 'quiet', currentsA: [1, 2, 3], atMs: T0 - 300_000 });
+      api.addMeter('easee', { id: 'fresh', currentsA: [1, 2, 3], atMs: T0 - 1000 });
+      api.addMeter('easee', { id: 'future', currentsA: [1, 2, 3], atMs: T0 + 3_600_000 }); // stamped before an NTP step back
       api.addMeter('easee', { id: 'old', currentsA: [1, 2, 3], atMs: T0 - 3_600_000 });
       const got: Record<string, MeterSample[]> = {};
       const sources: Record<string, HomeyDeviceSource> = {};
-      for (const id of ['fresh', 'quiet', 'old']) {
+      for (const id of ['fresh', 'future', 'old']) {
         sources[id] = new HomeyDeviceSource({ api, deviceId: id, clock });
         got[id] = [];
         sources[id].onSample((s) => got[id].push(s));
         await sources[id].start();
       }
-      assert.deepStrictEqual(got.fresh, [{ timeMs: T0 - 12_000, seq: 1, currentsA: [1, 2, 3] }]);
-      assert.deepStrictEqual([got.quiet, got.old], [[], []], 'values from minutes ago are not handed over as new');
-      assert.deepStrictEqual(sources.old.status().perPhaseAgeS, [3600, 3600, 3600]);
+      await clock.advance(1000);
+      assert.deepStrictEqual([got.fresh, got.future, got.old], [[], [], []], 'held values of unknown age are not handed over as new');
+      assert.deepStrictEqual(sources.old.status().perPhaseAgeS, [null, null, null]);
       assert.strictEqual(sources.old.status().lastSampleMs, null);
-      // The quiet meter (5 min) speaks again: its unchanged phases are still valid (< 600 s) ...
-      api.getFake('quiet').setCapabilityValue('measure_current.L1', 4);
+      // Each meter speaks again: the same answer whatever the stamps said. The unchanged L2 and L3 are
+      // vouched for by the total power (which moved with L1).
+      for (const id of ['fresh', 'future', 'old']) api.getFake(id).setPhaseCurrents([4, 2, 3]);
       await clock.advance(250);
-      assert.deepStrictEqual(got.quiet.map((s) => s.currentsA), [[4, 2, 3]]);
-      // ... while the old meter's unchanged phases (1 h) are not.
-      api.getFake('old').setCapabilityValue('measure_current.L1', 4);
-      await clock.advance(250);
-      assert.deepStrictEqual(got.old.map((s) => s.currentsA), [[4, null, null]]);
+      for (const id of ['fresh', 'future', 'old']) {
+        assert.deepStrictEqual(got[id].map((s) => [s.seq, s.timeMs, s.currentsA]), [[1, T0 + 1200, [4, 2, 3]]], id);
+      }
     });
 
     it('reports a deleted source device clearly, stops, and releases every listener', async () => {
@@ -180,7 +167,7 @@ describe('meter/homeyDevice', () => {
       assert.strictEqual(src.status().error, errors[0]);
       device.setPhaseCurrents([9, 9, 9]);
       await clock.advance(1000);
-      assert.strictEqual(samples.length, 1);
+      assert.strictEqual(samples.length, 0);
       assert.strictEqual(device.listenerCount(), 0);
       assert.strictEqual(api.managerListenerCount(), 0);
     });
@@ -218,7 +205,7 @@ describe('meter/homeyDevice', () => {
       device.setPhaseCurrents([2, 2, 2]);
       await src.stop();
       await clock.advance(1000);
-      assert.strictEqual(samples.length, 1);
+      assert.strictEqual(samples.length, 0);
       assert.strictEqual(device.listenerCount(), 0);
       assert.strictEqual(api.managerListenerCount(), 0);
       assert.strictEqual(clock.pendingTimers(), 0);
