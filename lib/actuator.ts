@@ -116,8 +116,6 @@ export class Actuator {
   private failures = 0;
   private lastFailureMs = -Infinity;
   private retryAfterMs = 0;
-  /** The last decrease the charger accepted: when, and to which level. */
-  private decreaseLanded: { statusCount: number; levelA: number } | null = null;
   private lastRepeatMs = -Infinity;
 
   constructor(opts: ActuatorOptions) {
@@ -131,7 +129,7 @@ export class Actuator {
 
   /** What the balancer wants now; null = nothing (not balanced): the charger keeps what it has. */
   setTarget(target: ActuatorTarget | null): void {
-    const same = target && this.target && level(target) === level(this.target) && target.paused === this.target.paused;
+    const same = target && this.target ? level(target) === level(this.target) && target.paused === this.target.paused : target === this.target;
     if (!same) {
       this.target = target ? { limitA: target.limitA, paused: target.paused } : null;
       this.targetAtMs = this.now();
@@ -208,18 +206,6 @@ export class Actuator {
   reportsPaused(): boolean {
     if (this.status && this.status.online && this.status.state !== 'unknown') return !this.status.chargingAllowed;
     return this.pausedByApp;
-  }
-
-  /**
-   * The charger's draw per phase as the balancer should count it. A reading taken before a decrease
-   * landed still shows the old current; counting it would make the house look lighter by the cut and
-   * invite a raise, so it is counted at most at the new level (the meter shows the truth either way).
-   */
-  drawEstimateA(): [number | null, number | null, number | null] {
-    const phases = this.status?.phases.map((p) => p.currentA) ?? [null, null, null];
-    const d = this.decreaseLanded;
-    const clip = d && this.statusCount <= d.statusCount ? d.levelA : Infinity;
-    return phases.map((v) => (typeof v === 'number' ? Math.min(v, clip) : v)) as [number | null, number | null, number | null];
   }
 
   /** The limit the charger reports, or what it was told while no reading is there. */
@@ -331,7 +317,7 @@ export class Actuator {
     const t = this.target;
     if (!status.online || this.externalPause) return;
     const holding = this.held || t?.paused;
-    const toldLevel = holding ? 0 : t && this.told.limitA === t.limitA && this.told.paused === false ? t.limitA : null;
+    const toldLevel = holding ? 0 : t && this.told.limitA === t.limitA && this.told.paused !== true ? t.limitA : null;
     if (toldLevel === null || this.statusCount <= this.statusCountAtTold) return;
     const drawA = this.maxDrawA();
     const now = this.now();
@@ -472,9 +458,6 @@ export class Actuator {
     this.toldAtMs = this.now();
     this.statusCountAtTold = this.statusCount;
     if (seq !== this.writeSeq) return;
-    const before = this.told.paused === true ? 0 : this.told.limitA;
-    const after = told.paused === true ? 0 : told.limitA;
-    if (after !== null && (before === null || after < before)) this.decreaseLanded = { statusCount: this.statusCount, levelA: after };
     this.told = told;
   }
 

@@ -305,7 +305,7 @@ export class Controller extends EventEmitter {
       name: e.name,
       enabled: cs.enabled && this.settings.balancing,
       phaseMap: cs.phaseMap,
-      measuredA: a.drawEstimateA(),
+      measuredA: (status?.phases.map((p) => p.currentA) ?? [null, null, null]) as Triple<number | null>,
       measuredAtMs: status ? a.lastStatus().atMs : null,
       currentLimitA: a.reportedLimitA(),
       committedA: a.committedA(),

@@ -129,8 +129,8 @@ interface Memo {
   lastChangeMs: number;
   lastIncreaseMs: number;
   resumeOkSinceMs: number | null;
-  /** The last raise or start: when, to what, and the meter per grid phase then (see FOLLOW_MS). */
-  offer: { atMs: number; toA: number; meterA: Triple<number | null> } | null;
+  /** The last change of limit: when, to what, up or down, and the meter per grid phase then (see FOLLOW_MS). */
+  move: { atMs: number; toA: number; up: boolean; meterA: Triple<number | null> } | null;
 }
 
 /** One balanced charger during one step. */
@@ -437,7 +437,7 @@ export class Balancer {
     for (const m of this.memos.values()) {
       m.lastChangeMs += deltaMs;
       m.lastIncreaseMs += deltaMs;
-      if (m.offer) m.offer.atMs += deltaMs;
+      if (m.move) m.move.atMs += deltaMs;
       if (m.resumeOkSinceMs !== null) m.resumeOkSinceMs += deltaMs;
     }
   }
@@ -481,7 +481,7 @@ export class Balancer {
 
     if (!input.carConnected) {
       if (memo.carConnected) memo.sessionPhaseMask = 0;
-      memo.offer = null;
+      memo.move = null;
       memo.carConnected = false;
       memo.controlled = false;
       return null;
@@ -672,18 +672,23 @@ export class Balancer {
   }
 
   /**
-   * The charger's own draw per grid phase. A reading taken before a raise or a start (older than the
-   * offer plus FOLLOW_MS) does not show the car following it yet while the meter already does: the rise
-   * at the meter on the phases it uses since the offer is counted as its own, up to its new limit,
-   * so a car starting between two charger polls is not taken for a household jump (no pause at
-   * session start, no raise/cut pair). Each amp of a rise is attributed to one charger only.
+   * The charger's own draw per grid phase. A reading taken before the last change of its limit (older
+   * than the change plus FOLLOW_MS) does not show the car following yet, while the meter may already:
+   * - after a raise or a start, the rise at the meter on the phases it uses since then is counted as its
+   *   own, up to its new limit: a car starting between two charger polls is not taken for a household
+   *   jump (no pause at session start, no raise/cut pair);
+   * - after a cut, the fall at the meter since then is counted as its own, down to its new limit: the
+   *   old reading neither hides a house load (its draw counted in full once the car has followed) nor
+   *   invents one (its draw counted at the new limit before the car has).
+   * Each amp of a rise or fall is attributed to one charger only.
    */
   private ownDrawEstimate(nowMs: number, it: Work, attributed: Triple<number>): Triple<number> {
     const input = it.input;
     const out: Triple<number> = [0, 0, 0];
-    const offer = it.memo.offer;
+    const move = it.memo.move;
     const at = input.measuredAtMs;
-    const follow = offer !== null && typeof at === 'number' && at < offer.atMs + FOLLOW_MS[input.latencyClass] && nowMs - offer.atMs < 2 * FOLLOW_MS[input.latencyClass];
+    const followMs = FOLLOW_MS[input.latencyClass];
+    const follow = move !== null && typeof at === 'number' && at < move.atMs + followMs && nowMs - move.atMs < 2 * followMs;
     for (let k = 0; k < 3; k++) {
       const p = input.phaseMap[k];
       if (!p) continue;
@@ -691,12 +696,18 @@ export class Balancer {
       const raw = input.measuredA[k];
       const m = typeof raw === 'number' && Number.isFinite(raw) && raw > 0 ? raw : 0;
       let est = m;
-      const before = offer?.meterA[g];
+      const before = move?.meterA[g];
       const now = this.phaseA[g];
-      if (follow && offer && it.w[g] && typeof before === 'number' && typeof now === 'number') {
-        const rise = Math.max(0, now - before - attributed[g]);
-        est = Math.max(m, Math.min(offer.toA, m + rise));
-        attributed[g] += est - m;
+      if (follow && move && it.w[g] && typeof before === 'number' && typeof now === 'number') {
+        if (move.up) {
+          const rise = Math.max(0, now - before - attributed[g]);
+          est = Math.max(m, Math.min(move.toA, m + rise));
+          attributed[g] += est - m;
+        } else if (m > move.toA) {
+          const fall = Math.max(0, before - now + attributed[g]);
+          est = Math.min(m, Math.max(move.toA, m - fall));
+          attributed[g] -= m - est;
+        }
       }
       out[g] += est;
     }
@@ -795,7 +806,7 @@ export class Balancer {
       if (newA > 0) {
         m.pausedByBalancer = false;
         m.lastIncreaseMs = nowMs;
-        m.offer = { atMs: nowMs, toA: newA, meterA: [...this.phaseA] as Triple<number | null> };
+        m.move = { atMs: nowMs, toA: newA, up: true, meterA: [...this.phaseA] as Triple<number | null> };
         it.why = `Car connected to ${name}: starting at ${newA} A${P && !it.why ? ` (${P} headroom ${fmt(avail[phase])} A)` : ''}`;
       } else if (!m.pausedByBalancer) {
         m.pausedByBalancer = true;
@@ -811,6 +822,7 @@ export class Balancer {
     const base = { timeMs: nowMs, chargerId: it.input.id, phase: P, fromA: oldA, toA: newA };
     if (newA < oldA) {
       for (let g = 0; g < 3; g++) if (it.w[g]) this.lastPhaseDecreaseMs[g] = nowMs;
+      m.move = { atMs: nowMs, toA: newA, up: false, meterA: [...this.phaseA] as Triple<number | null> };
       if (newA === 0) {
         m.pausedByBalancer = true;
         m.resumeOkSinceMs = null;
@@ -822,7 +834,7 @@ export class Balancer {
       }
     } else {
       m.lastIncreaseMs = nowMs;
-      m.offer = { atMs: nowMs, toA: newA, meterA: [...this.phaseA] as Triple<number | null> };
+      m.move = { atMs: nowMs, toA: newA, up: true, meterA: [...this.phaseA] as Triple<number | null> };
       if (oldA === 0) {
         m.pausedByBalancer = false;
         m.resumeOkSinceMs = null;
@@ -866,13 +878,15 @@ export class Balancer {
     for (let g = 0; g < 3; g++) {
       if (!present[g]) continue;
       const v = this.phaseA[g] as number;
+      // nothing left to cut: every balanced charger on it is at its minimum, paused, or has a cut that did not land
       let exhausted = v > limitA + EPS;
       let stuck: Work | null = null;
       for (const it of work) {
         if (!it.w[g]) continue;
-        if (it.memo.allowedA > it.minA) exhausted = false;
         const c = it.input.committedA;
-        if (typeof c === 'number' && c > it.memo.allowedA + EPS && (!stuck || c > (stuck.input.committedA ?? 0))) stuck = it;
+        const unconfirmed = typeof c === 'number' && c > it.memo.allowedA + EPS;
+        if (it.memo.allowedA > it.minA && !unconfirmed) exhausted = false;
+        if (unconfirmed && (!stuck || c > (stuck.input.committedA ?? 0))) stuck = it;
       }
       if (!exhausted) {
         this.overSinceMs[g] = null;
@@ -925,7 +939,7 @@ function newMemo(nowMs: number): Memo {
     lastChangeMs: nowMs,
     lastIncreaseMs: -Infinity,
     resumeOkSinceMs: null,
-    offer: null,
+    move: null,
   };
 }
 
