@@ -5,7 +5,7 @@
  */
 import { DEFAULT_BALANCER_CONFIG, type BalancerConfig, type GridPhase } from './balancer/types';
 import { readHomeWizardRecord } from './meter/homewizard';
-import { checkHost } from './settingsValidation';
+import { readMeterHost } from './settingsValidation';
 
 export type MeterSourceKind = 'homewizard' | 'homey-device' | 'flow';
 
@@ -73,7 +73,7 @@ export function defaultAppSettings(): AppSettings {
  * Homey's mDNS discovery still finds the meter by its serial. Given the meter settings and the discovery results,
  * returns the host to switch to, or null to leave the settings alone: another meter source, no serial (host typed by
  * hand), the serial not among the grid meters found, still at the saved host, or found at more than one address or
- * at one the host setting cannot hold.
+ * at one the host setting cannot hold (see `readMeterHost`).
  */
 export function followedHomeWizardHost(meter: MeterSettings, records: readonly unknown[]): string | null {
   if (meter.source !== 'homewizard' || !meter.serial) return null;
@@ -85,5 +85,5 @@ export function followedHomeWizardHost(meter: MeterSettings, records: readonly u
   }
   if (hosts.size !== 1 || hosts.has((meter.host ?? '').trim().toLowerCase())) return null;
   const [host] = hosts.values();
-  return checkHost(host) === null ? host : null;
+  return readMeterHost(host).host;
 }

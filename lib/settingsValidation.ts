@@ -4,9 +4,10 @@
  * ("fuseA", "meter.host", "chargers.<id>.phaseMap"), so the page can show it next to the field.
  * Numbers may arrive as numeric strings (form inputs); anything else of the wrong type is rejected.
  */
-import { isIPv4, isIPv6 } from 'net';
 import { GRID_PHASES, type GridPhase } from './balancer/types';
-import { isHomeWizardSerial } from './meter/homewizard';
+import { quoteInput } from './errors';
+import { tryNormaliseHost } from './host';
+import { HOMEWIZARD_HOST_USE, isHomeWizardSerial } from './meter/homewizard';
 import type { AppSettings, ChargerSettings, ManualOverrideMode, MeterSettings, MeterSourceKind } from './settings';
 
 export type SettingsValidation = { ok: true; value: AppSettings } | { ok: false; errors: Record<string, string> };
@@ -29,6 +30,9 @@ export const METER_SOURCES: readonly MeterSourceKind[] = ['homewizard', 'homey-d
 export const MANUAL_OVERRIDE_MODES: readonly ManualOverrideMode[] = ['until-unplug', 'ignore'];
 
 type Errors = Record<string, string>;
+
+/** Longest id (charger or meter device) taken as one. */
+const MAX_ID_CHARS = 200;
 
 export function validateAppSettings(input: unknown, knownChargerIds: string[]): SettingsValidation {
   const errors: Errors = {};
@@ -79,22 +83,13 @@ export function validateAppSettings(input: unknown, knownChargerIds: string[]): 
   };
 }
 
-/** A host name, IPv4 or IPv6 address without scheme, port or path; null when acceptable, else why not. */
-export function checkHost(value: string): string | null {
-  const host = value.trim();
-  if (host === '') return 'Enter the host name or IP address of the HomeWizard P1 meter';
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host) || host.includes('/')) {
-    return `Enter only the host name or IP address, without "http://" or a path (e.g. 192.168.1.20)`;
-  }
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (isIPv6(bare) || isIPv4(host)) return null;
-  if (host.includes(':')) return `"${host}" is not a valid address: leave out the port (e.g. 192.168.1.20)`;
-  if (/^[0-9.]+$/.test(host)) return `"${host}" is not a valid IPv4 address (four numbers 0-255, e.g. 192.168.1.20)`;
-  const label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
-  if (host.length > 253 || !host.replace(/\.$/, '').split('.').every((part) => label.test(part))) {
-    return `"${host}" is not a valid host name (letters, digits, "-" and "." only, e.g. p1meter.local)`;
-  }
-  return null;
+/**
+ * The HomeWizard host as stored (`normaliseHost`: IPv6 in brackets, an optional port), or the problem as the page
+ * shows it next to the field (one line, starting with a capital).
+ */
+export function readMeterHost(value: unknown): { host: string; problem: null } | { host: null; problem: string } {
+  const r = tryNormaliseHost(value, HOMEWIZARD_HOST_USE);
+  return r.problem === null ? r : { host: null, problem: r.problem.charAt(0).toUpperCase() + r.problem.slice(1) };
 }
 
 function readMeter(raw: unknown, errors: Errors): MeterSettings | undefined {
@@ -106,15 +101,13 @@ function readMeter(raw: unknown, errors: Errors): MeterSettings | undefined {
   let host: string | null = null;
   let deviceId: string | null = null;
 
-  if (raw.host !== null && raw.host !== undefined && typeof raw.host !== 'string') {
-    errors['meter.host'] = 'Host must be text (a host name or IP address)';
-  } else if (typeof raw.host === 'string') {
-    const problem = checkHost(raw.host);
-    if (source === 'homewizard' && problem) errors['meter.host'] = problem;
+  if (raw.host !== null && raw.host !== undefined) {
+    const r = readMeterHost(raw.host);
+    if (source === 'homewizard' && r.problem !== null) errors['meter.host'] = r.problem;
     // Kept for another source only when valid, so switching back does not lose it.
-    host = problem ? null : raw.host.trim();
+    host = r.host;
   } else if (source === 'homewizard') {
-    errors['meter.host'] = checkHost('')!;
+    errors['meter.host'] = readMeterHost('').problem!;
   }
 
   // Missing in settings saved before the app followed a meter by serial: null, like a host typed by hand.
@@ -129,7 +122,7 @@ function readMeter(raw: unknown, errors: Errors): MeterSettings | undefined {
     errors['meter.deviceId'] = 'Meter device must be a device id (text)';
   } else {
     const id = typeof raw.deviceId === 'string' ? raw.deviceId.trim() : '';
-    if (id.length > 200) errors['meter.deviceId'] = 'Meter device id is too long (at most 200 characters)';
+    if (id.length > MAX_ID_CHARS) errors['meter.deviceId'] = `Meter device id is too long (at most ${MAX_ID_CHARS} characters)`;
     else if (id !== '') deviceId = id;
     else if (source === 'homey-device') errors['meter.deviceId'] = 'Choose the Homey meter device to read';
   }
@@ -147,7 +140,8 @@ function readChargers(raw: unknown, knownIds: string[], errors: Errors): Record<
   for (const [id, c] of Object.entries(raw)) {
     const p = `chargers.${id}`;
     if (!known.has(id)) {
-      errors[p] = `Unknown charger "${id}": it is not paired with this app (reload the page)`;
+      // No real id is this long: a huge key is not echoed back as an error key either.
+      errors[id.length <= MAX_ID_CHARS ? p : 'chargers'] = `Unknown charger ${quoteInput(id)}: it is not paired with this app (reload the page)`;
       continue;
     }
     if (!isRecord(c)) {

@@ -2,21 +2,32 @@
  * HomeWizard P1 meter, local API v1: `GET http://<host>/api` (device info) and
  * `GET http://<host>/api/v1/data` (the last telegram the dongle read from the smart meter).
  *
- * New-telegram detection: v1 data carries no telegram id or timestamp, so a poll counts as a new
- * telegram only when any meter value differs from the previous poll (everything except the wifi_*
- * fields). Active power is reported to the watt and the energy registers to the Wh, so on a real
- * installation nearly every DSMR telegram differs; an unchanged payload means "nothing new" (or a
- * frozen dongle) and produces no sample, so the balancer's staleness timer sees it.
- * A `timestamp` field (API v2 style), when present, is part of that comparison like any other value.
+ * Freshness: v1 data carries no telegram id or timestamp, so a poll counts as a new telegram only
+ * when any meter value differs from the previous poll (everything except the wifi_* fields). Active
+ * power is reported to the watt and the energy registers to the Wh, so on a real installation nearly
+ * every DSMR telegram differs; an unchanged payload means "nothing new" (or a frozen dongle) and
+ * produces no sample, so the balancer's staleness timer sees it. A `timestamp` field (API v2 style),
+ * when present, is part of that comparison like any other value and is never compared with a clock:
+ * a wall-clock step either way neither freezes the source nor makes a repeated telegram look new.
+ * Polls are paced on the monotonic clock (`Clock.monoMs`). Each new telegram is one sample
+ * (`seq` + 1, `timeMs` = wall time at receipt, for display).
+ *
+ * Per phase: every phase of a new telegram is fresh. The dongle serves one telegram, read by the
+ * meter at one moment, as a whole: it cannot go on updating some phases while another freezes, the
+ * way separate capability events of a Homey device can (see homeyDevice.ts). A phase whose values
+ * stay the same (a phase carrying nothing reads 0 W for hours) is a real reading, not a stale one.
  *
  * Per-phase current: `active_current_lN_a` (signed by the HomeWizard firmware, negative = export;
  * whole amps on NL meters), refined with `active_power_lN_w` / `active_voltage_lN_v` where present
  * (see `phaseCurrentA`; without a voltage the nominal 230 V is used). 1-phase meters report null for
  * L2/L3, which stay null in the samples.
+ *
+ * Host: anything `normaliseHost` (lib/host.ts) accepts, IPv6 included (`fd00::20`, `[::1]:8080`).
  */
 import type { Clock, TimerHandle } from '../clock';
 import type { Triple } from '../balancer/types';
-import { PeerError, UserInputError, describeError } from '../errors';
+import { PeerError, describeError, quoteInput } from '../errors';
+import { type HostUse, hostBaseUrl, normaliseHost as normaliseAnyHost } from '../host';
 import { type HttpTransport, nodeFetchTransport, parseJson } from '../http';
 import { BaseMeterSource, NOMINAL_VOLTAGE_V, phaseCurrentA } from './source';
 
@@ -56,15 +67,15 @@ export interface HomeWizardData {
   [field: string]: unknown;
 }
 
-/** Accepts "192.168.1.20", "p1meter-0a1b2c.local", "http://192.168.1.20/" or "host:port"; returns host[:port]. */
+/** How the meter host is named in messages (the settings field it comes from). */
+export const HOMEWIZARD_HOST_USE: HostUse = { field: 'meter.host', device: 'HomeWizard P1 meter' };
+
+/**
+ * @deprecated Use `normaliseHost(input, HOMEWIZARD_HOST_USE)` from lib/host.ts; this wrapper stays only until
+ * lib/demo/main.ts calls that directly.
+ */
 export function normaliseHost(input: unknown): string {
-  const raw = typeof input === 'string' ? input.trim() : '';
-  if (!raw) throw new UserInputError('host', 'enter the IP address of the HomeWizard P1 meter, e.g. 192.168.1.20');
-  const stripped = raw.replace(/^https?:\/\//i, '').replace(/\/.*$/, '');
-  if (!/^[A-Za-z0-9.-]+(?::\d{1,5})?$/.test(stripped) && !/^\[[0-9A-Fa-f:]+\](?::\d{1,5})?$/.test(stripped)) {
-    throw new UserInputError('host', `"${raw}" is not an IP address or host name (expected e.g. 192.168.1.20)`);
-  }
-  return stripped;
+  return normaliseAnyHost(input, HOMEWIZARD_HOST_USE);
 }
 
 /** Clamp a requested poll interval to the minimum HomeWizard advises; says so when it had to. */
@@ -88,6 +99,9 @@ async function getJson(http: HttpTransport, url: string, timeoutMs: number): Pro
   return parseJson(res, url);
 }
 
+/** Text a peer sent, cut short for a message. */
+const peerText = (v: unknown): string => quoteInput(String(v), 40).slice(1, -1);
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `GET /api`, validated: throws a clear error when the host is not a HomeWizard grid meter. */
@@ -95,8 +109,8 @@ export async function fetchHomeWizardInfo(
   host: string,
   opts: { http?: HttpTransport; timeoutMs?: number } = {},
 ): Promise<HomeWizardDeviceInfo> {
-  const h = normaliseHost(host);
-  const url = `http://${h}/api`;
+  const h = normaliseAnyHost(host, HOMEWIZARD_HOST_USE);
+  const url = `${hostBaseUrl(h)}/api`;
   let body: unknown;
   try {
     body = await getJson(opts.http ?? nodeFetchTransport, url, opts.timeoutMs ?? DEFAULT_HOMEWIZARD_TIMEOUT_MS);
@@ -109,7 +123,7 @@ export async function fetchHomeWizardInfo(
   }
   const productType = body.product_type;
   if (!GRID_METER_PRODUCTS[productType]) {
-    throw new PeerError('protocol', `${h} is a HomeWizard ${String(body.product_name ?? productType)} (${productType}), not a P1 meter`);
+    throw new PeerError('protocol', `${h} is a HomeWizard ${peerText(body.product_name ?? productType)} (${peerText(productType)}), not a P1 meter`);
   }
   return {
     productType,
@@ -153,6 +167,7 @@ export class HomeWizardP1Source extends BaseMeterSource {
   readonly kind = 'homewizard' as const;
   readonly host: string;
   readonly pollIntervalMs: number;
+  private readonly dataUrl: string;
   private readonly http: HttpTransport;
   private readonly timeoutMs: number;
   private readonly nominalV: number;
@@ -165,7 +180,8 @@ export class HomeWizardP1Source extends BaseMeterSource {
 
   constructor(opts: HomeWizardSourceOptions) {
     super(opts.clock);
-    this.host = normaliseHost(opts.host);
+    this.host = normaliseAnyHost(opts.host, HOMEWIZARD_HOST_USE);
+    this.dataUrl = `${hostBaseUrl(this.host)}/api/v1/data`;
     const { intervalMs, warning } = clampPollInterval(opts.pollIntervalMs);
     this.pollIntervalMs = intervalMs;
     this.warning = warning;
@@ -195,13 +211,13 @@ export class HomeWizardP1Source extends BaseMeterSource {
   /** One poll; the next is due `pollIntervalMs` after this one started (never overlapping). */
   private tick(): void {
     if (!this.running) return;
-    const startedMs = this.clock.nowMs();
+    const startedMs = this.clock.monoMs();
     this.inFlight = this.pollOnce()
       .then(() => undefined)
       .finally(() => {
         this.inFlight = null;
         if (!this.running) return;
-        const waitMs = Math.max(0, startedMs + this.pollIntervalMs - this.clock.nowMs());
+        const waitMs = Math.min(this.pollIntervalMs, Math.max(0, startedMs + this.pollIntervalMs - this.clock.monoMs()));
         this.timer = this.clock.setTimeout(() => this.tick(), waitMs);
       });
   }
@@ -212,7 +228,7 @@ export class HomeWizardP1Source extends BaseMeterSource {
    */
   async pollOnce(): Promise<boolean> {
     this.counters.polls++;
-    const url = `http://${this.host}/api/v1/data`;
+    const url = this.dataUrl;
     try {
       const body = await getJson(this.http, url, this.timeoutMs);
       if (!isObject(body)) throw new PeerError('protocol', `${url}: expected a JSON object`);
@@ -294,7 +310,7 @@ function recordHost(address: unknown, port: unknown): string | null {
   const p = Number(port);
   const portPart = Number.isInteger(p) && p > 0 && p < 65536 && p !== 80 ? `:${p}` : '';
   try {
-    return normaliseHost(`${hostPart}${portPart}`);
+    return normaliseAnyHost(`${hostPart}${portPart}`, HOMEWIZARD_HOST_USE);
   } catch {
     return null;
   }

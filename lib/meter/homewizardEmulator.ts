@@ -3,7 +3,9 @@
  * real v1 API (field set of HomeWizard's own test fixtures, plus the per-phase voltages the v1 API
  * documents). Values come from a trace (clock time → signed per-phase currents), sampled once per
  * telegram: every 1 s like a DSMR 5 meter or every 10 s like DSMR 4. Between telegrams the same
- * payload is served, exactly like the real dongle.
+ * payload is served, exactly like the real dongle. The telegram cadence and the trace run on the
+ * monotonic clock (`Clock.monoMs`): the meter keeps its pace whatever this app's wall clock does.
+ * It listens on 127.0.0.1 by default, or on another address such as ::1 (`start(0, '::1')`).
  *
  * Fault switches (`faults`, change them at any time): slowMs (answer after that much real time),
  * status500, garbage (a broken JSON body), frozen (the payload stops changing), apiDisabled (403 as
@@ -73,15 +75,24 @@ export class HomeWizardEmulator {
     };
   }
 
-  /** Listen on 127.0.0.1 (port 0 = any free port); resolves to "127.0.0.1:<port>". */
-  async start(port = 0): Promise<string> {
+  /**
+   * Listen on `address` (default 127.0.0.1; port 0 = any free port); resolves to "host:port", an IPv6
+   * address in brackets ("[::1]:<port>"). Rejects (e.g. EADDRNOTAVAIL) when the address is not available.
+   */
+  async start(port = 0, address = '127.0.0.1'): Promise<string> {
     const server = http.createServer((req, res) => this.handle(req, res));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, address, () => resolve());
+      });
+    } catch (err) {
+      this.server = null;
+      throw err;
+    }
+    const host = address.includes(':') ? `[${address}]` : address;
+    return `${host}:${(server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
@@ -96,7 +107,7 @@ export class HomeWizardEmulator {
 
   /** The /api/v1/data payload at the current clock time (advances the telegram when one is due). */
   data(): Record<string, unknown> {
-    const no = Math.floor(this.clock.nowMs() / this.opts.telegramIntervalMs);
+    const no = Math.floor(this.clock.monoMs() / this.opts.telegramIntervalMs);
     if (this.telegramNo === null || (no > this.telegramNo && !this.faults.frozen)) this.nextTelegram(no);
     return this.payload;
   }

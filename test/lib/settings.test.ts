@@ -45,8 +45,11 @@ describe('lib/settings', () => {
       assert.strictEqual(followedHomeWizardHost(picked(), [record('192.168.1.44', { serial: '3c39e7ddeeff' })]), null);
       assert.strictEqual(followedHomeWizardHost(picked(), [record('192.168.1.44', { product_type: 'HWE-SKT' })]), null);
       assert.strictEqual(followedHomeWizardHost(picked(), [{ ...record(undefined), host: 'bad host name' }, null, 'x', { txt: 'serial=3c39e7aabbcc' }]), null);
-      // The host setting holds no port (HomeWizard's local API is on port 80).
-      assert.strictEqual(followedHomeWizardHost(picked(), [record('192.168.1.44', {}, 8080)]), null);
+    });
+
+    it('follows to an address with a port, which the host setting holds like any other', () => {
+      assert.strictEqual(followedHomeWizardHost(picked(), [record('192.168.1.44', {}, 8080)]), '192.168.1.44:8080');
+      assert.strictEqual(followedHomeWizardHost(picked(), [record('fd00::44', {}, 8080)]), '[fd00::44]:8080');
     });
 
     it('does not guess when the serial is announced at two addresses', () => {

@@ -1,5 +1,5 @@
 import assert from 'assert';
-import { checkHost, validateAppSettings } from '../../lib/settingsValidation';
+import { readMeterHost, validateAppSettings } from '../../lib/settingsValidation';
 import { defaultAppSettings, type AppSettings } from '../../lib/settings';
 
 const IDS = ['goe-1', 'ca-7'];
@@ -101,27 +101,48 @@ describe('lib/settingsValidation', () => {
       assert.strictEqual(errorsFor({ meter: null }).meter, 'Choose where the meter readings come from');
     });
 
-    it('requires a plausible host for HomeWizard, without scheme, path or port', () => {
+    it('requires a plausible host for HomeWizard, without scheme or path', () => {
       const hostError = (host: unknown) => errorsFor({ meter: { source: 'homewizard', host, deviceId: null } })['meter.host'];
-      assert.strictEqual(hostError(null), 'Enter the host name or IP address of the HomeWizard P1 meter');
-      assert.strictEqual(hostError('  '), 'Enter the host name or IP address of the HomeWizard P1 meter');
-      assert.match(hostError('http://192.168.1.20'), /without "http:\/\/" or a path/);
-      assert.match(hostError('192.168.1.20/api'), /without "http:\/\/" or a path/);
+      assert.strictEqual(hostError(null), 'Enter the host name or IP address of the HomeWizard P1 meter (e.g. 192.168.1.20)');
+      assert.strictEqual(hostError('  '), 'Enter the host name or IP address of the HomeWizard P1 meter (e.g. 192.168.1.20)');
+      assert.match(hostError('http://192.168.1.20'), /^Enter only the host name or IP address of the HomeWizard P1 meter, without "http:\/\/"/);
+      assert.match(hostError('192.168.1.20/api'), /without a path/);
       assert.match(hostError('192.168.1.300'), /not a valid IPv4 address/);
       assert.match(hostError('192.168.1'), /not a valid IPv4 address/);
-      assert.match(hostError('p1meter.local:80'), /leave out the port/);
-      assert.match(hostError('p1 meter'), /not a valid host name/);
+      assert.match(hostError('p1meter.local:0'), /^Port "0" must be a whole number from 1 to 65535/);
+      assert.match(hostError('p1 meter'), /contains a space/);
       assert.match(hostError('-bad-.local'), /not a valid host name/);
-      assert.strictEqual(hostError(42), 'Host must be text (a host name or IP address)');
+      assert.match(hostError('fe80::1%eth0'), /IPv6 zone/);
+      assert.strictEqual(hostError(42), 'Must be text: the host name or IP address of the HomeWizard P1 meter (e.g. 192.168.1.20)');
     });
 
-    it('accepts host names, IPv4 and IPv6 and trims them', () => {
-      for (const host of ['p1meter.local', 'P1-Meter', '10.0.0.5', 'fe80::1', '[fd00::20]', 'homewizard.example.com.']) {
-        assert.strictEqual(checkHost(host), null, host);
+    it('accepts host names, IPv4 and IPv6 (with or without brackets) and an optional port, and stores them normalised', () => {
+      const stored: [string, string][] = [
+        ['p1meter.local', 'p1meter.local'], ['P1-Meter', 'P1-Meter'], [' 10.0.0.5 ', '10.0.0.5'], ['fe80::1', '[fe80::1]'],
+        ['[fd00::20]', '[fd00::20]'], ['homewizard.example.com.', 'homewizard.example.com.'], ['10.0.0.5:8080', '10.0.0.5:8080'],
+      ];
+      for (const [host, want] of stored) {
+        assert.strictEqual(readMeterHost(host).host, want, host);
+        const r = validateAppSettings({ ...good(), meter: { source: 'homewizard', host, deviceId: null } }, IDS);
+        assert.ok(r.ok, host);
+        assert.strictEqual(r.value.meter.host, want);
       }
-      const r = validateAppSettings({ ...good(), meter: { source: 'homewizard', host: ' 10.0.0.5 ', deviceId: null } }, IDS);
-      assert.ok(r.ok);
-      assert.strictEqual(r.value.meter.host, '10.0.0.5');
+    });
+
+    it('never echoes a user name or password, and cuts echoed input to a short prefix', () => {
+      const hostError = (host: unknown) => errorsFor({ meter: { source: 'homewizard', host, deviceId: null } })['meter.host'];
+      for (const host of ['user:secret@p1.local', 'http://user:secret@p1.local', 'user:secret@p1 local']) {
+        const e = hostError(host);
+        assert.ok(e && !e.includes('secret') && !e.includes('user:'), e);
+      }
+      assert.match(hostError('user:secret@p1.local'), /^A user name or password does not belong in the address of the HomeWizard P1 meter/);
+      const huge = hostError(`p1 ${'x'.repeat(1_000_000)}`);
+      assert.ok(huge.length < 200, `${huge.length} characters`);
+      const errors = errorsFor({ chargers: { ['g'.repeat(1_000_000)]: good().chargers['goe-1'] } });
+      const [key, message] = Object.entries(errors).find(([k]) => k.startsWith('chargers'))!;
+      assert.strictEqual(key, 'chargers', 'a huge id is not echoed back as a key either');
+      assert.strictEqual(message, `Unknown charger "${'g'.repeat(40)}…": it is not paired with this app (reload the page)`);
+      assert.ok(JSON.stringify(errors).length < 1000);
     });
 
     it('requires a device for the Homey device source', () => {

@@ -12,7 +12,6 @@ import {
   fetchHomeWizardInfo,
   homeWizardCurrents,
   homeWizardMetersFromDiscovery,
-  normaliseHost,
   readHomeWizardRecord,
   telegramFingerprint,
 } from '../../../lib/meter/homewizard';
@@ -85,13 +84,17 @@ describe('meter/homewizard', () => {
       for (const [transport, re] of cases) await assert.rejects(fetchHomeWizardInfo('10.0.0.9', { http: transport }), msg(re));
     });
 
-    it('normalises the host the user typed', () => {
-      assert.strictEqual(normaliseHost(' http://192.168.1.20/api/v1/data '), '192.168.1.20');
-      assert.strictEqual(normaliseHost('p1meter-0a1b2c.local'), 'p1meter-0a1b2c.local');
-      assert.strictEqual(normaliseHost('127.0.0.1:8080'), '127.0.0.1:8080');
-      assert.throws(() => normaliseHost(''), msg(/^host: enter the IP address/));
-      assert.throws(() => normaliseHost('my meter'), msg(/^host: "my meter" is not an IP address or host name/));
-      assert.throws(() => normaliseHost(42), msg(/^host:/));
+    it('takes the host the user typed through lib/host.ts, with the meter named in the message', async () => {
+      const clock = new ManualClock();
+      assert.strictEqual(new HomeWizardP1Source({ host: ' fd00::20 ', clock }).host, '[fd00::20]');
+      assert.strictEqual(new HomeWizardP1Source({ host: '127.0.0.1:8080', clock }).host, '127.0.0.1:8080');
+      assert.throws(() => new HomeWizardP1Source({ host: '', clock }), msg(/^meter\.host: enter the host name or IP address of the HomeWizard P1 meter/));
+      assert.throws(() => new HomeWizardP1Source({ host: 'http://user:secret@p1.local/', clock }), (err: unknown) => {
+        assert.ok(err instanceof Error && /^meter\.host: enter only the host name or IP address of the HomeWizard P1 meter, without "http:\/\/"/.test(err.message));
+        assert.ok(!err.message.includes('secret') && !err.message.includes('user'), err.message);
+        return true;
+      });
+      await assert.rejects(fetchHomeWizardInfo('my meter'), msg(/^meter\.host: "my meter" contains a space/));
     });
 
     it('clamps the poll interval to 500 ms and says so', () => {
