@@ -9,8 +9,8 @@ import { ChargeAmpsClient } from '../chargeamps/client';
 import { ChargeAmpsConnectorCharger } from '../chargeamps/charger';
 import { ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD } from '../chargeamps/emulator';
 import type { Charger } from '../charger';
-import { ManualClock } from '../clock';
-import { Controller, ControllerEvent } from '../controller';
+import { ManualClock, type Clock } from '../clock';
+import { Controller, ControllerEvent, type StateStore } from '../controller';
 import { GoeCharger } from '../goe/charger';
 import { GoeClient } from '../goe/client';
 import { GoeEmulator } from '../goe/emulator';
@@ -81,6 +81,7 @@ const RECORD_EVERY_S = 10;
 
 /** One emulated charger of the demo rig with the car behind it. */
 export interface DemoCar {
+  /** The app's client for this charger; a restart (`DemoRig.restart`) replaces it with a new one. */
   charger: Charger;
   name: string;
   /** Per grid phase: the current this car draws now (A). */
@@ -101,13 +102,47 @@ export interface DemoRig {
   cars: DemoCar[];
   ids: string[];
   settings: AppSettings;
-  controller: Controller;
+  /** The current controller (a new one after each `restart`). */
+  readonly controller: Controller;
+  /** What the controllers persist (in memory, JSON round trip like Homey's settings store). */
+  store: StateStore;
+  /** Call `wire` with the current controller now and with every new one a restart builds. */
+  onController(wire: (controller: Controller) => void): void;
   /** Hand the chargers to the controller. */
   attach(): void;
+  /**
+   * An app restart: the controller and every charger client are thrown away; a new controller is
+   * built from the same StateStore, new clients for the same chargers (ids from pairing) are added
+   * to it. Writes in flight on the old clients are not awaited, as a process exit would not.
+   */
+  restart(): void;
   stop(): Promise<void>;
 }
 
 export const DEMO_CA_ID = 'HALO-2001';
+
+/**
+ * The clock a device keeps: the rig's time without the wall-clock steps the Homey may take (an NTP
+ * fix on the Homey does not move a charger's or a meter's own clock).
+ */
+export function deviceClockOf(clock: Clock): Clock {
+  return {
+    nowMs: () => clock.monoMs(),
+    monoMs: () => clock.monoMs(),
+    setTimeout: (fn, delayMs) => clock.setTimeout(fn, delayMs),
+    clearTimeout: (handle) => clock.clearTimeout(handle),
+    sleep: (delayMs) => clock.sleep(delayMs),
+  };
+}
+
+/** A StateStore in memory that keeps a JSON copy, as Homey's settings store does. */
+export function memoryStateStore(): StateStore {
+  let json: string | null = null;
+  return {
+    load: () => (json === null ? null : JSON.parse(json)),
+    save: (state) => void (json = JSON.stringify(state)),
+  };
+}
 
 export async function createDemoRig(opts: {
   clock: ManualClock;
@@ -116,36 +151,41 @@ export async function createDemoRig(opts: {
   random?: () => number;
   /** Energy the go-e's car takes before it is full (Wh, default 200 kWh). */
   goeNeedWh?: number;
+  store?: StateStore;
 }): Promise<DemoRig> {
   const { clock, fuseA } = opts;
   const transport = opts.transport ?? nodeFetchTransport;
-  const goeEmu = new GoeEmulator({ clock, startDelayMs: 5000, profile: 'v2-060' });
+  const deviceClock = deviceClockOf(clock);
+  const goeEmu = new GoeEmulator({ clock: deviceClock, startDelayMs: 5000, profile: 'v2-060' });
   await goeEmu.start();
   goeEmu.plugIn({ maxCurrentA: 16, phases: 3, needWh: opts.goeNeedWh ?? 200_000 });
   const caEmu = new ChargeAmpsEmulator({
-    clock,
+    clock: deviceClock,
     chargePoints: [{ id: DEMO_CA_ID, name: 'Carport Halo', model: 'HALO', protocol: 'capi', installationCurrentA: 16 }],
   });
   await caEmu.start();
   caEmu.plugIn(DEMO_CA_ID, 1, { phases: 1, maxCurrentA: 16 });
 
-  const goe = new GoeCharger(new GoeClient({ kind: 'local', host: goeEmu.url, api: 'v2' }, { clock, minGapMs: 0, transport }));
-  const caClient = new ChargeAmpsClient({
-    baseUrl: caEmu.baseUrl,
-    credentials: { email: EMULATOR_EMAIL, password: EMULATOR_PASSWORD, apiKey: EMULATOR_API_KEY },
-    clock,
-    transport,
-    random: opts.random,
-  });
-  const ca = new ChargeAmpsConnectorCharger({ client: caClient, chargePointId: DEMO_CA_ID, connectorId: 1 });
-
-  const goeId = (await goe.getStatus()).id;
+  const goeSerial = goeEmu.serial;
+  const newClients = (): [Charger, Charger] => {
+    const goe = new GoeCharger(new GoeClient({ kind: 'local', host: goeEmu.url, api: 'v2' }, { clock, minGapMs: 0, transport }), goeSerial);
+    const caClient = new ChargeAmpsClient({
+      baseUrl: caEmu.baseUrl,
+      credentials: { email: EMULATOR_EMAIL, password: EMULATOR_PASSWORD, apiKey: EMULATOR_API_KEY },
+      clock,
+      transport,
+      random: opts.random,
+    });
+    return [goe, new ChargeAmpsConnectorCharger({ client: caClient, chargePointId: DEMO_CA_ID, connectorId: 1 })];
+  };
+  const [goe, ca] = newClients();
+  await goe.getStatus(); // the go-e client learns its firmware and limits, as at pairing
   const cars: DemoCar[] = [
     {
       charger: goe,
       name: 'go-e Garage',
       drawA: () => {
-        const a = goeEmu.charging ? Math.min(goeEmu.offeredA, 16) : 0;
+        const a = goeEmu.drawA; // what the car really draws (it may ignore the limit: faults.ignoreLimit)
         return [a, a, a];
       },
       maxDrawA: [16, 16, 16],
@@ -162,25 +202,43 @@ export async function createDemoRig(opts: {
       phases: 'L3',
     },
   ];
-  const ids = [goeId, ca.id];
+  const ids = [goe.id, ca.id];
 
   const settings: AppSettings = {
     ...defaultAppSettings(),
     fuseA,
     chargers: {
-      [goeId]: { enabled: true, priority: 5, phaseMap: ['L1', 'L2', 'L3'], maxCurrentA: 16 },
+      [goe.id]: { enabled: true, priority: 5, phaseMap: ['L1', 'L2', 'L3'], maxCurrentA: 16 },
       [ca.id]: { enabled: true, priority: 5, phaseMap: ['L3', 'L1', 'L2'], maxCurrentA: 16 },
     },
   };
-  const controller = new Controller({ clock, settings, random: opts.random });
+  const store = opts.store ?? memoryStateStore();
+  const wires: ((c: Controller) => void)[] = [];
+  let controller = new Controller({ clock, settings, store, random: opts.random });
+  const attach = (): void => cars.forEach((c) => controller.addCharger(c.charger, c.name));
   return {
     goeEmu,
     caEmu,
     cars,
     ids,
     settings,
-    controller,
-    attach: () => cars.forEach((c) => controller.addCharger(c.charger, c.name)),
+    store,
+    get controller() {
+      return controller;
+    },
+    onController: (wire) => {
+      wires.push(wire);
+      wire(controller);
+    },
+    attach,
+    restart: () => {
+      controller.removeAllListeners();
+      const fresh = newClients();
+      cars.forEach((c, i) => (c.charger = fresh[i]));
+      controller = new Controller({ clock, settings, store, random: opts.random });
+      for (const wire of wires) wire(controller);
+      attach();
+    },
     stop: async () => {
       await goeEmu.stop();
       await caEmu.stop();
@@ -198,23 +256,22 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
   // --- emulated chargers, real clients over loopback HTTP ---
   const rig = await createDemoRig({ clock, fuseA });
-  const { cars, ids, settings, controller } = rig;
+  const { cars, ids, settings } = rig;
 
   const events: DemoResult['events'] = [];
   let simS = 0;
-  controller.on('event', (e: ControllerEvent) => {
-    events.push({ simS, type: e.type, reason: e.reason });
-    opts.onEvent?.(e, simS);
-  });
   const writes: Record<string, number> = Object.fromEntries(ids.map((id) => [id, 0]));
   const pauses: Record<string, number> = Object.fromEntries(ids.map((id) => [id, 0]));
-  controller.on('applied', (a: { chargerId: string; paused: boolean | null }) => {
-    writes[a.chargerId]++;
-  });
-  controller.on('event', (e: ControllerEvent) => {
-    if (e.type === 'paused' && e.chargerId) pauses[e.chargerId]++;
+  rig.onController((controller) => {
+    controller.on('event', (e: ControllerEvent) => {
+      events.push({ simS, type: e.type, reason: e.reason });
+      if (e.type === 'paused' && e.chargerId) pauses[e.chargerId]++;
+      opts.onEvent?.(e, simS);
+    });
+    controller.on('applied', (a: { chargerId: string }) => void writes[a.chargerId]++);
   });
   rig.attach();
+  const controller = rig.controller;
 
   const evDrawA = (): Triple<number> => {
     const sum: Triple<number> = [0, 0, 0];
