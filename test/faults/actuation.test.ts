@@ -13,7 +13,7 @@ const events = (w: World, type: string, chargerId?: string) => w.events.filter((
 
 describe('faults: one actuator per charger (the issue table, row by row)', function () {
   this.timeout(60_000);
-  let w: World | null = null;
+  let w = null as unknown as World;
   let watch: ReturnType<typeof watchProcess>;
 
   beforeEach(() => {
@@ -22,7 +22,7 @@ describe('faults: one actuator per charger (the issue table, row by row)', funct
 
   afterEach(async () => {
     await w?.stop();
-    w = null;
+    w = null as unknown as World;
     watch.stop();
   });
 
@@ -69,7 +69,7 @@ describe('faults: one actuator per charger (the issue table, row by row)', funct
     w.goe!.faults.ignoreLimit = true;
     w.goe!.faults.ignorePause = true;
     w.house = [3, 14, 3];
-    const alarmAfterS = await w.until(() => events(w!, 'overloadUnresolved').length > 0, 120);
+    const alarmAfterS = await w.until(() => events(w, 'overloadUnresolved').length > 0, 120);
     assert.ok(alarmAfterS !== null && alarmAfterS <= 60, `overloadUnresolved after ${alarmAfterS} s`);
     const [alarm] = events(w, 'overloadUnresolved');
     assert.strictEqual(alarm.chargerId, w.goeCharger!.id);
@@ -114,7 +114,7 @@ describe('faults: one actuator per charger (the issue table, row by row)', funct
       pause = () => this.inner.pause();
       resume = () => this.inner.resume();
       setCurrentLimit = async (a: number): Promise<void> => {
-        if (slow && a > (w?.goe?.offeredA ?? 0)) await w!.clock.sleep(60_000);
+        if (slow && a > (w.goe?.offeredA ?? 0)) await w.clock.sleep(60_000);
         return this.inner.setCurrentLimit(a);
       };
     }
@@ -158,7 +158,7 @@ describe('faults: one actuator per charger (the issue table, row by row)', funct
     await w.run(90);
     w.ca!.failNext('html200', 10_000);
     w.house = [3, 14, 3];
-    const alarmAfterS = await w.until(() => events(w!, 'overloadUnresolved').length > 0, 120);
+    const alarmAfterS = await w.until(() => events(w, 'overloadUnresolved').length > 0, 120);
     assert.ok(alarmAfterS !== null && alarmAfterS <= 60, `overloadUnresolved after ${alarmAfterS} s`);
     const [alarm] = events(w, 'overloadUnresolved');
     assert.strictEqual(alarm.chargerId, CA_ID);
