@@ -1,0 +1,243 @@
+import assert from 'assert';
+import { Actuator, type ActuatorNotice, CONFIRM_MS, DECREASE_RETRY_AFTER_CAP_MS, LOCAL_GRACE_MS } from '../../lib/actuator';
+import type { Charger, ChargerStatus, LatencyClass } from '../../lib/charger';
+import { emptyPhases } from '../../lib/charger';
+import { ManualClock } from '../../lib/clock';
+import { PeerError } from '../../lib/errors';
+
+/** A charger whose writes can be held open (`hold`), fail (`fail`), or carry a Retry-After. */
+class ScriptedCharger implements Charger {
+  readonly brand = 'goe' as const;
+  readonly minCurrentA = 6;
+  readonly maxCurrentA = 32;
+  calls: string[] = [];
+  limitA = 16;
+  paused = false;
+  drawA = 16;
+  fail: PeerError | null = null;
+  hold = false;
+  private held: (() => void)[] = [];
+  constructor(readonly latencyClass: LatencyClass = 'local', readonly id = 'c1') {}
+
+  status(overrides: Partial<ChargerStatus> = {}): ChargerStatus {
+    const phases = emptyPhases();
+    const draw = this.paused ? 0 : Math.min(this.drawA, this.limitA);
+    for (const p of phases) p.currentA = draw;
+    return {
+      brand: 'goe', api: 'v2', id: this.id, name: this.id, firmware: '60', online: true, state: 'charging',
+      chargingAllowed: !this.paused, currentLimitA: this.limitA, phases, activePhases: 3, powerW: null,
+      sessionEnergyWh: null, totalEnergyWh: null, temperatureC: null, error: null, ...overrides,
+    };
+  }
+
+  /** Let every held write answer (they act at the charger in the order they were sent). */
+  release(): void {
+    const h = this.held;
+    this.held = [];
+    for (const r of h) r();
+  }
+
+  private async act(what: string, effect: () => void): Promise<void> {
+    this.calls.push(what);
+    if (this.fail) throw this.fail;
+    if (this.hold) await new Promise<void>((r) => this.held.push(r));
+    effect();
+  }
+  getStatus = async (): Promise<ChargerStatus> => this.status();
+  setCurrentLimit = (a: number): Promise<void> => this.act(`set ${a}`, () => (this.limitA = a));
+  pause = (): Promise<void> => this.act('pause', () => (this.paused = true));
+  resume = (): Promise<void> => this.act('resume', () => (this.paused = false));
+}
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}
+
+describe('lib/actuator', () => {
+  let clock: ManualClock;
+  let logs: string[];
+  let notices: ActuatorNotice[];
+  const make = (c: Charger): Actuator =>
+    new Actuator({ charger: c, name: () => 'Garage', clock, log: (l) => logs.push(l), random: () => 0.5, onNotice: (n) => notices.push(n) });
+
+  beforeEach(() => {
+    clock = new ManualClock(Date.UTC(2026, 0, 1));
+    logs = [];
+    notices = [];
+  });
+
+  it('a decrease goes out while a raise is still in flight; a raise answering late leaves the limit unknown, so the target is written again', async () => {
+    const c = new ScriptedCharger();
+    c.limitA = 10;
+    const a = make(c);
+    a.reportStatus(c.status());
+    a.setTarget({ limitA: 10, paused: false });
+    await flush();
+    c.calls = [];
+    c.hold = true;
+    a.setTarget({ limitA: 14, paused: false }); // the raise hangs
+    await flush();
+    a.setTarget({ limitA: 8, paused: false }); // the decrease does not wait for it
+    await flush();
+    assert.deepStrictEqual(c.calls, ['set 14', 'set 8']);
+    c.hold = false;
+    c.release(); // both answer: 14 then 8 — or the other way round at a real charger
+    await flush();
+    await a.idle();
+    assert.deepStrictEqual(c.calls, ['set 14', 'set 8', 'set 8'], 'the crossed writes are settled by writing the target once more');
+    assert.strictEqual(c.limitA, 8);
+  });
+
+  it('a failed decrease is retried after 2 s, then 4 s, at most every 5 s; a Retry-After holds it back at most 10 s, a raise the whole of it', async () => {
+    const c = new ScriptedCharger('cloud');
+    const a = make(c);
+    a.reportStatus(c.status());
+    c.fail = new PeerError('unreachable', 'cannot connect (ECONNREFUSED)');
+    a.setTarget({ limitA: 10, paused: false });
+    await flush();
+    assert.strictEqual(c.calls.length, 1, 'the first try at once');
+    const at: number[] = [];
+    for (let s = 0; s <= 20; s++) {
+      const n = c.calls.length;
+      a.tick();
+      await flush();
+      if (c.calls.length > n) at.push(s);
+      await clock.advance(1000);
+    }
+    assert.deepStrictEqual(at, [2, 6, 11, 16]);
+
+    c.calls = [];
+    c.fail = new PeerError('rate-limit', 'slow down (HTTP 429)', 429, { retryAfterMs: 120_000 });
+    a.setTarget({ limitA: 8, paused: false });
+    await flush();
+    c.fail = null;
+    for (let s = 0; s < DECREASE_RETRY_AFTER_CAP_MS / 1000; s++) {
+      await clock.advance(1000);
+      a.tick();
+      await flush();
+    }
+    assert.deepStrictEqual(c.calls, ['set 8', 'set 8'], 'retried after 10 s, not 120 s');
+    a.reportStatus(c.status());
+
+    c.calls = [];
+    c.fail = new PeerError('rate-limit', 'slow down (HTTP 429)', 429, { retryAfterMs: 120_000 });
+    a.setTarget({ limitA: 12, paused: false });
+    await flush();
+    c.fail = null;
+    for (let s = 0; s < 119; s++) {
+      await clock.advance(1000);
+      a.tick();
+      await flush();
+    }
+    assert.deepStrictEqual(c.calls, ['set 12'], 'a raise waits out the Retry-After');
+    await clock.advance(1000);
+    a.tick();
+    await flush();
+    assert.deepStrictEqual(c.calls, ['set 12', 'set 12']);
+  });
+
+  it('repairs drift (a reboot lost the limit) at once, then at most once per confirm period', async () => {
+    const c = new ScriptedCharger();
+    c.drawA = 8; // the car takes less than either limit: this is about the limit, not the draw
+    const a = make(c);
+    a.setTarget({ limitA: 10, paused: false });
+    await flush();
+    c.calls = [];
+    c.limitA = 16; // lost again and again
+    for (let s = 0; s < CONFIRM_MS.local / 1000 + 1; s++) {
+      c.limitA = 16;
+      a.reportStatus(c.status());
+      await flush();
+      await clock.advance(1000);
+    }
+    assert.deepStrictEqual(c.calls, ['set 10', 'set 10']);
+    assert.ok(logs.some((l) => l === 'Garage: reports 16 A instead of 10 A; applying the limit again'), logs.join('\n'));
+  });
+
+  it('committedA: an unconfirmed cut counts at the old level — a cloud charger at once, a local one after its grace — until a reading confirms it', async () => {
+    for (const latency of ['cloud', 'local'] as const) {
+      const c = new ScriptedCharger(latency);
+      const a = make(c);
+      a.setTarget({ limitA: 16, paused: false });
+      await flush();
+      a.reportStatus(c.status());
+      assert.strictEqual(a.committedA(), null);
+      c.hold = true; // the cut is sent but does not land yet
+      a.setTarget({ limitA: 8, paused: false });
+      await flush();
+      assert.strictEqual(a.committedA(), latency === 'cloud' ? 16 : null);
+      await clock.advance(LOCAL_GRACE_MS);
+      assert.strictEqual(a.committedA(), 16, `${latency}: counted at 16 A until confirmed`);
+      c.release();
+      await flush();
+      a.reportStatus(c.status({ phases: c.status().phases.map((p) => ({ ...p, currentA: 16 })) as ChargerStatus['phases'] }));
+      assert.strictEqual(a.committedA(), 16, 'the limit is reported, but the car still draws 16 A');
+      a.reportStatus(c.status());
+      assert.strictEqual(a.committedA(), null, 'confirmed by the reading');
+    }
+  });
+
+  it('a charger paused by someone else is left alone; our own resume that has not shown yet (or not landed) is not such a pause', async () => {
+    const c = new ScriptedCharger();
+    const a = make(c);
+    a.setTarget({ limitA: 16, paused: false });
+    await flush();
+    a.reportStatus(c.status());
+    c.paused = true; // the go-e app paused it
+    a.reportStatus(c.status());
+    assert.strictEqual(a.notOurs, true);
+    assert.ok(logs.some((l) => /was paused outside the app/.test(l)));
+    c.calls = [];
+    a.tick();
+    await flush();
+    assert.deepStrictEqual(c.calls, [], 'no resume');
+    c.paused = false; // resumed at the charger: balanced again
+    a.reportStatus(c.status());
+    assert.strictEqual(a.notOurs, false);
+
+    // the app paused it; the resume fails; after a restart the paused reading is still ours
+    const b = make(c);
+    b.setTarget({ limitA: 6, paused: true });
+    await flush();
+    b.reportStatus(c.status());
+    c.fail = new PeerError('unreachable', 'cannot connect');
+    b.setTarget({ limitA: 6, paused: false });
+    await flush();
+    const restarted = make(c);
+    restarted.restore(JSON.parse(JSON.stringify(b.snapshot())));
+    c.fail = null;
+    c.calls = [];
+    restarted.reportStatus(c.status());
+    restarted.setTarget({ limitA: 6, paused: false });
+    await flush();
+    assert.strictEqual(restarted.notOurs, false, 'never taken for a user pause');
+    assert.deepStrictEqual(c.calls, ['set 6', 'resume']);
+  });
+
+  it('draws above its limit for a confirm period: held paused (ignoredLimit); still drawing a confirm period after that: ignoredPause', async () => {
+    const c = new ScriptedCharger();
+    c.drawA = 16;
+    const a = make(c);
+    a.setTarget({ limitA: 16, paused: false });
+    await flush();
+    a.setTarget({ limitA: 8, paused: false });
+    await flush();
+    const ignoring = (): ChargerStatus => c.status({ chargingAllowed: !c.paused, phases: c.status().phases.map((p) => ({ ...p, currentA: 16 })) as ChargerStatus['phases'] });
+    for (let s = 0; s <= CONFIRM_MS.local / 1000 + 1; s++) {
+      a.reportStatus(ignoring());
+      await flush();
+      await clock.advance(1000);
+    }
+    assert.deepStrictEqual(notices.map((n) => n.type), ['ignoredLimit']);
+    assert.strictEqual(c.paused, true, 'paused');
+    assert.strictEqual(a.isHeld, true);
+    for (let s = 0; s <= CONFIRM_MS.local / 1000 + 1; s++) {
+      a.reportStatus(ignoring());
+      await flush();
+      await clock.advance(1000);
+    }
+    assert.deepStrictEqual(notices.map((n) => n.type), ['ignoredLimit', 'ignoredPause']);
+    a.reportStatus(c.status({ state: 'idle' })); // unplugged: no longer held
+    assert.strictEqual(a.isHeld, false);
+  });
+});
