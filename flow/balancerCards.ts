@@ -141,7 +141,7 @@ export class BalancerCards {
         await flow.getTriggerCard('balancer_meter_stale').trigger({ reason: ev.reason });
         break;
       case 'overloadUnresolved':
-        await flow.getTriggerCard('balancer_overload_unresolved').trigger({ phase, reason: ev.reason });
+        await flow.getTriggerCard('balancer_overload_unresolved').trigger({ charger, phase, reason: ev.reason });
         break;
     }
   }
