@@ -128,7 +128,10 @@ class PhaseGuardApp extends Homey.App implements BalancerCardHost {
   }
 
   private async applySettings(next: AppSettings): Promise<void> {
-    const meterChanged = JSON.stringify(next.meter) !== JSON.stringify(this.settingsValue.meter);
+    // a Homey-device meter judges frozen phases by staleAfterS: a change restarts it with the new value
+    const meterChanged =
+      JSON.stringify(next.meter) !== JSON.stringify(this.settingsValue.meter) ||
+      (next.meter.source === 'homey-device' && next.staleAfterS !== this.settingsValue.staleAfterS);
     this.homey.settings.set(SETTINGS_KEY, next);
     this.settingsValue = next;
     this.controller.setSettings(next);
@@ -317,7 +320,7 @@ class PhaseGuardApp extends Homey.App implements BalancerCardHost {
       if (m.source === 'homewizard' && m.host) {
         this.meter = new HomeWizardP1Source({ host: m.host, clock: this.clock, http: PhaseGuardApp.homeWizardHttp });
       } else if (m.source === 'homey-device' && m.deviceId) {
-        this.meter = new HomeyDeviceSource({ api: await this.getHomeyApi(), deviceId: m.deviceId, clock: this.clock });
+        this.meter = new HomeyDeviceSource({ api: await this.getHomeyApi(), deviceId: m.deviceId, clock: this.clock, staleAfterMs: this.settingsValue.staleAfterS * 1000 });
       } else this.meter = this.flowSource;
       const meter = this.meter;
       this.meterOff.push(meter.onSample((s) => this.onSample(s)));

@@ -450,7 +450,7 @@ export class Balancer {
     const last = this.lastTimeMs;
     let fresh: boolean;
     if (last === null) fresh = true;
-    else if (seq !== null && this.lastSeq !== null) fresh = seq > this.lastSeq || (seq < this.lastSeq && t > last);
+    else if (seq !== null && this.lastSeq !== null) fresh = seq !== this.lastSeq;
     else fresh = t > last || t < last - METER_CLOCK_RESET_MS;
     if (!fresh) return false;
     this.lastTimeMs = t;

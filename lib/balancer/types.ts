@@ -14,9 +14,16 @@ export type Triple<T> = [T, T, T];
 
 /** One reading of the house meter. Currents are signed (negative = export), null = phase not reported. */
 export interface MeterSample {
-  /** When the meter took the reading (ms). Samples with a timestamp already seen are not fresh. */
+  /**
+   * Wall time of the reading (ms), for display. Without `seq` (the simulator, tests) a timestamp already
+   * seen is not fresh.
+   */
   timeMs: number;
-  /** Optional increasing telegram counter; when present it decides freshness instead of timeMs. */
+  /**
+   * A counter the source increases for each reading with new content; when present it alone decides
+   * freshness: the same `seq` again is a repeat, any other value is new (a restarted or switched source
+   * counts from 1 again).
+   */
   seq?: number;
   currentsA: Triple<number | null>;
 }
