@@ -1,88 +1,22 @@
 /**
  * Per-phase load balancer: keeps every grid phase under the main fuse by lowering, pausing, restoring
- * and resuming EV chargers. Pure (no Homey, no timers, no I/O); time is the `nowMs` passed to `step`.
+ * and resuming EV chargers. Pure (no Homey, no timers, no I/O); time is the `nowMs` passed to `step`
+ * (the app passes monotonic time). The full specification — freshness, headroom, attribution of a
+ * charger's own draw, sharing, down fast / up slowly, pause and resume, stale meter, session start,
+ * unconfirmed cuts, unresolved overload, settings and state — is docs/balancer.md; keep both in step.
  *
- * ## How it works
- * `step(nowMs, sample, chargers)` is called on every meter sample and periodically with `sample = null`
- * (a tick) so that a silent meter is noticed. It returns commands (`setCurrentLimit`, `pause`, `resume`),
- * readable events, and the per-phase picture.
+ * `step(nowMs, sample, chargers)` runs on every meter sample and on a periodic tick (`sample = null`)
+ * and returns a target per balanced charger (`targets`, 0 = pause), commands when a target changes
+ * (the simulator applies those), readable events, and the per-phase picture. Writing, repeating,
+ * retrying and confirming are the actuator's (lib/actuator.ts), never the balancer's.
  *
- * 1. **Fresh samples only.** A sample is fresh when its `seq` (if given) or else its `timeMs` is newer
- *    than the last one; repeats and old samples are ignored for decisions, so polling faster than the
- *    meter never ramps twice on one telegram (no sawtooth). A `seq` that goes down while `timeMs` goes
- *    up is a meter restart, and a `timeMs` more than 30 min behind is a meter clock reset; both count as fresh.
- * 2. **Bad values.** A phase value that is null, not finite, or beyond ±(2 × fuse + 100) A is ignored
- *    for that sample (treated as missing); the last good value of that phase is kept until it is
- *    `staleAfterS` old. A missing phase never lets a charger that uses it be raised or resumed.
- *    In-range spikes are acted on (one sample of a real overload looks the same): the charger is cut or
- *    paused at once, but a pause lasts only until headroom has been back for `resumeWindowS`, so a
- *    one-sample spike never pauses anything for longer than that window.
- * 3. **Headroom per grid phase** = fuse − margin − (measured − the balanced chargers' own draw on that
- *    phase). Each charger's per-phase measurement is mapped through its `phaseMap` onto grid phases.
- *    Disabled chargers, chargers without a car and chargers the user paused are not balanced: their draw
- *    stays part of the house load.
- * 4. **Phases the car uses.** Until the car draws (strongest phase ≥ 2 A) every mapped phase is assumed.
- *    Then each charger phase carrying ≥ 1 A counts; the set only grows during a session (a 3-phase
- *    charger with a 1-phase car then loads one grid phase) and is forgotten when the car leaves.
- * 5. **Sharing.** Chargers that cannot all get their minimum on some phase are paused lowest `priority`
- *    first. The rest start at their minimum and are raised 1 A at a time, always the one with the lowest
- *    current first (ties: higher priority first), as long as every phase it uses still fits: a max–min
- *    fair share, with leftover amps going by priority. Limits are whole amps.
- * 6. **Down fast, up slowly.** A decrease (or pause) is applied in one step on the fresh sample that
- *    needs it. A raise is at most `restoreStepA`, only after `restoreHoldS` since the charger's last
- *    change and `cloudWriteIntervalS` / `localWriteIntervalS` since its last raise, and never above the
- *    headroom or `maxCurrentA`. A limit is never repeated, except to a charger that still reports a
- *    higher limit (or not paused) max(30 s, 2 write intervals) after it was told: then once per such period.
- *    A cloud charger acts ~20 s after a decision (its command latency plus the car's), so a raise (or a
- *    session's starting limit) for it must also fit under the household's highest current of the last
- *    `cloudRaiseWindowS`, with `cloudRaiseReserveA` to spare: a load that just switched off for a moment
- *    (an oven or a kettle cycling) does not invite a raise that the load's return would turn into an
- *    overload the charger cannot undo for 20 s. Decreases never wait for this.
- * 7. **Pause and resume.** Below the minimum the charger is paused. It resumes (at its minimum) only
- *    when headroom ≥ min + `resumeHysteresisA` (counting every running charger at its minimum) has held on
- *    every fresh sample for `resumeWindowS`.
- * 8. **Stale meter** (per phase): a phase without a good value for `staleAfterS` holds every charger
- *    using it at its minimum (event `meterStale`); for `pauseAfterS` it pauses them. Nothing is raised on
- *    stale data; when data returns, chargers restore in steps and resume after the resume window.
- * 9. **Session start.** When a car connects, the charger starts at min(max, what fits with all mapped
- *    phases assumed), never blindly at its maximum, then restores in steps; this also ends a pause left
- *    over from the previous session, but only on a sample with a good value on every phase it uses (on
- *    stale or incomplete data a running charger is held at its minimum, a paused one stays paused). A charger we take over (start-up, restart, re-enabled, resumed by
- *    the user) keeps the lower of its reported limit and the saved one and is not raised before
- *    `restoreHoldS`; one reporting a limit below its minimum gets a proper start on the next fresh sample.
- *    A charger the user paused (reports paused although we did not pause it) is left alone.
- * 10. **Unresolved overload.** A phase that stays above fuse − margin for `overloadUnresolvedAfterS`
- *    after the last reduction on it, while every balanced charger on it is paused or at its minimum,
- *    raises one `overloadUnresolved` event (something else must be switched off).
- *
- * The clock may jump: if `nowMs` goes back, every remembered time moves with it, so staleness and
- * hold timers keep running.
- *
- * Limits: the headroom subtracts each charger's own reported draw, so it is only as good as that
- * reading. A charger reading older than the meter's (a cloud charger's ~30 s) can briefly hide
- * headroom (an extra cut) or show too much (held back by `restoreHoldS`, and cut on the next fresh
- * sample). Draw readings are capped at the charger's max(limit, max) + 2 A so a bogus value cannot
- * invent headroom.
- *
- * ## Settings (`BalancerConfig`, see `validateBalancerConfig`)
- * - `fuseA` main fuse per phase (A). `marginA` stay this far below it (A).
- * - `restoreStepA` largest single raise (A); `restoreHoldS` wait after any change before a raise (s).
- * - `staleAfterS` no good meter value this long: chargers to minimum; `pauseAfterS` (> staleAfterS): pause.
- * - `resumeWindowS` headroom must hold this long before a paused charger resumes;
- *   `resumeHysteresisA` headroom needed above the minimum current to resume.
- * - `cloudWriteIntervalS` / `localWriteIntervalS` at most one raise per interval per charger (decreases
- *   are never delayed).
- * - `cloudRaiseWindowS` / `cloudRaiseReserveA` how far back and how much further below the limit a raise
- *   of a cloud charger looks (see 6).
- * - `overloadUnresolvedAfterS` (optional, default 60) see 10.
- *
- * State: `getState()` returns a small JSON snapshot (limits, who paused, session phases); after a
- * restart `restoreState()` continues from it: no charger is raised above the lower of its saved and its
- * reported limit, and every hold timer starts afresh.
+ * Files: config.ts (settings and their validation), allocate.ts (one allocation in named steps),
+ * draw.ts (a charger's own draw), work.ts (per-charger memory and helpers), types.ts (the contract).
  */
-import { UserInputError } from '../errors';
+import { allocate, holdOnStale, type PhaseView } from './allocate';
+import { BalancerConfigError, validateBalancerConfig } from './config';
+import { ownDrawEstimate } from './draw';
 import {
-  DEFAULT_BALANCER_CONFIG,
   DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S,
   GRID_PHASES,
   type BalancerChargerState,
@@ -96,152 +30,19 @@ import {
   type MeterSample,
   type Triple,
 } from './types';
+import {
+  EPS,
+  finiteOr,
+  fmt,
+  METER_CLOCK_RESET_MS,
+  newMemo,
+  prepareWork,
+  UNCONFIRMED_ALARM_MS,
+  type Memo,
+  type Work,
+} from './work';
 
-const EPS = 1e-6;
-/** A charger phase carrying at least this much is in use by the car (A). */
-const PHASE_IN_USE_A = 1;
-/** The car is really drawing once its strongest phase carries this much (A): phase detection starts. */
-const CAR_DRAWING_A = 2;
-/** A meter timestamp this far behind the last one is a meter clock reset, not an old sample. */
-const METER_CLOCK_RESET_MS = 30 * 60_000;
-/**
- * After a raise or a start, a charger reading older than this (local / cloud) may not show the car
- * following yet: a rise at the meter on its phases is then counted as its own, up to its new limit.
- */
-const FOLLOW_MS = { local: 10_000, cloud: 60_000 } as const;
-/** An overload whose only cuttable amps are a cut not yet confirmed is reported this soon after the cut (ms). */
-const UNCONFIRMED_ALARM_MS = 45_000;
-
-interface Memo {
-  /** Limit wanted now (A); 0 = paused by the balancer. */
-  allowedA: number;
-  pausedByBalancer: boolean;
-  sessionPhaseMask: number;
-  carConnected: boolean;
-  /** Balanced in the previous step. */
-  controlled: boolean;
-  /** The car just connected: the first decision picks a starting limit. */
-  sessionStart: boolean;
-  /** Came from restoreState and has not been balanced since. */
-  restored: boolean;
-  /** The last target handed out (0 = pause), or what it reported when we took over; null = unknown. */
-  sentA: number | null;
-  lastChangeMs: number;
-  lastIncreaseMs: number;
-  resumeOkSinceMs: number | null;
-  /** The last change of limit: when, to what, up or down, and the meter per grid phase then (see FOLLOW_MS). */
-  move: { atMs: number; toA: number; up: boolean; meterA: Triple<number | null> } | null;
-}
-
-/** One balanced charger during one step. */
-interface Work {
-  input: ChargerInput;
-  memo: Memo;
-  /** How many of the charger's in-use phases sit on each grid phase. */
-  w: Triple<number>;
-  minA: number;
-  maxA: number;
-  capA: number;
-  newA: number;
-  writeIntervalMs: number;
-  /** The oldest grid phase it uses without a good value for staleAfterS / pauseAfterS (-1 = none). */
-  stalePhase: number;
-  deadPhase: number;
-  /** Grid phase index that decided this step (-1 = none) and the reason text, when not derived. */
-  phase: number;
-  why: string | null;
-  /** A new session on a paused charger without complete fresh data: decide on a later sample. */
-  waitStart: boolean;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Configuration
-
-type NumericKey = {
-  [K in keyof BalancerConfig]-?: BalancerConfig[K] extends number | undefined ? K : never;
-}[keyof BalancerConfig];
-
-const FIELDS: { key: NumericKey; unit: string; min: number; minInclusive: boolean; max: number }[] = [
-  { key: 'fuseA', unit: 'A', min: 0, minInclusive: false, max: 1000 },
-  { key: 'marginA', unit: 'A', min: 0, minInclusive: true, max: 1000 },
-  { key: 'restoreStepA', unit: 'A', min: 0, minInclusive: false, max: 100 },
-  { key: 'restoreHoldS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
-  { key: 'staleAfterS', unit: 's', min: 0, minInclusive: false, max: 86_400 },
-  { key: 'pauseAfterS', unit: 's', min: 0, minInclusive: false, max: 86_400 },
-  { key: 'resumeWindowS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
-  { key: 'resumeHysteresisA', unit: 'A', min: 0, minInclusive: true, max: 100 },
-  { key: 'cloudWriteIntervalS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
-  { key: 'localWriteIntervalS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
-  { key: 'cloudRaiseWindowS', unit: 's', min: 0, minInclusive: true, max: 3_600 },
-  { key: 'cloudRaiseReserveA', unit: 'A', min: 0, minInclusive: true, max: 100 },
-  { key: 'overloadUnresolvedAfterS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
-];
-
-/** Thrown by `validateBalancerConfig`: `field` is the first bad field, `problems` has one line per bad field. */
-export class BalancerConfigError extends UserInputError {
-  readonly problems: { field: string; message: string }[];
-  constructor(problems: { field: string; message: string }[]) {
-    const [first, ...rest] = problems;
-    super(first.field, [first.message, ...rest.map((p) => `${p.field}: ${p.message}`)].join('; '));
-    this.name = 'BalancerConfigError';
-    this.problems = problems;
-  }
-}
-
-/**
- * Check a (partial) config from settings or a flow card and fill the defaults. Numbers may come as
- * numeric strings. Throws `BalancerConfigError` (a `UserInputError`) listing every bad field.
- */
-export function validateBalancerConfig(partial: unknown): BalancerConfig {
-  if (partial === undefined || partial === null) partial = {};
-  if (typeof partial !== 'object' || Array.isArray(partial)) {
-    throw new UserInputError('balancer', 'expected an object with the balancer settings');
-  }
-  const src = partial as Record<string, unknown>;
-  const out: BalancerConfig = { ...DEFAULT_BALANCER_CONFIG, overloadUnresolvedAfterS: DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S };
-  const problems: { field: string; message: string }[] = [];
-  const bad = new Set<string>();
-  for (const f of FIELDS) {
-    const raw = src[f.key];
-    if (raw === undefined) continue;
-    const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-    const range = `${f.minInclusive ? 'at least' : 'more than'} ${f.min} ${f.unit} and at most ${f.max} ${f.unit}`;
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
-      problems.push({ field: f.key, message: `expected a number of ${f.unit} (${range}), got ${JSON.stringify(raw)}` });
-      bad.add(f.key);
-    } else if (v > f.max || (f.minInclusive ? v < f.min : v <= f.min)) {
-      problems.push({ field: f.key, message: `must be ${range}, got ${v}` });
-      bad.add(f.key);
-    } else {
-      out[f.key] = v;
-    }
-  }
-  if (!bad.has('marginA') && !bad.has('fuseA') && out.marginA >= out.fuseA) {
-    problems.push({ field: 'marginA', message: `must be less than the fuse (${out.fuseA} A), got ${out.marginA} A` });
-  }
-  if (!bad.has('pauseAfterS') && !bad.has('staleAfterS') && out.pauseAfterS <= out.staleAfterS) {
-    problems.push({
-      field: 'pauseAfterS',
-      message: `must be longer than staleAfterS (${out.staleAfterS} s): first hold at minimum, then pause; got ${out.pauseAfterS} s`,
-    });
-  }
-  if (problems.length) throw new BalancerConfigError(problems);
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------
-
-function fmt(a: number): string {
-  return String(Math.round(a * 10) / 10);
-}
-
-function staleWhy(g: number, ageMs: Triple<number>): string {
-  return `No fresh meter data for ${GRID_PHASES[g]} for ${Math.round(ageMs[g] / 1000)} s`;
-}
-
-function finiteOr(v: unknown, fallback: number): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
-}
+export { BalancerConfigError, validateBalancerConfig };
 
 export class Balancer {
   private cfg: BalancerConfig;
@@ -305,33 +106,55 @@ export class Balancer {
   }
 
   step(nowMs: number, sample: MeterSample | null, chargers: ChargerInput[]): BalancerOutput {
-    const cfg = this.cfg;
     if (this.startMs === null) this.startMs = nowMs;
     if (this.lastNowMs !== null && nowMs < this.lastNowMs) this.shiftTimes(nowMs - this.lastNowMs);
     this.lastNowMs = nowMs;
-    const commands: BalancerCommand[] = [];
-    const events: BalancerEvent[] = [];
-    const limitA = cfg.fuseA - cfg.marginA;
-
-    // 1. The meter.
+    // 1. the meter; 2. the chargers; 3. the headroom per phase
     const present: Triple<boolean> = [false, false, false];
     const fresh = sample !== null && this.acceptSample(nowMs, sample, present);
-    const staleMs = cfg.staleAfterS * 1000;
+    const { ageMs, known } = this.phaseAges(nowMs);
+    const { work, ownDraw, usedGrid, allowedA } = this.prepareAll(nowMs, chargers);
+    const { view, measuredA, headroomA } = this.headroom(nowMs, ownDraw, known, present, ageMs);
+    // 4. decide
+    this.markStale(work, ageMs);
+    if (fresh) {
+      allocate(this.cfg, nowMs, work, view);
+      this.coverUnconfirmed(nowMs, work, view);
+    } else holdOnStale(work, ageMs);
+    const commands: BalancerCommand[] = [];
+    const events: BalancerEvent[] = [];
+    const targets: Record<string, number | null> = {};
+    for (const item of work) {
+      this.apply(nowMs, item, view.avail, events);
+      this.emit(item, commands);
+      allowedA[item.input.id] = item.memo.sessionStart ? 0 : item.memo.allowedA;
+      targets[item.input.id] = item.memo.sessionStart ? null : item.memo.allowedA;
+    }
+    // 5. tell: stale meter, unresolved overload
+    const stale = this.reportStale(nowMs, usedGrid, ageMs, events);
+    if (fresh) this.checkOverload(nowMs, work, present, events);
+    return { commands, events, measuredA, headroomA, stale, allowedA, targets };
+  }
+
+  /** Seconds since each phase last had a good value, and whether it is still usable (< staleAfterS). */
+  private phaseAges(nowMs: number): { ageMs: Triple<number>; known: Triple<boolean> } {
+    const staleMs = this.cfg.staleAfterS * 1000;
     const ageMs: Triple<number> = [0, 0, 0];
     const known: Triple<boolean> = [false, false, false];
     for (let g = 0; g < 3; g++) {
       const at = this.phaseAtMs[g];
-      ageMs[g] = nowMs - (Number.isNaN(at) ? this.startMs : at);
+      ageMs[g] = nowMs - (Number.isNaN(at) ? (this.startMs as number) : at);
       known[g] = this.phaseA[g] !== null && ageMs[g] < staleMs;
     }
+    return { ageMs, known };
+  }
 
-    // 2. The chargers: who is balanced, which phases they load, their own draw.
+  /** Who is balanced, which phases they load, and their own draw per grid phase. */
+  private prepareAll(nowMs: number, chargers: ChargerInput[]): { work: Work[]; ownDraw: Triple<number>; usedGrid: number; allowedA: Record<string, number> } {
     const work: Work[] = [];
     const ownDraw: Triple<number> = [0, 0, 0];
-    /** Meter rise per grid phase already counted as some charger's own (see ownDrawEstimate). */
-    const attributed: Triple<number> = [0, 0, 0];
-    const allowedOut: Record<string, number> = {};
-    const targets: Record<string, number | null> = {};
+    const attributed: Triple<number> = [0, 0, 0]; // meter rise/fall per phase already counted as some charger's own
+    const allowedA: Record<string, number> = {};
     let usedGrid = 0;
     for (const input of chargers) {
       if (!input.enabled) {
@@ -343,20 +166,24 @@ export class Balancer {
         const g = input.phaseMap[k];
         if (g) usedGrid |= 1 << GRID_PHASES.indexOf(g);
       }
-      allowedOut[input.id] = 0;
-      const item = this.prepare(nowMs, input);
+      allowedA[input.id] = 0;
+      const item = prepareWork(this.memos, this.cfg, nowMs, input);
       if (!item) continue;
       work.push(item);
       const capDraw = Math.max(item.maxA, finiteOr(input.currentLimitA, 0)) + 2;
-      const drawA = this.ownDrawEstimate(nowMs, item, attributed);
+      const drawA = ownDrawEstimate(this.phaseA, nowMs, item, attributed);
       for (let g = 0; g < 3; g++) ownDraw[g] += Math.min(drawA[g], capDraw * Math.max(1, item.w[g]));
     }
-    if (usedGrid === 0) usedGrid = 7;
+    return { work, ownDraw, usedGrid: usedGrid || 7, allowedA };
+  }
 
-    const avail: Triple<number> = [NaN, NaN, NaN];
-    const cloudAvail: Triple<number> = [NaN, NaN, NaN];
-    const measuredOut: Triple<number | null> = [null, null, null];
-    const headroomOut: Triple<number | null> = [null, null, null];
+  /** Headroom per phase = fuse − margin − (measured − the balanced chargers' own draw), and the cloud one. */
+  private headroom(nowMs: number, ownDraw: Triple<number>, known: Triple<boolean>, present: Triple<boolean>, ageMs: Triple<number>) {
+    const cfg = this.cfg;
+    const limitA = cfg.fuseA - cfg.marginA;
+    const view: PhaseView = { avail: [NaN, NaN, NaN], cloudAvail: [NaN, NaN, NaN], known, present, ageMs };
+    const measuredA: Triple<number | null> = [null, null, null];
+    const headroomA: Triple<number | null> = [null, null, null];
     const windowStartMs = nowMs - cfg.cloudRaiseWindowS * 1000;
     for (let g = 0; g < 3; g++) {
       const hist = this.houseHist[g];
@@ -364,17 +191,21 @@ export class Balancer {
       if (!known[g]) continue;
       const v = this.phaseA[g] as number;
       const houseA = v - ownDraw[g];
-      avail[g] = limitA - houseA;
-      measuredOut[g] = v;
-      headroomOut[g] = avail[g];
+      view.avail[g] = limitA - houseA;
+      measuredA[g] = v;
+      headroomA[g] = view.avail[g];
       if (present[g]) hist.push({ atMs: nowMs, a: houseA });
       let peakA = houseA;
       for (const h of hist) if (h.a > peakA) peakA = h.a;
-      cloudAvail[g] = limitA - peakA - cfg.cloudRaiseReserveA;
+      view.cloudAvail[g] = limitA - peakA - cfg.cloudRaiseReserveA;
     }
+    return { view, measuredA, headroomA };
+  }
 
-    // 3. Decide.
-    const pauseMs = cfg.pauseAfterS * 1000;
+  /** The oldest phase each charger uses that has had no good value for staleAfterS / pauseAfterS. */
+  private markStale(work: Work[], ageMs: Triple<number>): void {
+    const staleMs = this.cfg.staleAfterS * 1000;
+    const pauseMs = this.cfg.pauseAfterS * 1000;
     for (const it of work) {
       for (let g = 0; g < 3; g++) {
         if (!it.w[g]) continue;
@@ -383,39 +214,25 @@ export class Balancer {
         } else if (ageMs[g] >= staleMs && (it.stalePhase < 0 || ageMs[g] > ageMs[it.stalePhase])) it.stalePhase = g;
       }
     }
-    if (fresh) {
-      this.allocate(nowMs, work, avail, cloudAvail, known, present, ageMs);
-      this.coverUnconfirmed(nowMs, work, avail, cloudAvail, known, present, ageMs);
-    } else this.holdOnStale(work, ageMs);
-    for (const item of work) {
-      this.apply(nowMs, item, avail, events);
-      this.emit(item, commands);
-      allowedOut[item.input.id] = item.memo.sessionStart ? 0 : item.memo.allowedA;
-      targets[item.input.id] = item.memo.sessionStart ? null : item.memo.allowedA;
-    }
+  }
 
-    // 4. Meter stale and unresolved overload.
-    let staleNow = false;
+  /** One `meterStale` event per episode; true while a phase in use is stale. */
+  private reportStale(nowMs: number, usedGrid: number, ageMs: Triple<number>, events: BalancerEvent[]): boolean {
+    const staleMs = this.cfg.staleAfterS * 1000;
     const stalePhases: GridPhase[] = [];
-    for (let g = 0; g < 3; g++) {
-      if (usedGrid & (1 << g) && ageMs[g] >= staleMs) {
-        staleNow = true;
-        stalePhases.push(GRID_PHASES[g]);
-      }
-    }
+    for (let g = 0; g < 3; g++) if (usedGrid & (1 << g) && ageMs[g] >= staleMs) stalePhases.push(GRID_PHASES[g]);
+    const staleNow = stalePhases.length > 0;
     if (staleNow && !this.staleReported) {
       const worst = Math.max(...ageMs.filter((_, g) => usedGrid & (1 << g)));
       events.push({
         type: 'meterStale',
         timeMs: nowMs,
         phase: stalePhases.length === 1 ? stalePhases[0] : undefined,
-        reason: `No fresh meter data for ${stalePhases.join(', ')} for ${Math.round(worst / 1000)} s: chargers held at minimum, paused after ${cfg.pauseAfterS} s`,
+        reason: `No fresh meter data for ${stalePhases.join(', ')} for ${Math.round(worst / 1000)} s: chargers held at minimum, paused after ${this.cfg.pauseAfterS} s`,
       });
     }
     this.staleReported = staleNow;
-    if (fresh) this.checkOverload(nowMs, work, present, events);
-
-    return { commands, events, measuredA: measuredOut, headroomA: headroomOut, stale: staleNow, allowedA: allowedOut, targets };
+    return staleNow;
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -467,267 +284,12 @@ export class Balancer {
     return true;
   }
 
-  /** Update the memo of a balanced-capable charger; returns its work item or null when not balanced now. */
-  private prepare(nowMs: number, input: ChargerInput): Work | null {
-    let memo = this.memos.get(input.id);
-    if (!memo) {
-      memo = newMemo(nowMs);
-      memo.carConnected = input.carConnected;
-      this.memos.set(input.id, memo);
-    }
-    const minA = Math.ceil(finiteOr(input.minCurrentA, 6) - EPS);
-    const maxA = Math.floor(finiteOr(input.maxCurrentA, 0) + EPS);
-    const writeIntervalMs = (input.latencyClass === 'cloud' ? this.cfg.cloudWriteIntervalS : this.cfg.localWriteIntervalS) * 1000;
-
-    if (!input.carConnected) {
-      if (memo.carConnected) memo.sessionPhaseMask = 0;
-      memo.move = null;
-      memo.carConnected = false;
-      memo.controlled = false;
-      return null;
-    }
-    const reportedA = input.paused ? null : validLimit(input.currentLimitA);
-    if (!memo.carConnected) {
-      memo.carConnected = true;
-      memo.sessionStart = true;
-      memo.sessionPhaseMask = 0;
-      memo.sentA = input.paused ? 0 : reportedA;
-    }
-    if (input.externalPause) {
-      memo.controlled = false; // paused by someone else: not ours to resume
-      return null;
-    }
-    if (!memo.controlled && !memo.sessionStart) {
-      // Taking over (start-up, restart, re-enabled, user resumed): no raise above what it has now.
-      if (memo.pausedByBalancer) {
-        memo.allowedA = 0;
-        memo.sentA = input.paused ? 0 : reportedA;
-      } else if (reportedA !== null && reportedA < minA) {
-        memo.sessionStart = true; // below its minimum: pick a proper starting limit on fresh data
-        memo.sentA = reportedA;
-      } else {
-        let a = reportedA ?? minA;
-        if (memo.restored && memo.allowedA >= minA) a = Math.min(a, memo.allowedA);
-        memo.allowedA = maxA < minA ? 0 : Math.max(minA, Math.min(maxA, a));
-        memo.pausedByBalancer = memo.allowedA === 0;
-        memo.sentA = reportedA;
-      }
-      memo.lastChangeMs = nowMs;
-    }
-    memo.controlled = true;
-    memo.restored = false;
-
-    // Which charger phases the car draws on (grows during the session only).
-    let strongest = 0;
-    let mask = 0;
-    for (let k = 0; k < 3; k++) {
-      const m = input.measuredA[k];
-      if (!input.phaseMap[k] || typeof m !== 'number' || !Number.isFinite(m)) continue;
-      if (m > strongest) strongest = m;
-      if (m >= PHASE_IN_USE_A) mask |= 1 << k;
-    }
-    if (strongest >= CAR_DRAWING_A) memo.sessionPhaseMask |= mask;
-
-    const w: Triple<number> = [0, 0, 0];
-    const use = memo.sessionPhaseMask || 7;
-    let mapped = false;
-    for (let k = 0; k < 3; k++) {
-      const g = input.phaseMap[k];
-      if (g && use & (1 << k)) {
-        w[GRID_PHASES.indexOf(g)]++;
-        mapped = true;
-      }
-    }
-    if (!mapped) w[0] = w[1] = w[2] = 1; // no phase map: assume it loads every phase
-
-    return { input, memo, w, minA, maxA, capA: 0, newA: memo.allowedA, writeIntervalMs, stalePhase: -1, deadPhase: -1, phase: -1, why: null, waitStart: false };
-  }
-
-  /** Fresh sample: compute every balanced charger's new limit. */
-  private allocate(
-    nowMs: number,
-    work: Work[],
-    avail: Triple<number>,
-    cloudAvail: Triple<number>,
-    known: Triple<boolean>,
-    present: Triple<boolean>,
-    ageMs: Triple<number>,
-  ): void {
-    const cfg = this.cfg;
-    const holdMs = cfg.restoreHoldS * 1000;
-    const paused: Work[] = [];
-
-    for (const it of work) {
-      const m = it.memo;
-      const stale = it.stalePhase;
-      const dead = it.deadPhase;
-      let missing = false;
-      for (let g = 0; g < 3; g++) if (it.w[g] && !present[g]) missing = true;
-      const canRaise = stale < 0 && dead < 0 && !missing;
-      it.capA = 0;
-      if (it.maxA < it.minA) {
-        it.why = `Maximum of ${it.input.name} (${it.maxA} A) is below its minimum (${it.minA} A)`;
-      } else if (dead >= 0) {
-        it.phase = dead;
-        it.why = staleWhy(dead, ageMs);
-      } else if (m.sessionStart) {
-        // a new session starts at what fits, even on a charger paused in the previous session
-        // (a paused charger is not resumed, even at its minimum, on incomplete or stale data)
-        if (canRaise) it.capA = it.maxA;
-        else if (it.input.paused) it.waitStart = true;
-        else it.capA = it.minA;
-      } else if (m.pausedByBalancer) {
-        if (!canRaise) m.resumeOkSinceMs = null;
-        else paused.push(it);
-      } else {
-        // (a limit below a raised minimum is corrected up to the minimum when that fits)
-        it.capA = Math.max(it.minA, Math.min(m.allowedA, it.maxA));
-        const raiseOk = canRaise && nowMs - m.lastChangeMs >= holdMs && nowMs - m.lastIncreaseMs >= it.writeIntervalMs;
-        if (raiseOk) it.capA = Math.min(it.maxA, Math.floor(m.allowedA + cfg.restoreStepA + EPS));
-        if (stale >= 0 && it.capA > it.minA) {
-          it.capA = it.minA;
-          it.phase = stale;
-          it.why = staleWhy(stale, ageMs);
-        }
-      }
-    }
-
-    // Resume paused chargers whose headroom has held long enough (highest priority first), reserving
-    // each one's minimum with everyone already running counted at theirs.
-    if (paused.length) {
-      const spare: Triple<number> = [avail[0], avail[1], avail[2]];
-      for (const it of work) if (it.capA >= it.minA) for (let g = 0; g < 3; g++) spare[g] -= it.w[g] * it.minA;
-      paused.sort((a, b) => b.input.priority - a.input.priority);
-      for (const it of paused) {
-        const m = it.memo;
-        const needA = it.minA + cfg.resumeHysteresisA;
-        let ok = true;
-        let tight = -1;
-        for (let g = 0; g < 3; g++) {
-          if (!it.w[g]) continue;
-          if (!(spare[g] >= it.w[g] * needA - EPS)) ok = false;
-          if (tight < 0 || spare[g] / it.w[g] < spare[tight] / it.w[tight]) tight = g;
-        }
-        if (!ok) {
-          m.resumeOkSinceMs = null;
-          continue;
-        }
-        if (m.resumeOkSinceMs === null) m.resumeOkSinceMs = nowMs;
-        if (nowMs - m.resumeOkSinceMs < cfg.resumeWindowS * 1000 || nowMs - m.lastIncreaseMs < it.writeIntervalMs) continue;
-        it.capA = it.minA;
-        it.phase = tight;
-        it.why = `${GRID_PHASES[tight]} headroom stayed at ${fmt(needA)} A or more for ${cfg.resumeWindowS} s`;
-        for (let g = 0; g < 3; g++) spare[g] -= it.w[g] * it.minA;
-      }
-    }
-
-    // Everyone who may run gets the minimum; where that does not fit, pause lowest priority first.
-    const load: Triple<number> = [0, 0, 0];
-    for (const it of work) if (it.capA >= it.minA) for (let g = 0; g < 3; g++) load[g] += it.w[g] * it.minA;
-    for (;;) {
-      let over = -1;
-      let victim: Work | null = null;
-      for (let g = 0; g < 3 && !victim; g++) {
-        if (!known[g] || load[g] <= avail[g] + EPS) continue;
-        for (const it of work) {
-          if (it.capA < it.minA || !it.w[g]) continue;
-          if (!victim || dropFirst(it, victim)) victim = it;
-        }
-        over = g;
-      }
-      if (!victim) break; // nothing left to pause on any over-limit phase
-      victim.capA = 0;
-      victim.phase = over;
-      victim.why = null;
-      for (let g = 0; g < 3; g++) load[g] -= victim.w[g] * victim.minA;
-    }
-
-    // Max–min fair fill, one amp at a time.
-    for (const it of work) it.newA = it.waitStart ? -1 : it.capA >= it.minA ? it.minA : 0;
-    const frozen = new Array<boolean>(work.length).fill(false);
-    for (;;) {
-      let pick = -1;
-      for (let i = 0; i < work.length; i++) {
-        const it = work[i];
-        if (frozen[i] || it.newA <= 0 || it.newA >= it.capA) continue;
-        if (pick < 0) pick = i;
-        else {
-          const p = work[pick];
-          if (it.newA < p.newA || (it.newA === p.newA && it.input.priority > p.input.priority)) pick = i;
-        }
-      }
-      if (pick < 0) break;
-      const it = work[pick];
-      // a raise (or a starting limit) of a cloud charger must also fit its more careful headroom (see 6)
-      const ceil = it.input.latencyClass === 'cloud' && (it.memo.sessionStart || it.newA >= it.memo.allowedA) ? cloudAvail : avail;
-      let fits = true;
-      for (let g = 0; g < 3; g++) if (it.w[g] && known[g] && load[g] + it.w[g] > Math.min(avail[g], ceil[g]) + EPS) fits = false;
-      if (!fits) {
-        frozen[pick] = true;
-        continue;
-      }
-      it.newA++;
-      for (let g = 0; g < 3; g++) load[g] += it.w[g];
-    }
-  }
-
-  /**
-   * The charger's own draw per grid phase. A reading taken before the last change of its limit (older
-   * than the change plus FOLLOW_MS) does not show the car following yet, while the meter may already:
-   * - after a raise or a start, the rise at the meter on the phases it uses since then is counted as its
-   *   own, up to its new limit: a car starting between two charger polls is not taken for a household
-   *   jump (no pause at session start, no raise/cut pair);
-   * - after a cut, the fall at the meter since then is counted as its own, down to its new limit: the
-   *   old reading neither hides a house load (its draw counted in full once the car has followed) nor
-   *   invents one (its draw counted at the new limit before the car has).
-   * Each amp of a rise or fall is attributed to one charger only.
-   */
-  private ownDrawEstimate(nowMs: number, it: Work, attributed: Triple<number>): Triple<number> {
-    const input = it.input;
-    const out: Triple<number> = [0, 0, 0];
-    const move = it.memo.move;
-    const at = input.measuredAtMs;
-    const followMs = FOLLOW_MS[input.latencyClass];
-    const follow = move !== null && typeof at === 'number' && at < move.atMs + followMs && nowMs - move.atMs < 2 * followMs;
-    for (let k = 0; k < 3; k++) {
-      const p = input.phaseMap[k];
-      if (!p) continue;
-      const g = GRID_PHASES.indexOf(p);
-      const raw = input.measuredA[k];
-      const m = typeof raw === 'number' && Number.isFinite(raw) && raw > 0 ? raw : 0;
-      let est = m;
-      const before = move?.meterA[g];
-      const now = this.phaseA[g];
-      if (follow && move && it.w[g] && typeof before === 'number' && typeof now === 'number') {
-        if (move.up) {
-          const rise = Math.max(0, now - before - attributed[g]);
-          est = Math.max(m, Math.min(move.toA, m + rise));
-          attributed[g] += est - m;
-        } else if (m > move.toA) {
-          const fall = Math.max(0, before - now + attributed[g]);
-          est = Math.min(m, Math.max(move.toA, m - fall));
-          attributed[g] -= m - est;
-        }
-      }
-      out[g] += est;
-    }
-    return out;
-  }
-
   /**
    * A charger whose decrease is not confirmed yet (`committedA`, or a cloud charger cut in this very
    * step) may still draw its old current: the others on its phases are allocated again with that much
    * less, so they are cut to cover it.
    */
-  private coverUnconfirmed(
-    nowMs: number,
-    work: Work[],
-    avail: Triple<number>,
-    cloudAvail: Triple<number>,
-    known: Triple<boolean>,
-    present: Triple<boolean>,
-    ageMs: Triple<number>,
-  ): void {
+  private coverUnconfirmed(nowMs: number, work: Work[], view: PhaseView): void {
     const reserve: Triple<number> = [0, 0, 0];
     const pinned: Work[] = [];
     for (const it of work) {
@@ -744,11 +306,11 @@ export class Balancer {
       it.why = null;
     }
     const less = (t: Triple<number>): Triple<number> => t.map((v, g) => v - reserve[g]) as Triple<number>;
-    this.allocate(nowMs, others, less(avail), less(cloudAvail), known, present, ageMs);
+    allocate(this.cfg, nowMs, others, { ...view, avail: less(view.avail), cloudAvail: less(view.cloudAvail) });
     const names = pinned.map((p) => `${p.input.name} may still draw ${fmt(this.committedOf(p) ?? 0)} A until it confirms its cut`).join('; ');
     others.forEach((it, i) => {
       if (it.newA >= 0 && it.newA < before[i]) {
-        if (it.phase < 0) it.phase = this.tightestPhase(it, less(avail));
+        if (it.phase < 0) it.phase = this.tightestPhase(it, less(view.avail));
         it.why = `${this.overloadCause(it.phase)}, and ${names}`;
       }
     });
@@ -763,29 +325,6 @@ export class Balancer {
     let drawA = 0;
     for (const v of it.input.measuredA) if (typeof v === 'number' && Number.isFinite(v)) drawA = Math.max(drawA, v);
     return Math.max(m.allowedA, drawA);
-  }
-
-  /** No fresh sample: only lower chargers on phases that went stale (or whose maximum dropped). */
-  private holdOnStale(work: Work[], ageMs: Triple<number>): void {
-    for (const it of work) {
-      const m = it.memo;
-      it.newA = m.allowedA;
-      const dead = it.deadPhase;
-      const stale = it.stalePhase;
-      const g = dead >= 0 ? dead : stale;
-      if (g >= 0) {
-        it.phase = g;
-        it.why = staleWhy(g, ageMs);
-        if (dead >= 0 || m.pausedByBalancer || it.maxA < it.minA) it.newA = 0;
-        else if (m.sessionStart || it.newA > it.minA) it.newA = it.minA;
-      } else if (m.sessionStart) {
-        it.newA = -1; // wait for a fresh sample to pick the starting limit
-      }
-      if (it.newA > it.maxA) {
-        it.newA = it.maxA >= it.minA ? it.maxA : 0;
-        it.why = `Maximum of ${it.input.name} is ${it.maxA} A`;
-      }
-    }
   }
 
   /** Turn a decision into memo changes and events. */
@@ -926,32 +465,3 @@ export class Balancer {
   }
 }
 
-function newMemo(nowMs: number): Memo {
-  return {
-    allowedA: 0,
-    pausedByBalancer: false,
-    sessionPhaseMask: 0,
-    carConnected: false,
-    controlled: false,
-    sessionStart: false,
-    restored: false,
-    sentA: null,
-    lastChangeMs: nowMs,
-    lastIncreaseMs: -Infinity,
-    resumeOkSinceMs: null,
-    move: null,
-  };
-}
-
-function validLimit(v: number | null): number | null {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v + EPS) : null;
-}
-
-/** Which of two chargers to pause first: lower priority, then one not running yet, then the later one. */
-function dropFirst(a: Work, b: Work): boolean {
-  if (a.input.priority !== b.input.priority) return a.input.priority < b.input.priority;
-  const aRunning = a.memo.allowedA > 0 && !a.memo.sessionStart;
-  const bRunning = b.memo.allowedA > 0 && !b.memo.sessionStart;
-  if (aRunning !== bRunning) return !aRunning;
-  return true; // later in the list
-}

@@ -1,0 +1,179 @@
+/**
+ * One allocation on a fresh sample, in four named steps (docs/balancer.md, "Sharing" and "Down fast,
+ * up slowly"): each balanced charger's ceiling for this step (`capsForStep`), paused chargers whose
+ * headroom held long enough resume (`resumeWhereHeld`), chargers whose minimum does not fit are paused
+ * lowest priority first (`pauseWhereMinimumsDoNotFit`), and the rest share what is left max–min fair,
+ * one amp at a time (`fairFill`). Pure: the balancer's config and the work items in, limits out.
+ */
+import { GRID_PHASES, type BalancerConfig, type Triple } from './types';
+import { dropFirst, EPS, fmt, staleWhy, type Work } from './work';
+
+/** What the meter says for this step, per grid phase. */
+export interface PhaseView {
+  /** Headroom for the balanced chargers (A); NaN when unknown. */
+  avail: Triple<number>;
+  /** The more careful headroom a raise of a cloud charger must also fit (A). */
+  cloudAvail: Triple<number>;
+  /** A good value not older than staleAfterS. */
+  known: Triple<boolean>;
+  /** A good value in this very sample. */
+  present: Triple<boolean>;
+  ageMs: Triple<number>;
+}
+
+/** Fresh sample: compute every balanced charger's new limit (`newA`, −1 = no decision yet). */
+export function allocate(cfg: BalancerConfig, nowMs: number, work: Work[], view: PhaseView): void {
+  const paused = capsForStep(cfg, nowMs, work, view);
+  if (paused.length) resumeWhereHeld(cfg, nowMs, work, paused, view.avail);
+  const load = pauseWhereMinimumsDoNotFit(work, view);
+  fairFill(work, view, load);
+}
+
+/** Each charger's ceiling for this step (`capA`; 0 = paused); returns the paused ones that may resume. */
+function capsForStep(cfg: BalancerConfig, nowMs: number, work: Work[], view: PhaseView): Work[] {
+  const holdMs = cfg.restoreHoldS * 1000;
+  const paused: Work[] = [];
+  for (const it of work) {
+    const m = it.memo;
+    const stale = it.stalePhase;
+    const dead = it.deadPhase;
+    let missing = false;
+    for (let g = 0; g < 3; g++) if (it.w[g] && !view.present[g]) missing = true;
+    const canRaise = stale < 0 && dead < 0 && !missing;
+    it.capA = 0;
+    if (it.maxA < it.minA) {
+      it.why = `Maximum of ${it.input.name} (${it.maxA} A) is below its minimum (${it.minA} A)`;
+    } else if (dead >= 0) {
+      it.phase = dead;
+      it.why = staleWhy(dead, view.ageMs);
+    } else if (m.sessionStart) {
+      // a new session starts at what fits, even on a charger paused in the previous session
+      // (a paused charger is not resumed, even at its minimum, on incomplete or stale data)
+      if (canRaise) it.capA = it.maxA;
+      else if (it.input.paused) it.waitStart = true;
+      else it.capA = it.minA;
+    } else if (m.pausedByBalancer) {
+      if (!canRaise) m.resumeOkSinceMs = null;
+      else paused.push(it);
+    } else {
+      // (a limit below a raised minimum is corrected up to the minimum when that fits)
+      it.capA = Math.max(it.minA, Math.min(m.allowedA, it.maxA));
+      const raiseOk = canRaise && nowMs - m.lastChangeMs >= holdMs && nowMs - m.lastIncreaseMs >= it.writeIntervalMs;
+      if (raiseOk) it.capA = Math.min(it.maxA, Math.floor(m.allowedA + cfg.restoreStepA + EPS));
+      if (stale >= 0 && it.capA > it.minA) {
+        it.capA = it.minA;
+        it.phase = stale;
+        it.why = staleWhy(stale, view.ageMs);
+      }
+    }
+  }
+  return paused;
+}
+
+/**
+ * Resume paused chargers whose headroom has held for resumeWindowS (highest priority first), reserving
+ * each one's minimum with everyone already running counted at theirs.
+ */
+function resumeWhereHeld(cfg: BalancerConfig, nowMs: number, work: Work[], paused: Work[], avail: Triple<number>): void {
+  const spare: Triple<number> = [avail[0], avail[1], avail[2]];
+  for (const it of work) if (it.capA >= it.minA) for (let g = 0; g < 3; g++) spare[g] -= it.w[g] * it.minA;
+  paused.sort((a, b) => b.input.priority - a.input.priority);
+  for (const it of paused) {
+    const m = it.memo;
+    const needA = it.minA + cfg.resumeHysteresisA;
+    let ok = true;
+    let tight = -1;
+    for (let g = 0; g < 3; g++) {
+      if (!it.w[g]) continue;
+      if (!(spare[g] >= it.w[g] * needA - EPS)) ok = false;
+      if (tight < 0 || spare[g] / it.w[g] < spare[tight] / it.w[tight]) tight = g;
+    }
+    if (!ok) {
+      m.resumeOkSinceMs = null;
+      continue;
+    }
+    if (m.resumeOkSinceMs === null) m.resumeOkSinceMs = nowMs;
+    if (nowMs - m.resumeOkSinceMs < cfg.resumeWindowS * 1000 || nowMs - m.lastIncreaseMs < it.writeIntervalMs) continue;
+    it.capA = it.minA;
+    it.phase = tight;
+    it.why = `${GRID_PHASES[tight]} headroom stayed at ${fmt(needA)} A or more for ${cfg.resumeWindowS} s`;
+    for (let g = 0; g < 3; g++) spare[g] -= it.w[g] * it.minA;
+  }
+}
+
+/** Everyone who may run gets the minimum; where that does not fit, pause lowest priority first. Returns the load. */
+function pauseWhereMinimumsDoNotFit(work: Work[], view: PhaseView): Triple<number> {
+  const load: Triple<number> = [0, 0, 0];
+  for (const it of work) if (it.capA >= it.minA) for (let g = 0; g < 3; g++) load[g] += it.w[g] * it.minA;
+  for (;;) {
+    let over = -1;
+    let victim: Work | null = null;
+    for (let g = 0; g < 3 && !victim; g++) {
+      if (!view.known[g] || load[g] <= view.avail[g] + EPS) continue;
+      for (const it of work) {
+        if (it.capA < it.minA || !it.w[g]) continue;
+        if (!victim || dropFirst(it, victim)) victim = it;
+      }
+      over = g;
+    }
+    if (!victim) return load; // nothing left to pause on any over-limit phase
+    victim.capA = 0;
+    victim.phase = over;
+    victim.why = null;
+    for (let g = 0; g < 3; g++) load[g] -= victim.w[g] * victim.minA;
+  }
+}
+
+/** Max–min fair fill, one amp at a time: always the charger with the lowest current (ties: priority). */
+function fairFill(work: Work[], view: PhaseView, load: Triple<number>): void {
+  const { avail, cloudAvail, known } = view;
+  for (const it of work) it.newA = it.waitStart ? -1 : it.capA >= it.minA ? it.minA : 0;
+  const frozen = new Array<boolean>(work.length).fill(false);
+  for (;;) {
+    let pick = -1;
+    for (let i = 0; i < work.length; i++) {
+      const it = work[i];
+      if (frozen[i] || it.newA <= 0 || it.newA >= it.capA) continue;
+      if (pick < 0) pick = i;
+      else {
+        const p = work[pick];
+        if (it.newA < p.newA || (it.newA === p.newA && it.input.priority > p.input.priority)) pick = i;
+      }
+    }
+    if (pick < 0) return;
+    const it = work[pick];
+    // a raise (or a starting limit) of a cloud charger must also fit its more careful headroom
+    const ceil = it.input.latencyClass === 'cloud' && (it.memo.sessionStart || it.newA >= it.memo.allowedA) ? cloudAvail : avail;
+    let fits = true;
+    for (let g = 0; g < 3; g++) if (it.w[g] && known[g] && load[g] + it.w[g] > Math.min(avail[g], ceil[g]) + EPS) fits = false;
+    if (!fits) {
+      frozen[pick] = true;
+      continue;
+    }
+    it.newA++;
+    for (let g = 0; g < 3; g++) load[g] += it.w[g];
+  }
+}
+
+/** No fresh sample: only lower chargers on phases that went stale (or whose maximum dropped). */
+export function holdOnStale(work: Work[], ageMs: Triple<number>): void {
+  for (const it of work) {
+    const m = it.memo;
+    it.newA = m.allowedA;
+    const dead = it.deadPhase;
+    const stale = it.stalePhase;
+    const g = dead >= 0 ? dead : stale;
+    if (g >= 0) {
+      it.phase = g;
+      it.why = staleWhy(g, ageMs);
+      if (dead >= 0 || m.pausedByBalancer || it.maxA < it.minA) it.newA = 0;
+      else if (m.sessionStart || it.newA > it.minA) it.newA = it.minA;
+    } else if (m.sessionStart) {
+      it.newA = -1; // wait for a fresh sample to pick the starting limit
+    }
+    if (it.newA > it.maxA) {
+      it.newA = it.maxA >= it.minA ? it.maxA : 0;
+      it.why = `Maximum of ${it.input.name} is ${it.maxA} A`;
+    }
+  }
+}

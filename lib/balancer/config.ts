@@ -1,0 +1,77 @@
+/**
+ * The balancer's settings: ranges, defaults and the one validation (settings page, flow cards, tests).
+ */
+import { UserInputError } from '../errors';
+import { DEFAULT_BALANCER_CONFIG, DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S, type BalancerConfig } from './types';
+
+type NumericKey = {
+  [K in keyof BalancerConfig]-?: BalancerConfig[K] extends number | undefined ? K : never;
+}[keyof BalancerConfig];
+
+const FIELDS: { key: NumericKey; unit: string; min: number; minInclusive: boolean; max: number }[] = [
+  { key: 'fuseA', unit: 'A', min: 0, minInclusive: false, max: 1000 },
+  { key: 'marginA', unit: 'A', min: 0, minInclusive: true, max: 1000 },
+  { key: 'restoreStepA', unit: 'A', min: 0, minInclusive: false, max: 100 },
+  { key: 'restoreHoldS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
+  { key: 'staleAfterS', unit: 's', min: 0, minInclusive: false, max: 86_400 },
+  { key: 'pauseAfterS', unit: 's', min: 0, minInclusive: false, max: 86_400 },
+  { key: 'resumeWindowS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
+  { key: 'resumeHysteresisA', unit: 'A', min: 0, minInclusive: true, max: 100 },
+  { key: 'cloudWriteIntervalS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
+  { key: 'localWriteIntervalS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
+  { key: 'cloudRaiseWindowS', unit: 's', min: 0, minInclusive: true, max: 3_600 },
+  { key: 'cloudRaiseReserveA', unit: 'A', min: 0, minInclusive: true, max: 100 },
+  { key: 'overloadUnresolvedAfterS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
+];
+
+/** Thrown by `validateBalancerConfig`: `field` is the first bad field, `problems` has one line per bad field. */
+export class BalancerConfigError extends UserInputError {
+  readonly problems: { field: string; message: string }[];
+  constructor(problems: { field: string; message: string }[]) {
+    const [first, ...rest] = problems;
+    super(first.field, [first.message, ...rest.map((p) => `${p.field}: ${p.message}`)].join('; '));
+    this.name = 'BalancerConfigError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Check a (partial) config from settings or a flow card and fill the defaults. Numbers may come as
+ * numeric strings. Throws `BalancerConfigError` (a `UserInputError`) listing every bad field.
+ */
+export function validateBalancerConfig(partial: unknown): BalancerConfig {
+  if (partial === undefined || partial === null) partial = {};
+  if (typeof partial !== 'object' || Array.isArray(partial)) {
+    throw new UserInputError('balancer', 'expected an object with the balancer settings');
+  }
+  const src = partial as Record<string, unknown>;
+  const out: BalancerConfig = { ...DEFAULT_BALANCER_CONFIG, overloadUnresolvedAfterS: DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S };
+  const problems: { field: string; message: string }[] = [];
+  const bad = new Set<string>();
+  for (const f of FIELDS) {
+    const raw = src[f.key];
+    if (raw === undefined) continue;
+    const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+    const range = `${f.minInclusive ? 'at least' : 'more than'} ${f.min} ${f.unit} and at most ${f.max} ${f.unit}`;
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      problems.push({ field: f.key, message: `expected a number of ${f.unit} (${range}), got ${JSON.stringify(raw)}` });
+      bad.add(f.key);
+    } else if (v > f.max || (f.minInclusive ? v < f.min : v <= f.min)) {
+      problems.push({ field: f.key, message: `must be ${range}, got ${v}` });
+      bad.add(f.key);
+    } else {
+      out[f.key] = v;
+    }
+  }
+  if (!bad.has('marginA') && !bad.has('fuseA') && out.marginA >= out.fuseA) {
+    problems.push({ field: 'marginA', message: `must be less than the fuse (${out.fuseA} A), got ${out.marginA} A` });
+  }
+  if (!bad.has('pauseAfterS') && !bad.has('staleAfterS') && out.pauseAfterS <= out.staleAfterS) {
+    problems.push({
+      field: 'pauseAfterS',
+      message: `must be longer than staleAfterS (${out.staleAfterS} s): first hold at minimum, then pause; got ${out.pauseAfterS} s`,
+    });
+  }
+  if (problems.length) throw new BalancerConfigError(problems);
+  return out;
+}

@@ -1,0 +1,180 @@
+/**
+ * What the balancer keeps per charger between steps (`Memo`) and works on during one step (`Work`),
+ * its constants and small helpers. Internal to lib/balancer.
+ */
+import { GRID_PHASES, type BalancerConfig, type ChargerInput, type Triple } from './types';
+
+export const EPS = 1e-6;
+/** A charger phase carrying at least this much is in use by the car (A). */
+export const PHASE_IN_USE_A = 1;
+/** The car is really drawing once its strongest phase carries this much (A): phase detection starts. */
+export const CAR_DRAWING_A = 2;
+/** A meter timestamp this far behind the last one is a meter clock reset, not an old sample. */
+export const METER_CLOCK_RESET_MS = 30 * 60_000;
+/**
+ * After a raise or a start, a charger reading older than this (local / cloud) may not show the car
+ * following yet: a rise at the meter on its phases is then counted as its own, up to its new limit.
+ */
+export const FOLLOW_MS = { local: 10_000, cloud: 60_000 } as const;
+/** An overload whose only cuttable amps are a cut not yet confirmed is reported this soon after the cut (ms). */
+export const UNCONFIRMED_ALARM_MS = 45_000;
+
+export interface Memo {
+  /** Limit wanted now (A); 0 = paused by the balancer. */
+  allowedA: number;
+  pausedByBalancer: boolean;
+  sessionPhaseMask: number;
+  carConnected: boolean;
+  /** Balanced in the previous step. */
+  controlled: boolean;
+  /** The car just connected: the first decision picks a starting limit. */
+  sessionStart: boolean;
+  /** Came from restoreState and has not been balanced since. */
+  restored: boolean;
+  /** The last target handed out (0 = pause), or what it reported when we took over; null = unknown. */
+  sentA: number | null;
+  lastChangeMs: number;
+  lastIncreaseMs: number;
+  resumeOkSinceMs: number | null;
+  /** The last change of limit: when, to what, up or down, and the meter per grid phase then (see FOLLOW_MS). */
+  move: { atMs: number; toA: number; up: boolean; meterA: Triple<number | null> } | null;
+}
+
+/** One balanced charger during one step. */
+export interface Work {
+  input: ChargerInput;
+  memo: Memo;
+  /** How many of the charger's in-use phases sit on each grid phase. */
+  w: Triple<number>;
+  minA: number;
+  maxA: number;
+  capA: number;
+  newA: number;
+  writeIntervalMs: number;
+  /** The oldest grid phase it uses without a good value for staleAfterS / pauseAfterS (-1 = none). */
+  stalePhase: number;
+  deadPhase: number;
+  /** Grid phase index that decided this step (-1 = none) and the reason text, when not derived. */
+  phase: number;
+  why: string | null;
+  /** A new session on a paused charger without complete fresh data: decide on a later sample. */
+  waitStart: boolean;
+}
+
+export function fmt(a: number): string {
+  return String(Math.round(a * 10) / 10);
+}
+
+export function staleWhy(g: number, ageMs: Triple<number>): string {
+  return `No fresh meter data for ${GRID_PHASES[g]} for ${Math.round(ageMs[g] / 1000)} s`;
+}
+
+export function finiteOr(v: unknown, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+}
+
+export function newMemo(nowMs: number): Memo {
+  return {
+    allowedA: 0,
+    pausedByBalancer: false,
+    sessionPhaseMask: 0,
+    carConnected: false,
+    controlled: false,
+    sessionStart: false,
+    restored: false,
+    sentA: null,
+    lastChangeMs: nowMs,
+    lastIncreaseMs: -Infinity,
+    resumeOkSinceMs: null,
+    move: null,
+  };
+}
+
+export function validLimit(v: number | null): number | null {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v + EPS) : null;
+}
+
+/** Which of two chargers to pause first: lower priority, then one not running yet, then the later one. */
+export function dropFirst(a: Work, b: Work): boolean {
+  if (a.input.priority !== b.input.priority) return a.input.priority < b.input.priority;
+  const aRunning = a.memo.allowedA > 0 && !a.memo.sessionStart;
+  const bRunning = b.memo.allowedA > 0 && !b.memo.sessionStart;
+  if (aRunning !== bRunning) return !aRunning;
+  return true; // later in the list
+}
+
+/** Update the memo of a balanced-capable charger; returns its work item or null when not balanced now. */
+export function prepareWork(memos: Map<string, Memo>, cfg: BalancerConfig, nowMs: number, input: ChargerInput): Work | null {
+  let memo = memos.get(input.id);
+  if (!memo) {
+    memo = newMemo(nowMs);
+    memo.carConnected = input.carConnected;
+    memos.set(input.id, memo);
+  }
+  const minA = Math.ceil(finiteOr(input.minCurrentA, 6) - EPS);
+  const maxA = Math.floor(finiteOr(input.maxCurrentA, 0) + EPS);
+  const writeIntervalMs = (input.latencyClass === 'cloud' ? cfg.cloudWriteIntervalS : cfg.localWriteIntervalS) * 1000;
+
+  if (!input.carConnected) {
+    if (memo.carConnected) memo.sessionPhaseMask = 0;
+    memo.move = null;
+    memo.carConnected = false;
+    memo.controlled = false;
+    return null;
+  }
+  const reportedA = input.paused ? null : validLimit(input.currentLimitA);
+  if (!memo.carConnected) {
+    memo.carConnected = true;
+    memo.sessionStart = true;
+    memo.sessionPhaseMask = 0;
+    memo.sentA = input.paused ? 0 : reportedA;
+  }
+  if (input.externalPause) {
+    memo.controlled = false; // paused by someone else: not ours to resume
+    return null;
+  }
+  if (!memo.controlled && !memo.sessionStart) {
+    // Taking over (start-up, restart, re-enabled, user resumed): no raise above what it has now.
+    if (memo.pausedByBalancer) {
+      memo.allowedA = 0;
+      memo.sentA = input.paused ? 0 : reportedA;
+    } else if (reportedA !== null && reportedA < minA) {
+      memo.sessionStart = true; // below its minimum: pick a proper starting limit on fresh data
+      memo.sentA = reportedA;
+    } else {
+      let a = reportedA ?? minA;
+      if (memo.restored && memo.allowedA >= minA) a = Math.min(a, memo.allowedA);
+      memo.allowedA = maxA < minA ? 0 : Math.max(minA, Math.min(maxA, a));
+      memo.pausedByBalancer = memo.allowedA === 0;
+      memo.sentA = reportedA;
+    }
+    memo.lastChangeMs = nowMs;
+  }
+  memo.controlled = true;
+  memo.restored = false;
+
+  // Which charger phases the car draws on (grows during the session only).
+  let strongest = 0;
+  let mask = 0;
+  for (let k = 0; k < 3; k++) {
+    const m = input.measuredA[k];
+    if (!input.phaseMap[k] || typeof m !== 'number' || !Number.isFinite(m)) continue;
+    if (m > strongest) strongest = m;
+    if (m >= PHASE_IN_USE_A) mask |= 1 << k;
+  }
+  if (strongest >= CAR_DRAWING_A) memo.sessionPhaseMask |= mask;
+
+  const w: Triple<number> = [0, 0, 0];
+  const use = memo.sessionPhaseMask || 7;
+  let mapped = false;
+  for (let k = 0; k < 3; k++) {
+    const g = input.phaseMap[k];
+    if (g && use & (1 << k)) {
+      w[GRID_PHASES.indexOf(g)]++;
+      mapped = true;
+    }
+  }
+  if (!mapped) w[0] = w[1] = w[2] = 1; // no phase map: assume it loads every phase
+
+  return { input, memo, w, minA, maxA, capA: 0, newA: memo.allowedA, writeIntervalMs, stalePhase: -1, deadPhase: -1, phase: -1, why: null, waitStart: false };
+}
