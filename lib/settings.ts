@@ -7,7 +7,8 @@ import { DEFAULT_BALANCER_CONFIG, type BalancerConfig, type GridPhase } from './
 import { readHomeWizardRecord } from './meter/homewizard';
 import { readMeterHost } from './settingsValidation';
 
-export type MeterSourceKind = 'homewizard' | 'homey-device' | 'flow';
+import type { MeterSourceKind } from './meter/source';
+export type { MeterSourceKind };
 
 export interface MeterSettings {
   source: MeterSourceKind;

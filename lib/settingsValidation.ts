@@ -4,7 +4,7 @@
  * ("fuseA", "meter.host", "chargers.<id>.phaseMap"), so the page can show it next to the field.
  * Numbers may arrive as numeric strings (form inputs); anything else of the wrong type is rejected.
  */
-import { GRID_PHASES, type GridPhase } from './balancer/types';
+import { FUSE_LIMITS_A, GRID_PHASES, type GridPhase } from './balancer/types';
 import { quoteInput } from './errors';
 import { tryNormaliseHost } from './host';
 import { HOMEWIZARD_HOST_USE, isHomeWizardSerial } from './meter/homewizard';
@@ -14,7 +14,7 @@ export type SettingsValidation = { ok: true; value: AppSettings } | { ok: false;
 
 /** The limits the page and the validation agree on. */
 export const SETTINGS_LIMITS = {
-  fuseA: { min: 6, max: 100 },
+  fuseA: FUSE_LIMITS_A,
   restoreStepA: { min: 1, max: 16 },
   restoreHoldS: { min: 5, max: 3600 },
   staleAfterS: { min: 5, max: 600 },

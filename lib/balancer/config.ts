@@ -2,14 +2,14 @@
  * The balancer's settings: ranges, defaults and the one validation (settings page, flow cards, tests).
  */
 import { UserInputError } from '../errors';
-import { DEFAULT_BALANCER_CONFIG, DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S, type BalancerConfig } from './types';
+import { DEFAULT_BALANCER_CONFIG, DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S, FUSE_LIMITS_A, type BalancerConfig } from './types';
 
 type NumericKey = {
   [K in keyof BalancerConfig]-?: BalancerConfig[K] extends number | undefined ? K : never;
 }[keyof BalancerConfig];
 
 const FIELDS: { key: NumericKey; unit: string; min: number; minInclusive: boolean; max: number }[] = [
-  { key: 'fuseA', unit: 'A', min: 0, minInclusive: false, max: 1000 },
+  { key: 'fuseA', unit: 'A', min: FUSE_LIMITS_A.min, minInclusive: true, max: FUSE_LIMITS_A.max },
   { key: 'marginA', unit: 'A', min: 0, minInclusive: true, max: 1000 },
   { key: 'restoreStepA', unit: 'A', min: 0, minInclusive: false, max: 100 },
   { key: 'restoreHoldS', unit: 's', min: 0, minInclusive: true, max: 86_400 },

@@ -12,6 +12,9 @@ export const GRID_PHASES: readonly GridPhase[] = ['L1', 'L2', 'L3'];
 
 export type Triple<T> = [T, T, T];
 
+/** The main fuse a user may set (A): the one range, used by the settings validation and the balancer's. */
+export const FUSE_LIMITS_A = { min: 6, max: 100 } as const;
+
 /** One reading of the house meter. Currents are signed (negative = export), null = phase not reported. */
 export interface MeterSample {
   /**

@@ -15,12 +15,15 @@ import type { Clock } from '../clock';
 import { DEFAULT_BALANCER_CONFIG, type MeterSample, type Triple } from '../balancer/types';
 import { describeError } from '../errors';
 
-export type MeterSourceKind = 'homey-device' | 'homewizard' | 'flow' | 'replay';
+/** Where the house meter readings come from: the one meter-kind type (settings, sources, live view). */
+export type MeterSourceKind = 'homey-device' | 'homewizard' | 'flow';
+/** A source's kind; 'replay' is the workshop's recorded trace (tools), never a setting. */
+export type SourceKind = MeterSourceKind | 'replay';
 export type PhaseNo = 0 | 1 | 2;
 export const PHASE_NOS: readonly PhaseNo[] = [0, 1, 2];
 
 export interface MeterSourceStatus {
-  kind: MeterSourceKind;
+  kind: SourceKind;
   /** Wall time of the last emitted sample (for display), null before the first. */
   lastSampleMs: number | null;
   /** Seconds (monotonic) since the last emitted sample, null before the first. */
@@ -34,7 +37,7 @@ export interface MeterSourceStatus {
 }
 
 export interface MeterSource {
-  readonly kind: MeterSourceKind;
+  readonly kind: SourceKind;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Register a listener for new samples; returns a function that removes it. */
@@ -171,7 +174,7 @@ export class PhaseMerger {
  * Subclasses call `emit` with each new reading.
  */
 export abstract class BaseMeterSource implements MeterSource {
-  abstract readonly kind: MeterSourceKind;
+  abstract readonly kind: SourceKind;
   private readonly listeners = new Set<(s: MeterSample) => void>();
   private readonly errorListeners = new Set<(e: string | null) => void>();
   private seq = 0;

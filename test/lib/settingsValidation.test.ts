@@ -1,5 +1,7 @@
 import assert from 'assert';
-import { readMeterHost, validateAppSettings } from '../../lib/settingsValidation';
+import { readMeterHost, SETTINGS_LIMITS, validateAppSettings } from '../../lib/settingsValidation';
+import { FUSE_LIMITS_A } from '../../lib/balancer/types';
+import { validateBalancerConfig } from '../../lib/balancer/balancer';
 import { defaultAppSettings, type AppSettings } from '../../lib/settings';
 
 const IDS = ['goe-1', 'ca-7'];
@@ -229,5 +231,16 @@ describe('lib/settingsValidation', () => {
       assert.strictEqual(errorsFor({ chargers: { 'goe-1': 'on' } })['chargers.goe-1'], 'Charger settings must be an object');
       assert.strictEqual(errorsFor({ chargers: [] }).chargers, 'Chargers must be an object keyed by charger id');
     });
+  });
+});
+
+describe('one fuse range', () => {
+  it('the settings page, the flow card and the balancer take the same fuse range', () => {
+    const card = require('../../.homeycompose/flow/actions/balancer_set_fuse.json') as { args: { name: string; min?: number; max?: number }[] };
+    const arg = card.args.find((a) => a.name === 'fuse');
+    assert.deepStrictEqual({ min: arg?.min, max: arg?.max }, { ...FUSE_LIMITS_A });
+    assert.deepStrictEqual(SETTINGS_LIMITS.fuseA, FUSE_LIMITS_A);
+    assert.throws(() => validateBalancerConfig({ fuseA: FUSE_LIMITS_A.max + 1 }), /fuseA: must be at least 6 A and at most 100 A/);
+    assert.throws(() => validateBalancerConfig({ fuseA: FUSE_LIMITS_A.min - 1 }), /fuseA/);
   });
 });

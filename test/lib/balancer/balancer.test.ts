@@ -47,7 +47,7 @@ describe('lib/balancer/balancer', () => {
           ['fuseA', 'restoreStepA', 'staleAfterS'],
         );
         assert.ok(!err.message.includes('\n'));
-        assert.match(err.message, /^fuseA: must be more than 0 A/);
+        assert.match(err.message, /^fuseA: must be at least 6 A and at most 100 A, got -5/);
         assert.match(err.message, /restoreStepA: expected a number of A .*got "abc"/);
       }
     });
