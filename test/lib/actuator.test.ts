@@ -1,52 +1,17 @@
 import assert from 'assert';
 import { Actuator, type ActuatorNotice, CONFIRM_MS, DECREASE_RETRY_AFTER_CAP_MS, LOCAL_GRACE_MS } from '../../lib/actuator';
 import type { Charger, ChargerStatus, LatencyClass } from '../../lib/charger';
-import { emptyPhases } from '../../lib/charger';
 import { ManualClock } from '../../lib/clock';
 import { PeerError } from '../../lib/errors';
+import { FakeCharger } from './fakeCharger';
 
-/** A charger whose writes can be held open (`hold`), fail (`fail`), or carry a Retry-After. */
-class ScriptedCharger implements Charger {
-  readonly brand = 'goe' as const;
-  readonly minCurrentA = 6;
-  readonly maxCurrentA = 32;
-  calls: string[] = [];
-  limitA = 16;
-  paused = false;
-  drawA = 16;
-  fail: PeerError | null = null;
-  hold = false;
-  private held: (() => void)[] = [];
-  constructor(readonly latencyClass: LatencyClass = 'local', readonly id = 'c1') {}
-
-  status(overrides: Partial<ChargerStatus> = {}): ChargerStatus {
-    const phases = emptyPhases();
-    const draw = this.paused ? 0 : Math.min(this.drawA, this.limitA);
-    for (const p of phases) p.currentA = draw;
-    return {
-      brand: 'goe', api: 'v2', id: this.id, name: this.id, firmware: '60', online: true, state: 'charging',
-      chargingAllowed: !this.paused, currentLimitA: this.limitA, phases, activePhases: 3, powerW: null,
-      sessionEnergyWh: null, totalEnergyWh: null, temperatureC: null, error: null, ...overrides,
-    };
+/** The actuator tests' charger: draws 16 A unless told less. */
+class ScriptedCharger extends FakeCharger {
+  constructor(latencyClass: LatencyClass = 'local') {
+    super('c1', latencyClass);
+    this.drawA = 16;
+    this.fail = false;
   }
-
-  /** Let every held write answer (they act at the charger in the order they were sent). */
-  release(): void {
-    const h = this.held;
-    this.held = [];
-    for (const r of h) r();
-  }
-
-  private async act(what: string, effect: () => void): Promise<void> {
-    this.calls.push(what);
-    if (this.fail) throw this.fail;
-    if (this.hold) await new Promise<void>((r) => this.held.push(r));
-    effect();
-  }
-  getStatus = async (): Promise<ChargerStatus> => this.status();
-  setCurrentLimit = (a: number): Promise<void> => this.act(`set ${a}`, () => (this.limitA = a));
-  pause = (): Promise<void> => this.act('pause', () => (this.paused = true));
-  resume = (): Promise<void> => this.act('resume', () => (this.paused = false));
 }
 
 async function flush(): Promise<void> {
@@ -110,7 +75,7 @@ describe('lib/actuator', () => {
     c.fail = new PeerError('rate-limit', 'slow down (HTTP 429)', 429, { retryAfterMs: 120_000 });
     a.setTarget({ limitA: 8, paused: false });
     await flush();
-    c.fail = null;
+    c.fail = false;
     for (let s = 0; s < DECREASE_RETRY_AFTER_CAP_MS / 1000; s++) {
       await clock.advance(1000);
       a.tick();
@@ -123,7 +88,7 @@ describe('lib/actuator', () => {
     c.fail = new PeerError('rate-limit', 'slow down (HTTP 429)', 429, { retryAfterMs: 120_000 });
     a.setTarget({ limitA: 12, paused: false });
     await flush();
-    c.fail = null;
+    c.fail = false;
     for (let s = 0; s < 119; s++) {
       await clock.advance(1000);
       a.tick();
@@ -205,7 +170,7 @@ describe('lib/actuator', () => {
     await flush();
     const restarted = make(c);
     restarted.restore(JSON.parse(JSON.stringify(b.snapshot())));
-    c.fail = null;
+    c.fail = false;
     c.calls = [];
     restarted.reportStatus(c.status());
     restarted.setTarget({ limitA: 6, paused: false });

@@ -1,58 +1,9 @@
 import assert from 'assert';
-import type { Charger, ChargerStatus } from '../../lib/charger';
-import { emptyPhases } from '../../lib/charger';
 import { ManualClock } from '../../lib/clock';
 import { Controller, StateStore } from '../../lib/controller';
-import { PeerError } from '../../lib/errors';
 import { AppSettings, defaultAppSettings } from '../../lib/settings';
 import type { MeterSample } from '../../lib/balancer/types';
-
-/** A charger that records every command and can be told to fail. */
-class FakeCharger implements Charger {
-  readonly brand = 'goe' as const;
-  readonly minCurrentA = 6;
-  readonly maxCurrentA = 32;
-  calls: string[] = [];
-  limitA = 16;
-  paused = false;
-  fail = false;
-  drawA = 0;
-  connected = true;
-  constructor(
-    readonly id: string,
-    readonly latencyClass: 'local' | 'cloud' = 'local',
-  ) {}
-  status(): ChargerStatus {
-    const phases = emptyPhases();
-    const draw = this.paused || !this.connected ? 0 : Math.min(this.drawA, this.limitA);
-    for (const p of phases) p.currentA = draw;
-    return {
-      brand: 'goe', api: 'v2', id: this.id, name: this.id, firmware: '55', online: true,
-      state: !this.connected ? 'idle' : draw > 0 ? 'charging' : 'connected',
-      chargingAllowed: !this.paused, currentLimitA: this.limitA, phases, activePhases: draw > 0 ? 3 : 0,
-      powerW: draw * 230 * 3, sessionEnergyWh: 0, totalEnergyWh: 0, temperatureC: 20, error: null,
-    };
-  }
-  async getStatus(): Promise<ChargerStatus> {
-    return this.status();
-  }
-  private check(what: string): void {
-    this.calls.push(what);
-    if (this.fail) throw new PeerError('unreachable', `${this.id}: cannot connect (ECONNREFUSED)`);
-  }
-  async setCurrentLimit(currentA: number): Promise<void> {
-    this.check(`set ${currentA}`);
-    this.limitA = currentA;
-  }
-  async pause(): Promise<void> {
-    this.check('pause');
-    this.paused = true;
-  }
-  async resume(): Promise<void> {
-    this.check('resume');
-    this.paused = false;
-  }
-}
+import { FakeCharger } from './fakeCharger';
 
 class MemoryStore implements StateStore {
   value: unknown = null;
