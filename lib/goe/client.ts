@@ -15,7 +15,8 @@
  */
 import { ChargerApi } from '../charger';
 import { Clock, SystemClock } from '../clock';
-import { PeerError, UserInputError, registerSecret } from '../errors';
+import { PeerError, UserInputError, quoteInput, registerSecret } from '../errors';
+import { type HostUse, hostBaseUrl } from '../host';
 import { DEFAULT_TIMEOUT_MS, HttpResponse, HttpTransport, nodeFetchTransport, safeUrl } from '../http';
 import { GoeDialect, GoePhaseMode, GoeRawStatus, GoeSnapshot, V2_STATUS_KEYS, looksLikeGoe, parseStatus } from './status';
 
@@ -47,23 +48,24 @@ export interface PvData {
 export const GOE_MIN_CURRENT_A = 6;
 export const GOE_MAX_CURRENT_A = 32;
 
-/** Accept "192.168.1.20", "go-echarger", "http://host:8080", "http://host/api/" → "http://host[:port]". */
-export function normaliseHost(host: string): string {
-  const trimmed = (host ?? '').trim();
-  if (!trimmed) throw new UserInputError('host', 'is empty; enter the IP address or host name of the charger, e.g. 192.168.1.20');
-  const withScheme = /^[a-z]+:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new UserInputError('host', `"${trimmed}" is not an IP address, host name or http:// URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UserInputError('host', `"${trimmed}": only http:// and https:// are supported`);
-  }
-  if (url.username || url.password) throw new UserInputError('host', 'must not contain a user name or password');
-  const path = url.pathname.replace(/\/+$/, '').replace(/\/api$/, '');
-  return `${url.protocol}//${url.host}${path}`;
+/** How a go-e address is named in messages. */
+export const GOE_HOST_USE: HostUse = { field: 'host', device: 'go-e charger' };
+
+/**
+ * The base URL ("http://host[:port]") of a go-e address: a host name, IPv4 or IPv6 address (bare or
+ * in brackets) with an optional port, as lib/host.ts accepts it — and, as older versions stored it,
+ * with "http://" or "https://" in front and "/" or "/api" behind ("http://go-echarger/api/" →
+ * "http://go-echarger", "fd00::20" → "http://[fd00::20]").
+ */
+export function normaliseHost(input: string, use: HostUse = GOE_HOST_USE): string {
+  const trimmed = String(input ?? '').trim();
+  if (!trimmed) throw new UserInputError(use.field, 'is empty; enter the IP address or host name of the charger, e.g. 192.168.1.20');
+  const withScheme = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/is.exec(trimmed);
+  const scheme = withScheme ? withScheme[1].toLowerCase() : 'http';
+  if (scheme !== 'http' && scheme !== 'https') throw new UserInputError(use.field, `${quoteInput(trimmed)}: only http:// and https:// are supported`);
+  const address = (withScheme ? withScheme[2] : trimmed).replace(/\/+(api\/*)?$/i, '');
+  if (address.includes('@')) throw new UserInputError(use.field, 'must not contain a user name or password');
+  return hostBaseUrl(address, scheme, use);
 }
 
 /** go-e serials are six digits with leading zeros. */
@@ -131,7 +133,7 @@ export class GoeClient {
 
   /** Where the client talks to, without any secret. */
   get where(): string {
-    return safeUrl(this.base);
+    return safeUrl(this.base).replace(/\/$/, ''); // messages append the path
   }
 
   setInstallationMax(currentA: number): void {

@@ -30,7 +30,8 @@ export class GoeEmulator extends GoeChargerModel {
     return this.baseUrl;
   }
 
-  async start(): Promise<string> {
+  /** Listen on `listenHost` (default 127.0.0.1; "::1" for IPv6) at a free port; resolves to the base URL. */
+  async start(listenHost = '127.0.0.1'): Promise<string> {
     const server = http.createServer((req, res) => this.handle(req, res));
     server.on('connection', (s) => {
       this.sockets.add(s);
@@ -38,10 +39,11 @@ export class GoeEmulator extends GoeChargerModel {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(0, listenHost, () => resolve());
     });
     this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const shown = listenHost.includes(':') ? `[${listenHost}]` : listenHost;
+    this.baseUrl = `http://${shown}:${(server.address() as AddressInfo).port}`;
     return this.baseUrl;
   }
 

@@ -89,6 +89,26 @@ describe('lib/goe/client', () => {
       assert.strictEqual(snap.detail.cableEncodingA, null);
     });
 
+    it('talks to a charger at an IPv6 address (bare, bracketed with a port, or as a URL)', async () => {
+      const emu = new GoeEmulator({ clock: new ManualClock(), profile: 'v2-060' });
+      running.push(emu);
+      const url = await emu.start('::1');
+      const port = new URL(url).port;
+      for (const host of [`[::1]:${port}`, `http://[::1]:${port}/api`]) {
+        const client = new GoeClient({ kind: 'local', host, api: 'auto' }, { clock: emu.clock, minGapMs: 0 });
+        assert.strictEqual(client.where, `http://[::1]:${port}`);
+        assert.strictEqual((await client.getSnapshot()).status.id, emu.serial);
+        await client.setCurrentLimit(9);
+        assert.strictEqual(emu.offeredA, 9);
+      }
+      // A bare IPv6 address is accepted (port 80).
+      const bare = new GoeClient({ kind: 'local', host: '::1', api: 'v2' }, { minGapMs: 0, timeoutMs: 500 });
+      assert.strictEqual(bare.where, 'http://[::1]');
+      await emu.stop();
+      const gone = new GoeClient({ kind: 'local', host: `[::1]:${port}`, api: 'v2' }, { minGapMs: 0, timeoutMs: 500 });
+      await rejects(gone.getSnapshot(), PeerError, new RegExp(`^GET http://\\[::1\\]:${port}/api/status: cannot connect`));
+    });
+
     it('says clearly when the peer is not a go-e charger, and when nothing listens', async () => {
       const server = http.createServer((_req, res) => {
         res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -127,10 +147,21 @@ describe('lib/goe/client', () => {
       assert.throws(() => client.setInstallationMax(40), /installation maximum: expected 6–32 A/);
     });
 
-    it('normalises hosts and serials', () => {
+    it('normalises hosts (through lib/host.ts, IPv6 in brackets) and serials', () => {
       assert.strictEqual(normaliseHost('192.168.1.20'), 'http://192.168.1.20');
       assert.strictEqual(normaliseHost(' http://go-echarger/api/ '), 'http://go-echarger');
       assert.strictEqual(normaliseHost('http://127.0.0.1:8080/'), 'http://127.0.0.1:8080');
+      assert.strictEqual(normaliseHost('HTTPS://go-e.example.com'), 'https://go-e.example.com');
+      assert.strictEqual(normaliseHost('fd00::20'), 'http://[fd00::20]');
+      assert.strictEqual(normaliseHost('[FD00::20]:8080'), 'http://[fd00::20]:8080');
+      assert.strictEqual(normaliseHost('http://[::1]:8080/api'), 'http://[::1]:8080');
+      assert.throws(() => normaliseHost(''), /^UserInputError: host: is empty/);
+      assert.throws(() => normaliseHost('ftp://charger'), /host: "ftp:\/\/charger": only http:\/\/ and https:\/\/ are supported/);
+      assert.throws(() => normaliseHost('http://user:secret-pw@charger'), (e: Error) => /must not contain a user name or password/.test(e.message) && !e.message.includes('secret-pw'));
+      assert.throws(() => normaliseHost('fe80::1%eth0'), /host: an IPv6 zone/);
+      assert.throws(() => normaliseHost('charger/status'), /host: enter only the host name or IP address of the go-e charger, without a path/);
+      assert.throws(() => normaliseHost('192.168.1.300'), /host: "192.168.1.300" is not a valid IPv4 address/);
+      assert.throws(() => normaliseHost(`${'x'.repeat(300)}.local`), (e: Error) => e.message.length < 200);
       assert.strictEqual(normaliseSerial('1234'), '001234');
       assert.throws(() => normaliseSerial('12a'), /serial: "12a" is not a go-e serial/);
     });
