@@ -10,19 +10,10 @@
  */
 import fs from 'fs';
 import path from 'path';
-import { ChargeAmpsClient } from '../chargeamps/client';
-import { ChargeAmpsConnectorCharger, listConnectors } from '../chargeamps/charger';
-import type { Charger } from '../charger';
-import { SystemClock } from '../clock';
-import { Controller, ControllerEvent } from '../controller';
-import { UserInputError, describeError, registerSecret } from '../errors';
-import { GoeCharger } from '../goe/charger';
-import { GoeClient } from '../goe/client';
-import { nodeFetchTransport } from '../http';
-import { HomeWizardP1Source, normaliseHost } from '../meter/homewizard';
-import { AppSettings, defaultAppSettings } from '../settings';
+import { UserInputError, describeError } from '../errors';
 import { parseFlags, UsageError } from '../cli/args';
 import { runDemo } from './demo';
+import { startLive, type LiveOptions } from './live';
 import { renderDemoReport, summaryLines } from './report';
 
 export interface MainIo {
@@ -102,13 +93,7 @@ async function live(flags: Record<string, unknown>, io: MainIo): Promise<number>
   const m = /^homewizard:\/\/(.+)$/i.exec(meterUrl);
   if (!m) throw new UsageError('--meter', `expected homewizard://HOST, got "${meterUrl}"`);
   if (flags.goe === undefined && !flags.chargeamps) throw new UsageError('--goe', 'name at least one charger: --goe HOST and/or --chargeamps');
-  const clock = new SystemClock();
-  const chargers: { charger: Charger; name: string; pollS: number }[] = [];
-  if (flags.goe !== undefined) {
-    const charger = new GoeCharger(new GoeClient({ kind: 'local', host: String(flags.goe) }, { clock }));
-    const status = await charger.getStatus();
-    chargers.push({ charger, name: `go-e ${status.name || status.id}`, pollS: 5 });
-  }
+  let chargeAmps: LiveOptions['chargeAmps'];
   if (flags.chargeamps) {
     const email = io.env.CHARGEAMPS_EMAIL;
     const password = io.env.CHARGEAMPS_PASSWORD;
@@ -116,47 +101,19 @@ async function live(flags: Record<string, unknown>, io: MainIo): Promise<number>
     if (!email) throw new UsageError('CHARGEAMPS_EMAIL', 'is not set (with --chargeamps also set CHARGEAMPS_PASSWORD and CHARGEAMPS_API_KEY)');
     if (!password) throw new UsageError('CHARGEAMPS_PASSWORD', 'is not set');
     if (!apiKey) throw new UsageError('CHARGEAMPS_API_KEY', 'is not set');
-    registerSecret(password);
-    registerSecret(apiKey);
-    const client = new ChargeAmpsClient({
-      baseUrl: flags['chargeamps-base-url'] as string | undefined,
-      credentials: { email, password, apiKey },
-      clock,
-      transport: nodeFetchTransport,
-    });
-    for (const c of await listConnectors(client)) {
-      if (c.schuko) continue;
-      chargers.push({ charger: new ChargeAmpsConnectorCharger({ client, chargePointId: c.chargePointId, connectorId: c.connectorId }), name: c.name, pollS: 30 });
-    }
+    chargeAmps = { email, password, apiKey, baseUrl: flags['chargeamps-base-url'] as string | undefined };
   }
-  const settings: AppSettings = { ...defaultAppSettings(), fuseA: checkFuse(flags.fuse) ?? 25 };
-  const meter = new HomeWizardP1Source({ host: normaliseHost(m[1]), clock });
-  const controller = new Controller({ clock, settings, log: (l) => io.out(l) });
-  controller.on('event', (e: ControllerEvent) => io.out(`${new Date(e.timeMs).toISOString()} ${e.type}: ${e.reason}`));
-  chargers.forEach((c) => controller.addCharger(c.charger, c.name));
-  meter.onSample((s) => controller.onSample(s));
-  meter.onError((e) => {
-    controller.setMeterError(e);
-    if (e) io.err(`meter: ${e}`);
+  const run = await startLive({
+    meterHost: m[1],
+    goeHost: flags.goe === undefined ? undefined : String(flags.goe),
+    chargeAmps,
+    settings: { fuseA: checkFuse(flags.fuse) ?? 25 },
+    out: io.out,
+    err: io.err,
   });
-  await meter.start();
-  io.out(`live: fuse ${settings.fuseA} A, meter ${meterUrl}, chargers: ${chargers.map((c) => c.name).join(', ')} (Ctrl-C to stop)`);
-  const timers: NodeJS.Timeout[] = [];
-  timers.push(setInterval(() => controller.tick(), 1000));
-  for (const c of chargers) {
-    const poll = (): void => {
-      c.charger.getStatus().then(
-        (s) => controller.reportStatus(c.charger.id, s),
-        (err) => io.err(`${c.name}: ${describeError(err)}`),
-      );
-    };
-    poll();
-    timers.push(setInterval(poll, c.pollS * 1000));
-  }
+  io.out(`live: fuse ${run.settings.fuseA} A, meter ${meterUrl}, chargers: ${run.chargers.map((c) => c.name).join(', ')} (Ctrl-C to stop)`);
   await io.stopSignal;
-  timers.forEach(clearInterval);
-  await meter.stop();
-  await controller.idle();
+  await run.stop();
   io.out('stopped');
   return 0;
 }
