@@ -37,6 +37,8 @@ export interface EmulatorOptions {
   voltagesV?: [number, number, number];
   /** OCPP quirk: mode Off during a session does not stop charging (default true). */
   ocppModeOffKeepsCharging?: boolean;
+  /** From a settings change to the car following (ms), default 0; the real cloud takes ~15–20 s. */
+  commandLatencyMs?: number;
 }
 
 /**
@@ -81,6 +83,7 @@ export class ChargeAmpsEmulator extends ChargeAmpsModel {
       clock: options.clock ?? new SystemClock(),
       voltagesV: options.voltagesV ?? [230, 230, 230],
       ocppModeOffKeepsCharging: options.ocppModeOffKeepsCharging ?? true,
+      commandLatencyMs: options.commandLatencyMs ?? 0,
     });
     this.opts = {
       apiKey: options.apiKey ?? EMULATOR_API_KEY,

@@ -32,6 +32,11 @@ export interface ModelOptions {
   voltagesV: [number, number, number];
   /** OCPP quirk: mode Off during a session does not stop charging. */
   ocppModeOffKeepsCharging: boolean;
+  /**
+   * How long a settings change (limit, mode) takes from the cloud to the car (ms): the cloud reports the
+   * new settings at once, the car follows this much later. 0 = at once.
+   */
+  commandLatencyMs?: number;
 }
 
 interface Session {
@@ -57,6 +62,9 @@ interface ConnectorState {
   ignoredLimitA: number | null;
   /** Fault: mode Off (and a remote stop) are answered OK but the current keeps flowing. */
   ignorePause: boolean;
+  /** What the charge point applies now, and settings on their way to it (see `commandLatencyMs`). */
+  applied: { maxCurrent: number | null; mode: OnOffMode };
+  pending: { atMs: number; maxCurrent: number | null; mode: OnOffMode }[];
 }
 
 interface ChargePointState {
@@ -125,6 +133,8 @@ export class ChargeAmpsModel {
         forcedStatus: null,
         ignoredLimitA: null,
         ignorePause: false,
+        applied: { maxCurrent: type === 'Schuko' ? 10 : full.installationCurrentA, mode: 'On' as OnOffMode },
+        pending: [],
       })),
       history: [],
     });
@@ -232,14 +242,14 @@ export class ChargeAmpsModel {
   private offeredA(cp: ChargePointState, c: ConnectorState): number {
     if (!cp.online || !c.session || c.fault) return 0;
     const keepOn = (cp.spec.protocol === 'ocpp' && this.model.ocppModeOffKeepsCharging) || c.ignorePause;
-    if (c.mode === 'Off' && !keepOn) return 0;
+    if (c.applied.mode === 'Off' && !keepOn) return 0;
     const a = c.ignoredLimitA ?? this.limitA(cp, c);
     return a >= 6 ? a : 0;
   }
 
   /** The limit the connector applies (A): its maxCurrent within the installation and charge point maximum. */
   private limitA(cp: ChargePointState, c: ConnectorState): number {
-    return Math.min(c.maxCurrent ?? cp.spec.installationCurrentA, cp.spec.installationCurrentA, cp.maxCurrent ?? Infinity);
+    return Math.min(c.applied.maxCurrent ?? cp.spec.installationCurrentA, cp.spec.installationCurrentA, cp.maxCurrent ?? Infinity);
   }
 
   private drawA(cp: ChargePointState, c: ConnectorState): number {
@@ -265,6 +275,7 @@ export class ChargeAmpsModel {
 
   /** Integrate energy up to now. */
   protected advance(): void {
+    this.applyDue();
     const now = this.clock.nowMs();
     const dtH = (now - this.lastMs) / 3_600_000;
     this.lastMs = now;
@@ -283,9 +294,9 @@ export class ChargeAmpsModel {
   protected reconcile(): void {
     for (const cp of this.cps.values()) {
       for (const c of cp.connectors) {
-        const capiOff = cp.spec.protocol === 'capi' && c.mode === 'Off' && !c.ignorePause;
+        const capiOff = cp.spec.protocol === 'capi' && c.applied.mode === 'Off' && !c.ignorePause;
         if (c.session && capiOff) this.endSession(cp, c);
-        if (!c.session && c.car && !c.stopped && !c.fault && c.mode !== 'Off' && !c.rfidLock) this.startSession(c);
+        if (!c.session && c.car && !c.stopped && !c.fault && c.applied.mode !== 'Off' && !c.rfidLock) this.startSession(c);
       }
     }
   }
@@ -406,10 +417,37 @@ export class ChargeAmpsModel {
     const wasOff = c.mode === 'Off';
     c.maxCurrent = typeof max === 'number' ? max : null;
     c.mode = mode;
+    this.sendToChargePoint(c);
     c.rfidLock = body.rfidLock === true;
     c.cableLock = body.cableLock === true;
     if (wasOff && mode !== 'Off') c.stopped = false; // switching on again offers a new session
     return undefined;
+  }
+
+  /** The new settings reach the charge point after `commandLatencyMs`. */
+  private sendToChargePoint(c: ConnectorState): void {
+    const latencyMs = this.model.commandLatencyMs ?? 0;
+    if (latencyMs <= 0) {
+      c.applied = { maxCurrent: c.maxCurrent, mode: c.mode };
+      return;
+    }
+    c.pending.push({ atMs: this.clock.nowMs() + latencyMs, maxCurrent: c.maxCurrent, mode: c.mode });
+  }
+
+  /** Settings whose time has come take effect (sessions may start or end). */
+  private applyDue(): void {
+    const now = this.clock.nowMs();
+    let changed = false;
+    for (const cp of this.cps.values()) {
+      for (const c of cp.connectors) {
+        while (c.pending.length && c.pending[0].atMs <= now) {
+          const p = c.pending.shift()!;
+          c.applied = { maxCurrent: p.maxCurrent, mode: p.mode };
+          changed = true;
+        }
+      }
+    }
+    if (changed) this.reconcile();
   }
 
   protected remoteStart(c: ConnectorState, body: Record<string, unknown>): undefined {

@@ -16,7 +16,7 @@ import { describeError } from '../../lib/errors';
 import { GoeCharger } from '../../lib/goe/charger';
 import { GoeClient } from '../../lib/goe/client';
 import { GoeEmulator } from '../../lib/goe/emulator';
-import { nodeFetchTransport } from '../../lib/http';
+import { nodeFetchTransport, type HttpTransport } from '../../lib/http';
 import { AppSettings, defaultAppSettings, defaultChargerSettings } from '../../lib/settings';
 import { countingTransport, JumpClock, type CountingTransport } from './rig';
 
@@ -29,6 +29,8 @@ export interface WorldOptions {
   settings?: Partial<AppSettings>;
   goePollS?: number;
   caPollS?: number;
+  /** From a Charge Amps settings change to the car following (ms); default 20 s, as the real cloud. */
+  caLatencyMs?: number;
   /** Wrap a charger (e.g. to slow its writes down). */
   wrap?: (c: Charger) => Charger;
 }
@@ -79,20 +81,24 @@ export class World {
       await this.goe.start();
       this.goe.plugIn({ maxCurrentA: 16, phases: opts.goe.phases, needWh: 500_000 });
       this.net = await countingTransport();
-      const client = new GoeClient({ kind: 'local', host: this.goe.url, api: 'v2' }, { clock: this.clock, minGapMs: 0, timeoutMs: 300, transport: this.net.transport });
+      const client = new GoeClient({ kind: 'local', host: this.goe.url, api: 'v2' }, { clock: this.clock, minGapMs: 0, timeoutMs: 300, transport: this.track(this.net.transport) });
       const c = new GoeCharger(client, this.goe.serial);
       this.goeCharger = opts.wrap ? opts.wrap(c) : c;
       chargers[this.goeCharger.id] = { ...defaultChargerSettings(), phaseMap: opts.goe.phaseMap ?? ['L1', 'L2', 'L3'] };
     }
     if (opts.ca) {
-      this.ca = new ChargeAmpsEmulator({ clock: this.clock, chargePoints: [{ id: CA_CP, name: 'Carport', model: 'HALO', protocol: 'capi', installationCurrentA: 16 }] });
+      this.ca = new ChargeAmpsEmulator({
+        clock: this.clock,
+        commandLatencyMs: opts.caLatencyMs ?? 20_000,
+        chargePoints: [{ id: CA_CP, name: 'Carport', model: 'HALO', protocol: 'capi', installationCurrentA: 16 }],
+      });
       await this.ca.start();
       this.ca.plugIn(CA_CP, 1, { phases: opts.ca.phases, maxCurrentA: 16 });
       this.caClient = new ChargeAmpsClient({
         baseUrl: this.ca.baseUrl,
         credentials: { email: EMULATOR_EMAIL, password: EMULATOR_PASSWORD, apiKey: EMULATOR_API_KEY },
         clock: this.clock,
-        transport: nodeFetchTransport,
+        transport: this.track(nodeFetchTransport),
         timeoutMs: 300,
         random: () => 0.5,
       });
@@ -168,7 +174,34 @@ export class World {
       this.controller.tick();
     }
     if (this.meterOn) this.controller.tick();
-    await Promise.race([this.controller.idle(), new Promise((r) => setTimeout(r, 50))]);
+    await this.settle();
+  }
+
+  /** Requests on the wire now (real loopback HTTP). */
+  private httpInFlight = 0;
+
+  private track(t: HttpTransport): HttpTransport {
+    return async (req) => {
+      this.httpInFlight++;
+      try {
+        return await t(req);
+      } finally {
+        this.httpInFlight--;
+      }
+    };
+  }
+
+  /**
+   * Let every write and poll that is on the wire answer before the manual clock moves on (however
+   * loaded the machine); a write that waits on the manual clock itself is not waited for.
+   */
+  private async settle(): Promise<void> {
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+      if (this.httpInFlight === 0 || Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 2));
+    }
   }
 
   async run(n: number): Promise<void> {

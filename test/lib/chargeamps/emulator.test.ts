@@ -117,6 +117,29 @@ describe('lib/chargeamps/emulator', () => {
     assert.deepStrictEqual([emu.snapshot(HALO_ID, 1).status, emu.snapshot(HALO_ID, 1).sessions], ['SuspendedEVSE', 0]);
   });
 
+  it('with a command latency the cloud reports new settings at once and the car follows that much later', async () => {
+    const slow = new ChargeAmpsEmulator({ clock, commandLatencyMs: 20_000 });
+    const url = await slow.start();
+    try {
+      slow.plugIn(AURA_ID, 1, { phases: 3, maxCurrentA: 16 });
+      const { token } = JSON.parse((await nodeFetchTransport({ method: 'POST', url: `${url}/auth/login`, body: { email: EMULATOR_EMAIL, password: EMULATOR_PASSWORD }, headers: { apiKey: EMULATOR_API_KEY } })).text);
+      const put = (body: unknown) => nodeFetchTransport({ method: 'PUT', url: `${url}/chargepoints/${AURA_ID}/connectors/1/settings`, body, headers: { Authorization: `Bearer ${token}` } });
+      assert.strictEqual(slow.snapshot(AURA_ID, 1).drawA, 16);
+      await put({ maxCurrent: 8, rfidLock: false, mode: 'On', cableLock: false });
+      assert.deepStrictEqual([slow.snapshot(AURA_ID, 1).maxCurrent, slow.snapshot(AURA_ID, 1).drawA], [8, 16], 'reported at once, not applied yet');
+      await clock.advance(19_000);
+      assert.strictEqual(slow.snapshot(AURA_ID, 1).drawA, 16);
+      await clock.advance(1_000);
+      assert.strictEqual(slow.snapshot(AURA_ID, 1).drawA, 8, 'the car follows after 20 s');
+      await put({ maxCurrent: 8, rfidLock: false, mode: 'Off', cableLock: false });
+      assert.strictEqual(slow.snapshot(AURA_ID, 1).drawA, 8, 'a pause takes as long');
+      await clock.advance(20_000);
+      assert.deepStrictEqual([slow.snapshot(AURA_ID, 1).drawA, slow.snapshot(AURA_ID, 1).status], [0, 'Connected']);
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it('CAPI: mode Off ends the session (Connected), sessions are listed newest first', async () => {
     emu.plugIn(AURA_ID, 1, { phases: 3, maxCurrentA: 16 });
     await clock.advance(1800_000);
