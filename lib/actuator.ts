@@ -9,7 +9,8 @@
  *   at most `DECREASE_RETRY_AFTER_CAP_MS`. A raise whose answer arrives after a newer write was sent
  *   leaves the charger's limit unknown, so the target is written once more.
  * - **Raises wait.** One raise at a time; after a failure with an exponential back-off with jitter
- *   (2 s … 5 min) or the server's Retry-After, whichever is longer.
+ *   (2 s … 5 min) or the server's Retry-After, whichever is longer. A failure that will not pass by
+ *   itself (a refused login, a 4xx, a value the charger refuses) backs a decrease off the same way.
  * - **Unconfirmed means worst case.** A write the charger accepted is not yet what it does. A decrease
  *   is confirmed only by a reading taken after it that shows the new limit (or the pause) and a draw
  *   within `COMPLY_TOLERANCE_A` of it. Until then `committedA()` tells the balancer to count the
@@ -116,6 +117,8 @@ export class Actuator {
   private failures = 0;
   private lastFailureMs = -Infinity;
   private retryAfterMs = 0;
+  /** The last failure may pass by itself (network, overload, maintenance); not e.g. a refused login or a 4xx. */
+  private transient = true;
   private lastRepeatMs = -Infinity;
 
   constructor(opts: ActuatorOptions) {
@@ -398,7 +401,7 @@ export class Actuator {
 
   private retryDelayMs(kind: WriteKind): number {
     if (this.failures === 0) return 0;
-    if (kind === 'decrease') {
+    if (kind === 'decrease' && this.transient) {
       const spacing = Math.min(DECREASE_RETRY_MAX_MS, DECREASE_RETRY_MS * 2 ** (this.failures - 1));
       return Math.max(spacing, Math.min(this.retryAfterMs, DECREASE_RETRY_AFTER_CAP_MS));
     }
@@ -447,6 +450,7 @@ export class Actuator {
       this.failures++;
       this.lastFailureMs = this.now();
       this.retryAfterMs = err instanceof PeerError && typeof err.retryAfterMs === 'number' ? err.retryAfterMs : 0;
+      this.transient = isTransient(err);
       const message = describeError(err);
       this.opts.log(`${this.name()}: command failed (${this.failures}x): ${message}`);
       this.opts.onError?.(message);
@@ -472,6 +476,14 @@ export class Actuator {
   private now(): number {
     return this.clock.monoMs();
   }
+}
+
+/** Worth retrying soon: no answer, overload, a server error or a maintenance page; not a refusal. */
+function isTransient(err: unknown): boolean {
+  if (!(err instanceof PeerError)) return false;
+  if (err.kind === 'timeout' || err.kind === 'unreachable' || err.kind === 'rate-limit') return true;
+  if (err.kind === 'http') return (err.status ?? 500) >= 500;
+  return err.kind === 'protocol';
 }
 
 function carPresent(s: ChargerStatus): boolean {

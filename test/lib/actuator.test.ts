@@ -101,6 +101,20 @@ describe('lib/actuator', () => {
     assert.deepStrictEqual(c.calls, ['set 12', 'set 12']);
   });
 
+  it('a decrease the charger refuses (auth, 4xx) is not retried every few seconds but backed off like a raise', async () => {
+    const c = new ScriptedCharger();
+    const a = make(c);
+    a.reportStatus(c.status());
+    c.fail = new PeerError('auth', 'login refused (HTTP 401)', 401);
+    a.setTarget({ limitA: 10, paused: false });
+    for (let s = 0; s < 60; s++) {
+      await clock.advance(1000);
+      a.tick();
+      await flush();
+    }
+    assert.ok(c.calls.length <= 6, `${c.calls.length} attempts in 60 s`);
+  });
+
   it('repairs drift (a reboot lost the limit) at once, then at most once per confirm period', async () => {
     const c = new ScriptedCharger();
     c.drawA = 8; // the car takes less than either limit: this is about the limit, not the draw
