@@ -6,7 +6,8 @@
 export type ChargerBrand = 'goe' | 'chargeamps';
 export type ChargerApi = 'v1' | 'v2' | 'cloud-v1' | 'cloud-v2' | 'eapi';
 export type ChargerState = 'idle' | 'connected' | 'charging' | 'complete' | 'error' | 'unknown';
-export type PhaseIndex = 1 | 2 | 3;
+import type { PhaseIndex } from './phase';
+export type { PhaseIndex };
 
 export interface PhaseMeasurement {
   phase: PhaseIndex;
@@ -61,7 +62,7 @@ export interface Charger {
 }
 
 export function emptyPhases(): [PhaseMeasurement, PhaseMeasurement, PhaseMeasurement] {
-  return [1, 2, 3].map((phase) => ({ phase, voltageV: null, currentA: null, powerW: null })) as [
+  return ([0, 1, 2] as const).map((phase) => ({ phase, voltageV: null, currentA: null, powerW: null })) as [
     PhaseMeasurement,
     PhaseMeasurement,
     PhaseMeasurement,

@@ -75,8 +75,8 @@ export function capabilityValues(s: ChargerStatus, extra: ConnectorExtras): Reco
     chargeamps_dimmer: extra.dimmer,
   };
   for (const p of s.phases) {
-    values[`measure_current.l${p.phase}`] = p.currentA;
-    values[`measure_voltage.l${p.phase}`] = p.voltageV;
+    values[`measure_current.l${p.phase + 1}`] = p.currentA;
+    values[`measure_voltage.l${p.phase + 1}`] = p.voltageV;
   }
   return values;
 }

@@ -38,9 +38,9 @@ export function capabilityValues(snap: GoeSnapshot): Record<string, CapabilityVa
     'meter_power.session': kWh(s.sessionEnergyWh),
   };
   for (const p of s.phases) {
-    values[`measure_current.l${p.phase}`] = p.currentA;
-    values[`measure_voltage.l${p.phase}`] = p.voltageV;
-    values[`measure_power.l${p.phase}`] = p.powerW;
+    values[`measure_current.l${p.phase + 1}`] = p.currentA;
+    values[`measure_voltage.l${p.phase + 1}`] = p.voltageV;
+    values[`measure_power.l${p.phase + 1}`] = p.powerW;
   }
   Object.assign(values, {
     measure_temperature: s.temperatureC,

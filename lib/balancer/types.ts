@@ -7,8 +7,8 @@
  */
 import type { LatencyClass } from '../charger';
 
-export type GridPhase = 'L1' | 'L2' | 'L3';
-export const GRID_PHASES: readonly GridPhase[] = ['L1', 'L2', 'L3'];
+import { GRID_PHASES, type GridPhase } from '../phase';
+export { GRID_PHASES, type GridPhase };
 
 export type Triple<T> = [T, T, T];
 

@@ -103,7 +103,7 @@ export function normaliseConnector(input: NormaliseInput): ChargerStatus {
       const currentA = num(m.current);
       const voltageV = num(m.voltage);
       phases[idx] = {
-        phase: (idx + 1) as PhaseIndex,
+        phase: idx as PhaseIndex,
         currentA,
         voltageV,
         powerW: currentA !== null && voltageV !== null ? Math.round(currentA * voltageV) : null,

@@ -6,6 +6,7 @@
  * The cloud token may also come from the environment variable GOE_CLOUD_TOKEN (keeps it out of the
  * shell history). `--json` prints the normalised status.
  */
+import { phaseName } from '../phase';
 import { registerSecret } from '../errors';
 import { GoeClient, GoeConnection, GoeLocalApi } from '../goe/client';
 import { GoeSnapshot } from '../goe/status';
@@ -34,7 +35,7 @@ function printSnapshot(snap: GoeSnapshot, json: boolean, io: CliIo): void {
   io.out(`state: ${s.state}${s.error ? ` (${s.error})` : ''}; car: ${d.pwmSignal}; charging ${s.chargingAllowed ? 'allowed' : 'not allowed'}`);
   io.out(`current limit: ${fmt(s.currentLimitA, 'A')} (charger max ${fmt(d.absoluteMaxA, 'A')}, cable ${fmt(d.cableEncodingA, 'A')}); offered now: ${fmt(d.offeredCurrentA, 'A')}`);
   for (const p of s.phases) {
-    io.out(`L${p.phase}: ${fmt(p.voltageV, 'V')}  ${fmt(p.currentA, 'A', 1)}  ${fmt(p.powerW, 'W')}`);
+    io.out(`${phaseName(p.phase)}: ${fmt(p.voltageV, 'V')}  ${fmt(p.currentA, 'A', 1)}  ${fmt(p.powerW, 'W')}`);
   }
   io.out(`power: ${fmt(s.powerW, 'W')} on ${s.activePhases} phase(s); supply phases: ${d.phases}${d.phaseMode ? `; phase mode: ${d.phaseMode}` : ''}`);
   const limit = d.sessionChargeConsumptionLimitWh === null ? 'no limit' : `limit ${fmt(d.sessionChargeConsumptionLimitWh / 1000, 'kWh', 1)}`;

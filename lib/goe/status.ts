@@ -5,6 +5,7 @@
  * 0.01 kW; `eto` 0.1 kWh; `dws` deka-watt-seconds (10 Ws); `dwo` 0.1 kWh; `pha` a bitfield.
  * v2 (`/api/status`, cloud v2): native JSON; nrg in V / A / W; `eto`, `wh`, `dwo` in Wh; `pha` 6 bools.
  */
+import type { PhaseIndex } from '../phase';
 import { ChargerApi, ChargerState, ChargerStatus, PhaseMeasurement, countActivePhases } from '../charger';
 
 export type GoeDialect = 'v1' | 'v2';
@@ -168,7 +169,7 @@ export function parseStatus(raw: GoeRawStatus, dialect: GoeDialect, api: Charger
   if (totalPowerW === null && powers.some((p) => p !== null)) totalPowerW = powers.reduce<number>((s, p) => s + (p ?? 0), 0);
 
   const phases = [0, 1, 2].map((i) => ({
-    phase: (i + 1) as 1 | 2 | 3,
+    phase: i as PhaseIndex,
     voltageV: voltages[i],
     currentA: currents[i],
     powerW: powers[i],

@@ -39,12 +39,11 @@
 import type { Clock, TimerHandle } from '../clock';
 import type { Triple } from '../balancer/types';
 import { describeError } from '../errors';
+import { PHASES, type PhaseIndex } from '../phase';
 import {
   BaseMeterSource,
   DEFAULT_STALE_AFTER_MS,
   NOMINAL_VOLTAGE_V,
-  PHASE_NOS,
-  type PhaseNo,
   PhaseMerger,
   type PhaseParts,
   phaseCurrentA,
@@ -113,7 +112,7 @@ function findPhaseCap(caps: readonly string[], base: string, n: number): string 
 
 /** Detect the per-phase capability ids of a device, whatever app made it. */
 export function resolveMeterCapabilities(capabilities: readonly string[]): ResolvedMeterCapabilities {
-  const phases = PHASE_NOS.map((p) => ({
+  const phases = PHASES.map((p) => ({
     currentId: findPhaseCap(capabilities, 'measure_current', p + 1),
     powerId: findPhaseCap(capabilities, 'measure_power', p + 1),
     voltageId: findPhaseCap(capabilities, 'measure_voltage', p + 1),
@@ -319,7 +318,7 @@ export class HomeyDeviceSource extends BaseMeterSource {
       return changed;
     }
     const parts = this.phaseParts()[phase];
-    this.merger.set(phase as PhaseNo, phaseCurrentA(parts.currentA, parts.powerW, parts.voltageV, this.nominalV), changed, this.clock.monoMs());
+    this.merger.set(phase as PhaseIndex, phaseCurrentA(parts.currentA, parts.powerW, parts.voltageV, this.nominalV), changed, this.clock.monoMs());
     return changed;
   }
 

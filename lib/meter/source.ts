@@ -19,8 +19,7 @@ import { describeError } from '../errors';
 export type MeterSourceKind = 'homey-device' | 'homewizard' | 'flow';
 /** A source's kind; 'replay' is the workshop's recorded trace (tools), never a setting. */
 export type SourceKind = MeterSourceKind | 'replay';
-export type PhaseNo = 0 | 1 | 2;
-export const PHASE_NOS: readonly PhaseNo[] = [0, 1, 2];
+import { PHASES, type PhaseIndex } from '../phase';
 
 export interface MeterSourceStatus {
   kind: SourceKind;
@@ -139,7 +138,7 @@ export class PhaseMerger {
    * The phase's value as it is now (null = the meter does not report it), received at `monoMs`;
    * `changed`: one of the phase's own values (current, power, voltage) differs from before.
    */
-  set(phase: PhaseNo, valueA: number | null, changed: boolean, monoMs: number): void {
+  set(phase: PhaseIndex, valueA: number | null, changed: boolean, monoMs: number): void {
     this.valueA[phase] = valueA;
     if (!changed) return;
     this.changedMonoMs[phase] = monoMs;
@@ -164,7 +163,7 @@ export class PhaseMerger {
     if (!this.dirty) return null;
     this.dirty = false;
     const alive = this.alive(monoMs);
-    const currentsA = PHASE_NOS.map((p) => (alive[p] || confirmed ? this.valueA[p] : null)) as Triple<number | null>;
+    const currentsA = PHASES.map((p) => (alive[p] || confirmed ? this.valueA[p] : null)) as Triple<number | null>;
     return currentsA.every((v) => v === null) ? null : currentsA;
   }
 }
@@ -234,7 +233,7 @@ export abstract class BaseMeterSource implements MeterSource {
     const sample: MeterSample = { timeMs: this.clock.nowMs(), seq: ++this.seq, currentsA: [...currentsA] as Triple<number | null> };
     this.lastSampleMs = sample.timeMs;
     this.lastSampleMonoMs = this.clock.monoMs();
-    for (const p of PHASE_NOS) if (currentsA[p] !== null) this.phaseSeenMonoMs[p] = this.lastSampleMonoMs;
+    for (const p of PHASES) if (currentsA[p] !== null) this.phaseSeenMonoMs[p] = this.lastSampleMonoMs;
     for (const cb of [...this.listeners]) this.safely(() => cb(sample));
     return sample;
   }
