@@ -5,6 +5,7 @@
  * lowest priority first (`pauseWhereMinimumsDoNotFit`), and the rest share what is left max–min fair,
  * one amp at a time (`fairFill`). Pure: the balancer's config and the work items in, limits out.
  */
+import type { PhaseIndex } from '../phase';
 import { GRID_PHASES, type BalancerConfig, type Triple } from './types';
 import { dropFirst, EPS, fmt, staleWhy, type Work } from './work';
 
@@ -39,11 +40,11 @@ function capsForStep(cfg: BalancerConfig, nowMs: number, work: Work[], view: Pha
     const dead = it.deadPhase;
     let missing = false;
     for (let g = 0; g < 3; g++) if (it.w[g] && !view.present[g]) missing = true;
-    const canRaise = stale < 0 && dead < 0 && !missing;
+    const canRaise = stale === null && dead === null && !missing;
     it.capA = 0;
     if (it.maxA < it.minA) {
       it.why = `Maximum of ${it.input.name} (${it.maxA} A) is below its minimum (${it.minA} A)`;
-    } else if (dead >= 0) {
+    } else if (dead !== null) {
       it.phase = dead;
       it.why = staleWhy(dead, view.ageMs);
     } else if (m.sessionStart) {
@@ -60,7 +61,7 @@ function capsForStep(cfg: BalancerConfig, nowMs: number, work: Work[], view: Pha
       it.capA = Math.max(it.minA, Math.min(m.allowedA, it.maxA));
       const raiseOk = canRaise && nowMs - m.lastChangeMs >= holdMs && nowMs - m.lastIncreaseMs >= it.writeIntervalMs;
       if (raiseOk) it.capA = Math.min(it.maxA, Math.floor(m.allowedA + cfg.restoreStepA + EPS));
-      if (stale >= 0 && it.capA > it.minA) {
+      if (stale !== null && it.capA > it.minA) {
         it.capA = it.minA;
         it.phase = stale;
         it.why = staleWhy(stale, view.ageMs);
@@ -82,11 +83,11 @@ function resumeWhereHeld(cfg: BalancerConfig, nowMs: number, work: Work[], pause
     const m = it.memo;
     const needA = it.minA + cfg.resumeHysteresisA;
     let ok = true;
-    let tight = -1;
+    let tight: PhaseIndex | null = null;
     for (let g = 0; g < 3; g++) {
       if (!it.w[g]) continue;
       if (!(spare[g] >= it.w[g] * needA - EPS)) ok = false;
-      if (tight < 0 || spare[g] / it.w[g] < spare[tight] / it.w[tight]) tight = g;
+      if (tight === null || spare[g] / it.w[g] < spare[tight] / it.w[tight]) tight = g as PhaseIndex;
     }
     if (!ok) {
       m.resumeOkSinceMs = null;
@@ -94,6 +95,7 @@ function resumeWhereHeld(cfg: BalancerConfig, nowMs: number, work: Work[], pause
     }
     if (m.resumeOkSinceMs === null) m.resumeOkSinceMs = nowMs;
     if (nowMs - m.resumeOkSinceMs < cfg.resumeWindowS * 1000 || nowMs - m.lastIncreaseMs < it.writeIntervalMs) continue;
+    if (tight === null) continue; // maps no phase: cannot happen, every charger loads one
     it.capA = it.minA;
     it.phase = tight;
     it.why = `${GRID_PHASES[tight]} headroom stayed at ${fmt(needA)} A or more for ${cfg.resumeWindowS} s`;
@@ -106,7 +108,7 @@ function pauseWhereMinimumsDoNotFit(work: Work[], view: PhaseView): Triple<numbe
   const load: Triple<number> = [0, 0, 0];
   for (const it of work) if (it.capA >= it.minA) for (let g = 0; g < 3; g++) load[g] += it.w[g] * it.minA;
   for (;;) {
-    let over = -1;
+    let over: PhaseIndex | null = null;
     let victim: Work | null = null;
     for (let g = 0; g < 3 && !victim; g++) {
       if (!view.known[g] || load[g] <= view.avail[g] + EPS) continue;
@@ -114,7 +116,7 @@ function pauseWhereMinimumsDoNotFit(work: Work[], view: PhaseView): Triple<numbe
         if (it.capA < it.minA || !it.w[g]) continue;
         if (!victim || dropFirst(it, victim)) victim = it;
       }
-      over = g;
+      over = g as PhaseIndex;
     }
     if (!victim) return load; // nothing left to pause on any over-limit phase
     victim.capA = 0;
@@ -162,11 +164,11 @@ export function holdOnStale(work: Work[], ageMs: Triple<number>): void {
     it.newA = m.allowedA;
     const dead = it.deadPhase;
     const stale = it.stalePhase;
-    const g = dead >= 0 ? dead : stale;
-    if (g >= 0) {
+    const g = dead ?? stale;
+    if (g !== null) {
       it.phase = g;
       it.why = staleWhy(g, ageMs);
-      if (dead >= 0 || m.pausedByBalancer || it.maxA < it.minA) it.newA = 0;
+      if (dead !== null || m.pausedByBalancer || it.maxA < it.minA) it.newA = 0;
       else if (m.sessionStart || it.newA > it.minA) it.newA = it.minA;
     } else if (m.sessionStart) {
       it.newA = -1; // wait for a fresh sample to pick the starting limit

@@ -13,6 +13,7 @@
  * Files: config.ts (settings and their validation), allocate.ts (one allocation in named steps),
  * draw.ts (a charger's own draw), work.ts (per-charger memory and helpers), types.ts (the contract).
  */
+import type { PhaseIndex } from '../phase';
 import { allocate, holdOnStale, type PhaseView } from './allocate';
 import { BalancerConfigError, validateBalancerConfig } from './config';
 import { ownDrawEstimate } from './draw';
@@ -210,8 +211,8 @@ export class Balancer {
       for (let g = 0; g < 3; g++) {
         if (!it.w[g]) continue;
         if (ageMs[g] >= pauseMs) {
-          if (it.deadPhase < 0 || ageMs[g] > ageMs[it.deadPhase]) it.deadPhase = g;
-        } else if (ageMs[g] >= staleMs && (it.stalePhase < 0 || ageMs[g] > ageMs[it.stalePhase])) it.stalePhase = g;
+          if (it.deadPhase === null || ageMs[g] > ageMs[it.deadPhase]) it.deadPhase = g as PhaseIndex;
+        } else if (ageMs[g] >= staleMs && (it.stalePhase === null || ageMs[g] > ageMs[it.stalePhase])) it.stalePhase = g as PhaseIndex;
       }
     }
   }
@@ -302,7 +303,7 @@ export class Balancer {
     if (!pinned.length || !others.length) return;
     const before = others.map((it) => it.newA);
     for (const it of others) {
-      it.phase = -1;
+      it.phase = null;
       it.why = null;
     }
     const less = (t: Triple<number>): Triple<number> => t.map((v, g) => v - reserve[g]) as Triple<number>;
@@ -310,7 +311,7 @@ export class Balancer {
     const names = pinned.map((p) => `${p.input.name} may still draw ${fmt(this.committedOf(p) ?? 0)} A until it confirms its cut`).join('; ');
     others.forEach((it, i) => {
       if (it.newA >= 0 && it.newA < before[i]) {
-        if (it.phase < 0) it.phase = this.tightestPhase(it, less(view.avail));
+        if (it.phase === null) it.phase = this.tightestPhase(it, less(view.avail));
         it.why = `${this.overloadCause(it.phase)}, and ${names}`;
       }
     });
@@ -333,8 +334,8 @@ export class Balancer {
     const name = it.input.name;
     const newA = it.newA;
     if (newA < 0) return;
-    const phase = it.phase >= 0 ? it.phase : this.tightestPhase(it, avail);
-    const P = phase >= 0 ? GRID_PHASES[phase] : undefined;
+    const phase = it.phase ?? this.tightestPhase(it, avail);
+    const P = phase !== null ? GRID_PHASES[phase] : undefined;
     const oldA = m.allowedA;
     const maxCut = newA > 0 && newA === it.maxA && oldA > it.maxA;
     const cause = it.why ?? (maxCut ? `Maximum of ${name} is ${it.maxA} A` : this.overloadCause(phase));
@@ -346,7 +347,7 @@ export class Balancer {
         m.pausedByBalancer = false;
         m.lastIncreaseMs = nowMs;
         m.move = { atMs: nowMs, toA: newA, up: true, meterA: [...this.phaseA] as Triple<number | null> };
-        it.why = `Car connected to ${name}: starting at ${newA} A${P && !it.why ? ` (${P} headroom ${fmt(avail[phase])} A)` : ''}`;
+        it.why = `Car connected to ${name}: starting at ${newA} A${phase !== null && P && !it.why ? ` (${P} headroom ${fmt(avail[phase])} A)` : ''}`;
       } else if (!m.pausedByBalancer) {
         m.pausedByBalancer = true;
         m.resumeOkSinceMs = null;
@@ -380,7 +381,7 @@ export class Balancer {
         it.why = `${cause}: resumed ${name} at ${newA} A`;
         events.push({ type: 'resumed', ...base, reason: it.why });
       } else {
-        const room = P ? `${P} has ${fmt(avail[phase])} A of headroom for chargers` : 'Headroom is back';
+        const room = phase !== null && P ? `${P} has ${fmt(avail[phase])} A of headroom for chargers` : 'Headroom is back';
         it.why = `${room}: raised ${name} from ${oldA} A to ${newA} A`;
         events.push({ type: 'restored', ...base, reason: it.why });
       }
@@ -447,17 +448,17 @@ export class Balancer {
   }
 
   /** The used, known phase with the least headroom per charger phase on it. */
-  private tightestPhase(it: Work, avail: Triple<number>): number {
-    let best = -1;
+  private tightestPhase(it: Work, avail: Triple<number>): PhaseIndex | null {
+    let best: PhaseIndex | null = null;
     for (let g = 0; g < 3; g++) {
       if (!it.w[g] || Number.isNaN(avail[g])) continue;
-      if (best < 0 || avail[g] / it.w[g] < avail[best] / it.w[best]) best = g;
+      if (best === null || avail[g] / it.w[g] < avail[best] / it.w[best]) best = g as PhaseIndex;
     }
     return best;
   }
 
-  private overloadCause(phase: number): string {
-    if (phase < 0) return 'Meter data missing';
+  private overloadCause(phase: PhaseIndex | null): string {
+    if (phase === null) return 'Meter data missing';
     const v = this.phaseA[phase];
     const P = GRID_PHASES[phase];
     if (v === null) return `No meter data for ${P}`;

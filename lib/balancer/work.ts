@@ -2,6 +2,7 @@
  * What the balancer keeps per charger between steps (`Memo`) and works on during one step (`Work`),
  * its constants and small helpers. Internal to lib/balancer.
  */
+import type { PhaseIndex } from '../phase';
 import { GRID_PHASES, type BalancerConfig, type ChargerInput, type Triple } from './types';
 
 export const EPS = 1e-6;
@@ -51,11 +52,11 @@ export interface Work {
   capA: number;
   newA: number;
   writeIntervalMs: number;
-  /** The oldest grid phase it uses without a good value for staleAfterS / pauseAfterS (-1 = none). */
-  stalePhase: number;
-  deadPhase: number;
-  /** Grid phase index that decided this step (-1 = none) and the reason text, when not derived. */
-  phase: number;
+  /** The oldest grid phase it uses without a good value for staleAfterS / pauseAfterS (null = none). */
+  stalePhase: PhaseIndex | null;
+  deadPhase: PhaseIndex | null;
+  /** The grid phase that decided this step (null = none) and the reason text, when not derived. */
+  phase: PhaseIndex | null;
   why: string | null;
   /** A new session on a paused charger without complete fresh data: decide on a later sample. */
   waitStart: boolean;
@@ -65,7 +66,7 @@ export function fmt(a: number): string {
   return String(Math.round(a * 10) / 10);
 }
 
-export function staleWhy(g: number, ageMs: Triple<number>): string {
+export function staleWhy(g: PhaseIndex, ageMs: Triple<number>): string {
   return `No fresh meter data for ${GRID_PHASES[g]} for ${Math.round(ageMs[g] / 1000)} s`;
 }
 
@@ -176,5 +177,5 @@ export function prepareWork(memos: Map<string, Memo>, cfg: BalancerConfig, nowMs
   }
   if (!mapped) w[0] = w[1] = w[2] = 1; // no phase map: assume it loads every phase
 
-  return { input, memo, w, minA, maxA, capA: 0, newA: memo.allowedA, writeIntervalMs, stalePhase: -1, deadPhase: -1, phase: -1, why: null, waitStart: false };
+  return { input, memo, w, minA, maxA, capA: 0, newA: memo.allowedA, writeIntervalMs, stalePhase: null, deadPhase: null, phase: null, why: null, waitStart: false };
 }
