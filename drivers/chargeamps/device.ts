@@ -1,7 +1,8 @@
 import Homey from 'homey';
 import type { Charger, ChargerStatus } from '../../lib/charger';
 import { ChargeAmpsConnectorCharger } from '../../lib/chargeamps/charger';
-import { ChargeAmpsClient, clampPollInterval, sharedClients } from '../../lib/chargeamps/client';
+import { CHARGEAMPS_POLL, ChargeAmpsClient, sharedClients } from '../../lib/chargeamps/client';
+import { clampPollInterval } from '../../lib/pollInterval';
 import { DIMMER_VALUES, DimmerValue } from '../../lib/chargeamps/types';
 import { PeerError, describeError, registerSecret } from '../../lib/errors';
 import { AccountStore, ChargeAmpsManualChange, ChargeAmpsStore, clientFor } from './account';
@@ -109,7 +110,7 @@ class ChargeAmpsDevice extends Homey.Device {
   // --- polling ----------------------------------------------------------------------------------
 
   private startPolling(requestedS = Number(this.getSetting('poll_interval_s'))): string | null {
-    const { intervalS, warning } = clampPollInterval(requestedS);
+    const { intervalS, warning } = clampPollInterval(requestedS, CHARGEAMPS_POLL);
     if (warning) this.log(warning);
     if (this.pollInterval) this.homey.clearInterval(this.pollInterval);
     this.pollInterval = this.homey.setInterval(() => void this.poll(), intervalS * 1000);

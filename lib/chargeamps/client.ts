@@ -16,6 +16,7 @@
  */
 import type { Clock } from '../clock';
 import { PeerError, UserInputError } from '../errors';
+import type { PollLimits } from '../pollInterval';
 import type { HttpResponse } from '../http';
 import { AuthOptions, ChargeAmpsAuth, ChargeAmpsCredentials, normaliseBaseUrl } from './auth';
 import {
@@ -31,17 +32,8 @@ import {
 export const DEFAULT_POLL_INTERVAL_S = 30;
 export const MIN_POLL_INTERVAL_S = 15;
 
-/** The poll interval to use for a requested one, with a message when it had to be changed. */
-export function clampPollInterval(requestedS: number | undefined): { intervalS: number; warning: string | null } {
-  if (requestedS === undefined || !Number.isFinite(requestedS)) return { intervalS: DEFAULT_POLL_INTERVAL_S, warning: null };
-  if (requestedS < MIN_POLL_INTERVAL_S) {
-    return {
-      intervalS: MIN_POLL_INTERVAL_S,
-      warning: `poll interval ${requestedS} s is below the ${MIN_POLL_INTERVAL_S} s minimum for the Charge Amps cloud; using ${MIN_POLL_INTERVAL_S} s`,
-    };
-  }
-  return { intervalS: requestedS, warning: null };
-}
+/** Charge Amps asks for no more than a poll every 15 s per connector. */
+export const CHARGEAMPS_POLL: PollLimits = { defaultS: DEFAULT_POLL_INTERVAL_S, minS: MIN_POLL_INTERVAL_S, device: 'the Charge Amps cloud' };
 
 export interface ClientOptions extends AuthOptions {
   /** 0..1 random source for back-off jitter (tests pass a fixed one). */

@@ -8,7 +8,8 @@
  */
 import type { ChargerStatus } from '../charger';
 import { ChargeAmpsConnectorCharger, listConnectors } from '../chargeamps/charger';
-import { ChargeAmpsClient, clampPollInterval } from '../chargeamps/client';
+import { CHARGEAMPS_POLL, ChargeAmpsClient } from '../chargeamps/client';
+import { clampPollInterval } from '../pollInterval';
 import { Clock, SystemClock } from '../clock';
 import { PeerError, describeError, registerSecret } from '../errors';
 import { HttpTransport, nodeFetchTransport } from '../http';
@@ -84,7 +85,7 @@ export function makeCommands(deps: Deps): Record<string, CliCommand> {
     const { flags } = parseFlags(argv, { ...credentialFlags, interval: 'number', count: 'number', json: 'boolean' });
     const count = flags.count as number | undefined;
     if (count !== undefined && (!Number.isInteger(count) || count < 1)) throw new UsageError('--count', `expected a whole number of polls ≥ 1, got ${count}`);
-    const { intervalS, warning } = clampPollInterval(flags.interval as number | undefined);
+    const { intervalS, warning } = clampPollInterval(flags.interval as number | undefined, CHARGEAMPS_POLL);
     if (warning) io.err(`note: ${warning}`);
     const c = client(flags, io);
     const list = await chargers(c);

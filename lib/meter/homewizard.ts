@@ -24,6 +24,7 @@
  *
  * Host: anything `normaliseHost` (lib/host.ts) accepts, IPv6 included (`fd00::20`, `[::1]:8080`).
  */
+import { clampPollInterval, type PollLimits } from '../pollInterval';
 import type { Clock, TimerHandle } from '../clock';
 import type { Triple } from '../balancer/types';
 import { PeerError, describeError, quoteInput } from '../errors';
@@ -78,17 +79,12 @@ export function normaliseHost(input: unknown): string {
   return normaliseAnyHost(input, HOMEWIZARD_HOST_USE);
 }
 
-/** Clamp a requested poll interval to the minimum HomeWizard advises; says so when it had to. */
-export function clampPollInterval(requestedMs: number | undefined): { intervalMs: number; warning: string | null } {
-  if (requestedMs === undefined) return { intervalMs: DEFAULT_POLL_INTERVAL_MS, warning: null };
-  if (!Number.isFinite(requestedMs) || requestedMs < MIN_POLL_INTERVAL_MS) {
-    return {
-      intervalMs: MIN_POLL_INTERVAL_MS,
-      warning: `poll interval ${requestedMs} ms is below the ${MIN_POLL_INTERVAL_MS} ms HomeWizard allows; using ${MIN_POLL_INTERVAL_MS} ms`,
-    };
-  }
-  return { intervalMs: Math.round(requestedMs), warning: null };
-}
+/** HomeWizard: a new telegram at most every second (DSMR 5); polling faster than 500 ms gains nothing. */
+export const HOMEWIZARD_POLL: PollLimits = {
+  defaultS: DEFAULT_POLL_INTERVAL_MS / 1000,
+  minS: MIN_POLL_INTERVAL_MS / 1000,
+  device: 'the HomeWizard P1 local API',
+};
 
 async function getJson(http: HttpTransport, url: string, timeoutMs: number): Promise<unknown> {
   const res = await http({ url, timeoutMs, maxBytes: 64 * 1024 });
@@ -182,8 +178,8 @@ export class HomeWizardP1Source extends BaseMeterSource {
     super(opts.clock);
     this.host = normaliseAnyHost(opts.host, HOMEWIZARD_HOST_USE);
     this.dataUrl = `${hostBaseUrl(this.host)}/api/v1/data`;
-    const { intervalMs, warning } = clampPollInterval(opts.pollIntervalMs);
-    this.pollIntervalMs = intervalMs;
+    const { intervalS, warning } = clampPollInterval(opts.pollIntervalMs === undefined ? undefined : opts.pollIntervalMs / 1000, HOMEWIZARD_POLL);
+    this.pollIntervalMs = Math.round(intervalS * 1000);
     this.warning = warning;
     this.http = opts.http ?? nodeFetchTransport;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_HOMEWIZARD_TIMEOUT_MS;

@@ -1,6 +1,7 @@
 import assert from 'assert';
 import { PeerError } from '../../../lib/errors';
-import { ChargeAmpsClient, ChargeAmpsClientRegistry, clampPollInterval, PRIORITY_DECREASE, PRIORITY_NORMAL } from '../../../lib/chargeamps/client';
+import { CHARGEAMPS_POLL, ChargeAmpsClient, ChargeAmpsClientRegistry, PRIORITY_DECREASE, PRIORITY_NORMAL } from '../../../lib/chargeamps/client';
+import { clampPollInterval } from '../../../lib/pollInterval';
 import { parseJsonAnswer, parseRetryAfterMs } from '../../../lib/chargeamps/types';
 import { jwtExpiryMs } from '../../../lib/chargeamps/auth';
 import { AURA_ID, FOREIGN_ID, HALO_ID } from '../../../lib/chargeamps/emulator';
@@ -313,9 +314,9 @@ describe('lib/chargeamps/client', () => {
   });
 
   it('clamps the poll interval to 15 s with a message', () => {
-    assert.deepStrictEqual(clampPollInterval(undefined), { intervalS: 30, warning: null });
-    assert.deepStrictEqual(clampPollInterval(60), { intervalS: 60, warning: null });
-    const c = clampPollInterval(5);
+    assert.deepStrictEqual(clampPollInterval(undefined, CHARGEAMPS_POLL), { intervalS: 30, warning: null });
+    assert.deepStrictEqual(clampPollInterval(60, CHARGEAMPS_POLL), { intervalS: 60, warning: null });
+    const c = clampPollInterval(5, CHARGEAMPS_POLL);
     assert.strictEqual(c.intervalS, 15);
     assert.match(c.warning ?? '', /5 s is below the 15 s minimum/);
   });

@@ -7,14 +7,15 @@ import { ManualClock } from '../../../lib/clock';
 import type { MeterSample } from '../../../lib/balancer/types';
 import type { HttpTransport } from '../../../lib/http';
 import {
+  HOMEWIZARD_POLL,
   HomeWizardP1Source,
-  clampPollInterval,
   fetchHomeWizardInfo,
   homeWizardCurrents,
   homeWizardMetersFromDiscovery,
   readHomeWizardRecord,
   telegramFingerprint,
 } from '../../../lib/meter/homewizard';
+import { clampPollInterval } from '../../../lib/pollInterval';
 import { HomeWizardEmulator, type CurrentTrace } from '../../../lib/meter/homewizardEmulator';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'meter', 'homewizard');
@@ -98,12 +99,12 @@ describe('meter/homewizard', () => {
     });
 
     it('clamps the poll interval to 500 ms and says so', () => {
-      assert.deepStrictEqual(clampPollInterval(undefined), { intervalMs: 1000, warning: null });
-      assert.deepStrictEqual(clampPollInterval(2000), { intervalMs: 2000, warning: null });
-      const c = clampPollInterval(100);
-      assert.strictEqual(c.intervalMs, 500);
-      assert.match(c.warning!, /^poll interval 100 ms is below the 500 ms HomeWizard allows; using 500 ms$/);
-      assert.strictEqual(clampPollInterval(NaN).intervalMs, 500);
+      assert.deepStrictEqual(clampPollInterval(undefined, HOMEWIZARD_POLL), { intervalS: 1, warning: null });
+      assert.deepStrictEqual(clampPollInterval(2, HOMEWIZARD_POLL), { intervalS: 2, warning: null });
+      const c = clampPollInterval(0.1, HOMEWIZARD_POLL);
+      assert.strictEqual(c.intervalS, 0.5);
+      assert.match(c.warning!, /^poll interval 0.1 s is below the 0.5 s minimum for the HomeWizard P1 local API; using 0.5 s$/);
+      assert.strictEqual(clampPollInterval(NaN, HOMEWIZARD_POLL).intervalS, 1, 'not a number: the default');
     });
 
     it('maps an mDNS _hwenergy._tcp record to a device description', () => {
@@ -236,7 +237,7 @@ describe('meter/homewizard', () => {
     it('never polls faster than every 500 ms, even when asked to', async () => {
       await setup(threePhase, { pollIntervalMs: 50 });
       assert.strictEqual(source!.pollIntervalMs, 500);
-      assert.match(source!.status().warning!, /below the 500 ms/);
+      assert.match(source!.status().warning!, /below the 0.5 s minimum for the HomeWizard P1 local API/);
       await source!.start();
       await source!.idle();
       await step(499);
