@@ -216,6 +216,12 @@ export class Actuator {
     return this.status?.currentLimitA ?? this.told.limitA;
   }
 
+  /** The limit the charger has accepted (0 = paused), null = unknown. */
+  acceptedA(): number | null {
+    if (this.told.paused === true) return 0;
+    return this.told.limitA;
+  }
+
   /** What the charger was told last (for the live view). */
   toldState(): { limitA: number | null; paused: boolean | null } {
     return { ...this.told };

@@ -309,6 +309,7 @@ export class Controller extends EventEmitter {
       measuredAtMs: status ? a.lastStatus().atMs : null,
       currentLimitA: a.reportedLimitA(),
       committedA: a.committedA(),
+      acceptedA: a.acceptedA(),
       minCurrentA: e.charger.minCurrentA,
       maxCurrentA,
       paused: a.reportsPaused(),

@@ -16,7 +16,7 @@
 import type { PhaseIndex } from '../phase';
 import { allocate, holdOnStale, type PhaseView } from './allocate';
 import { BalancerConfigError, validateBalancerConfig } from './config';
-import { ownDrawEstimate } from './draw';
+import { MeterHistory, ownDrawEstimate } from './draw';
 import {
   DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S,
   GRID_PHASES,
@@ -61,6 +61,8 @@ export class Balancer {
   private readonly lastPhaseDecreaseMs: Triple<number> = [-Infinity, -Infinity, -Infinity];
   /** Household current (measured − balanced chargers' draw) per phase on fresh samples of the last cloudRaiseWindowS. */
   private readonly houseHist: Triple<{ atMs: number; a: number }[]> = [[], [], []];
+  /** The meter on fresh samples of the last two minutes (a charger reading's time → what the meter read then). */
+  private readonly meterHistory = new MeterHistory(2 * 60_000);
 
   constructor(config: BalancerConfig) {
     this.cfg = validateBalancerConfig(config);
@@ -172,7 +174,8 @@ export class Balancer {
       if (!item) continue;
       work.push(item);
       const capDraw = Math.max(item.maxA, finiteOr(input.currentLimitA, 0)) + 2;
-      const drawA = ownDrawEstimate(this.phaseA, nowMs, item, attributed);
+      const drawA = ownDrawEstimate(this.phaseA, this.meterHistory, nowMs, item, attributed);
+      item.ownA = drawA;
       for (let g = 0; g < 3; g++) ownDraw[g] += Math.min(drawA[g], capDraw * Math.max(1, item.w[g]));
     }
     return { work, ownDraw, usedGrid: usedGrid || 7, allowedA };
@@ -249,6 +252,7 @@ export class Balancer {
       this.phaseAtMs[g] += deltaMs;
       this.lastPhaseDecreaseMs[g] += deltaMs;
       for (const h of this.houseHist[g]) h.atMs += deltaMs;
+      if (g === 0) this.meterHistory.shift(deltaMs);
       const since = this.overSinceMs[g];
       if (since !== null) this.overSinceMs[g] = since + deltaMs;
     }
@@ -256,6 +260,7 @@ export class Balancer {
       m.lastChangeMs += deltaMs;
       m.lastIncreaseMs += deltaMs;
       if (m.move) m.move.atMs += deltaMs;
+      if (m.connectedAtMs !== null) m.connectedAtMs += deltaMs;
       if (m.resumeOkSinceMs !== null) m.resumeOkSinceMs += deltaMs;
     }
   }
@@ -282,6 +287,7 @@ export class Balancer {
         present[g] = true;
       }
     }
+    this.meterHistory.push(nowMs, this.phaseA, present);
     return true;
   }
 
@@ -346,7 +352,7 @@ export class Balancer {
       if (newA > 0) {
         m.pausedByBalancer = false;
         m.lastIncreaseMs = nowMs;
-        m.move = { atMs: nowMs, toA: newA, up: true, meterA: [...this.phaseA] as Triple<number | null> };
+        m.move = { atMs: nowMs, toA: newA, up: true, meterA: [...this.phaseA] as Triple<number | null>, ownA: [...it.ownA] as Triple<number> };
         it.why = `Car connected to ${name}: starting at ${newA} A${phase !== null && P && !it.why ? ` (${P} headroom ${fmt(avail[phase])} A)` : ''}`;
       } else if (!m.pausedByBalancer) {
         m.pausedByBalancer = true;
@@ -362,7 +368,7 @@ export class Balancer {
     const base = { timeMs: nowMs, chargerId: it.input.id, phase: P, fromA: oldA, toA: newA };
     if (newA < oldA) {
       for (let g = 0; g < 3; g++) if (it.w[g]) this.lastPhaseDecreaseMs[g] = nowMs;
-      m.move = { atMs: nowMs, toA: newA, up: false, meterA: [...this.phaseA] as Triple<number | null> };
+      m.move = { atMs: nowMs, toA: newA, up: false, meterA: [...this.phaseA] as Triple<number | null>, ownA: [...it.ownA] as Triple<number> };
       if (newA === 0) {
         m.pausedByBalancer = true;
         m.resumeOkSinceMs = null;
@@ -374,7 +380,7 @@ export class Balancer {
       }
     } else {
       m.lastIncreaseMs = nowMs;
-      m.move = { atMs: nowMs, toA: newA, up: true, meterA: [...this.phaseA] as Triple<number | null> };
+      m.move = { atMs: nowMs, toA: newA, up: true, meterA: [...this.phaseA] as Triple<number | null>, ownA: [...it.ownA] as Triple<number> };
       if (oldA === 0) {
         m.pausedByBalancer = false;
         m.resumeOkSinceMs = null;

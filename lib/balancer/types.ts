@@ -105,6 +105,11 @@ export interface ChargerInput {
    * its phases are cut to cover it. Absent/null = confirmed.
    */
   committedA?: number | null;
+  /**
+   * The limit the charger has accepted (a write answered OK; 0 = paused); absent/null = unknown. A car can
+   * follow a raise only once the charger has it: a rise at the meter is not attributed beyond this.
+   */
+  acceptedA?: number | null;
   /** The limit the charger reports it is offering now (A); null = unknown. */
   currentLimitA: number | null;
   /** Lowest current the car accepts (normally 6 A). */

@@ -37,8 +37,10 @@ export interface Memo {
   lastChangeMs: number;
   lastIncreaseMs: number;
   resumeOkSinceMs: number | null;
+  /** When the car connected (this session); null when no car. */
+  connectedAtMs: number | null;
   /** The last change of limit: when, to what, up or down, and the meter per grid phase then (see FOLLOW_MS). */
-  move: { atMs: number; toA: number; up: boolean; meterA: Triple<number | null> } | null;
+  move: { atMs: number; toA: number; up: boolean; meterA: Triple<number | null>; ownA: Triple<number> } | null;
 }
 
 /** One balanced charger during one step. */
@@ -60,6 +62,8 @@ export interface Work {
   why: string | null;
   /** A new session on a paused charger without complete fresh data: decide on a later sample. */
   waitStart: boolean;
+  /** Its own draw per grid phase as counted in this step (see draw.ts). */
+  ownA: Triple<number>;
 }
 
 export function fmt(a: number): string {
@@ -88,6 +92,7 @@ export function newMemo(nowMs: number): Memo {
     lastIncreaseMs: -Infinity,
     resumeOkSinceMs: null,
     move: null,
+    connectedAtMs: null,
   };
 }
 
@@ -119,6 +124,7 @@ export function prepareWork(memos: Map<string, Memo>, cfg: BalancerConfig, nowMs
   if (!input.carConnected) {
     if (memo.carConnected) memo.sessionPhaseMask = 0;
     memo.move = null;
+    memo.connectedAtMs = null;
     memo.carConnected = false;
     memo.controlled = false;
     return null;
@@ -127,6 +133,7 @@ export function prepareWork(memos: Map<string, Memo>, cfg: BalancerConfig, nowMs
   if (!memo.carConnected) {
     memo.carConnected = true;
     memo.sessionStart = true;
+    memo.connectedAtMs = nowMs;
     memo.sessionPhaseMask = 0;
     memo.sentA = input.paused ? 0 : reportedA;
   }
@@ -177,5 +184,5 @@ export function prepareWork(memos: Map<string, Memo>, cfg: BalancerConfig, nowMs
   }
   if (!mapped) w[0] = w[1] = w[2] = 1; // no phase map: assume it loads every phase
 
-  return { input, memo, w, minA, maxA, capA: 0, newA: memo.allowedA, writeIntervalMs, stalePhase: null, deadPhase: null, phase: null, why: null, waitStart: false };
+  return { input, memo, w, minA, maxA, capA: 0, newA: memo.allowedA, writeIntervalMs, stalePhase: null, deadPhase: null, phase: null, why: null, waitStart: false, ownA: [0, 0, 0] };
 }
