@@ -1,17 +1,23 @@
 /**
  * The app's Web API for the settings page (routes in .homeycompose/app.json "api"). Each handler only
- * forwards to the app; any unexpected failure reaches the page as one readable line, never a stack.
+ * forwards to the app's `webApi` (lib/app/webApi.ts); any unexpected failure reaches the page as one
+ * readable line, never a stack.
  */
 import { describeError } from './lib/errors';
 import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from './lib/webapi';
 
-/** What the app (app.ts) provides to this API. */
-interface SettingsApiApp {
+/** What the app's `webApi` provides to this API (lib/app/webApi.ts). */
+interface SettingsApi {
   getSettingsView(): SettingsView;
   saveSettings(body: unknown): Promise<SaveResult>;
   listMeters(): Promise<MeterCandidate[]>;
   listHomeWizardMeters(): HomeWizardDiscoveryView;
   getLiveView(): LiveView;
+}
+
+/** The app (app.ts): `webApi` once it has started. */
+interface SettingsApiApp {
+  webApi?: Partial<SettingsApi>;
   error?(...args: unknown[]): void;
 }
 
@@ -22,13 +28,14 @@ interface ApiRequest {
   body?: unknown;
 }
 
-async function call<T>(homey: ApiRequest['homey'], what: string, method: keyof SettingsApiApp, run: (app: SettingsApiApp) => T | Promise<T>): Promise<T> {
-  const app = homey.app as Partial<SettingsApiApp> | undefined;
-  if (!app || typeof app[method] !== 'function') {
+async function call<T>(homey: ApiRequest['homey'], what: string, method: keyof SettingsApi, run: (api: SettingsApi) => T | Promise<T>): Promise<T> {
+  const app = homey.app as SettingsApiApp | undefined;
+  const api = app?.webApi;
+  if (!app || !api || typeof api[method] !== 'function') {
     throw new Error(`${what} failed: the app is still starting, try again in a moment`);
   }
   try {
-    return await run(app as SettingsApiApp);
+    return await run(api as SettingsApi);
   } catch (err) {
     const line = `${what} failed: ${describeError(err)}`;
     if (typeof app.error === 'function') app.error(line);
@@ -39,22 +46,22 @@ async function call<T>(homey: ApiRequest['homey'], what: string, method: keyof S
 export = {
   /** GET /settings */
   async getSettings({ homey }: ApiRequest): Promise<SettingsView> {
-    return call(homey, 'Loading the settings', 'getSettingsView', (app) => app.getSettingsView());
+    return call(homey, 'Loading the settings', 'getSettingsView', (api) => api.getSettingsView());
   },
   /** PUT /settings: the whole settings object; nothing is saved unless every field is valid. */
   async putSettings({ homey, body }: ApiRequest): Promise<SaveResult> {
-    return call(homey, 'Saving the settings', 'saveSettings', (app) => app.saveSettings(body));
+    return call(homey, 'Saving the settings', 'saveSettings', (api) => api.saveSettings(body));
   },
   /** GET /meters */
   async getMeters({ homey }: ApiRequest): Promise<MeterCandidate[]> {
-    return call(homey, 'Listing the meters', 'listMeters', (app) => app.listMeters());
+    return call(homey, 'Listing the meters', 'listMeters', (api) => api.listMeters());
   },
   /** GET /homewizard: HomeWizard meters found on the network (never fails for a missing discovery, see `error`). */
   async getHomeWizard({ homey }: ApiRequest): Promise<HomeWizardDiscoveryView> {
-    return call(homey, 'Searching for HomeWizard meters', 'listHomeWizardMeters', (app) => app.listHomeWizardMeters());
+    return call(homey, 'Searching for HomeWizard meters', 'listHomeWizardMeters', (api) => api.listHomeWizardMeters());
   },
   /** GET /live */
   async getLive({ homey }: ApiRequest): Promise<LiveView> {
-    return call(homey, 'Loading the live view', 'getLiveView', (app) => app.getLiveView());
+    return call(homey, 'Loading the live view', 'getLiveView', (api) => api.getLiveView());
   },
 };

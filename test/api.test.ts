@@ -5,16 +5,14 @@ import { validateAppSettings } from '../lib/settingsValidation';
 import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from '../lib/webapi';
 import manifest from '../.homeycompose/app.json';
 
-/** A fake app with the methods api.ts relies on; saveSettings runs the real validation. */
+/** A fake app with the `webApi` api.ts relies on; saveSettings runs the real validation. */
 function fakeApp() {
   const errors: string[] = [];
   let stored = defaultAppSettings();
   const meters: MeterCandidate[] = [{
     id: 'm1', name: 'P1', app: 'HomeWizard', phaseCapabilities: ['measure_current.l1', 'measure_current.l2', 'measure_current.l3'], basis: 'current', lastValuesA: [3, 4, 5],
   }];
-  const app = {
-    errors,
-    get stored() { return stored; },
+  const webApi = {
     getSettingsView(): SettingsView {
       return { settings: stored, chargers: [{ id: 'goe-1', name: 'Garage', brand: 'goe', hardwareMaxA: 16 }] };
     },
@@ -32,9 +30,13 @@ function fakeApp() {
     } as HomeWizardDiscoveryView,
     listHomeWizardMeters(): HomeWizardDiscoveryView { return this.homeWizard; },
     getLiveView(): LiveView { throw new Error('meter source not started\n  retry later'); },
+  };
+  return {
+    errors,
+    get stored() { return stored; },
+    webApi,
     error(...args: unknown[]) { errors.push(args.join(' ')); },
   };
-  return app;
 }
 
 describe('api.ts (app Web API)', () => {
@@ -59,8 +61,8 @@ describe('api.ts (app Web API)', () => {
 
   it('GET /homewizard forwards to the app, and a failure there is one line', async () => {
     const app = fakeApp();
-    assert.deepStrictEqual(await api.getHomeWizard({ homey: { app } }), app.homeWizard);
-    app.listHomeWizardMeters = () => { throw new TypeError('strategy.getDiscoveryResults is not a function'); };
+    assert.deepStrictEqual(await api.getHomeWizard({ homey: { app } }), app.webApi.homeWizard);
+    app.webApi.listHomeWizardMeters = () => { throw new TypeError('strategy.getDiscoveryResults is not a function'); };
     await assert.rejects(api.getHomeWizard({ homey: { app } }), (err: Error) => {
       assert.strictEqual(err.message, 'Searching for HomeWizard meters failed: strategy.getDiscoveryResults is not a function');
       return true;
@@ -93,8 +95,9 @@ describe('api.ts (app Web API)', () => {
     assert.deepStrictEqual(app.errors, ['Loading the live view failed: meter source not started retry later']);
   });
 
-  it('says the app is still starting when the app lacks the method', async () => {
+  it('says the app is still starting when the app has no webApi (or it lacks the method) yet', async () => {
     await assert.rejects(api.getSettings({ homey: { app: {} } }), /Loading the settings failed: the app is still starting, try again in a moment/);
+    await assert.rejects(api.getLive({ homey: { app: { webApi: {} } } }), /Loading the live view failed: the app is still starting/);
     await assert.rejects(api.putSettings({ homey: { app: undefined }, body: {} }), /still starting/);
   });
 });

@@ -182,23 +182,23 @@ describe('app: HomeWizard P1 discovery', () => {
       await boot();
       homey.discovery.announceMdns(p1({ address: A }));
       const [found] = (await list()).meters;
-      assert.deepStrictEqual(await put({ ...app.getSettings(), meter: { source: 'homewizard', host: found.host, serial: found.serial, deviceId: null } }), { ok: true });
+      assert.deepStrictEqual(await put({ ...app.appSettings.get(), meter: { source: 'homewizard', host: found.host, serial: found.serial, deviceId: null } }), { ok: true });
       assert.deepStrictEqual(saved().meter, { source: 'homewizard', host: A, deviceId: null, serial: SERIAL });
-      await eventually(() => app.getLiveView().measuredA[2] === 3, 'readings from the meter at A');
+      await eventually(() => app.webApi.getLiveView().measuredA[2] === 3, 'readings from the meter at A');
       const before = saved();
 
       homey.discovery.announceMdns(p1({ address: B }));
       assert.deepStrictEqual(saved(), { ...before, meter: { ...before.meter, host: B } }, 'only meter.host changed');
-      assert.deepStrictEqual(app.getSettings(), saved());
+      assert.deepStrictEqual(app.appSettings.get(), saved());
       await eventually(() => movedLines().length > 0, 'the log line');
       assert.deepStrictEqual(movedLines(), [`HomeWizard P1 aabbcc moved from ${A} to ${B}: following it`]);
       const pollsA = dataPolls(emuA);
       await clock.advance(1000); // the balancer takes one sample per moment
-      await eventually(() => app.getLiveView().measuredA[2] === 9, 'readings from the meter at B');
-      assert.deepStrictEqual(app.getLiveView().measuredA, [7, 8, 9]);
+      await eventually(() => app.webApi.getLiveView().measuredA[2] === 9, 'readings from the meter at B');
+      assert.deepStrictEqual(app.webApi.getLiveView().measuredA, [7, 8, 9]);
       assert.strictEqual(dataPolls(emuB), 2);
       assert.strictEqual(dataPolls(emuA), pollsA, 'the old address is no longer polled');
-      assert.strictEqual(app.getLiveView().meter.error, null);
+      assert.strictEqual(app.webApi.getLiveView().meter.error, null);
 
       // Seen again at the same address: nothing to do.
       homey.discovery.announceMdns(p1({ address: B }));
@@ -221,7 +221,7 @@ describe('app: HomeWizard P1 discovery', () => {
       h.discovery.announceMdns(p1({ address: B }));
       await boot(h);
       assert.deepStrictEqual(saved(), stored({ host: B }));
-      await eventually(() => app.getLiveView().measuredA[2] === 9, 'readings from the meter at B');
+      await eventually(() => app.webApi.getLiveView().measuredA[2] === 9, 'readings from the meter at B');
       assert.deepStrictEqual(movedLines(), [`HomeWizard P1 aabbcc moved from ${A} to ${B}: following it`]);
     });
 
@@ -251,11 +251,11 @@ describe('app: HomeWizard P1 discovery', () => {
       const old = { ...stored({}), meter: oldMeter, manualOverride: 'ignore', staleAfterS: 30 };
       h.settings.set(SETTINGS_KEY, old);
       await boot(h);
-      assert.deepStrictEqual(app.getSettings(), { ...old, meter: { ...oldMeter, serial: null } });
+      assert.deepStrictEqual(app.appSettings.get(), { ...old, meter: { ...oldMeter, serial: null } });
       assert.strictEqual(homey.logText('error'), '');
       homey.discovery.announceMdns(p1({ address: B }));
       assert.deepStrictEqual(saved(), old, 'stored as it was');
-      await eventually(() => app.getLiveView().measuredA[2] === 3, 'readings from the meter at A');
+      await eventually(() => app.webApi.getLiveView().measuredA[2] === 3, 'readings from the meter at A');
     });
 
     it('stops following when the app stops', async () => {

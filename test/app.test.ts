@@ -67,7 +67,7 @@ describe('app (controller, flow cards, Insights, settings)', () => {
     assert.strictEqual(emu.offeredA, 6, 'safe start before any meter data');
     for (let s = 0; s < 30; s++) await second([3, 3, 3]);
     assert.strictEqual(emu.offeredA, 16);
-    const live = app.getLiveView();
+    const live = app.webApi.getLiveView();
     assert.strictEqual(live.chargers[0].name, 'Garage');
     assert.strictEqual(live.meter.stale, false);
   });
@@ -85,7 +85,7 @@ describe('app (controller, flow cards, Insights, settings)', () => {
     assert.match(String(tokens.reason), /L2/);
     await (emu.clock as ManualClock).advance(1000);
     assert.strictEqual(emu.offeredA, 10);
-    const live = app.getLiveView();
+    const live = app.webApi.getLiveView();
     assert.strictEqual(live.events[0].type, 'reduced');
     assert.ok(homey.api.realtimeEvents.some((e: { event: string }) => e.event === 'live'));
   });
@@ -97,7 +97,7 @@ describe('app (controller, flow cards, Insights, settings)', () => {
     assert.strictEqual(emu.offeredA, 6);
     assert.strictEqual(homey.flow.triggersOf('balancer_meter_stale').length, 1);
     assert.strictEqual(homey.notifications.sent.length, 1);
-    assert.strictEqual(app.getLiveView().meter.stale, true);
+    assert.strictEqual(app.webApi.getLiveView().meter.stale, true);
     for (let s = 0; s < 30; s++) await second([3, 3, 3]);
     assert.strictEqual(emu.offeredA, 16, 'restored once fresh data is back');
   });
@@ -125,22 +125,22 @@ describe('app (controller, flow cards, Insights, settings)', () => {
   });
 
   it('rejects a report when the meter source is not the flow card, with one clear line', async () => {
-    await app.saveSettings({ ...app.getSettings(), meter: { source: 'homewizard', host: '127.0.0.1', deviceId: null } });
+    await app.webApi.saveSettings({ ...app.appSettings.get(), meter: { source: 'homewizard', host: '127.0.0.1', deviceId: null } });
     await assert.rejects(homey.flow.runAction('balancer_report_phase_currents', { l1: 1, l2: 1, l3: 1 }), /meter source is "homewizard"/);
   });
 
   it('validates settings as a whole: nothing is saved when one field is wrong', async () => {
     const before = homey.settings.get(SETTINGS_KEY);
-    const result = await app.saveSettings({ ...app.getSettings(), fuseA: -3, marginA: 2 });
+    const result = await app.webApi.saveSettings({ ...app.appSettings.get(), fuseA: -3, marginA: 2 });
     assert.strictEqual(result.ok, false);
     assert.ok(!result.ok && result.errors.fuseA);
     assert.deepStrictEqual(homey.settings.get(SETTINGS_KEY), before);
-    assert.deepStrictEqual(await app.saveSettings({ ...app.getSettings(), fuseA: 20 }), { ok: true });
-    assert.strictEqual(app.getLiveView().fuseA, 20);
+    assert.deepStrictEqual(await app.webApi.saveSettings({ ...app.appSettings.get(), fuseA: 20 }), { ok: true });
+    assert.strictEqual(app.webApi.getLiveView().fuseA, 20);
     await homey.flow.runAction('balancer_set_fuse', { fuse: 16 });
-    assert.strictEqual(app.getSettings().fuseA, 16);
+    assert.strictEqual(app.appSettings.get().fuseA, 16);
     await assert.rejects(homey.flow.runAction('balancer_set_margin', { margin: 15 }), /marginA/);
-    assert.strictEqual(app.getSettings().marginA, 1);
+    assert.strictEqual(app.appSettings.get().marginA, 1);
   });
 
   it('answers the conditions and sets priorities through autocomplete', async () => {
@@ -152,7 +152,7 @@ describe('app (controller, flow cards, Insights, settings)', () => {
     const choices = (await homey.flow.autocomplete('balancer_set_priority', 'charger', 'gar')) as { id: string; name: string }[];
     assert.deepStrictEqual(choices.map((c: { name: string }) => c.name), ['Garage']);
     await homey.flow.runAction('balancer_set_priority', { charger: choices[0], priority: 8 });
-    assert.strictEqual(app.getSettings().chargers[choices[0].id].priority, 8);
+    assert.strictEqual(app.appSettings.get().chargers[choices[0].id].priority, 8);
     for (let s = 0; s < 30; s++) await second([3, 3, 3]);
     assert.strictEqual(await homey.flow.runCondition('balancer_headroom_above', { phase: 'L1', threshold: 2 }), true);
     assert.strictEqual(await homey.flow.runCondition('balancer_headroom_above', { phase: 'any', threshold: 21 }), false);
@@ -190,7 +190,7 @@ describe('app (controller, flow cards, Insights, settings)', () => {
     api.addMeter('powerOnly', { id: 'po', name: 'Power meter', currentsA: [2, 2, 2] });
     api.addMeter('lamp', { id: 'lamp', name: 'Lamp' });
     PhaseGuardApp.homeyApiFactory = async () => api;
-    const meters = await app.listMeters();
+    const meters = await app.webApi.listMeters();
     const byId = Object.fromEntries(meters.map((m) => [m.id, m]));
     assert.deepStrictEqual(Object.keys(byId).sort(), ['ed', 'hw', 'po', 'tb']);
     assert.deepStrictEqual(byId.hw.phaseCapabilities, ['measure_current.l1', 'measure_current.l2', 'measure_current.l3']);
@@ -204,17 +204,17 @@ describe('app (controller, flow cards, Insights, settings)', () => {
     const api = new FakeHomeyApi(clock);
     const p1 = api.addMeter('homewizard', { id: 'hw', name: 'HomeWizard P1', currentsA: [3, 3, 3] });
     PhaseGuardApp.homeyApiFactory = async () => api;
-    assert.deepStrictEqual(await app.saveSettings({ ...app.getSettings(), meter: { source: 'homey-device', deviceId: 'hw', host: null } }), { ok: true });
+    assert.deepStrictEqual(await app.webApi.saveSettings({ ...app.appSettings.get(), meter: { source: 'homey-device', deviceId: 'hw', host: null } }), { ok: true });
     for (let s = 0; s < 90; s++) {
       await second([0, 0, 0], false);
       const car = device.getSnapshot()?.status.phases.map((p) => p.currentA ?? 0) ?? [0, 0, 0];
       p1.setPhaseCurrents([3 + car[0], 3 + car[1], 3 + car[2] + (s % 2)], { atMs: clock.nowMs() }); // whole amps: vary so Homey pushes
       await clock.advance(300);
     }
-    assert.strictEqual(app.getLiveView().meter.stale, false);
+    assert.strictEqual(app.webApi.getLiveView().meter.stale, false);
     assert.ok(emu.offeredA > 6, `balanced from the device meter (${emu.offeredA} A)`);
     api.removeDevice('hw');
     await app.tick();
-    assert.match(app.getLiveView().meter.error ?? '', /deleted/);
+    assert.match(app.webApi.getLiveView().meter.error ?? '', /deleted/);
   });
 });

@@ -18,9 +18,6 @@ export interface ChargeAmpsStore {
   schuko: boolean;
 }
 
-/** What the device emits for the app controller when a person changed something through Homey. */
-export type ChargeAmpsManualChange = { kind: 'current'; currentA: number } | { kind: 'pause' } | { kind: 'resume' };
-
 export type AccountStore = Pick<ChargeAmpsStore, 'email' | 'password' | 'apiKey' | 'baseUrl'>;
 
 const clock = new SystemClock();

@@ -68,9 +68,3 @@ export interface GoeDeviceSettings {
   installation_max_a: number;
   force_16a: boolean;
 }
-
-/** What the device emits for the app controller (besides `status`). */
-export type GoeManualChange =
-  | { kind: 'current'; currentA: number }
-  | { kind: 'pause' }
-  | { kind: 'resume' };

@@ -44,7 +44,7 @@ export const HOMEWIZARD_FOUND: HomeWizardDiscoveryView = {
   error: null,
 };
 
-/** The in-memory app behind the Web API. */
+/** The in-memory stand-in for the app's `webApi` (lib/app/webApi.ts) behind api.ts. */
 export class FakeApp {
   settings: AppSettings;
   saveCalls = 0;
@@ -122,7 +122,7 @@ export async function startSettingsServer(): Promise<SettingsServer> {
       req.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         Promise.resolve()
-          .then(() => handlers[route[0]]({ homey: { app: state.app }, query: Object.fromEntries(url.searchParams), params: {}, body: text ? JSON.parse(text) : undefined }))
+          .then(() => handlers[route[0]]({ homey: { app: { webApi: state.app } }, query: Object.fromEntries(url.searchParams), params: {}, body: text ? JSON.parse(text) : undefined }))
           .then((result) => send(200, 'application/json', JSON.stringify(result ?? null)))
           .catch((err: Error) => send(500, 'application/json', JSON.stringify({ error: err.message })));
       });

@@ -98,7 +98,7 @@ describe('faults: the app while things change mid-session', () => {
   it('the fuse setting is lowered mid-session: the chargers are cut on the next sample', async () => {
     await seconds(60, 3);
     assert.ok(carsL1() >= 20, `charging with room first (${carsL1()} A)`);
-    assert.deepStrictEqual(await app.saveSettings({ ...app.getSettings(), fuseA: 16 }), { ok: true });
+    assert.deepStrictEqual(await app.webApi.saveSettings({ ...app.appSettings.get(), fuseA: 16 }), { ok: true });
     await seconds(2, 3);
     assert.ok(3 + carsL1() <= 15, `L1 at ${3 + carsL1()} A with a 16 A fuse`);
     watch.check();
@@ -111,7 +111,7 @@ describe('faults: the app while things change mid-session', () => {
     await deleteDevice(devices[1]);
     devices.pop();
     await app.tick();
-    assert.deepStrictEqual(app.getLiveView().chargers.map((c) => c.name), ['Car 1']);
+    assert.deepStrictEqual(app.webApi.getLiveView().chargers.map((c) => c.name), ['Car 1']);
     assert.ok(homey.logs.some((l) => /charger Car 2 removed from balancing/.test(l.line)));
     const sentBefore = emus[1].requests.length;
     await seconds(60, 10 + (emus[1].charging ? emus[1].offeredA : 0)); // the removed car still draws: it is house load now
@@ -126,7 +126,7 @@ describe('faults: the app while things change mid-session', () => {
     const api = new FakeHomeyApi(clock);
     const p1 = api.addMeter('homewizard', { id: 'hw', name: 'HomeWizard P1', currentsA: [3, 2, 2] });
     PhaseGuardApp.homeyApiFactory = async () => api;
-    assert.deepStrictEqual(await app.saveSettings({ ...app.getSettings(), meter: { source: 'homey-device', deviceId: 'hw', host: null } }), { ok: true });
+    assert.deepStrictEqual(await app.webApi.saveSettings({ ...app.appSettings.get(), meter: { source: 'homey-device', deviceId: 'hw', host: null } }), { ok: true });
     for (let s = 0; s < 60; s++) {
       await second(0, false);
       p1.setPhaseCurrents([3 + carsL1() + (s % 2), 2, 2], { atMs: clock.nowMs() });
@@ -139,8 +139,8 @@ describe('faults: the app while things change mid-session', () => {
       await second(0, false);
       if (emus.every((e) => e.offeredA === 6)) failSafeAfterS = s;
     }
-    assert.ok(failSafeAfterS <= app.getSettings().staleAfterS + 2, `6 A after ${failSafeAfterS} s`);
-    assert.match(app.getLiveView().meter.error ?? '', /deleted/);
+    assert.ok(failSafeAfterS <= app.appSettings.get().staleAfterS + 2, `6 A after ${failSafeAfterS} s`);
+    assert.match(app.webApi.getLiveView().meter.error ?? '', /deleted/);
     assert.strictEqual(homey.flow.triggersOf('balancer_meter_stale').length, 1);
     watch.check();
   });

@@ -175,7 +175,7 @@ describe('drivers/chargeamps', () => {
       await d.poll();
       assert.strictEqual(d.getAvailable(), false);
       assert.match(standin(d).unavailableMessage ?? '', /^Charge Amps: .*expected JSON/);
-      await homey.fireTimers('interval');
+      await homey.fireTimers('timeout');
       await d.poll();
       assert.strictEqual(d.getAvailable(), true);
     });
@@ -238,7 +238,7 @@ describe('drivers/chargeamps', () => {
       const devices = await pairAll();
       await assert.rejects(userSaveSettings(devices[0], { poll_interval_s: 5 }), /at least 15/);
       await userSaveSettings(devices[0], { poll_interval_s: 60 });
-      assert.strictEqual(homey.activeTimerCount('interval'), devices.length);
+      assert.strictEqual(homey.activeTimerCount('timeout'), devices.length);
       assert.strictEqual(sharedClients.size, 1);
       await teardown(homey);
       assert.strictEqual(sharedClients.size, 0);

@@ -1,0 +1,125 @@
+/**
+ * The app's house meter: runs the one source the settings name (HomeWizard P1 local API, a Homey device through the
+ * Homey Web API, or the "report phase currents" flow card), hands its samples and errors to the balancer, and
+ * restarts it when its settings change. Starts and stops run one after the other, so two quick changes never leave
+ * two sources polling; a stopped source's late answer never reaches the balancer.
+ *
+ * Homey-free: the Homey Web API comes in through `homeyApi`, HTTP through `http`.
+ */
+import type { MeterSample, Triple } from '../balancer/types';
+import type { Clock } from '../clock';
+import { UserInputError, describeError } from '../errors';
+import type { HttpTransport } from '../http';
+import { FlowReportSource } from '../meter/flowReport';
+import { HomeWizardP1Source } from '../meter/homewizard';
+import { HomeyApiLike, HomeyDeviceSource } from '../meter/homeyDevice';
+import type { MeterSource } from '../meter/source';
+import type { AppSettings, MeterSettings } from '../settings';
+
+/** Where the samples and errors go (the controller). */
+export interface MeterSink {
+  onSample(sample: MeterSample): void;
+  setMeterError(error: string | null): void;
+}
+
+export interface MeterFeedOptions {
+  clock: Clock;
+  /** For the HomeWizard P1 source. */
+  http: HttpTransport;
+  /** The Homey Web API, for a Homey device as meter (may reject, e.g. after a timeout). */
+  homeyApi: () => Promise<HomeyApiLike>;
+  sink: MeterSink;
+  log: (line: string) => void;
+  error: (line: string) => void;
+}
+
+/** What a running source was built from. */
+interface MeterConfig {
+  meter: MeterSettings;
+  staleAfterS: number;
+}
+
+/** A Homey-device meter judges frozen phases by staleAfterS, so a change of it restarts that source too. */
+function needsRestart(running: MeterConfig, next: MeterConfig): boolean {
+  return (
+    JSON.stringify(next.meter) !== JSON.stringify(running.meter) ||
+    (next.meter.source === 'homey-device' && next.staleAfterS !== running.staleAfterS)
+  );
+}
+
+export class MeterFeed {
+  private readonly flow: FlowReportSource;
+  private source: MeterSource | null = null;
+  private off: (() => void)[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  /** What the last `configure` asked for (the source may still be starting). */
+  private wanted: MeterConfig | null = null;
+
+  constructor(private readonly opts: MeterFeedOptions) {
+    this.flow = new FlowReportSource(opts.clock);
+  }
+
+  /** Run the source these settings name: started the first time, restarted when its settings changed. */
+  configure(settings: AppSettings): Promise<void> {
+    const next: MeterConfig = { meter: settings.meter, staleAfterS: settings.staleAfterS };
+    if (this.wanted && !needsRestart(this.wanted, next)) return this.queue;
+    this.wanted = next;
+    return this.enqueue(() => this.restart(next));
+  }
+
+  /** Stop the source (the app stops). */
+  stop(): Promise<void> {
+    return this.enqueue(() => this.stopSource());
+  }
+
+  /** The "report phase currents" flow card; throws one clear line when the flow card is not the meter source. */
+  report(currentsA: Triple<number | null>): void {
+    const source = this.wanted?.meter.source ?? 'flow';
+    if (source !== 'flow') {
+      throw new UserInputError('meter', `the meter source is "${source}"; choose "Flow card" as meter source on the settings page to use this card`);
+    }
+    this.flow.report(currentsA[0], currentsA[1], currentsA[2]);
+  }
+
+  private enqueue(job: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async stopSource(): Promise<void> {
+    for (const off of this.off) off();
+    this.off = [];
+    const source = this.source;
+    this.source = null;
+    if (source) await source.stop().catch((err: unknown) => this.opts.error(`meter stop: ${describeError(err)}`));
+  }
+
+  private async restart(config: MeterConfig): Promise<void> {
+    const { sink } = this.opts;
+    await this.stopSource();
+    sink.setMeterError(null);
+    try {
+      const source = await this.create(config);
+      this.source = source;
+      this.off.push(source.onSample((s) => sink.onSample(s)));
+      this.off.push(source.onError((e) => sink.setMeterError(e)));
+      await source.start();
+      sink.setMeterError(source.status().error);
+      this.opts.log(`meter source: ${source.kind}`);
+    } catch (err) {
+      const message = describeError(err);
+      sink.setMeterError(message);
+      this.opts.error(`meter source failed: ${message}`);
+    }
+  }
+
+  private async create({ meter: m, staleAfterS }: MeterConfig): Promise<MeterSource> {
+    const { clock, http } = this.opts;
+    if (m.source === 'homewizard' && m.host) return new HomeWizardP1Source({ host: m.host, clock, http });
+    if (m.source === 'homey-device' && m.deviceId) {
+      return new HomeyDeviceSource({ api: await this.opts.homeyApi(), deviceId: m.deviceId, clock, staleAfterMs: staleAfterS * 1000 });
+    }
+    return this.flow;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * What the settings page asks the app through api.ts (GET/PUT /settings, GET /meters, /homewizard, /live). The app
+ * exposes it as `homey.app.webApi` once it has started.
+ *
+ * Homey-free: the Homey Web API (for the meter devices) comes in through `homeyApi`.
+ */
+import type { Triple } from '../balancer/types';
+import { HomeyApiLike, listMeterDevices } from '../meter/homeyDevice';
+import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from '../webapi';
+import type { RegisteredCharger } from './chargerRegistry';
+import type { SettingsStore } from './settingsStore';
+
+export interface WebApiOptions {
+  settings: Pick<SettingsStore, 'get' | 'save'>;
+  chargers: { list(): RegisteredCharger[] };
+  homeWizard: { list(): HomeWizardDiscoveryView; follow(): Promise<void> };
+  live: () => LiveView;
+  homeyApi: () => Promise<HomeyApiLike>;
+}
+
+export class WebApi {
+  constructor(private readonly opts: WebApiOptions) {}
+
+  /** GET /settings */
+  getSettingsView(): SettingsView {
+    return { settings: this.opts.settings.get(), chargers: this.opts.chargers.list() };
+  }
+
+  /** PUT /settings: nothing is saved unless every field is valid. */
+  async saveSettings(body: unknown): Promise<SaveResult> {
+    const result = await this.opts.settings.save(body);
+    // A page opened before the meter moved sends its old address with the serial: follow it again right away.
+    if (result.ok) await this.opts.homeWizard.follow();
+    return result;
+  }
+
+  /** GET /meters: Homey devices with per-phase current or power. */
+  async listMeters(): Promise<MeterCandidate[]> {
+    const devices = await listMeterDevices(await this.opts.homeyApi());
+    return devices.map((d) => ({
+      id: d.id,
+      name: d.name,
+      app: (d.driverId ?? '').replace(/^homey:(app:)?/, '').split(':')[0] || 'Homey',
+      phaseCapabilities: d.capabilities.phases.map((p) => p.currentId ?? p.powerId ?? null) as Triple<string | null>,
+      basis: d.capabilities.basis === 'current' ? 'current' : 'power',
+      lastValuesA: d.lastCurrentsA,
+    }));
+  }
+
+  /** GET /homewizard */
+  listHomeWizardMeters(): HomeWizardDiscoveryView {
+    return this.opts.homeWizard.list();
+  }
+
+  /** GET /live */
+  getLiveView(): LiveView {
+    return this.opts.live();
+  }
+}
