@@ -4,6 +4,11 @@
  * restarts it when its settings change. Starts and stops run one after the other, so two quick changes never leave
  * two sources polling; a stopped source's late answer never reaches the balancer.
  *
+ * Sample numbers: the balancer takes a sample as new when its `seq` differs from the last one it saw, and a new
+ * source counts from 1 again. So that the first reading of a source that replaced another is never taken for a
+ * repeat (the old one may have stopped at 1), the feed numbers on: each source's seq goes on from the last seq
+ * handed over.
+ *
  * Homey-free: the Homey Web API comes in through `homeyApi`, HTTP through `http`.
  */
 import type { MeterSample, Triple } from '../balancer/types';
@@ -54,6 +59,9 @@ export class MeterFeed {
   private queue: Promise<void> = Promise.resolve();
   /** What the last `configure` asked for (the source may still be starting). */
   private wanted: MeterConfig | null = null;
+  /** The last seq handed to the sink, and what the running source's seqs are added to. */
+  private lastSeq = 0;
+  private seqBase = 0;
 
   constructor(private readonly opts: MeterFeedOptions) {
     this.flow = new FlowReportSource(opts.clock);
@@ -102,7 +110,8 @@ export class MeterFeed {
     try {
       const source = await this.create(config);
       this.source = source;
-      this.off.push(source.onSample((s) => sink.onSample(s)));
+      this.seqBase = this.lastSeq;
+      this.off.push(source.onSample((s) => this.forward(s)));
       this.off.push(source.onError((e) => sink.setMeterError(e)));
       await source.start();
       sink.setMeterError(source.status().error);
@@ -121,5 +130,13 @@ export class MeterFeed {
       return new HomeyDeviceSource({ api: await this.opts.homeyApi(), deviceId: m.deviceId, clock, staleAfterMs: staleAfterS * 1000 });
     }
     return this.flow;
+  }
+
+  private forward(sample: MeterSample): void {
+    if (typeof sample.seq === 'number') {
+      this.lastSeq = this.seqBase + sample.seq;
+      sample = { ...sample, seq: this.lastSeq };
+    }
+    this.opts.sink.onSample(sample);
   }
 }
