@@ -71,16 +71,21 @@ class ChargeAmpsDevice extends ChargerDevice<ConnectorReading> {
 
   // --- connection -------------------------------------------------------------------------------
 
-  /** Use the account's shared client; a new charger (after a repair) joins the app again. */
+  /**
+   * Use the account's shared client. The new one is acquired before the old one is released, so the account's
+   * session (and the charger the app drives) carries on with new credentials; only another account or API host
+   * makes a new charger, which then joins the app again.
+   */
   private connect(): void {
     const store = this.getStore() as ChargeAmpsStore;
     registerSecret(store.password);
     registerSecret(store.apiKey);
-    const reconnect = this.client !== null;
-    if (this.client) sharedClients.release(this.client);
+    const old = this.client;
     this.client = clientFor(store);
+    if (old) sharedClients.release(old);
+    if (this.client === old) return;
     this.charger = new ChargeAmpsConnectorCharger({ client: this.client, chargePointId: store.chargePointId, connectorId: Number(store.connectorId) });
-    if (reconnect) this.rejoin();
+    if (old) this.rejoin();
   }
 
   /** New credentials after a repair (already verified): store them and poll again. */

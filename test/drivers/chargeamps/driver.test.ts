@@ -234,6 +234,28 @@ describe('drivers/chargeamps', () => {
       assert.ok(!homey.logText().includes('New-Password-2026'));
     });
 
+    it('a repair of an account\'s only connector keeps the charger the app drives, working with the new password', async () => {
+      const session = startPairSession(driver);
+      await session.call('api_key', { apiKey: EMULATOR_API_KEY, baseUrl: base });
+      await session.call('login', { username: EMULATOR_EMAIL, password: EMULATOR_PASSWORD });
+      const entry = (await session.call('list_devices')).find((e: { data: { id: string } }) => e.data.id === `${AURA_ID}:1`);
+      const device = await session.addDevice<ChargeAmpsDevice>(entry);
+      await session.close();
+      const charger = device.getCharger();
+      emu.setPassword(EMULATOR_EMAIL, 'New-Password-2026');
+      emu.revokeTokens(EMULATOR_EMAIL, true);
+      await device.poll();
+      assert.strictEqual(device.getAvailable(), false);
+      const repair = startRepairSession(driver, device);
+      await repair.call('api_key', { apiKey: '' });
+      await repair.call('login', { username: EMULATOR_EMAIL, password: 'New-Password-2026' });
+      assert.strictEqual(device.getAvailable(), true);
+      assert.strictEqual(device.getCharger(), charger, 'the same charger (and session) carries on');
+      await charger.setCurrentLimit(10);
+      assert.strictEqual(emu.snapshot(AURA_ID, 1).maxCurrent, 10);
+      assert.strictEqual(sharedClients.size, 1);
+    });
+
     it('keeps one poll timer per device across a new poll interval; deleting devices ends the shared session', async () => {
       const devices = await pairAll();
       await assert.rejects(userSaveSettings(devices[0], { poll_interval_s: 5 }), /at least 15/);
