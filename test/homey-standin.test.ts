@@ -48,6 +48,14 @@ function makeAppRoot(): string {
     triggers: [{ id: 'x_limited', title: { en: 'Limited' }, tokens: [{ name: 'current', type: 'number' }] }],
     actions: [{ id: 'x_set_limit', title: { en: 'Set limit' }, args: [{ name: 'current', type: 'range', min: 6, max: 32 }] }],
   });
+  write('drivers/y/driver.compose.json', {
+    name: { en: 'Y' },
+    class: 'other',
+    pair: [{ id: 'key' }, { id: 'list_devices', template: 'list_devices' }],
+    repair: [{ id: 'key' }],
+  });
+  fs.mkdirSync(path.join(root, 'drivers', 'y', 'pair'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'drivers', 'y', 'pair', 'key.html'), '<p>key</p>');
   write('locales/en.json', { greeting: 'Hello __name__', nested: { deep: 'Deep __a__ and __a__' }, only_en: 'English' });
   write('locales/nl.json', { greeting: 'Hallo __name__' });
   return root;
@@ -540,6 +548,13 @@ describe('homey stand-in', () => {
       await session.close();
       assert.ok(disconnected);
       await assert.rejects(session.call('list_devices'), /after the session was closed/);
+    });
+
+    it('refuses a session whose custom view has no file (the repair view here; homey app validate misses those)', async () => {
+      const driver = await startDriver(Homey.Driver, Homey.Device, { homey, id: 'y' });
+      assert.ok(startPairSession(driver));
+      const device = await addDevice(driver, { name: 'Y', data: { id: 'y1' } });
+      assert.throws(() => startRepairSession(driver, device), /the repair view drivers\/y\/repair\/key\.html is missing/);
     });
 
     it('falls back to onPairListDevices and runs repair sessions against the device', async () => {

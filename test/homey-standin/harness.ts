@@ -2,6 +2,8 @@
  * Test harness: start an app, drivers and devices on a stand-in Homey in the order Homey does, drive pairing and
  * settings the way a user would, and tear everything down (onUninit, timers) at the end of a test.
  */
+import fs from 'fs';
+import path from 'path';
 import { App, constructWith, Device, Driver } from './classes';
 import { CreateHomeyOptions, StandinHomey } from './homey';
 import { declaredSettings } from './manifest';
@@ -162,7 +164,23 @@ export function standin(deviceArg: object): Device {
   return asDevice(deviceArg);
 }
 
+/**
+ * Every custom view (a step without `template`) of the driver's `pair` or `repair` list must exist as
+ * drivers/<id>/<pair|repair>/<view>.html: Homey shows it from there. (`homey app validate` checks the pair views only.)
+ */
+function assertViews(driver: Driver, kind: 'pair' | 'repair'): void {
+  const steps = (driver.manifest[kind] as { id?: unknown; template?: unknown }[] | undefined) ?? [];
+  for (const step of steps) {
+    if (step.template !== undefined || typeof step.id !== 'string') continue;
+    const rel = path.join('drivers', driver.id, kind, `${step.id}.html`);
+    if (!fs.existsSync(path.join(driver.homey.appManifest.root, rel))) {
+      throw new Error(`homey stand-in: the ${kind} view ${rel} is missing (Homey shows custom ${kind} views from that folder)`);
+    }
+  }
+}
+
 function session(driver: Driver, device: Device | undefined, start: () => unknown): PairSession {
+  assertViews(driver, device ? 'repair' : 'pair');
   const s = new PairSession(driver, device, (listed) => addDevice(driver, listed as NewDevice));
   s.__starting = Promise.resolve().then(start);
   s.__starting.catch(() => undefined); // surfaced by the first call()

@@ -1,4 +1,6 @@
 import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
 import { sharedClients } from '../../../lib/chargeamps/client';
 import { SystemClock } from '../../../lib/clock';
 import { nodeFetchTransport } from '../../../lib/http';
@@ -104,6 +106,11 @@ describe('drivers/chargeamps', () => {
       assert.strictEqual(sharedClients.size, 0, 'a failed pairing keeps no session');
       assert.ok(!homey.logText().includes(wrong) && !homey.logText().includes(EMULATOR_API_KEY));
     });
+  });
+
+  it('the api_key view is one page in two folders (Homey reads pair and repair views from their own folder)', () => {
+    const view = (kind: string): string => fs.readFileSync(path.join(__dirname, '..', '..', '..', 'drivers', 'chargeamps', kind, 'api_key.html'), 'utf8');
+    assert.strictEqual(view('repair'), view('pair'), 'edit both copies alike: the page tells pair from repair by its URL');
   });
 
   describe('device', () => {
