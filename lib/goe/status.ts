@@ -147,8 +147,8 @@ function temperature(raw: GoeRawStatus): number | null {
   return num(raw.tmp);
 }
 
-/** Parse one go-e status object (v1 strings or v2 JSON) into the normalised status and the detail. */
-export function parseStatus(raw: GoeRawStatus, dialect: GoeDialect, api: ChargerApi): GoeSnapshot {
+/** The `nrg` array and `pha` flags in V, A and W per phase; `flags` as `phaseFlags` gives them. */
+function measurements(raw: GoeRawStatus, dialect: GoeDialect) {
   const v1 = dialect === 'v1';
   const nrg = Array.isArray(raw.nrg) ? raw.nrg.map(num) : [];
   const at = (i: number): number | null => (i < nrg.length ? nrg[i] : null);
@@ -174,7 +174,13 @@ export function parseStatus(raw: GoeRawStatus, dialect: GoeDialect, api: Charger
     currentA: currents[i],
     powerW: powers[i],
   })) as [PhaseMeasurement, PhaseMeasurement, PhaseMeasurement];
+  return { flags, voltages, currents, powers, totalPowerW, phases };
+}
 
+/** Parse one go-e status object (v1 strings or v2 JSON) into the normalised status and the detail. */
+export function parseStatus(raw: GoeRawStatus, dialect: GoeDialect, api: ChargerApi): GoeSnapshot {
+  const v1 = dialect === 'v1';
+  const { flags, voltages, currents, powers, totalPowerW, phases } = measurements(raw, dialect);
   const firmware = str(raw.fwv);
   const hasAmx = v1 && (raw.amx !== undefined || (firmwareMajor(firmware) ?? 0) >= 40);
   const limit = num(v1 && raw.amx !== undefined ? raw.amx : raw.amp);
