@@ -1,9 +1,10 @@
 /**
- * go-e status parsing: the ONE place where go-e units are converted.
+ * go-e status parsing and command keys: the ONE place where go-e units are converted, both ways.
  *
  * v1 (`/status`, cloud v1): values are strings; nrg currents 0.1 A, phase power 0.1 kW, total power
  * 0.01 kW; `eto` 0.1 kWh; `dws` deka-watt-seconds (10 Ws); `dwo` 0.1 kWh; `pha` a bitfield.
  * v2 (`/api/status`, cloud v2): native JSON; nrg in V / A / W; `eto`, `wh`, `dwo` in Wh; `pha` 6 bools.
+ * `GOE_COMMANDS` says which keys and values each command writes in each dialect.
  */
 import type { PhaseIndex } from '../phase';
 import { ChargerApi, ChargerState, ChargerStatus, PhaseMeasurement, countActivePhases } from '../charger';
@@ -16,6 +17,18 @@ export type GoeCarState = 'ready_no_car' | 'charging' | 'waiting_for_car' | 'cha
 
 /** Phase switch mode (v2 `psm`): 0 auto, 1 force one phase, 2 force three phases. */
 export type GoePhaseMode = 'auto' | '1' | '3';
+
+/** The v2 `psm` value of each phase mode. */
+const PSM: Record<GoePhaseMode, number> = { auto: 0, '1': 1, '3': 2 };
+export const GOE_PHASE_MODES = Object.keys(PSM) as GoePhaseMode[];
+
+export interface PvData {
+  /** Grid power (W): positive = import, negative = feed-in. */
+  gridW: number;
+  pvW?: number;
+  /** Battery power (W): negative = battery charging. */
+  batteryW?: number;
+}
 
 /**
  * Every channel of the openHAB go-e binding (names as there, plus a unit suffix), and a few extras
@@ -259,6 +272,49 @@ export function parseStatus(raw: GoeRawStatus, dialect: GoeDialect, api: Charger
   };
   return { status, detail, raw };
 }
+
+/** One key and the value to write to it, in the dialect's units. */
+export type GoeWrite = readonly [key: string, value: unknown];
+
+/** What each command writes in one dialect; a command it lacks is absent. */
+export interface GoeCommands {
+  /** The current offered per phase (whole amps, already checked). */
+  current(amps: number, detail: GoeDetail): GoeWrite;
+  pause: GoeWrite;
+  resume: GoeWrite;
+  /** The writes, in order, that stop the session after `wh` (null: no limit). */
+  energyLimit(wh: number | null): GoeWrite[];
+  phaseMode?(mode: GoePhaseMode): GoeWrite;
+  pvData?(data: PvData): GoeWrite;
+}
+
+export const GOE_COMMANDS: Record<GoeDialect, GoeCommands> = {
+  v1: {
+    // The volatile `amx` where the firmware has it: `amp` is written to flash.
+    current: (amps, detail) => [detail.hasAmx ? 'amx' : 'amp', amps],
+    pause: ['alw', 0],
+    resume: ['alw', 1],
+    // v1 counts in 0.1 kWh and needs `stp=2` to act on the limit.
+    energyLimit: (wh) => {
+      const tenths = wh === null ? 0 : Math.max(1, Math.round(wh / 100));
+      return [['dwo', tenths], ['stp', tenths === 0 ? 0 : 2]];
+    },
+  },
+  v2: {
+    current: (amps) => ['amp', amps],
+    // `frc` 1 = off; 0 = neutral: the charger's own logic decides.
+    pause: ['frc', 1],
+    resume: ['frc', 0],
+    energyLimit: (wh) => [['dwo', wh === null ? null : Math.round(wh)]],
+    phaseMode: (mode) => ['psm', PSM[mode]],
+    pvData: (data) => {
+      const ids: Record<string, number> = { pGrid: data.gridW };
+      if (data.pvW !== undefined) ids.pPv = data.pvW;
+      if (data.batteryW !== undefined) ids.pAkku = data.batteryW;
+      return ['ids', ids];
+    },
+  },
+};
 
 function mul(n: number | null, f: number): number | null {
   return n === null ? null : n * f;
