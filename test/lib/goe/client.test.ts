@@ -5,26 +5,9 @@ import { ManualClock } from '../../../lib/clock';
 import { PeerError, UserInputError, describeError } from '../../../lib/errors';
 import { HttpTransport } from '../../../lib/http';
 import { GoeCharger } from '../../../lib/goe/charger';
-import { GoeClient, GoeConnection, GoeClientOptions, normaliseHost, normaliseSerial } from '../../../lib/goe/client';
-import { GoeEmulator, GoeEmulatorOptions, GoeProfile } from '../../../lib/goe/emulator';
-
-const running: GoeEmulator[] = [];
-
-async function emulator(options: GoeEmulatorOptions = {}): Promise<GoeEmulator> {
-  const emu = new GoeEmulator({ clock: new ManualClock(), ...options });
-  await emu.start();
-  running.push(emu);
-  return emu;
-}
-
-function local(emu: GoeEmulator, api: 'auto' | 'v1' | 'v2' = 'auto', options: GoeClientOptions = {}): GoeClient {
-  return new GoeClient({ kind: 'local', host: emu.url, api }, { clock: emu.clock, minGapMs: 0, timeoutMs: 2000, ...options });
-}
-
-const sets = (emu: GoeEmulator): string[] =>
-  emu.requests
-    .filter((r) => r.path === '/api/set' || r.path === '/mqtt' || r.path === '/api')
-    .map((r) => (r.query.payload ? r.query.payload : Object.entries(r.query).filter(([k]) => k !== 'token').map(([k, v]) => `${k}=${v}`).join('&')));
+import { GoeClient, GoeConnection, normaliseHost, normaliseSerial } from '../../../lib/goe/client';
+import { GoeEmulator, GoeProfile } from '../../../lib/goe/emulator';
+import { emulator, local, running, sets } from './harness';
 
 async function rejects<T extends Error>(p: Promise<unknown>, type: new (...a: never[]) => T, pattern: RegExp): Promise<T> {
   try {
