@@ -8,7 +8,7 @@ import path from 'path';
 import type { Triple } from '../../lib/balancer/types';
 import { ManualClock } from '../../lib/clock';
 import type { Controller, ControllerEvent } from '../../lib/controller';
-import { createDemoRig, type DemoRig } from '../../lib/demo/demo';
+import { createDemoRig, type DemoCar, type DemoRig } from '../../lib/demo/demo';
 import { nodeFetchTransport, type HttpTransport } from '../../lib/http';
 import { HomeyDeviceSource } from '../../lib/meter/homeyDevice';
 import { seededRandom } from '../../lib/random';
@@ -94,6 +94,7 @@ class SoakRun implements SoakWorld {
   private readonly houseCursor: TraceCursor;
   private readonly schedule: FaultSchedule;
   private readonly raisedAtMs: Record<string, number> = {};
+  private readonly polling = new Set<DemoCar>();
   /** No fault window open and the last one closed ≥ QUIET_AFTER_FAULT_S ago (the same rule as faultFreeMask). */
   private faultFreeNow = false;
 
@@ -188,6 +189,26 @@ class SoakRun implements SoakWorld {
     }
   }
 
+  /**
+   * Poll a charger as its Homey device does: in the background, one poll at a time, the status
+   * reported when it comes. Never awaited here: a client waiting on the virtual clock (a back-off,
+   * a Retry-After) must not stop the clock. A poll of a client a restart threw away reports nothing.
+   */
+  private poll(c: DemoCar): void {
+    if (this.polling.has(c)) return;
+    const charger = c.charger;
+    this.polling.add(c);
+    charger
+      .getStatus()
+      .then(
+        (status) => {
+          if (c.charger === charger) this.rig.controller.reportStatus(charger.id, status);
+        },
+        () => void this.totals.pollFailures[c.name]++,
+      )
+      .finally(() => this.polling.delete(c));
+  }
+
   /** One simulated second: faults, ground truth, meter reading, clock, controller tick, polls. */
   async second(simS: number): Promise<void> {
     this.simS = simS;
@@ -202,14 +223,7 @@ class SoakRun implements SoakWorld {
     this.meter.publish(simS, reading);
     await this.clock.advance(1000);
     this.rig.controller.tick();
-    for (const c of this.rig.cars) {
-      if (simS % c.pollEveryS !== 0) continue;
-      try {
-        this.rig.controller.reportStatus(c.charger.id, await c.charger.getStatus());
-      } catch {
-        this.totals.pollFailures[c.name]++;
-      }
-    }
+    for (const c of this.rig.cars) if (simS % c.pollEveryS === 0) this.poll(c);
     await this.settle();
   }
 
@@ -269,7 +283,7 @@ class SoakRun implements SoakWorld {
 
   async loop(wallStartMs: number): Promise<void> {
     const t = this.totals;
-    await this.rig.controller.idle();
+    // (never await controller.idle() while the virtual clock stands still: a write waiting on it would never end)
     await this.settle();
     t.timers.start = this.clock.pendingTimers();
     t.timers.max = t.timers.start;
