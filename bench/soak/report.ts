@@ -87,6 +87,12 @@ function occurrenceLine(o: Occurrence, seed?: number): string {
   return `- ${o.kind} (${where}at ${hhmmss(o.startS)}, cleared +${(o.clearedS ?? o.startS) - o.startS} s, window ${(o.endS ?? o.startS) - o.startS} s): ${o.secondsOverFuse} s over the fuse, highest phase ${o.maxPhaseA} A${extra.length ? `; ${extra.join('; ')}` : ''}`;
 }
 
+/**
+ * Occurrences worth a line: more than the one second every probe load step takes before the app can
+ * react to the reading that shows it, an alarm, or a note.
+ */
+const noteworthy = (o: Occurrence): boolean => o.secondsOverFuse > 1 || !!o.notes.skipped || o.alarmAfterS !== null || o.notes.resumedAfterAnswerS !== undefined;
+
 function criteriaTable(criteria: Criterion[]): string[] {
   return ['| criterion | measured | met |', '|---|---:|---:|', ...criteria.map((c) => `| ${c.name} | ${c.measured} | ${c.met ? 'yes' : '**NO**'} |`), ''];
 }
@@ -123,7 +129,7 @@ function problems(r: SoakResult): string[] {
 
 export function renderSoakMarkdown(r: SoakResult): string {
   const ok = r.criteria.every((c) => c.met);
-  const bad = r.occurrences.filter((o) => o.secondsOverFuse > 0 || o.notes.skipped || o.alarmAfterS !== null || o.notes.resumedAfterAnswerS !== undefined);
+  const bad = r.occurrences.filter(noteworthy);
   const lines = [
     '# Soak',
     '',
@@ -142,7 +148,7 @@ export function renderSoakMarkdown(r: SoakResult): string {
     '',
     ...figures(r),
   ];
-  if (bad.length) lines.push('## Occurrences with an overload, an alarm or a note', '', ...bad.slice(0, 60).map((o) => occurrenceLine(o)), '');
+  if (bad.length) lines.push('## Occurrences with more than 1 s over the fuse, an alarm or a note', '', ...bad.slice(0, 60).map((o) => occurrenceLine(o)), '');
   const p = problems(r);
   if (p.length) lines.push('## Problems', '', ...p.slice(0, 30).map((x) => `- ${x}`), '');
   return lines.join('\n');
@@ -152,7 +158,7 @@ export function renderMatrixMarkdown(results: SoakResult[], v: MatrixVerdict, wa
   const ok = v.criteria.every((c) => c.met);
   const r0 = results[0];
   const occs = results.flatMap((r) => r.occurrences.map((o) => ({ o, seed: r.seed })));
-  const bad = occs.filter(({ o }) => o.secondsOverFuse > 0 || o.notes.skipped || o.alarmAfterS !== null || (o.notes.resumedAfterAnswerS !== undefined && o.notes.resumedAfterAnswerS !== null && o.notes.resumedAfterAnswerS > 0));
+  const bad = occs.filter(({ o }) => noteworthy(o));
   const lines = [
     '# Soak',
     '',
@@ -179,7 +185,7 @@ export function renderMatrixMarkdown(results: SoakResult[], v: MatrixVerdict, wa
     `Heap growth is measured from hour ${WARMUP_HOURS} to the end of each run (limit ${HEAP_LIMIT_MB} MB); a resume after a restart may take resumeWindowS + one go-e poll (${GOE_POLL_S} s); the fail-safe checks come ${FAILSAFE_GRACE_S} s after staleAfterS / pauseAfterS.`,
     '',
   ];
-  if (bad.length) lines.push('## Occurrences with an overload, an alarm or a note', '', ...bad.slice(0, 80).map(({ o, seed }) => occurrenceLine(o, seed)), '');
+  if (bad.length) lines.push('## Occurrences with more than 1 s over the fuse, an alarm or a note', '', ...bad.slice(0, 80).map(({ o, seed }) => occurrenceLine(o, seed)), '');
   const p = results.flatMap((r) => problems(r).map((x) => `seed ${r.seed}: ${x}`));
   if (p.length) lines.push('## Problems', '', ...p.slice(0, 40).map((x) => `- ${x}`), '');
   return lines.join('\n');

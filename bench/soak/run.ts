@@ -284,6 +284,8 @@ class SoakRun implements SoakWorld {
   async loop(wallStartMs: number): Promise<void> {
     const t = this.totals;
     // (never await controller.idle() while the virtual clock stands still: a write waiting on it would never end)
+    // Both clients talk once before the start counts are taken, so their idle keep-alive sockets count there too.
+    for (const c of this.rig.cars) this.poll(c);
     await this.settle();
     t.timers.start = this.clock.pendingTimers();
     t.timers.max = t.timers.start;
@@ -295,7 +297,8 @@ class SoakRun implements SoakWorld {
     }
     this.schedule.finish(this.durationS);
     await this.settle();
-    await new Promise((r) => setTimeout(r, 100)); // let closed sockets go
+    // sockets a peer has closed may take a moment to go: wait up to 2 s (a leaked one stays)
+    for (let i = 0; i < 40 && activeHandles() > t.handles.start; i++) await new Promise((r) => setTimeout(r, 50));
     t.timers.end = this.clock.pendingTimers();
     t.handles.end = activeHandles();
   }
