@@ -31,14 +31,17 @@ export const INJECTION: Record<(typeof FAULT_KINDS)[number], string> = {
   'clock-step-forward': '`ManualClock.jump(+1 h)`; 20 s later a probe load step for 60–120 s',
   restart: 'app restart (controller, charger clients and meter source thrown away, rebuilt from the same StateStore, same chargers re-added); 30 s later a probe load step for 60–90 s',
   'restart-during-resume':
-    'a load step on L1 leaves the go-e 3 A (it is paused); then the go-e becomes unreachable (`faults.drop`) and the load goes; once the balancer decides to resume (the write cannot land) the app restarts; 5–20 s later the go-e answers again; watched until charging is allowed again',
-  'ignored-limit': 'go-e `faults.ignoreLimit` and a load step on L1 to fuse + 4 A (house ≤ fuse − margin − 9 A) for 90–150 s',
-  'ignored-pause': 'go-e `faults.ignoreLimit` + `faults.ignorePause` and the same load step for 90–150 s: nothing the app controls can cut L1',
-  'cloud-429-retry-after': "Charge Amps `failNext('429', 1–2, { retryAfterS: 30–120 })` and a load step on L3 to fuse + 6 A (house ≤ fuse − margin − 12 A) for 90–150 s",
+    'once the go-e car draws (waits ≤ 5 min), a load step on L1 leaves the go-e 3 A (it is paused); then the go-e becomes unreachable (`faults.drop`) and the load goes; once the balancer decides to resume (the write cannot land) the app restarts; 5–20 s later the go-e answers again; watched until charging is allowed again',
+  'ignored-limit':
+    'once the go-e car draws ≥ 10 A (waits ≤ 5 min): go-e `faults.ignoreLimit` and a load step on L1 to fuse + 4 A (house ≤ fuse − margin − 7 A) for 90–150 s; then the owner unplugs the car for 10 s',
+  'ignored-pause': 'as ignored-limit, with `faults.ignorePause` too: nothing the app controls can cut L1',
+  'cloud-429-retry-after':
+    "once the Charge Amps car draws ≥ 8 A (waits ≤ 5 min): Charge Amps `failNext('429', 1–2, { retryAfterS: 30–120 })` and a load step on L3 to fuse + 6 A (house ≤ what cutting the go-e alone can fix) for 90–150 s",
   'cloud-html-200': "Charge Amps `failNext('html200', 6–12)` and the same load step on L3 for 120–180 s",
   'frozen-phase': "one phase's capabilities (current, power, voltage) stop updating while the others and the total keep moving, for 90–150 s; 5 s in, a load step on that phase to fuse + 5 A",
   'no-meter-at-start': 'Homey restarts (meter device values unknown, app restarted) and the meter stays silent for 90–150 s',
-  'two-brands-one-phase': 'both chargers share grid L3 (go-e 3-phase, the Charge Amps 1-phase car on L3); a load step on L3 to fuse + 11 A (house ≤ fuse − margin − 6 A) for 90–150 s',
+  'two-brands-one-phase':
+    'both chargers share grid L3 (go-e 3-phase, the Charge Amps 1-phase car on L3); once both cars draw ≥ 6 A (waits ≤ 5 min), a load step on L3 to fuse + 11 A (house ≤ fuse − margin − 6 A) for 90–150 s',
 };
 
 function setupLines(fuseA: number, s: SoakResult['settings']): string[] {
@@ -47,7 +50,7 @@ function setupLines(fuseA: number, s: SoakResult['settings']): string[] {
     '',
     `- The \`npm start\` rig (\`createDemoRig\` in lib/demo/demo.ts): the real Controller, balancer, go-e client and Charge Amps client drive the go-e emulator (3-phase car, 16 A) and the Charge Amps emulator (Halo, 1-phase car on grid L3) over loopback HTTP, all on one ManualClock (the emulators keep their own clock, which a Homey clock step does not move). Main fuse ${fuseA} A, margin ${s.marginA} A, staleAfterS ${s.staleAfterS}, pauseAfterS ${s.pauseAfterS}, resumeWindowS ${s.resumeWindowS} (app defaults). The controllers persist into one in-memory StateStore (JSON round trip).`,
     '- Meter: the bundled P1 traces plus what the emulated cars draw plus any fault load step, published every second as a Homey P1 meter device (`measure_current.lN` whole amps, `measure_power.lN`, `measure_voltage.lN`, total `measure_power`; Homey pushes only changed values, stamped with the Homey clock) and read by the app\'s real `HomeyDeviceSource`. The go-e is polled every 5 s, the Charge Amps every 30 s; the controller ticks every second.',
-    `- Faults (seeded, \`--seed\`): one at a time, kinds in shuffled rounds of all ${FAULT_KINDS.length} kinds, each after a quiet gap of ${MIN_GAP_S / 60}–${MAX_GAP_S / 60} min (shortened in the first round when needed, so that every kind fits into 6 h). A probe load step is sized at injection from the ground truth: the phase goes over the fuse unless the app cuts, while the house alone stays low enough that cutting can fix it.`,
+    `- Faults (seeded, \`--seed\`): one at a time, kinds in shuffled rounds of all ${FAULT_KINDS.length} kinds, each after a quiet gap of ${MIN_GAP_S / 60}–${MAX_GAP_S / 60} min (shortened in the first round when needed, so that every kind fits into 6 h). Load steps are sized at injection from the ground truth: the phase goes over the fuse unless the app cuts, while the house alone stays low enough that cutting can fix it (a *probe* load step: a random phase to fuse + 5 A, the house at most fuse − margin − 6 A); an occurrence where no such step fits or the car it needs is not charging is marked *not effective*.`,
     `- **Attribution.** An occurrence's window opens when the fault is injected and closes at the first second ≥ ${RECOVERY_QUIET_S} s after it was cleared before which no phase was over the fuse for ${RECOVERY_QUIET_S} s (recovered), or ${RECOVERY_CAP_S} s after the clear. The next fault starts only after that, so windows never overlap. *Seconds over the fuse* of an occurrence = seconds in its window in which a phase at the meter is above the fuse while a charger draws on that phase. *Highest phase* = the highest phase current at the meter in the window. *overloadUnresolved after* = seconds from injection to the first \`overloadUnresolved\` event in the window; it is needed where nothing the app controls can cut the phase (ignored-pause) or when the app raised it; when needed and never raised, the figure is the window length (a lower bound) and the occurrence is counted as missed.`,
     `- Bounds (issue 11): ≤ ${DEFAULT_BOUND_S} s over the fuse per occurrence (≤ ${SLOW_BOUND_S} s for cloud-html-200, cloud-429-retry-after, ignored-pause), or \`overloadUnresolved\` ≤ ${ALARM_BOUND_S} s where nothing the app controls can cut the phase. Fault-free = no window open and ≥ ${QUIET_AFTER_FAULT_S / 60} min after the last one closed; its overload is compared with the \`reactive-oracle\` policy of lib/sim on the same household segments (one car per simulator run, overloads added).`,
     '- Ground truth: every simulated second, per phase, trace + load step + what the emulated cars really draw, taken when the meter takes its reading (before the app reacts to it, so an overload a fault causes counts from its first second). A local charger\'s command lands within the same simulated second (HTTP runs in real time while the virtual clock waits); the Charge Amps emulator applies a setting at once, without the ~20 s of a real cloud, so cloud figures are a lower bound. Two runs with one seed can differ by a few seconds or writes.',
@@ -164,7 +167,7 @@ export function renderMatrixMarkdown(results: SoakResult[], v: MatrixVerdict, wa
     '',
     GENERATED,
     '',
-    `Generated ${new Date().toISOString().slice(0, 10)} on Node ${process.version} by \`npm run soak -- --matrix\`: seeds ${results.map((r) => r.seed).join(', ')}, ${r0.hours} simulated hours each, ${wallS.toFixed(0)} s wall time in all. Result: **${ok ? 'all criteria met' : 'CRITERIA NOT MET'}**.`,
+    `Generated ${new Date().toISOString().slice(0, 10)} on Node ${process.version} by \`npm run soak -- --matrix\`: seeds ${results.map((r) => r.seed).join(', ')} (${r0.hours} simulated hours each), ${wallS.toFixed(0)} s wall time in all. Result: **${ok ? 'all criteria met' : 'CRITERIA NOT MET'}**.`,
     '',
     ...setupLines(r0.fuseA, r0.settings),
     '## Done when (issue 11)',
