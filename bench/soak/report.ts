@@ -115,12 +115,27 @@ function figures(r: SoakResult): string[] {
     `| heap after gc, hourly from hour ${WARMUP_HOURS} (MB) | ${t.heapMB.map((h) => h.mb.toFixed(1)).join(' ')} |`,
     `| fail-safe checks (≤ min / paused) | ${t.failsafe.checked} / ${t.failsafe.pauseChecked} |`,
     '',
+    'Writes are the write requests each emulator received (go-e `/api/set`, Charge Amps `PUT`), failed ones included.',
+    '',
     '| charger | writes | writes/h | writes/h fault-free | raises cut again within 5 s | pauses | pauses/h | energy kWh | failed polls | failed commands |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.chargers.map(
       (c) =>
         `| ${c.name} | ${c.writes} | ${perH(c.writes)} | ${(c.faultFreeWrites / Math.max(r.faultFreeHours, 1e-9)).toFixed(1)} | ${c.raisesUndone} | ${c.pauses} | ${perH(c.pauses)} | ${c.energyKWh.toFixed(1)} | ${c.pollFailures} | ${c.commandFailures} |`,
     ),
+    '',
+  ];
+}
+
+/** Raise/cut pairs: flagged (not a criterion) when they are more than a fifth of all writes, as 0.2.0 had them (8 %). */
+function churnFinding(results: SoakResult[]): string[] {
+  const undone = results.reduce((n, r) => n + r.chargers.reduce((m, c) => m + c.raisesUndone, 0), 0);
+  const writes = results.reduce((n, r) => n + r.chargers.reduce((m, c) => m + c.writes, 0), 0);
+  if (2 * undone <= 0.2 * writes) return [];
+  return [
+    '## Finding: raises taken back',
+    '',
+    `${undone} raises were cut again within 5 s: ${((200 * undone) / Math.max(writes, 1)).toFixed(0)} % of all ${writes} writes are such raise/cut pairs (the 0.2.0 soak: 8 %, go-e 14 writes/h). Safe (the cut comes at once) but it wastes writes and wears the charger's relay logic; see the writes/h above.`,
     '',
   ];
 }
@@ -151,6 +166,7 @@ export function renderSoakMarkdown(r: SoakResult): string {
     '',
     ...figures(r),
   ];
+  lines.push(...churnFinding([r]));
   if (bad.length) lines.push('## Occurrences with more than 1 s over the fuse, an alarm or a note', '', ...bad.slice(0, 60).map((o) => occurrenceLine(o)), '');
   const p = problems(r);
   if (p.length) lines.push('## Problems', '', ...p.slice(0, 30).map((x) => `- ${x}`), '');
@@ -178,16 +194,20 @@ export function renderMatrixMarkdown(results: SoakResult[], v: MatrixVerdict, wa
     ...kindTable(v.summaries, v.worstSeed),
     '## Per seed',
     '',
-    '| seed | faults | crashes | unhandled rejections | heap growth MB | fault-free overload / oracle A·s | fail-safe ≤ min / paused | kinds within bound | wall s |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| seed | faults | crashes | unhandled rejections | heap growth MB | fault-free overload / oracle A·s | fail-safe ≤ min / paused | kinds within bound | writes/h (go-e, Charge Amps) | raises cut again within 5 s | energy kWh | wall s |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r) => {
       const f = r.totals.failsafe;
-      return `| ${r.seed} | ${r.occurrences.length} | ${r.uncaught.length} | ${r.unhandled.length} | ${r.heapGrowthMB.toFixed(2)} | ${r.totals.faultFreeOverloadAs.toFixed(0)} / ${r.oracleOverloadAs.toFixed(0)} | ${f.checked - f.violations.length}/${f.checked}, ${f.pauseChecked - f.pauseViolations.length}/${f.pauseChecked} | ${r.kinds.filter((k) => kindVerdict(k).met).length}/${FAULT_KINDS.length} | ${r.wallS.toFixed(0)} |`;
+      const each = (pick: (c: SoakResult['chargers'][number]) => string): string => r.chargers.map(pick).join(', ');
+      return `| ${r.seed} | ${r.occurrences.length} | ${r.uncaught.length} | ${r.unhandled.length} | ${r.heapGrowthMB.toFixed(2)} | ${r.totals.faultFreeOverloadAs.toFixed(0)} / ${r.oracleOverloadAs.toFixed(0)} | ${f.checked - f.violations.length}/${f.checked}, ${f.pauseChecked - f.pauseViolations.length}/${f.pauseChecked} | ${r.kinds.filter((k) => kindVerdict(k).met).length}/${FAULT_KINDS.length} | ${each((c) => (c.writes / r.hours).toFixed(0))} | ${each((c) => String(c.raisesUndone))} | ${each((c) => c.energyKWh.toFixed(1))} | ${r.wallS.toFixed(0)} |`;
     }),
+    '',
+    'Writes are the write requests each emulator received (go-e `/api/set`, Charge Amps `PUT`), failed ones included.',
     '',
     `Heap growth is measured from hour ${WARMUP_HOURS} to the end of each run (limit ${HEAP_LIMIT_MB} MB); a resume after a restart may take resumeWindowS + one go-e poll (${GOE_POLL_S} s); the fail-safe checks come ${FAILSAFE_GRACE_S} s after staleAfterS / pauseAfterS.`,
     '',
   ];
+  lines.push(...churnFinding(results));
   if (bad.length) lines.push('## Occurrences with more than 1 s over the fuse, an alarm or a note', '', ...bad.slice(0, 80).map(({ o, seed }) => occurrenceLine(o, seed)), '');
   const p = results.flatMap((r) => problems(r).map((x) => `seed ${r.seed}: ${x}`));
   if (p.length) lines.push('## Problems', '', ...p.slice(0, 40).map((x) => `- ${x}`), '');

@@ -95,6 +95,9 @@ class SoakRun implements SoakWorld {
   private readonly schedule: FaultSchedule;
   private readonly raisedAtMs: Record<string, number> = {};
   private readonly polling = new Set<DemoCar>();
+  /** Writes seen at the emulators so far: go-e request log entries read, Charge Amps PUTs. */
+  private goeRequestsSeen = 0;
+  private caPutsSeen = 0;
   /** No fault window open and the last one closed ≥ QUIET_AFTER_FAULT_S ago (the same rule as faultFreeMask). */
   private faultFreeNow = false;
 
@@ -152,10 +155,6 @@ class SoakRun implements SoakWorld {
 
   private wire(controller: Controller): void {
     const t = this.totals;
-    controller.on('applied', (a: { chargerId: string }) => {
-      t.writes[a.chargerId]++;
-      if (this.faultFreeNow) t.faultFreeWrites[a.chargerId]++;
-    });
     // A raise taken back by the next fresh samples (a raise/cut pair wastes a write).
     controller.on('event', (e: ControllerEvent) => {
       this.events.push({ simS: this.simS, event: e });
@@ -225,6 +224,24 @@ class SoakRun implements SoakWorld {
     this.rig.controller.tick();
     for (const c of this.rig.cars) if (simS % c.pollEveryS === 0) this.poll(c);
     await this.settle();
+    this.countWrites();
+  }
+
+  /** Writes as the chargers saw them: go-e `/api/set` requests, Charge Amps PUTs (attempts, failed ones included). */
+  private countWrites(): void {
+    const t = this.totals;
+    const [goeId, caId] = this.rig.ids;
+    const reqs = this.rig.goeEmu.requests;
+    let goeSets = 0;
+    for (let i = this.goeRequestsSeen; i < reqs.length; i++) if (reqs[i].path === '/api/set') goeSets++;
+    this.goeRequestsSeen = reqs.length;
+    const caPuts = this.rig.caEmu.counters.puts - this.caPutsSeen;
+    this.caPutsSeen = this.rig.caEmu.counters.puts;
+    t.writes[goeId] += goeSets;
+    t.writes[caId] += caPuts;
+    if (!this.faultFreeNow) return;
+    t.faultFreeWrites[goeId] += goeSets;
+    t.faultFreeWrites[caId] += caPuts;
   }
 
   private groundTruth(simS: number): void {
@@ -272,6 +289,7 @@ class SoakRun implements SoakWorld {
   hourly(simS: number, wallStartMs: number): void {
     const t = this.totals;
     this.rig.goeEmu.requests.length = 0; // the emulator's request log is for tests; keep it from growing
+    this.goeRequestsSeen = 0;
     const hour = simS / 3600;
     t.timers.max = Math.max(t.timers.max, this.clock.pendingTimers());
     t.handles.max = Math.max(t.handles.max, activeHandles());
