@@ -260,7 +260,6 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
   const events: DemoResult['events'] = [];
   let simS = 0;
-  const writes: Record<string, number> = Object.fromEntries(ids.map((id) => [id, 0]));
   const pauses: Record<string, number> = Object.fromEntries(ids.map((id) => [id, 0]));
   rig.onController((controller) => {
     controller.on('event', (e: ControllerEvent) => {
@@ -268,7 +267,6 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       if (e.type === 'paused' && e.chargerId) pauses[e.chargerId]++;
       opts.onEvent?.(e, simS);
     });
-    controller.on('applied', (a: { chargerId: string }) => void writes[a.chargerId]++);
   });
   rig.attach();
   const controller = rig.controller;
@@ -381,12 +379,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     await controller.idle();
     await rig.stop();
   }
+  // writes as the chargers saw them (the controller's 'applied' also tells of confirmations)
+  const writes = [rig.goeEmu.requests.filter((r) => r.path === '/api/set').length, rig.caEmu.counters.puts];
   result.chargers = cars.map((c, i) => ({
     id: ids[i],
     name: c.name,
     phases: c.phases,
     energyKWh: energyWh[ids[i]] / 1000,
-    writes: writes[ids[i]],
+    writes: writes[i],
     pauses: pauses[ids[i]],
   }));
   result.energyKWh = result.chargers.reduce((s, c) => s + c.energyKWh, 0);
