@@ -51,6 +51,14 @@ export function matrixVerdict(results: SoakResult[]): MatrixVerdict {
     { name: '0 crashes', measured: String(crashes), met: crashes === 0 },
     { name: '0 unhandled rejections', measured: String(rejections), met: rejections === 0 },
     { name: `heap growth < ${HEAP_LIMIT_MB} MB in every seed`, measured: `worst ${heap.toFixed(2)} MB`, met: heap < HEAP_LIMIT_MB && heapSampled },
+    failsafeCriterion(results, 'at its minimum within staleAfterS', (f) => [f.checked, f.violations.length]),
+    failsafeCriterion(results, 'paused within pauseAfterS', (f) => [f.pauseChecked, f.pauseViolations.length]),
   ];
   return { summaries, kinds, worstSeed, criteria };
+}
+
+/** Every charger after every meter outage of every seed (a cloud charger's command latency added). */
+function failsafeCriterion(results: SoakResult[], what: string, pick: (f: SoakResult['totals']['failsafe']) => [number, number]): Criterion {
+  const [checked, bad] = results.map((r) => pick(r.totals.failsafe)).reduce(([c, b], [c2, b2]) => [c + c2, b + b2], [0, 0]);
+  return { name: `fail-safe: every charger ${what} (+ 2 s, + 20 s command latency for the cloud charger) of every meter outage`, measured: `${checked - bad}/${checked}`, met: checked > 0 && bad === 0 };
 }

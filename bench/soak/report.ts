@@ -2,6 +2,7 @@
  * docs/soak.md, generated from one run (`npm run soak`) or from the Done-when matrix
  * (`npm run soak -- --matrix`: seeds 1–5, 6 h each).
  */
+import { CA_COMMAND_LATENCY_MS } from '../../lib/demo/demo';
 import { ALARM_BOUND_S, DEFAULT_BOUND_S, FAULT_KINDS, MAX_GAP_S, MIN_GAP_S, RECOVERY_CAP_S, SLOW_BOUND_S } from './plan';
 import { kindVerdict, RECOVERY_QUIET_S, type KindSummary, type Occurrence } from './measure';
 import type { MatrixVerdict } from './matrix';
@@ -53,7 +54,7 @@ function setupLines(fuseA: number, s: SoakResult['settings']): string[] {
     `- Faults (seeded, \`--seed\`): one at a time, kinds in shuffled rounds of all ${FAULT_KINDS.length} kinds, each after a quiet gap of ${MIN_GAP_S / 60}–${MAX_GAP_S / 60} min (shortened in the first round when needed, so that every kind fits into 6 h). Load steps are sized at injection from the ground truth: the phase goes over the fuse unless the app cuts, while the house alone stays low enough that cutting can fix it (a *probe* load step: a random phase to fuse + 5 A, the house at most fuse − margin − 6 A); an occurrence where no such step fits or the car it needs is not charging is marked *not effective*.`,
     `- **Attribution.** An occurrence's window opens when the fault is injected and closes at the first second ≥ ${RECOVERY_QUIET_S} s after it was cleared before which no phase was over the fuse for ${RECOVERY_QUIET_S} s (recovered), or ${RECOVERY_CAP_S} s after the clear. The next fault starts only after that, so windows never overlap. *Seconds over the fuse* of an occurrence = seconds in its window in which a phase at the meter is above the fuse while a charger draws on that phase. *Highest phase* = the highest phase current at the meter in the window. *overloadUnresolved after* = seconds from injection to the first \`overloadUnresolved\` event in the window; it is needed where nothing the app controls can cut the phase (ignored-pause) or when the app raised it; when needed and never raised, the figure is the window length (a lower bound) and the occurrence is counted as missed.`,
     `- Bounds (issue 11): ≤ ${DEFAULT_BOUND_S} s over the fuse per occurrence (≤ ${SLOW_BOUND_S} s for cloud-html-200, cloud-429-retry-after, ignored-pause), or \`overloadUnresolved\` ≤ ${ALARM_BOUND_S} s where nothing the app controls can cut the phase. Fault-free = no window open and ≥ ${QUIET_AFTER_FAULT_S / 60} min after the last one closed; its overload is compared with the \`reactive-oracle\` policy of lib/sim on the same household segments (one car per simulator run, overloads added).`,
-    '- Ground truth: every simulated second, per phase, trace + load step + what the emulated cars really draw, taken when the meter takes its reading (before the app reacts to it, so an overload a fault causes counts from its first second). A local charger\'s command lands within the same simulated second (HTTP runs in real time while the virtual clock waits); the Charge Amps emulator applies a setting at once, without the ~20 s of a real cloud, so cloud figures are a lower bound. Two runs with one seed can differ by a few seconds or writes.',
+    '- Ground truth: every simulated second, per phase, trace + load step + what the emulated cars really draw, taken when the meter takes its reading (before the app reacts to it, so an overload a fault causes counts from its first second). A local charger\'s command lands within the same simulated second (HTTP runs in real time while the virtual clock waits); the Charge Amps emulator reports a new setting at once and applies it 20 s later (`commandLatencyMs`), as the real cloud does (~15–20 s). Two runs with one seed can differ by a few seconds or writes.',
     '',
     '| fault | how it is injected |',
     '|---|---|',
@@ -204,7 +205,7 @@ export function renderMatrixMarkdown(results: SoakResult[], v: MatrixVerdict, wa
     '',
     'Writes are the write requests each emulator received (go-e `/api/set`, Charge Amps `PUT`), failed ones included.',
     '',
-    `Heap growth is measured from hour ${WARMUP_HOURS} to the end of each run (limit ${HEAP_LIMIT_MB} MB); a resume after a restart may take resumeWindowS + one go-e poll (${GOE_POLL_S} s); the fail-safe checks come ${FAILSAFE_GRACE_S} s after staleAfterS / pauseAfterS.`,
+    `Heap growth is measured from hour ${WARMUP_HOURS} to the end of each run (limit ${HEAP_LIMIT_MB} MB); a resume after a restart may take resumeWindowS + one go-e poll (${GOE_POLL_S} s); the fail-safe checks come ${FAILSAFE_GRACE_S} s after staleAfterS / pauseAfterS (for the Charge Amps plus its cloud's ${CA_COMMAND_LATENCY_MS / 1000} s command latency).`,
     '',
   ];
   lines.push(...churnFinding(results));

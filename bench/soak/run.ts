@@ -8,7 +8,7 @@ import path from 'path';
 import type { Triple } from '../../lib/balancer/types';
 import { ManualClock } from '../../lib/clock';
 import type { Controller, ControllerEvent } from '../../lib/controller';
-import { createDemoRig, type DemoCar, type DemoRig } from '../../lib/demo/demo';
+import { CA_COMMAND_LATENCY_MS, createDemoRig, type DemoCar, type DemoRig } from '../../lib/demo/demo';
 import { nodeFetchTransport, type HttpTransport } from '../../lib/http';
 import { HomeyDeviceSource } from '../../lib/meter/homeyDevice';
 import { seededRandom } from '../../lib/random';
@@ -266,15 +266,19 @@ class SoakRun implements SoakWorld {
     this.failsafeChecks(simS);
   }
 
-  /** At staleAfterS + grace into a meter outage every car draws ≤ its minimum; at pauseAfterS + grace nothing. */
+  /**
+   * At staleAfterS + grace into a meter outage every car draws ≤ its minimum; at pauseAfterS + grace
+   * nothing. The grace of a cloud charger includes its cloud's command latency.
+   */
   private failsafeChecks(simS: number): void {
     const occ = this.schedule.open;
     if (!occ || !['meter-gap', 'meter-frozen', 'no-meter-at-start'].includes(occ.kind) || occ.clearedS !== null) return;
     const relS = simS - occ.startS;
-    const pause = relS === this.settings.pauseAfterS + FAILSAFE_GRACE_S;
-    if (relS !== this.settings.staleAfterS + FAILSAFE_GRACE_S && !pause) return;
     const f = this.totals.failsafe;
     this.rig.cars.forEach((c) => {
+      const graceS = FAILSAFE_GRACE_S + (c.charger.latencyClass === 'cloud' ? CA_COMMAND_LATENCY_MS / 1000 : 0);
+      const pause = relS === this.settings.pauseAfterS + graceS;
+      if (relS !== this.settings.staleAfterS + graceS && !pause) return;
       const drawn = Math.max(...c.drawA());
       const limit = pause ? 0 : c.charger.minCurrentA;
       if (pause) f.pauseChecked++;

@@ -7,7 +7,7 @@
  */
 import type { PhaseIndex } from '../phase';
 import { GRID_PHASES, type BalancerConfig, type Triple } from './types';
-import { dropFirst, EPS, fmt, staleWhy, type Work } from './work';
+import { dropFirst, EPS, fmt, KEEP_SLACK_A, staleWhy, type Work } from './work';
 
 /** What the meter says for this step, per grid phase. */
 export interface PhaseView {
@@ -22,12 +22,17 @@ export interface PhaseView {
   ageMs: Triple<number>;
 }
 
+/** How far over fuse − margin an amp already given is kept: KEEP_SLACK_A, at most half the margin (A). */
+export function keepSlackA(cfg: BalancerConfig): number {
+  return Math.max(EPS, Math.min(KEEP_SLACK_A, cfg.marginA / 2));
+}
+
 /** Fresh sample: compute every balanced charger's new limit (`newA`, −1 = no decision yet). */
 export function allocate(cfg: BalancerConfig, nowMs: number, work: Work[], view: PhaseView): void {
   const paused = capsForStep(cfg, nowMs, work, view);
   if (paused.length) resumeWhereHeld(cfg, nowMs, work, paused, view.avail);
   const load = pauseWhereMinimumsDoNotFit(work, view);
-  fairFill(work, view, load);
+  fairFill(work, view, load, keepSlackA(cfg));
 }
 
 /** Each charger's ceiling for this step (`capA`; 0 = paused); returns the paused ones that may resume. */
@@ -126,8 +131,14 @@ function pauseWhereMinimumsDoNotFit(work: Work[], view: PhaseView): Triple<numbe
   }
 }
 
-/** Max–min fair fill, one amp at a time: always the charger with the lowest current (ties: priority). */
-function fairFill(work: Work[], view: PhaseView, load: Triple<number>): void {
+/**
+ * Max–min fair fill, one amp at a time: always the charger with the lowest current (ties: priority).
+ * An amp a charger already has is kept while the phase is at most KEEP_SLACK_A over fuse − margin (still
+ * under the fuse by nearly the margin): a meter reading a few hundredths over the line after a raise to
+ * exactly fuse − margin does not undo that raise (no raise/cut flapping); with a small margin at most
+ * half of it, so the phase stays under the fuse. A raise must fit strictly.
+ */
+function fairFill(work: Work[], view: PhaseView, load: Triple<number>, keepSlack: number): void {
   const { avail, cloudAvail, known } = view;
   for (const it of work) it.newA = it.waitStart ? -1 : it.capA >= it.minA ? it.minA : 0;
   const frozen = new Array<boolean>(work.length).fill(false);
@@ -145,9 +156,11 @@ function fairFill(work: Work[], view: PhaseView, load: Triple<number>): void {
     if (pick < 0) return;
     const it = work[pick];
     // a raise (or a starting limit) of a cloud charger must also fit its more careful headroom
-    const ceil = it.input.latencyClass === 'cloud' && (it.memo.sessionStart || it.newA >= it.memo.allowedA) ? cloudAvail : avail;
+    const raise = it.memo.sessionStart || it.newA >= it.memo.allowedA;
+    const ceil = it.input.latencyClass === 'cloud' && raise ? cloudAvail : avail;
+    const slack = raise ? EPS : keepSlack;
     let fits = true;
-    for (let g = 0; g < 3; g++) if (it.w[g] && known[g] && load[g] + it.w[g] > Math.min(avail[g], ceil[g]) + EPS) fits = false;
+    for (let g = 0; g < 3; g++) if (it.w[g] && known[g] && load[g] + it.w[g] > Math.min(avail[g], ceil[g]) + slack) fits = false;
     if (!fits) {
       frozen[pick] = true;
       continue;

@@ -6,6 +6,8 @@ import type { PhaseIndex } from '../phase';
 import { GRID_PHASES, type BalancerConfig, type ChargerInput, type Triple } from './types';
 
 export const EPS = 1e-6;
+/** How far over fuse − margin a phase may read before an amp a charger already has is taken back (A). */
+export const KEEP_SLACK_A = 0.3;
 /** A charger phase carrying at least this much is in use by the car (A). */
 export const PHASE_IN_USE_A = 1;
 /** The car is really drawing once its strongest phase carries this much (A): phase detection starts. */

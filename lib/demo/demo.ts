@@ -120,6 +120,8 @@ export interface DemoRig {
 }
 
 export const DEMO_CA_ID = 'HALO-2001';
+/** The emulated Charge Amps cloud takes this long from a settings change to the car, as the real one (~15–20 s). */
+export const CA_COMMAND_LATENCY_MS = 20_000;
 
 /**
  * The clock a device keeps: the rig's time without the wall-clock steps the Homey may take (an NTP
@@ -161,6 +163,7 @@ export async function createDemoRig(opts: {
   goeEmu.plugIn({ maxCurrentA: 16, phases: 3, needWh: opts.goeNeedWh ?? 200_000 });
   const caEmu = new ChargeAmpsEmulator({
     clock: deviceClock,
+    commandLatencyMs: CA_COMMAND_LATENCY_MS,
     chargePoints: [{ id: DEMO_CA_ID, name: 'Carport Halo', model: 'HALO', protocol: 'capi', installationCurrentA: 16 }],
   });
   await caEmu.start();

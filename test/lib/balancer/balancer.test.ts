@@ -320,6 +320,19 @@ describe('lib/balancer/balancer', () => {
   });
 
   describe('writes', () => {
+    it('does not take back a raise to exactly fuse − margin when the meter then reads a few hundredths more', () => {
+      const r = new Rig({ restoreHoldS: 0, localWriteIntervalS: 0 });
+      r.add({ currentLimitA: 10, phaseMap: ['L1', null, null] }, [0]);
+      r.house = [14, 0, 0];
+      r.run(30);
+      assert.strictEqual(r.limit(), 10, 'raised to exactly 24 − 14 = 10 A');
+      r.house = [14.02, 0, 0]; // P/U rounding at the meter: 24.02 A
+      const outs = r.run(60);
+      assert.deepStrictEqual(outs.flatMap((o) => o.commands), [], 'no cut, no raise/cut pair');
+      r.house = [14.6, 0, 0]; // a real 0.6 A over fuse − margin: cut
+      assert.strictEqual(limits([r.step(1)])[0], 9);
+    });
+
     it('never re-commands the same limit', () => {
       const r = new Rig();
       r.add();
