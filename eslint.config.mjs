@@ -1,5 +1,8 @@
 import tseslint from 'typescript-eslint';
 
+/** The runtime: what is installed on a Homey. tools/ (emulators, simulator, demo, CLI, bench) is not. */
+const RUNTIME = ['app.ts', 'api.ts', 'lib/**/*.ts', 'drivers/**/*.ts', 'flow/**/*.ts'];
+
 export default tseslint.config(
   { ignores: ['.homeybuild/**', 'node_modules/**', 'out/**', 'coverage/**', 'app.json', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
@@ -12,7 +15,19 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'lib/cli/**/*.ts', 'lib/sim/cli.ts', 'lib/demo/**/*.ts'],
+    // guard rails of the runtime: small files and functions, and nothing from the workshop
+    files: RUNTIME,
+    rules: {
+      'max-lines': ['error', { max: 500, skipBlankLines: false, skipComments: false }],
+      'max-lines-per-function': ['error', { max: 100, skipBlankLines: false, skipComments: false }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/tools/**', '**/tools'], message: 'lib/, drivers/, flow/ and app.ts run on the Homey: they may not import the workshop in tools/.' }] },
+      ],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'tools/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

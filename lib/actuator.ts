@@ -30,7 +30,23 @@
  * Time is the injected clock's monotonic time. Homey-free; persistence through `snapshot()`/`restore()`.
  */
 import type { Charger, ChargerStatus } from './charger';
+export { CONFIRM_MS, DECREASE_RETRY_AFTER_CAP_MS, LOCAL_GRACE_MS } from './actuatorRules';
 import type { Clock } from './clock';
+import {
+  carPresent,
+  COMPLY_TOLERANCE_A,
+  CONFIRM_MS,
+  DECREASE_RETRY_AFTER_CAP_MS,
+  DECREASE_RETRY_MAX_MS,
+  DECREASE_RETRY_MS,
+  fmt,
+  isTransient,
+  LOCAL_GRACE_MS,
+  level,
+  RAISE_BACKOFF_BASE_MS,
+  RAISE_BACKOFF_MAX_MS,
+  strongestPhase,
+} from './actuatorRules';
 import { describeError, PeerError } from './errors';
 
 export interface ActuatorTarget {
@@ -70,21 +86,8 @@ export interface ActuatorOptions {
   onError?: (message: string) => void;
 }
 
-/** A reading within this much of the told level complies (A). */
-export const COMPLY_TOLERANCE_A = 1.5;
-export const DECREASE_RETRY_MS = 2_000;
-export const DECREASE_RETRY_MAX_MS = 5_000;
-export const DECREASE_RETRY_AFTER_CAP_MS = 10_000;
-export const RAISE_BACKOFF_BASE_MS = 2_000;
-export const RAISE_BACKOFF_MAX_MS = 5 * 60_000;
-/** A local charger's reading normally confirms a decrease within this; after it, it counts at worst case. */
-export const LOCAL_GRACE_MS = 10_000;
-/** How long a charger may take to show that a write took effect, per latency class. */
-export const CONFIRM_MS = { local: 15_000, cloud: 75_000 } as const;
-
 type WriteKind = 'decrease' | 'raise';
 
-const level = (t: { limitA: number; paused: boolean }): number => (t.paused ? 0 : t.limitA);
 
 export class Actuator {
   readonly charger: Charger;
@@ -482,26 +485,4 @@ export class Actuator {
   private now(): number {
     return this.clock.monoMs();
   }
-}
-
-/** Worth retrying soon: no answer, overload, a server error or a maintenance page; not a refusal. */
-function isTransient(err: unknown): boolean {
-  if (!(err instanceof PeerError)) return false;
-  if (err.kind === 'timeout' || err.kind === 'unreachable' || err.kind === 'rate-limit') return true;
-  if (err.kind === 'http') return (err.status ?? 500) >= 500;
-  return err.kind === 'protocol';
-}
-
-function carPresent(s: ChargerStatus): boolean {
-  return ['connected', 'charging', 'complete'].includes(s.state);
-}
-
-function strongestPhase(s: ChargerStatus): number {
-  let k = 0;
-  for (let i = 1; i < 3; i++) if ((s.phases[i].currentA ?? 0) > (s.phases[k].currentA ?? 0)) k = i;
-  return k;
-}
-
-function fmt(a: number): string {
-  return String(Math.round(a * 10) / 10);
 }

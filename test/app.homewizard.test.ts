@@ -8,7 +8,7 @@ import api from '../api';
 import PhaseGuardApp from '../app';
 import { ManualClock } from '../lib/clock';
 import { nodeFetchTransport } from '../lib/http';
-import { HomeWizardEmulator } from '../lib/meter/homewizardEmulator';
+import { HomeWizardEmulator } from '../tools/emulators/homewizard';
 import { defaultAppSettings, SETTINGS_KEY, type AppSettings, type MeterSettings } from '../lib/settings';
 import type { HomeWizardDiscoveryView } from '../lib/webapi';
 import { createHomey, startApp, teardown, type MdnsAnnouncement, type StandinHomey } from './homey-standin';

@@ -8,7 +8,7 @@ import type { MeterSample } from '../lib/balancer/types';
 import { ManualClock } from '../lib/clock';
 import { Controller } from '../lib/controller';
 import type { HttpTransport } from '../lib/http';
-import { HomeWizardEmulator } from '../lib/meter/homewizardEmulator';
+import { HomeWizardEmulator } from '../tools/emulators/homewizard';
 import { AppSettings, defaultAppSettings } from '../lib/settings';
 
 describe('app: the meter feed', () => {

@@ -11,7 +11,7 @@ import GoeDriver from '../drivers/goe/driver';
 import { ChargerRegistry, chargerRegistrationOf, type ChargerDeviceLike, type ChargerSink } from '../lib/app/chargerRegistry';
 import type { Charger, ChargerStatus } from '../lib/charger';
 import { ManualClock } from '../lib/clock';
-import { GoeEmulator } from '../lib/goe/emulator';
+import { GoeEmulator } from '../tools/emulators/goe/emulator';
 import type { HomeyApiLike } from '../lib/meter/homeyDevice';
 import { defaultAppSettings, SETTINGS_KEY, type AppSettings } from '../lib/settings';
 import {

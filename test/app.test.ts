@@ -7,7 +7,7 @@ import PhaseGuardApp from '../app';
 import GoeDevice from '../drivers/goe/device';
 import GoeDriver from '../drivers/goe/driver';
 import { ManualClock } from '../lib/clock';
-import { GoeEmulator } from '../lib/goe/emulator';
+import { GoeEmulator } from '../tools/emulators/goe/emulator';
 import { defaultAppSettings, SETTINGS_KEY } from '../lib/settings';
 import { addDevice, createHomey, startApp, startDriver, teardown, type StandinHomey } from './homey-standin';
 import { FakeHomeyApi } from './lib/meter/fakeHomeyApi';

@@ -11,7 +11,7 @@ import assert from 'assert';
 import type { Triple } from '../../lib/balancer/types';
 import { ChargeAmpsConnectorCharger } from '../../lib/chargeamps/charger';
 import { ChargeAmpsClient } from '../../lib/chargeamps/client';
-import { ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD } from '../../lib/chargeamps/emulator';
+import { ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD } from '../../tools/emulators/chargeamps/emulator';
 import { ManualClock } from '../../lib/clock';
 import { Controller } from '../../lib/controller';
 import { describeError } from '../../lib/errors';

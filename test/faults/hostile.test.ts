@@ -1,7 +1,7 @@
 /**
  * Hostile input: oversized answers are refused (lib/http.ts `maxBytes`), ids a peer sends never become
  * a path, and bad CLI and flow arguments are refused with one line. Unit tests of each parser live
- * next to it (test/lib/cli/*, test/lib/goe/client.test.ts, test/app.test.ts); these are spot checks
+ * next to it (test/tools/cli/*, test/lib/goe/client.test.ts, test/app.test.ts); these are spot checks
  * of what those do not cover.
  */
 import assert from 'assert';
@@ -10,7 +10,7 @@ import type { AddressInfo } from 'net';
 import PhaseGuardApp from '../../app';
 import { ChargeAmpsClient } from '../../lib/chargeamps/client';
 import { ManualClock } from '../../lib/clock';
-import { runCli } from '../../lib/cli/main';
+import { runCli } from '../../tools/cli/main';
 import { PeerError } from '../../lib/errors';
 import { GoeClient } from '../../lib/goe/client';
 import { HttpRequest, nodeFetchTransport } from '../../lib/http';

@@ -1,7 +1,7 @@
 /**
  * Shared pieces of the fault matrix: a watcher for unhandled rejections and uncaught exceptions, a
  * counting transport that can also refuse connections, and a controller + go-e emulator rig on one
- * ManualClock over loopback HTTP (the pattern of lib/demo/demo.ts).
+ * ManualClock over loopback HTTP (the pattern of tools/demo/demo.ts).
  */
 import assert from 'assert';
 import http from 'http';
@@ -12,7 +12,7 @@ import { Controller } from '../../lib/controller';
 import { describeError } from '../../lib/errors';
 import { GoeCharger } from '../../lib/goe/charger';
 import { GoeClient, type GoeLocalApi } from '../../lib/goe/client';
-import { GoeEmulator, type GoeProfile } from '../../lib/goe/emulator';
+import { GoeEmulator, type GoeProfile } from '../../tools/emulators/goe/emulator';
 import { HttpRequest, HttpTransport, nodeFetchTransport } from '../../lib/http';
 import { AppSettings, defaultAppSettings } from '../../lib/settings';
 

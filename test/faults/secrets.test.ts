@@ -10,11 +10,11 @@ import assert from 'assert';
 import PhaseGuardApp from '../../app';
 import ChargeAmpsDevice from '../../drivers/chargeamps/device';
 import ChargeAmpsDriver from '../../drivers/chargeamps/driver';
-import { ChargeAmpsEmulator, EMULATOR_EMAIL } from '../../lib/chargeamps/emulator';
-import { runCli, type CliIo } from '../../lib/cli/main';
+import { ChargeAmpsEmulator, EMULATOR_EMAIL } from '../../tools/emulators/chargeamps/emulator';
+import { runCli, type CliIo } from '../../tools/cli/main';
 import { describeError } from '../../lib/errors';
 import { GoeClient } from '../../lib/goe/client';
-import { GoeEmulator } from '../../lib/goe/emulator';
+import { GoeEmulator } from '../../tools/emulators/goe/emulator';
 import { createHomey, standin, startApp, startDriver, startPairSession, teardown, type StandinHomey } from '../homey-standin';
 import { watchProcess } from './rig';
 

@@ -4,7 +4,7 @@ import path from 'path';
 import { sharedClients } from '../../../lib/chargeamps/client';
 import { SystemClock } from '../../../lib/clock';
 import { nodeFetchTransport } from '../../../lib/http';
-import { AURA_ID, ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD, HALO_ID } from '../../../lib/chargeamps/emulator';
+import { AURA_ID, ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD, HALO_ID } from '../../../tools/emulators/chargeamps/emulator';
 import ChargeAmpsDriver from '../../../drivers/chargeamps/driver';
 import ChargeAmpsDevice from '../../../drivers/chargeamps/device';
 import { createHomey, standin, startDriver, startPairSession, startRepairSession, teardown, userSaveSettings, type StandinHomey } from '../../homey-standin';

@@ -1,6 +1,6 @@
 import assert from 'assert';
 import { ManualClock } from '../../../lib/clock';
-import { GoeEmulator, GoeEmulatorOptions } from '../../../lib/goe/emulator';
+import { GoeEmulator, GoeEmulatorOptions } from '../../../tools/emulators/goe/emulator';
 import GoeDriver from '../../../drivers/goe/driver';
 import GoeDevice from '../../../drivers/goe/device';
 import {

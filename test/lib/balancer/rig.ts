@@ -121,4 +121,4 @@ export class Rig {
 }
 
 /** Deterministic PRNG (mulberry32), shared with the simulator and the soak. */
-export { seededRandom as prng } from '../../../lib/random';
+export { seededRandom as prng } from '../../../tools/random';

@@ -1,7 +1,7 @@
 import assert from 'assert';
 import { ChargeAmpsConnectorCharger, listConnectors, validateCurrent } from '../../../lib/chargeamps/charger';
 import { CAPI_STATUSES, OCPP_STATUSES, connectorState } from '../../../lib/chargeamps/status';
-import { AURA_ID, HALO_ID } from '../../../lib/chargeamps/emulator';
+import { AURA_ID, HALO_ID } from '../../../tools/emulators/chargeamps/emulator';
 import { PeerError } from '../../../lib/errors';
 import { Rig, drive, rig } from './helpers';
 

@@ -4,7 +4,7 @@ import { CHARGEAMPS_POLL, ChargeAmpsClient, ChargeAmpsClientRegistry, PRIORITY_D
 import { clampPollInterval } from '../../../lib/pollInterval';
 import { parseJsonAnswer, parseRetryAfterMs } from '../../../lib/chargeamps/types';
 import { jwtExpiryMs } from '../../../lib/chargeamps/auth';
-import { AURA_ID, FOREIGN_ID, HALO_ID } from '../../../lib/chargeamps/emulator';
+import { AURA_ID, FOREIGN_ID, HALO_ID } from '../../../tools/emulators/chargeamps/emulator';
 import { CREDENTIALS, Rig, rig } from './helpers';
 
 describe('lib/chargeamps/client', () => {

@@ -1,7 +1,7 @@
 import { ManualClock } from '../../../lib/clock';
 import { HttpRequest, HttpTransport, nodeFetchTransport } from '../../../lib/http';
 import { ChargeAmpsClient, ClientOptions } from '../../../lib/chargeamps/client';
-import { ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD, EmulatorOptions } from '../../../lib/chargeamps/emulator';
+import { ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD, EmulatorOptions } from '../../../tools/emulators/chargeamps/emulator';
 
 export const CREDENTIALS = { email: EMULATOR_EMAIL, password: EMULATOR_PASSWORD, apiKey: EMULATOR_API_KEY };
 

@@ -6,7 +6,7 @@ import { PeerError, UserInputError, describeError } from '../../../lib/errors';
 import { HttpTransport } from '../../../lib/http';
 import { GoeCharger } from '../../../lib/goe/charger';
 import { GoeClient, GoeConnection, normaliseHost, normaliseSerial } from '../../../lib/goe/client';
-import { GoeEmulator, GoeProfile } from '../../../lib/goe/emulator';
+import { GoeEmulator, GoeProfile } from '../../../tools/emulators/goe/emulator';
 import { emulator, local, running, sets } from './harness';
 
 async function rejects<T extends Error>(p: Promise<unknown>, type: new (...a: never[]) => T, pattern: RegExp): Promise<T> {

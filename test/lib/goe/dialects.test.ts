@@ -11,7 +11,7 @@ import { CloudV1Api, CloudV2Api } from '../../../lib/goe/cloud';
 import { type GoeConnection, openGoe } from '../../../lib/goe/connection';
 import { LocalV1Api } from '../../../lib/goe/localV1';
 import { LocalV2Api } from '../../../lib/goe/localV2';
-import { GoeEmulator, GoeProfile } from '../../../lib/goe/emulator';
+import { GoeEmulator, GoeProfile } from '../../../tools/emulators/goe/emulator';
 import { emulator, local, sets, stopEmulators } from './harness';
 
 describe('lib/goe dialects: one API per dialect, chosen from the connection and used for reads and writes', () => {

@@ -1,7 +1,7 @@
 /** Shared by the go-e client tests: emulators on a ManualClock (stopped after each test), a local client, the writes seen. */
 import { ManualClock } from '../../../lib/clock';
 import { GoeClient, GoeClientOptions } from '../../../lib/goe/client';
-import { GoeEmulator, GoeEmulatorOptions } from '../../../lib/goe/emulator';
+import { GoeEmulator, GoeEmulatorOptions } from '../../../tools/emulators/goe/emulator';
 
 /** Emulators to stop after the test: `afterEach(() => stopEmulators())`. */
 export const running: GoeEmulator[] = [];

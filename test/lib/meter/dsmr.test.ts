@@ -7,7 +7,7 @@ const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'meter');
 const SHARED = path.join(__dirname, '..', '..', '..', '..', 'shared', 'realdata');
 const read = (file: string): string => fs.readFileSync(file, 'latin1');
 
-/** Telegram files in a folder, with what /work/shared/realdata/INDEX.md says about their CRC. */
+/** Telegram files in a folder, with what ../shared/realdata/INDEX.md says about their CRC. */
 function telegramFiles(dir: string): string[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.telegram.txt')).map((f) => path.join(dir, f)) : [];
 }

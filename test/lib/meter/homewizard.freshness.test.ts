@@ -9,7 +9,7 @@ import { ManualClock } from '../../../lib/clock';
 import type { MeterSample } from '../../../lib/balancer/types';
 import { type HttpTransport, nodeFetchTransport } from '../../../lib/http';
 import { HomeWizardP1Source, fetchHomeWizardInfo } from '../../../lib/meter/homewizard';
-import { HomeWizardEmulator, type CurrentTrace } from '../../../lib/meter/homewizardEmulator';
+import { HomeWizardEmulator, type CurrentTrace } from '../../../tools/emulators/homewizard';
 import { defaultAppSettings } from '../../../lib/settings';
 import { validateAppSettings } from '../../../lib/settingsValidation';
 

@@ -16,7 +16,7 @@ import {
   telegramFingerprint,
 } from '../../../lib/meter/homewizard';
 import { clampPollInterval } from '../../../lib/pollInterval';
-import { HomeWizardEmulator, type CurrentTrace } from '../../../lib/meter/homewizardEmulator';
+import { HomeWizardEmulator, type CurrentTrace } from '../../../tools/emulators/homewizard';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'meter', 'homewizard');
 const fixture = (name: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));

@@ -1,7 +1,7 @@
 import assert from 'assert';
 import { ManualClock } from '../../../lib/clock';
 import { MAX_GRID_VOLTAGE_V, PhaseMerger, phaseCurrentA, totalPowerExplains } from '../../../lib/meter/source';
-import { ReplaySource } from '../../../lib/meter/replay';
+import { ReplaySource } from '../../../tools/sim/meterReplay';
 import type { MeterSample } from '../../../lib/balancer/types';
 
 describe('meter/source', () => {

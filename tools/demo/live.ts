@@ -1,0 +1,139 @@
+/**
+ * Live mode of `npm start -- --meter homewizard://HOST --goe HOST [--chargeamps]`: the app's real
+ * controller against real devices, without a Homey. The HomeWizard P1 source polls the meter; each
+ * charger is polled on its own interval (go-e 5 s, Charge Amps 30 s, as the Homey devices do); the
+ * controller ticks every second. `startLive` returns once everything runs; `stop()` ends it.
+ * Everything is timed by the injected clock (the real one from the command line, SystemClock in the
+ * live-mode test).
+ */
+import { ChargeAmpsClient } from '../../lib/chargeamps/client';
+import { ChargeAmpsConnectorCharger, listConnectors } from '../../lib/chargeamps/charger';
+import type { Charger } from '../../lib/charger';
+import { SystemClock, type Clock, type TimerHandle } from '../../lib/clock';
+import { Controller, type ControllerEvent } from '../../lib/controller';
+import { describeError, registerSecret } from '../../lib/errors';
+import { GoeCharger } from '../../lib/goe/charger';
+import { GoeClient } from '../../lib/goe/client';
+import { nodeFetchTransport } from '../../lib/http';
+import { HomeWizardP1Source } from '../../lib/meter/homewizard';
+import { AppSettings, defaultAppSettings } from '../../lib/settings';
+
+export const LIVE_GOE_POLL_S = 5;
+export const LIVE_CHARGEAMPS_POLL_S = 30;
+export const LIVE_TICK_MS = 1000;
+
+export interface LiveOptions {
+  /** host[:port] of the HomeWizard P1 meter. */
+  meterHost: string;
+  /** The go-e's host or http:// URL. */
+  goeHost?: string;
+  /** Charge Amps account: every connector except Schuko outlets takes part. */
+  chargeAmps?: { email: string; password: string; apiKey: string; baseUrl?: string };
+  /** Settings over the app defaults (fuse, margins, staleAfterS, …). */
+  settings?: Partial<AppSettings>;
+  clock?: Clock;
+  /** Charger poll intervals (s); default go-e 5, Charge Amps 30. */
+  pollS?: { goe?: number; chargeAmps?: number };
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export interface LiveCharger {
+  charger: Charger;
+  name: string;
+  pollS: number;
+}
+
+export interface LiveRun {
+  controller: Controller;
+  meter: HomeWizardP1Source;
+  chargers: LiveCharger[];
+  settings: AppSettings;
+  /** Stop polling and ticking; resolves once nothing is in flight. */
+  stop(): Promise<void>;
+}
+
+async function liveChargers(opts: LiveOptions, clock: Clock): Promise<LiveCharger[]> {
+  const chargers: LiveCharger[] = [];
+  if (opts.goeHost !== undefined) {
+    const charger = new GoeCharger(new GoeClient({ kind: 'local', host: opts.goeHost }, { clock }));
+    const status = await charger.getStatus();
+    chargers.push({ charger, name: `go-e ${status.name || status.id}`, pollS: opts.pollS?.goe ?? LIVE_GOE_POLL_S });
+  }
+  if (opts.chargeAmps) {
+    const { email, password, apiKey, baseUrl } = opts.chargeAmps;
+    registerSecret(password);
+    registerSecret(apiKey);
+    const client = new ChargeAmpsClient({ baseUrl, credentials: { email, password, apiKey }, clock, transport: nodeFetchTransport });
+    for (const c of await listConnectors(client)) {
+      if (c.schuko) continue;
+      const charger = new ChargeAmpsConnectorCharger({ client, chargePointId: c.chargePointId, connectorId: c.connectorId });
+      chargers.push({ charger, name: c.name, pollS: opts.pollS?.chargeAmps ?? LIVE_CHARGEAMPS_POLL_S });
+    }
+  }
+  return chargers;
+}
+
+/** Call `fn` every `everyMs` on `clock` until the returned stop is called. */
+function every(clock: Clock, everyMs: number, fn: () => void): () => void {
+  let handle: TimerHandle | undefined;
+  let stopped = false;
+  const run = (): void => {
+    if (stopped) return;
+    fn();
+    handle = clock.setTimeout(run, everyMs);
+  };
+  handle = clock.setTimeout(run, everyMs);
+  return () => {
+    stopped = true;
+    clock.clearTimeout(handle);
+  };
+}
+
+export async function startLive(opts: LiveOptions): Promise<LiveRun> {
+  const clock = opts.clock ?? new SystemClock();
+  const meter = new HomeWizardP1Source({ host: opts.meterHost, clock });
+  const chargers = await liveChargers(opts, clock);
+  const settings: AppSettings = { ...defaultAppSettings(), ...opts.settings };
+  const controller = new Controller({ clock, settings, log: (l) => opts.out(l) });
+  controller.on('event', (e: ControllerEvent) => opts.out(`${new Date(e.timeMs).toISOString()} ${e.type}: ${e.reason}`));
+  chargers.forEach((c) => controller.addCharger(c.charger, c.name));
+  meter.onSample((s) => controller.onSample(s));
+  meter.onError((e) => {
+    controller.setMeterError(e);
+    if (e) opts.err(`meter: ${e}`);
+  });
+  await meter.start();
+  const stops = [every(clock, LIVE_TICK_MS, () => controller.tick())];
+  const polls = new Set<Promise<void>>();
+  for (const c of chargers) {
+    let busy = false;
+    const poll = (): void => {
+      if (busy) return; // a slow charger is not asked again before it answered
+      busy = true;
+      const p = c.charger.getStatus().then(
+        (s) => controller.reportStatus(c.charger.id, s),
+        (err) => opts.err(`${c.name}: ${describeError(err)}`),
+      );
+      const done = p.finally(() => {
+        busy = false;
+        polls.delete(done);
+      });
+      polls.add(done);
+    };
+    poll();
+    stops.push(every(clock, c.pollS * 1000, poll));
+  }
+  return {
+    controller,
+    meter,
+    chargers,
+    settings,
+    stop: async () => {
+      stops.forEach((s) => s());
+      await meter.stop();
+      await Promise.all([...polls]);
+      await controller.idle();
+    },
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * Replays a household trace with one EV behind one charger under a control policy, in fixed steps of
+ * simulated time (1 s by default), and measures overload and energy.
+ *
+ * Each step at time t: due charger commands take effect → the car's draw updates → house current at
+ * the meter = trace(t) + car draw on its phases → the meter may produce a fresh sample → the policy
+ * steps (with that sample or null) and its commands are sent (arriving after the charger latency;
+ * at once for a zero-latency policy) → metrics integrate the state over [t, t + step).
+ */
+import { GRID_PHASES, type BalancerCommand, type ChargerInput, type GridPhase, type Triple } from '../../lib/balancer/types';
+import {
+  CHARGER_LATENCY_S,
+  CarModel,
+  ChargerModel,
+  carGridPhases,
+  MeterModel,
+  type CarOptions,
+  type ChargerKind,
+  type MeterOptions,
+} from './models';
+import { createPolicy, POLICY_NAMES, type Policy, type PolicyName } from './policies';
+import { TraceCursor, type Trace } from './trace';
+
+/** Volts per phase used for energy. */
+export const PHASE_VOLTAGE_V = 230;
+
+export interface Scenario {
+  trace: Trace;
+  fuseA: number;
+  marginA: number;
+  car: CarOptions;
+  meter: MeterOptions;
+  charger: ChargerKind;
+  /** Override the brand's typical command latency (s). */
+  chargerLatencyS?: number;
+  /** Simulation step (s), default 1. */
+  stepS?: number;
+}
+
+export interface PolicyMetrics {
+  policy: string;
+  /** Σ over phases of ∫ max(0, |I| − fuse) dt (A·s). */
+  overloadAmpSeconds: number;
+  /** Time with at least one phase over the fuse (s). */
+  secondsOverFuse: number;
+  /** Largest |I| − fuse seen on any phase (A), 0 if never over. */
+  maxOverloadA: number;
+  /** Energy the car took (kWh, 230 V per phase). */
+  energyKWh: number;
+  /** energyKWh / ideal's energyKWh (null when ideal charged nothing). */
+  energyRatio: number | null;
+  chargerWrites: number;
+  writesPerHour: number;
+  /** Pause cycles (the charger went from charging to paused). */
+  pauses: number;
+  durationHours: number;
+}
+
+export interface SimEvent {
+  timeS: number;
+  type: 'paused' | 'resumed';
+}
+
+/** Per-step recording for plots (only when asked: it costs memory). */
+export interface SimSeries {
+  timeS: number[];
+  houseA: [number[], number[], number[]];
+  offeredA: number[];
+  drawnA: number[];
+  events: SimEvent[];
+}
+
+export interface RunOutput {
+  metrics: PolicyMetrics;
+  series?: SimSeries;
+}
+
+/** Charger phase k (0..2) is wired to grid phase (start + k) mod 3: a 1-phase car uses charger phase 1. */
+export function phaseRotation(start: GridPhase): Triple<GridPhase> {
+  const s = GRID_PHASES.indexOf(start);
+  return [0, 1, 2].map((k) => GRID_PHASES[(s + k) % 3]) as Triple<GridPhase>;
+}
+
+export function runPolicy(scenario: Scenario, policy: Policy | PolicyName, opts: { record?: boolean } = {}): RunOutput {
+  const stepS = scenario.stepS ?? 1;
+  const ctx = { fuseA: scenario.fuseA, marginA: scenario.marginA, carGridPhases: carGridPhases(scenario.car) };
+  const p = typeof policy === 'string' ? createPolicy(policy, ctx) : policy;
+  const instant = p.zeroLatency === true;
+  // Zero latency: the car follows at once (it still needs its start delay after a pause).
+  const car = new CarModel(instant ? { ...scenario.car, followS: 0 } : scenario.car);
+  const latencyS = instant ? 0 : (scenario.chargerLatencyS ?? CHARGER_LATENCY_S[scenario.charger]);
+  const charger = new ChargerModel(latencyS, car.minA, scenario.car.maxA);
+  const meter = new MeterModel(scenario.meter);
+  const cursor = new TraceCursor(scenario.trace);
+  const phaseMap = phaseRotation(scenario.car.phases === 1 ? (scenario.car.phase ?? 'L1') : 'L1');
+  const nCarPhases = car.gridPhases.length;
+
+  let overloadAs = 0;
+  let secondsOver = 0;
+  let maxOver = 0;
+  let energyWs = 0;
+  const series: SimSeries | undefined = opts.record
+    ? { timeS: [], houseA: [[], [], []], offeredA: [], drawnA: [], events: [] }
+    : undefined;
+  let wasPaused = charger.state.paused;
+
+  const input = (drawA: number): ChargerInput[] => [
+    {
+      id: 'ev',
+      name: 'EV',
+      enabled: true,
+      phaseMap,
+      measuredA: [0, 1, 2].map((k) => (k < nCarPhases ? drawA : 0)) as Triple<number>,
+      currentLimitA: charger.state.limitA,
+      minCurrentA: car.minA,
+      maxCurrentA: scenario.car.maxA,
+      paused: charger.state.paused,
+      carConnected: true,
+      priority: 0,
+      latencyClass: scenario.charger === 'goe' ? 'local' : 'cloud',
+    },
+  ];
+  const house = (householdA: Triple<number>): Triple<number> => {
+    const out = [...householdA] as Triple<number>;
+    for (const g of car.gridPhases) out[g] += drawA;
+    return out;
+  };
+
+  let nowS = 0;
+  let drawA = 0;
+  const steps = Math.ceil(scenario.trace.durationS / stepS - 1e-9);
+  for (let i = 0; i < steps; i++) {
+    nowS = i * stepS;
+    car.offer(nowS, charger.advance(nowS));
+    drawA = car.update(nowS);
+    const householdA = cursor.at(nowS);
+    const sample = meter.read(nowS, house(householdA));
+    const commands = p.step({ nowMs: Math.round(nowS * 1000), sample, chargers: input(drawA), householdA });
+    if (commands.length) {
+      send(charger, nowS, commands);
+      if (instant) {
+        car.offer(nowS, charger.advance(nowS));
+        drawA = car.update(nowS);
+      }
+    }
+    const houseA = house(householdA);
+    let anyOver = false;
+    for (let ph = 0; ph < 3; ph++) {
+      const over = Math.abs(houseA[ph]) - scenario.fuseA;
+      if (over > 1e-9) {
+        anyOver = true;
+        overloadAs += over * stepS;
+        if (over > maxOver) maxOver = over;
+      }
+    }
+    if (anyOver) secondsOver += stepS;
+    energyWs += drawA * nCarPhases * PHASE_VOLTAGE_V * stepS;
+    if (series) {
+      series.timeS.push(nowS);
+      for (let ph = 0; ph < 3; ph++) series.houseA[ph].push(houseA[ph]);
+      series.offeredA.push(charger.offeredA());
+      series.drawnA.push(drawA);
+      if (charger.state.paused !== wasPaused) series.events.push({ timeS: nowS, type: charger.state.paused ? 'paused' : 'resumed' });
+    }
+    wasPaused = charger.state.paused;
+  }
+  const durationHours = (steps * stepS) / 3600;
+  return {
+    metrics: {
+      policy: p.name,
+      overloadAmpSeconds: overloadAs,
+      secondsOverFuse: secondsOver,
+      maxOverloadA: maxOver,
+      energyKWh: energyWs / 3.6e6,
+      energyRatio: null,
+      chargerWrites: charger.writes,
+      writesPerHour: durationHours > 0 ? charger.writes / durationHours : 0,
+      pauses: charger.pauses,
+      durationHours,
+    },
+    series,
+  };
+}
+
+function send(charger: ChargerModel, nowS: number, commands: BalancerCommand[]): void {
+  for (const c of commands) {
+    if (c.chargerId !== 'ev') continue;
+    if (c.type === 'setCurrentLimit') charger.setCurrentLimit(nowS, c.currentA);
+    else if (c.type === 'pause') charger.pause(nowS);
+    else charger.resume(nowS, c.currentA);
+  }
+}
+
+/**
+ * Run several policies over the same scenario. `ideal` always runs (it is the energy reference);
+ * it is reported only when asked for.
+ */
+export function runPolicies(
+  scenario: Scenario,
+  names: readonly PolicyName[] = POLICY_NAMES,
+  opts: { record?: PolicyName } = {},
+): { results: PolicyMetrics[]; series?: SimSeries } {
+  const ideal = runPolicy(scenario, 'ideal', { record: opts.record === 'ideal' });
+  let series = ideal.series;
+  const results = names.map((name) => {
+    if (name === 'ideal') return ideal.metrics;
+    const out = runPolicy(scenario, name, { record: opts.record === name });
+    if (out.series) series = out.series;
+    return out.metrics;
+  });
+  const idealKWh = ideal.metrics.energyKWh;
+  for (const r of results) r.energyRatio = idealKWh > 0 ? r.energyKWh / idealKWh : null;
+  return { results, series };
+}
