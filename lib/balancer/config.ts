@@ -8,21 +8,32 @@ type NumericKey = {
   [K in keyof BalancerConfig]-?: BalancerConfig[K] extends number | undefined ? K : never;
 }[keyof BalancerConfig];
 
-const FIELDS: { key: NumericKey; unit: string; min: number; minInclusive: boolean; max: number }[] = [
-  { key: 'fuseA', unit: 'A', min: FUSE_LIMITS_A.min, minInclusive: true, max: FUSE_LIMITS_A.max },
-  { key: 'marginA', unit: 'A', min: 0, minInclusive: true, max: 1000 },
-  { key: 'restoreStepA', unit: 'A', min: 0, minInclusive: false, max: 100 },
-  { key: 'restoreHoldS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
-  { key: 'staleAfterS', unit: 's', min: 0, minInclusive: false, max: 86_400 },
-  { key: 'pauseAfterS', unit: 's', min: 0, minInclusive: false, max: 86_400 },
-  { key: 'resumeWindowS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
-  { key: 'resumeHysteresisA', unit: 'A', min: 0, minInclusive: true, max: 100 },
-  { key: 'cloudWriteIntervalS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
-  { key: 'localWriteIntervalS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
-  { key: 'cloudRaiseWindowS', unit: 's', min: 0, minInclusive: true, max: 3_600 },
-  { key: 'cloudRaiseReserveA', unit: 'A', min: 0, minInclusive: true, max: 100 },
-  { key: 'overloadUnresolvedAfterS', unit: 's', min: 0, minInclusive: true, max: 86_400 },
+const DAY_S = 86_400;
+
+/**
+ * Every numeric setting, in the order errors are listed. Its unit follows from its name (…A, …S); the
+ * range is at least 0 and at most a day (s) or 1000 A, but for the exceptions in RANGES.
+ */
+const KEYS: NumericKey[] = [
+  'fuseA', 'marginA', 'restoreStepA', 'restoreHoldS', 'staleAfterS', 'pauseAfterS', 'resumeWindowS', 'resumeHysteresisA',
+  'cloudWriteIntervalS', 'localWriteIntervalS', 'cloudRaiseWindowS', 'cloudRaiseReserveA', 'overloadUnresolvedAfterS',
 ];
+
+const RANGES: Partial<Record<NumericKey, { min?: number; minInclusive?: boolean; max?: number }>> = {
+  fuseA: FUSE_LIMITS_A,
+  restoreStepA: { minInclusive: false, max: 100 },
+  staleAfterS: { minInclusive: false },
+  pauseAfterS: { minInclusive: false },
+  resumeHysteresisA: { max: 100 },
+  cloudRaiseWindowS: { max: 3_600 },
+  cloudRaiseReserveA: { max: 100 },
+};
+
+const FIELDS = KEYS.map((key) => {
+  const unit = key.endsWith('S') ? 's' : 'A';
+  const r = RANGES[key] ?? {};
+  return { key, unit, min: r.min ?? 0, minInclusive: r.minInclusive ?? true, max: r.max ?? (unit === 's' ? DAY_S : 1000) };
+});
 
 /** Thrown by `validateBalancerConfig`: `field` is the first bad field, `problems` has one line per bad field. */
 export class BalancerConfigError extends UserInputError {
