@@ -39,6 +39,7 @@ import {
   newMemo,
   prepareWork,
   UNCONFIRMED_ALARM_MS,
+  validLimit,
   type Memo,
   type Work,
 } from './work';
@@ -116,7 +117,7 @@ export class Balancer {
     const present: Triple<boolean> = [false, false, false];
     const fresh = sample !== null && this.acceptSample(nowMs, sample, present);
     const { ageMs, known } = this.phaseAges(nowMs);
-    const { work, ownDraw, usedGrid, allowedA } = this.prepareAll(nowMs, chargers);
+    const { work, idle, ownDraw, usedGrid, allowedA } = this.prepareAll(nowMs, chargers);
     const { view, measuredA, headroomA } = this.headroom(nowMs, ownDraw, known, present, ageMs);
     // 4. decide
     this.markStale(work, ageMs);
@@ -133,6 +134,7 @@ export class Balancer {
       allowedA[item.input.id] = item.memo.sessionStart ? 0 : item.memo.allowedA;
       targets[item.input.id] = item.memo.sessionStart ? null : item.memo.allowedA;
     }
+    for (const input of idle) this.holdIdle(input, targets, commands);
     // 5. tell: stale meter, unresolved overload
     const stale = this.reportStale(nowMs, usedGrid, ageMs, events);
     if (fresh) this.checkOverload(nowMs, work, present, events);
@@ -153,8 +155,12 @@ export class Balancer {
   }
 
   /** Who is balanced, which phases they load, and their own draw per grid phase. */
-  private prepareAll(nowMs: number, chargers: ChargerInput[]): { work: Work[]; ownDraw: Triple<number>; usedGrid: number; allowedA: Record<string, number> } {
+  private prepareAll(
+    nowMs: number,
+    chargers: ChargerInput[],
+  ): { work: Work[]; idle: ChargerInput[]; ownDraw: Triple<number>; usedGrid: number; allowedA: Record<string, number> } {
     const work: Work[] = [];
+    const idle: ChargerInput[] = [];
     const ownDraw: Triple<number> = [0, 0, 0];
     const attributed: Triple<number> = [0, 0, 0]; // meter rise/fall per phase already counted as some charger's own
     const allowedA: Record<string, number> = {};
@@ -171,14 +177,33 @@ export class Balancer {
       }
       allowedA[input.id] = 0;
       const item = prepareWork(this.memos, this.cfg, nowMs, input);
-      if (!item) continue;
+      if (!item) {
+        if (!input.carConnected && !input.externalPause) idle.push(input);
+        continue;
+      }
       work.push(item);
       const capDraw = Math.max(item.maxA, finiteOr(input.currentLimitA, 0)) + 2;
       const drawA = ownDrawEstimate(this.phaseA, this.meterHistory, nowMs, item, attributed);
       item.ownA = drawA;
       for (let g = 0; g < 3; g++) ownDraw[g] += Math.min(drawA[g], capDraw * Math.max(1, item.w[g]));
     }
-    return { work, ownDraw, usedGrid: usedGrid || 7, allowedA };
+    return { work, idle, ownDraw, usedGrid: usedGrid || 7, allowedA };
+  }
+
+  /**
+   * A charger without a car is held at its minimum (or stays paused), so that the next car starts at
+   * 6 A whatever the last session left behind: a session never starts with an overload.
+   */
+  private holdIdle(input: ChargerInput, targets: Record<string, number | null>, commands: BalancerCommand[]): void {
+    const memo = this.memos.get(input.id);
+    const minA = Math.ceil(finiteOr(input.minCurrentA, 6) - EPS);
+    const want = input.paused ? 0 : minA;
+    targets[input.id] = want;
+    if (!memo || want === 0 || memo.sentA === want) return;
+    if (validLimit(input.currentLimitA) !== want) {
+      commands.push({ type: 'setCurrentLimit', chargerId: input.id, currentA: want, reason: `No car at ${input.name}: held at ${want} A for the next session` });
+    }
+    memo.sentA = want;
   }
 
   /** Headroom per phase = fuse − margin − (measured − the balanced chargers' own draw), and the cloud one. */

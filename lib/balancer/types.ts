@@ -162,7 +162,8 @@ export interface BalancerOutput {
   allowedA: Record<string, number>;
   /**
    * The target of each balanced charger (A, 0 = pause): what the app hands its actuator; null = a new
-   * session waits for a fresh sample. Chargers not balanced now (disabled, no car, paused by others) are absent.
+   * session waits for a fresh sample. A charger without a car is held at its minimum (or stays paused), so
+   * the next session starts at 6 A. Chargers disabled or paused by others are absent.
    */
   targets: Record<string, number | null>;
 }

@@ -207,6 +207,18 @@ describe('lib/controller', () => {
     assert.ok(live.headroomA.every((h) => typeof h === 'number'));
   });
 
+  it('sets a charger to 6 A when the car leaves, so the next car starts there', async () => {
+    const ctrl = new Controller({ clock, settings: settings({ restoreHoldS: 5 }) });
+    const c = new FakeCharger('a');
+    c.drawA = 16;
+    ctrl.addCharger(c, 'Garage');
+    await run(ctrl, [c], [2, 2, 2], 90);
+    assert.strictEqual(c.limitA, 16, 'restored to 16 A with the car');
+    c.connected = false;
+    await run(ctrl, [c], [2, 2, 2], 3);
+    assert.strictEqual(c.limitA, 6, 'held at 6 A without a car');
+  });
+
   it('shares one phase between two chargers without exceeding it', async () => {
     const ctrl = new Controller({ clock, settings: settings() });
     const a = new FakeCharger('a');

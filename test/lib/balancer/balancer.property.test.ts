@@ -159,7 +159,11 @@ function checkCommands(
       return !g || validPhase[GRID_PHASES.indexOf(g)];
     });
     if (!c.enabled) fail(`commanded disabled charger ${c.id}`);
-    if (!c.carConnected) fail(`commanded ${c.id} without a car`);
+    if (!c.carConnected) {
+      // the one command a charger without a car gets: its minimum, so the next session starts at 6 A
+      if (cmd.type !== 'setCurrentLimit' || cmd.currentA !== Math.ceil(c.minCurrentA)) fail(`commanded ${c.id} without a car: ${cmd.type}`);
+      continue;
+    }
     const prev = before.get(c.id) ?? 0;
     if (cmd.type === 'pause') {
       if (prev === 0) fail(`duplicate pause of ${c.id}`);

@@ -431,13 +431,15 @@ describe('lib/balancer/balancer', () => {
       assert.strictEqual(r.limit('a'), 8);
     });
 
-    it('sends nothing to a charger without a car, and starts a new session at what fits, not at max', () => {
+    it('holds a charger without a car at its minimum (once), and starts a new session at what fits, not at max', () => {
       const r = new Rig();
       const c = r.add({ carConnected: false, currentLimitA: 16 });
       r.house = [15, 0, 0];
       const outs = r.run(10);
-      assert.deepStrictEqual(limits(outs), []);
+      assert.deepStrictEqual(limits(outs), [6], 'one write: the next car starts at 6 A, whatever the last session left');
+      assert.match(outs[0].commands[0].reason, /^No car at Garage: held at 6 A for the next session$/);
       assert.strictEqual(outs[9].allowedA.a, 0);
+      assert.strictEqual(outs[9].targets.a, 6);
       c.input.carConnected = true;
       r.updateDraw();
       c.input.measuredA = [0, 0, 0]; // the car waits before drawing
@@ -517,8 +519,10 @@ describe('lib/balancer/balancer', () => {
       const c2 = r2.add({ currentLimitA: 16 });
       c2.input.carConnected = false;
       r2.run(3);
+      assert.strictEqual(r2.limit(), 6, 'held at its minimum while no car was there');
       c2.input.carConnected = true;
-      assert.deepStrictEqual(limits([r2.step(1, true, [2, null, 0])]), [6]);
+      assert.deepStrictEqual(limits([r2.step(1, true, [2, null, 0])]), [], 'and kept there on such a sample');
+      assert.strictEqual(r2.limit(), 6);
     });
   });
 
