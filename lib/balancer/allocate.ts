@@ -159,10 +159,11 @@ function fairFill(work: Work[], view: PhaseView, load: Triple<number>, keepSlack
     const raise = it.memo.sessionStart || it.newA >= it.memo.allowedA;
     const ceil = it.input.latencyClass === 'cloud' && raise ? cloudAvail : avail;
     const slack = raise ? EPS : keepSlack;
-    let fits = true;
-    for (let g = 0; g < 3; g++) if (it.w[g] && known[g] && load[g] + it.w[g] > Math.min(avail[g], ceil[g]) + slack) fits = false;
-    if (!fits) {
+    let binding: PhaseIndex | null = null;
+    for (let g = 0; g < 3; g++) if (it.w[g] && known[g] && load[g] + it.w[g] > Math.min(avail[g], ceil[g]) + slack) binding ??= g as PhaseIndex;
+    if (binding !== null) {
       frozen[pick] = true;
+      if (it.phase === null) it.phase = binding; // the phase that stopped it: what its reason names
       continue;
     }
     it.newA++;

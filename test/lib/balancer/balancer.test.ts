@@ -320,6 +320,18 @@ describe('lib/balancer/balancer', () => {
   });
 
   describe('writes', () => {
+    it('names the phase that really stopped a charger, not the one with the least raw headroom', () => {
+      const r = new Rig();
+      r.add({ id: 'goe', name: 'go-e', currentLimitA: 16 });
+      r.add({ id: 'ca', name: 'Halo', currentLimitA: 16, phaseMap: ['L3', null, null] }, [0]);
+      r.house = [8, 8, 2]; // raw headroom L1 16 A, L3 22 A; but L3 is shared: 11 A each
+      const out = r.step(1);
+      const cut = out.events.find((e) => e.chargerId === 'goe' && e.type === 'reduced');
+      assert.ok(cut, JSON.stringify(out.events));
+      assert.strictEqual(cut.phase, 'L3');
+      assert.match(cut.reason, /^L3 at /);
+    });
+
     it('does not take back a raise to exactly fuse − margin when the meter then reads a few hundredths more', () => {
       const r = new Rig({ restoreHoldS: 0, localWriteIntervalS: 0 });
       r.add({ currentLimitA: 10, phaseMap: ['L1', null, null] }, [0]);
