@@ -17,10 +17,10 @@ import type { PhaseIndex } from '../phase';
 import { allocate, holdOnStale, type PhaseView } from './allocate';
 import { BalancerConfigError, validateBalancerConfig } from './config';
 import { MeterHistory, ownDrawEstimate } from './draw';
+import { memosToState, restoreMemos } from './state';
 import {
   DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S,
   GRID_PHASES,
-  type BalancerChargerState,
   type BalancerCommand,
   type BalancerConfig,
   type BalancerEvent,
@@ -36,7 +36,6 @@ import {
   finiteOr,
   fmt,
   METER_CLOCK_RESET_MS,
-  newMemo,
   prepareWork,
   UNCONFIRMED_ALARM_MS,
   validLimit,
@@ -49,6 +48,8 @@ export { BalancerConfigError, validateBalancerConfig };
 export class Balancer {
   private cfg: BalancerConfig;
   private readonly memos = new Map<string, Memo>();
+  /** The balanced chargers of the running step (for event reasons). */
+  private stepWork: Work[] = [];
   private startMs: number | null = null;
   private lastNowMs: number | null = null;
   private lastTimeMs: number | null = null;
@@ -78,35 +79,12 @@ export class Balancer {
   }
 
   getState(): BalancerState {
-    const chargers: Record<string, BalancerChargerState> = {};
-    for (const [id, m] of this.memos) {
-      chargers[id] = {
-        allowedA: m.allowedA,
-        pausedByBalancer: m.pausedByBalancer,
-        sessionPhaseMask: m.sessionPhaseMask,
-        carConnected: m.carConnected,
-      };
-    }
-    return { version: 1, chargers };
+    return memosToState(this.memos);
   }
 
   /** Continue from a snapshot. Malformed entries are skipped (persisted data is not trusted). */
   restoreState(state: BalancerState): void {
-    if (!state || typeof state !== 'object' || state.version !== 1 || !state.chargers || typeof state.chargers !== 'object') {
-      return;
-    }
-    for (const [id, s] of Object.entries(state.chargers)) {
-      if (!s || typeof s !== 'object') continue;
-      const allowedA = finiteOr(s.allowedA, -1);
-      if (allowedA < 0 || allowedA > 1000) continue;
-      const m = newMemo(-Infinity);
-      m.allowedA = Math.floor(allowedA);
-      m.pausedByBalancer = s.pausedByBalancer === true;
-      m.sessionPhaseMask = Number.isInteger(s.sessionPhaseMask) ? s.sessionPhaseMask & 7 : 0;
-      m.carConnected = s.carConnected === true;
-      m.restored = true;
-      this.memos.set(id, m);
-    }
+    restoreMemos(this.memos, state);
   }
 
   step(nowMs: number, sample: MeterSample | null, chargers: ChargerInput[]): BalancerOutput {
@@ -118,6 +96,7 @@ export class Balancer {
     const fresh = sample !== null && this.acceptSample(nowMs, sample, present);
     const { ageMs, known } = this.phaseAges(nowMs);
     const { work, idle, ownDraw, usedGrid, allowedA } = this.prepareAll(nowMs, chargers);
+    this.stepWork = work;
     const { view, measuredA, headroomA } = this.headroom(nowMs, ownDraw, known, present, ageMs);
     // 4. decide
     this.markStale(work, ageMs);
@@ -343,7 +322,7 @@ export class Balancer {
     others.forEach((it, i) => {
       if (it.newA >= 0 && it.newA < before[i]) {
         if (it.phase === null) it.phase = this.tightestPhase(it, less(view.avail));
-        it.why = `${this.overloadCause(it.phase)}, and ${names}`;
+        it.why = `${this.overloadCause(it.phase, it)}, and ${names}`;
       }
     });
   }
@@ -369,7 +348,7 @@ export class Balancer {
     const P = phase !== null ? GRID_PHASES[phase] : undefined;
     const oldA = m.allowedA;
     const maxCut = newA > 0 && newA === it.maxA && oldA > it.maxA;
-    const cause = it.why ?? (maxCut ? `Maximum of ${name} is ${it.maxA} A` : this.overloadCause(phase));
+    const cause = it.why ?? (maxCut ? `Maximum of ${name} is ${it.maxA} A` : this.overloadCause(phase, it));
     if (m.sessionStart) {
       m.sessionStart = false;
       m.allowedA = newA;
@@ -488,12 +467,20 @@ export class Balancer {
     return best;
   }
 
-  private overloadCause(phase: PhaseIndex | null): string {
+  /** "L3 at 26 A of 25 A fuse (house 8 A, Halo 10 A)": the phase and, in plain words, what else is on it. */
+  private overloadCause(phase: PhaseIndex | null, it?: Work): string {
     if (phase === null) return 'Meter data missing';
     const v = this.phaseA[phase];
     const P = GRID_PHASES[phase];
     if (v === null) return `No meter data for ${P}`;
-    return `${P} at ${fmt(v)} A of ${this.cfg.fuseA} A fuse`;
+    let houseA = v;
+    const others: string[] = [];
+    for (const o of this.stepWork) {
+      houseA -= o.ownA[phase];
+      if (o !== it && o.ownA[phase] >= 0.5) others.push(`${o.input.name} ${fmt(o.ownA[phase])} A`);
+    }
+    const parts = [`house ${fmt(Math.max(0, houseA))} A`, ...others];
+    return `${P} at ${fmt(v)} A of ${this.cfg.fuseA} A fuse (${parts.join(', ')})`;
   }
 }
 

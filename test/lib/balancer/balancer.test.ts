@@ -87,7 +87,7 @@ describe('lib/balancer/balancer', () => {
       assert.strictEqual(ev.phase, 'L2');
       assert.strictEqual(ev.fromA, 16);
       assert.strictEqual(ev.toA, 11);
-      assert.strictEqual(ev.reason, 'L2 at 29 A of 25 A fuse: lowered Garage from 16 A to 11 A');
+      assert.strictEqual(ev.reason, 'L2 at 29 A of 25 A fuse (house 13 A): lowered Garage from 16 A to 11 A');
       // the car follows; the next samples need nothing more
       assert.deepStrictEqual(limits(r.run(5)), []);
     });
@@ -164,7 +164,7 @@ describe('lib/balancer/balancer', () => {
       r.house = [20, 0, 0];
       const out = r.step(1);
       assert.deepStrictEqual(out.commands.map((c) => c.type), ['pause']);
-      assert.strictEqual(out.events[0].reason, 'L1 at 36 A of 25 A fuse: paused Garage (needs 6 A)');
+      assert.strictEqual(out.events[0].reason, 'L1 at 36 A of 25 A fuse (house 20 A): paused Garage (needs 6 A)');
       r.house = [17.5, 0, 0]; // 6.5 A headroom: enough for 6 A but not for 6 + 1 hysteresis
       assert.deepStrictEqual(limits(r.run(300)), []);
       r.house = [17, 0, 0]; // 7 A: enough
@@ -329,7 +329,7 @@ describe('lib/balancer/balancer', () => {
       const cut = out.events.find((e) => e.chargerId === 'goe' && e.type === 'reduced');
       assert.ok(cut, JSON.stringify(out.events));
       assert.strictEqual(cut.phase, 'L3');
-      assert.match(cut.reason, /^L3 at /);
+      assert.match(cut.reason, /^L3 at 34 A of 25 A fuse \(house 2 A, Halo 16 A\): lowered go-e from 16 A to 11 A$/, 'and what else is on it');
     });
 
     it('does not take back a raise to exactly fuse − margin when the meter then reads a few hundredths more', () => {
