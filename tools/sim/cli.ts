@@ -1,9 +1,10 @@
 /**
  * `npm run --silent sim -- --trace FILE --fuse A [--margin A] [--car-phases 1|3] [--car-phase L1|L2|L3]
  *   [--car-max A] [--meter-interval S] [--meter-exact] [--charger goe|chargeamps] [--latency S]
- *   [--policy NAME|all] [--json] [--plot FILE.svg]`
+ *   [--plug-in-after S] [--policy NAME|all] [--json] [--plot FILE.svg]`
  *
- * Replays a household trace with one EV under each policy and prints overload and energy figures.
+ * Replays a household trace with one EV under each policy and prints overload, trip stress and energy
+ * figures. The margin is whole amps: meter readings and charger limits are, so 0.5 A would act as 1 A.
  * Exit 0 ok, 2 usage error or bad trace (one line naming the flag or file:line field).
  */
 import { writeFileSync } from 'fs';
@@ -27,6 +28,7 @@ const SPEC: FlagSpec = {
   'meter-exact': 'boolean',
   charger: 'string',
   latency: 'number',
+  'plug-in-after': 'number',
   policy: 'string',
   json: 'boolean',
   plot: 'string',
@@ -35,7 +37,7 @@ const SPEC: FlagSpec = {
 
 const USAGE =
   'usage: sim --trace FILE --fuse A [--margin A] [--car-phases 1|3] [--car-phase L1|L2|L3] [--car-max A] ' +
-  '[--meter-interval S] [--meter-exact] [--charger goe|chargeamps] [--latency S] ' +
+  '[--meter-interval S] [--meter-exact] [--charger goe|chargeamps] [--latency S] [--plug-in-after S] ' +
   `[--policy ${POLICY_NAMES.join('|')}|all] [--json] [--plot FILE.svg]`;
 
 export interface SimIo {
@@ -49,6 +51,18 @@ function positive(flags: Record<string, unknown>, name: string, fallback: number
   return v;
 }
 
+/** Seconds the charger stands without a car before the session (the bench uses the same). */
+export const DEFAULT_PLUG_IN_AFTER_S = 60;
+
+/** The margin in whole amps: meter readings and charger limits are whole amps, so a fraction would not act as given. */
+function wholeMargin(flags: Record<string, unknown>): number {
+  const m = positive(flags, 'margin', 1, true);
+  if (!Number.isInteger(m)) {
+    throw new UsageError('--margin', `must be whole amps (0, 1, 2, …), got ${m}: meter readings and charger limits are whole amps, so ${m} A acts as ${Math.ceil(m)} A`);
+  }
+  return m;
+}
+
 /** Build the scenario from flags; throws UsageError/UserInputError for bad input. */
 export function scenarioFromArgs(argv: string[]): { scenario: Scenario; policies: PolicyName[]; json: boolean; plot?: string } {
   const { flags, positional } = parseFlags(argv, SPEC);
@@ -56,7 +70,7 @@ export function scenarioFromArgs(argv: string[]): { scenario: Scenario; policies
   const traceFile = requireFlag<string>(flags, 'trace');
   const fuseA = requireFlag<number>(flags, 'fuse');
   if (!(fuseA > 0)) throw new UsageError('--fuse', `must be a positive current in A, got ${fuseA}`);
-  const marginA = positive(flags, 'margin', 1, true);
+  const marginA = wholeMargin(flags);
   const phases = (flags['car-phases'] as number | undefined) ?? 3;
   if (phases !== 1 && phases !== 3) throw new UsageError('--car-phases', `must be 1 or 3, got ${phases}`);
   const phase = ((flags['car-phase'] as string | undefined) ?? 'L1').toUpperCase();
@@ -67,6 +81,7 @@ export function scenarioFromArgs(argv: string[]): { scenario: Scenario; policies
   const charger = ((flags.charger as string | undefined) ?? 'goe') as ChargerKind;
   if (!(charger in CHARGER_LATENCY_S)) throw new UsageError('--charger', `must be goe or chargeamps, got "${charger}"`);
   const latency = flags.latency === undefined ? undefined : positive(flags, 'latency', 0, true);
+  const plugInAfterS = positive(flags, 'plug-in-after', DEFAULT_PLUG_IN_AFTER_S, true);
   const policyFlag = (flags.policy as string | undefined) ?? 'all';
   if (policyFlag !== 'all' && !POLICY_NAMES.includes(policyFlag as PolicyName)) {
     throw new UsageError('--policy', `unknown policy "${policyFlag}"; expected one of ${POLICY_NAMES.join(', ')}, all`);
@@ -83,6 +98,7 @@ export function scenarioFromArgs(argv: string[]): { scenario: Scenario; policies
       meter: { intervalS, wholeAmps: flags['meter-exact'] !== true },
       charger,
       chargerLatencyS: latency,
+      plugInAfterS,
     },
     policies: policyFlag === 'all' ? [...POLICY_NAMES] : [policyFlag as PolicyName],
     json: flags.json === true,
@@ -104,6 +120,7 @@ export function describeScenario(s: Scenario): Record<string, unknown> {
     meterWholeAmps: s.meter.wholeAmps !== false,
     charger: s.charger,
     chargerLatencyS: s.chargerLatencyS ?? CHARGER_LATENCY_S[s.charger],
+    plugInAfterS: s.plugInAfterS ?? 0,
     durationHours: round(s.trace.durationS / 3600),
   };
 }
@@ -120,6 +137,10 @@ export function roundMetrics(m: PolicyMetrics): PolicyMetrics {
     writesPerHour: round(m.writesPerHour, 1),
     pauses: m.pauses,
     durationHours: round(m.durationHours),
+    tripStressMcbC: round(m.tripStressMcbC, 4),
+    tripStressGg: round(m.tripStressGg, 4),
+    startOverloadAmpSeconds: round(m.startOverloadAmpSeconds, 1),
+    secondsPaused: round(m.secondsPaused, 1),
   };
 }
 
@@ -132,12 +153,25 @@ export function formatTable(header: string[], rows: (string | number)[][]): stri
 }
 
 export function metricsTable(results: PolicyMetrics[]): string {
-  const header = ['policy', 'overload A·s', 's over fuse', 'max over A', 'energy kWh', 'energy ratio', 'writes', 'writes/h', 'pauses'];
+  const header = ['policy', 'overload A·s', 's over fuse', 'max over A', 'trip MCB C', 'trip gG', 'first 120 s A·s', 'energy kWh', 'energy ratio', 'writes', 'writes/h', 'pauses'];
   return formatTable(
     header,
     results.map((r) => {
       const m = roundMetrics(r);
-      return [m.policy, m.overloadAmpSeconds, m.secondsOverFuse, m.maxOverloadA, m.energyKWh, m.energyRatio ?? '-', m.chargerWrites, m.writesPerHour, m.pauses];
+      return [
+        m.policy,
+        m.overloadAmpSeconds,
+        m.secondsOverFuse,
+        m.maxOverloadA,
+        m.tripStressMcbC,
+        m.tripStressGg,
+        m.startOverloadAmpSeconds,
+        m.energyKWh,
+        m.energyRatio ?? '-',
+        m.chargerWrites,
+        m.writesPerHour,
+        m.pauses,
+      ];
     }),
   );
 }

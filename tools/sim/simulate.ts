@@ -6,6 +6,7 @@
  * the meter = trace(t) + car draw on its phases → the meter may produce a fresh sample → the policy
  * steps (with that sample or null) and its commands are sent (arriving after the charger latency;
  * at once for a zero-latency policy) → metrics integrate the state over [t, t + step).
+ * With `plugInAfterS` the charger first stands that long without a car (the policy may write to it).
  */
 import { GRID_PHASES, type BalancerCommand, type ChargerInput, type GridPhase, type Triple } from '../../lib/balancer/types';
 import {
@@ -18,6 +19,7 @@ import {
   type ChargerKind,
   type MeterOptions,
 } from './models';
+import { ggFastest, MCB_C_FASTEST, TripStress } from './metrics';
 import { createPolicy, POLICY_NAMES, type Policy, type PolicyName } from './policies';
 import { TraceCursor, type Trace } from './trace';
 
@@ -35,7 +37,15 @@ export interface Scenario {
   chargerLatencyS?: number;
   /** Simulation step (s), default 1. */
   stepS?: number;
+  /**
+   * Seconds the charger stands without a car before the car plugs in at the trace's first row (default 0):
+   * a policy may prepare the charger meanwhile (the household holds at the first row; nothing is measured).
+   */
+  plugInAfterS?: number;
 }
+
+/** The first seconds of a session, whose overload `startOverloadAmpSeconds` counts. */
+export const SESSION_START_S = 120;
 
 export interface PolicyMetrics {
   policy: string;
@@ -54,6 +64,17 @@ export interface PolicyMetrics {
   /** Pause cycles (the charger went from charging to paused). */
   pauses: number;
   durationHours: number;
+  /**
+   * Largest Miner sum Σ dt / t_trip(|I| / fuse) over any 1 h window on the worst phase, against the fastest
+   * type C MCB IEC 60898-1 allows (tools/sim/metrics.ts); 1 = that breaker could trip.
+   */
+  tripStressMcbC: number;
+  /** The same against the fastest gG fuse-link of the fuse's rating IEC 60269-1 allows. */
+  tripStressGg: number;
+  /** Overload (A·s, as above) in the first SESSION_START_S seconds after the car plugged in. */
+  startOverloadAmpSeconds: number;
+  /** Time the charger was paused while the car was plugged in (s). */
+  secondsPaused: number;
 }
 
 export interface SimEvent {
@@ -94,17 +115,13 @@ export function runPolicy(scenario: Scenario, policy: Policy | PolicyName, opts:
   const cursor = new TraceCursor(scenario.trace);
   const phaseMap = phaseRotation(scenario.car.phases === 1 ? (scenario.car.phase ?? 'L1') : 'L1');
   const nCarPhases = car.gridPhases.length;
-
-  let overloadAs = 0;
-  let secondsOver = 0;
-  let maxOver = 0;
-  let energyWs = 0;
+  const acc = new Accumulator(scenario, stepS);
   const series: SimSeries | undefined = opts.record
     ? { timeS: [], houseA: [[], [], []], offeredA: [], drawnA: [], events: [] }
     : undefined;
   let wasPaused = charger.state.paused;
 
-  const input = (drawA: number): ChargerInput[] => [
+  const input = (drawA: number, connected: boolean): ChargerInput[] => [
     {
       id: 'ev',
       name: 'EV',
@@ -115,71 +132,115 @@ export function runPolicy(scenario: Scenario, policy: Policy | PolicyName, opts:
       minCurrentA: car.minA,
       maxCurrentA: scenario.car.maxA,
       paused: charger.state.paused,
-      carConnected: true,
+      carConnected: connected,
       priority: 0,
       latencyClass: scenario.charger === 'goe' ? 'local' : 'cloud',
     },
   ];
-  const house = (householdA: Triple<number>): Triple<number> => {
+  const house = (householdA: Triple<number>, drawA: number): Triple<number> => {
     const out = [...householdA] as Triple<number>;
     for (const g of car.gridPhases) out[g] += drawA;
     return out;
   };
 
-  let nowS = 0;
-  let drawA = 0;
+  // Clock: the policy, meter and charger run from 0; the car plugs in after `plugInAfterS` (the
+  // household holding at the trace's first row until then); trace time and metrics start at the plug-in.
+  const leadSteps = Math.round((scenario.plugInAfterS ?? 0) / stepS);
   const steps = Math.ceil(scenario.trace.durationS / stepS - 1e-9);
-  for (let i = 0; i < steps; i++) {
-    nowS = i * stepS;
-    car.offer(nowS, charger.advance(nowS));
-    drawA = car.update(nowS);
-    const householdA = cursor.at(nowS);
-    const sample = meter.read(nowS, house(householdA));
-    const commands = p.step({ nowMs: Math.round(nowS * 1000), sample, chargers: input(drawA), householdA });
+  for (let i = 0; i < leadSteps + steps; i++) {
+    const clockS = i * stepS;
+    const traceS = (i - leadSteps) * stepS;
+    const connected = i >= leadSteps;
+    const offered = charger.advance(clockS);
+    let drawA = 0;
+    if (connected) {
+      car.offer(traceS, offered);
+      drawA = car.update(traceS);
+    }
+    const householdA = cursor.at(Math.max(0, traceS));
+    const sample = meter.read(clockS, house(householdA, drawA));
+    const commands = p.step({ nowMs: Math.round(clockS * 1000), sample, chargers: input(drawA, connected), householdA });
     if (commands.length) {
-      send(charger, nowS, commands);
-      if (instant) {
-        car.offer(nowS, charger.advance(nowS));
-        drawA = car.update(nowS);
+      send(charger, clockS, commands);
+      if (instant && connected) {
+        car.offer(traceS, charger.advance(clockS));
+        drawA = car.update(traceS);
       }
     }
-    const houseA = house(householdA);
-    let anyOver = false;
-    for (let ph = 0; ph < 3; ph++) {
-      const over = Math.abs(houseA[ph]) - scenario.fuseA;
-      if (over > 1e-9) {
-        anyOver = true;
-        overloadAs += over * stepS;
-        if (over > maxOver) maxOver = over;
-      }
-    }
-    if (anyOver) secondsOver += stepS;
-    energyWs += drawA * nCarPhases * PHASE_VOLTAGE_V * stepS;
+    if (!connected) continue;
+    const houseA = house(householdA, drawA);
+    acc.add(traceS, houseA, drawA * nCarPhases * PHASE_VOLTAGE_V, charger.state.paused);
     if (series) {
-      series.timeS.push(nowS);
+      series.timeS.push(traceS);
       for (let ph = 0; ph < 3; ph++) series.houseA[ph].push(houseA[ph]);
       series.offeredA.push(charger.offeredA());
       series.drawnA.push(drawA);
-      if (charger.state.paused !== wasPaused) series.events.push({ timeS: nowS, type: charger.state.paused ? 'paused' : 'resumed' });
+      if (charger.state.paused !== wasPaused) series.events.push({ timeS: traceS, type: charger.state.paused ? 'paused' : 'resumed' });
     }
     wasPaused = charger.state.paused;
   }
-  const durationHours = (steps * stepS) / 3600;
-  return {
-    metrics: {
-      policy: p.name,
-      overloadAmpSeconds: overloadAs,
-      secondsOverFuse: secondsOver,
-      maxOverloadA: maxOver,
-      energyKWh: energyWs / 3.6e6,
+  return { metrics: acc.metrics(p.name, charger), series };
+}
+
+/** Integrates the per-step state of one run into its metrics (from the plug-in on). */
+class Accumulator {
+  private overloadAs = 0;
+  private startOverloadAs = 0;
+  private secondsOver = 0;
+  private secondsPaused = 0;
+  private maxOver = 0;
+  private energyWs = 0;
+  private steps = 0;
+  private readonly mcbC: TripStress;
+  private readonly gG: TripStress;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly stepS: number,
+  ) {
+    this.mcbC = new TripStress(MCB_C_FASTEST, scenario.fuseA);
+    this.gG = new TripStress(ggFastest(scenario.fuseA), scenario.fuseA);
+  }
+
+  add(traceS: number, houseA: Triple<number>, carW: number, paused: boolean): void {
+    const { stepS } = this;
+    let anyOver = false;
+    for (let ph = 0; ph < 3; ph++) {
+      const over = Math.abs(houseA[ph]) - this.scenario.fuseA;
+      if (over > 1e-9) {
+        anyOver = true;
+        this.overloadAs += over * stepS;
+        if (traceS < SESSION_START_S - 1e-9) this.startOverloadAs += over * stepS;
+        if (over > this.maxOver) this.maxOver = over;
+      }
+    }
+    if (anyOver) this.secondsOver += stepS;
+    if (paused) this.secondsPaused += stepS;
+    this.energyWs += carW * stepS;
+    this.mcbC.add(traceS, stepS, houseA);
+    this.gG.add(traceS, stepS, houseA);
+    this.steps++;
+  }
+
+  metrics(policy: string, charger: ChargerModel): PolicyMetrics {
+    const durationHours = (this.steps * this.stepS) / 3600;
+    return {
+      policy,
+      overloadAmpSeconds: this.overloadAs,
+      secondsOverFuse: this.secondsOver,
+      maxOverloadA: this.maxOver,
+      energyKWh: this.energyWs / 3.6e6,
       energyRatio: null,
       chargerWrites: charger.writes,
       writesPerHour: durationHours > 0 ? charger.writes / durationHours : 0,
       pauses: charger.pauses,
       durationHours,
-    },
-    series,
-  };
+      tripStressMcbC: this.mcbC.value,
+      tripStressGg: this.gG.value,
+      startOverloadAmpSeconds: this.startOverloadAs,
+      secondsPaused: this.secondsPaused,
+    };
+  }
 }
 
 function send(charger: ChargerModel, nowS: number, commands: BalancerCommand[]): void {

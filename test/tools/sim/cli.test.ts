@@ -8,7 +8,22 @@ import { POLICY_NAMES } from '../../../tools/sim/policies';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const TRACE = path.join(ROOT, 'test', 'fixtures', 'traces', 'nl_iskra_1s_9min.csv');
-const RESULT_KEYS = ['policy', 'overloadAmpSeconds', 'secondsOverFuse', 'maxOverloadA', 'energyKWh', 'energyRatio', 'chargerWrites', 'writesPerHour', 'pauses', 'durationHours'];
+const RESULT_KEYS = [
+  'policy',
+  'overloadAmpSeconds',
+  'secondsOverFuse',
+  'maxOverloadA',
+  'energyKWh',
+  'energyRatio',
+  'chargerWrites',
+  'writesPerHour',
+  'pauses',
+  'durationHours',
+  'tripStressMcbC',
+  'tripStressGg',
+  'startOverloadAmpSeconds',
+  'secondsPaused',
+];
 
 function run(argv: string[]): { code: number; out: string[]; err: string[] } {
   const out: string[] = [];
@@ -35,6 +50,17 @@ describe('tools/sim/cli', () => {
     for (const res of doc.results) assert.deepStrictEqual(Object.keys(res), RESULT_KEYS);
     const ideal = doc.results.find((x: { policy: string }) => x.policy === 'ideal');
     assert.strictEqual(ideal.overloadAmpSeconds, 0);
+    assert.strictEqual(ideal.tripStressMcbC, 0);
+    assert.strictEqual(doc.scenario.plugInAfterS, 60, 'the charger stands 60 s without a car by default, as in the bench');
+    const none = doc.results.find((x: { policy: string }) => x.policy === 'none');
+    assert.ok(none.tripStressMcbC > 0 && none.tripStressGg >= 0, JSON.stringify(none));
+  });
+
+  it('takes whole-amp margins and the time without a car', () => {
+    const r = run(['--trace', TRACE, '--fuse', '16', '--margin', '0', '--plug-in-after', '0', '--policy', 'balancer', '--json']);
+    assert.strictEqual(r.code, 0, r.err.join('\n'));
+    const doc = JSON.parse(r.out[0]);
+    assert.deepStrictEqual([doc.scenario.marginA, doc.scenario.plugInAfterS], [0, 0]);
   });
 
   it('prints a readable table and writes an SVG plot', () => {
@@ -43,7 +69,7 @@ describe('tools/sim/cli', () => {
     assert.strictEqual(r.code, 0, r.err.join('\n'));
     const lines = r.out.join('\n').split('\n');
     assert.match(lines[0], /carPhases=1 carPhase=L3 .*charger=chargeamps chargerLatencyS=15/);
-    assert.match(lines[1], /^policy\s+overload A·s/);
+    assert.match(lines[1], /^policy\s+overload A·s\s+s over fuse\s+max over A\s+trip MCB C\s+trip gG\s+first 120 s A·s/);
     assert.match(lines[3], /^reactive-oracle\s/);
     assert.strictEqual(lines.length, 5);
     const text = readFileSync(svg, 'utf8');
@@ -58,6 +84,9 @@ describe('tools/sim/cli', () => {
     ['missing fuse', ['--trace', TRACE], /^error: --fuse: is required/],
     ['bad phases', ['--trace', TRACE, '--fuse', '16', '--car-phases', '2'], /^error: --car-phases: must be 1 or 3/],
     ['bad charger', ['--trace', TRACE, '--fuse', '16', '--charger', 'tesla'], /^error: --charger: must be goe or chargeamps/],
+    ['fractional margin', ['--trace', TRACE, '--fuse', '16', '--margin', '0.5'], /^error: --margin: must be whole amps \(0, 1, 2, …\), got 0\.5: .*so 0\.5 A acts as 1 A$/],
+    ['negative margin', ['--trace', TRACE, '--fuse', '16', '--margin', '-1'], /^error: --margin: must be ≥ 0/],
+    ['negative plug-in time', ['--trace', TRACE, '--fuse', '16', '--plug-in-after', '-5'], /^error: --plug-in-after: must be ≥ 0/],
     ['missing file', ['--trace', '/nonexistent.csv', '--fuse', '16'], /^error: \/nonexistent\.csv: file not found/],
   ];
   for (const [what, argv, re] of bad) {

@@ -1,5 +1,6 @@
 import assert from 'assert';
 import { CarModel, ChargerModel, MeterModel } from '../../../tools/sim/models';
+import type { Policy, PolicyStep } from '../../../tools/sim/policies';
 import { phaseRotation, runPolicies, runPolicy, type Scenario } from '../../../tools/sim/simulate';
 import { parseTraceCsv } from '../../../tools/sim/trace';
 
@@ -78,6 +79,51 @@ describe('tools/sim/simulate metrics', () => {
     const coarse = runPolicy(s, 'none').metrics.overloadAmpSeconds;
     const fine = runPolicy({ ...s, stepS: 0.5 }, 'none').metrics.overloadAmpSeconds;
     assert.ok(Math.abs(coarse - fine) < 1e-9 && coarse === 120, `${coarse} vs ${fine}`);
+  });
+  it('trip stress, session-start overload and paused time, by hand', () => {
+    // Fuse 20 A, car 16 A on every phase from t = 0 (policy none). L1: 35 + 16 = 51 A = 2.55 In for 10 s.
+    // MCB C fastest: 1 s to trip at 2.55 In → 10 × 1/1 = 10. gG 20 A fastest: 3.951 s at 51 A → 10/3.951 = 2.531.
+    // L2 and L3 carry 16 A < 1.13 × 20 A: no stress. Overload (51 − 20) × 10 = 310 A·s, all in the first 120 s.
+    const s: Scenario = { trace: trace(['0,35,0,0', '10,0,0,0', '300,0,0,0']), fuseA: 20, marginA: 0, car: instantCar, meter: { intervalS: 1 }, charger: 'goe' };
+    const m = runPolicy(s, 'none').metrics;
+    assert.ok(Math.abs(m.tripStressMcbC - 10) < 1e-9, `${m.tripStressMcbC}`);
+    assert.ok(Math.abs(m.tripStressGg - 10 / 3.951) < 1e-3, `${m.tripStressGg}`);
+    assert.strictEqual(m.overloadAmpSeconds, 310);
+    assert.strictEqual(m.startOverloadAmpSeconds, 310);
+    assert.strictEqual(m.secondsPaused, 0);
+    // The same burst at 110–130 s: only 110–120 s is in the session's first 120 s.
+    const late = runPolicy({ ...s, trace: trace(['0,0,0,0', '110,35,0,0', '130,0,0,0', '300,0,0,0']) }, 'none').metrics;
+    assert.deepStrictEqual([late.overloadAmpSeconds, late.startOverloadAmpSeconds], [620, 310]);
+    // ideal pauses while the headroom on L1 is below 6 A: 20 − 15 = 5 A for 60 s.
+    const ideal = runPolicy({ ...s, trace: trace(['0,0,0,0', '60,15,0,0', '120,0,0,0', '300,0,0,0']) }, 'ideal').metrics;
+    assert.deepStrictEqual([ideal.pauses, ideal.secondsPaused, ideal.tripStressMcbC], [1, 60, 0]);
+  });
+
+  it('plugInAfterS: the policy sees the charger without a car first; metrics start at the plug-in', () => {
+    // A policy that holds the charger at 6 A while no car is there and then never writes again.
+    const seen: [number, boolean][] = [];
+    const holdSix: Policy = {
+      name: 'hold-six',
+      step({ nowMs, chargers }: PolicyStep) {
+        const ch = chargers[0];
+        seen.push([nowMs, ch.carConnected]);
+        return !ch.carConnected && ch.currentLimitA !== 6 && nowMs === 0 ? [{ type: 'setCurrentLimit', chargerId: ch.id, currentA: 6, reason: 'no car' }] : [];
+      },
+    };
+    const s: Scenario = { trace: trace(['0,15,0,0', '100,0,0,0']), fuseA: 25, marginA: 0, car: instantCar, meter: { intervalS: 1 }, charger: 'chargeamps', plugInAfterS: 30 };
+    const m = runPolicy(s, holdSix).metrics;
+    assert.deepStrictEqual(seen.slice(0, 2), [[0, false], [1000, false]]);
+    assert.deepStrictEqual(seen[30], [30_000, true], 'the car plugs in after 30 s of clock');
+    assert.strictEqual(seen.length, 30 + 200, 'rows at 0 and 100 s: the trace lasts 200 s');
+    // The Charge Amps write lands at 15 s, before the car arrives: 15 + 6 = 21 A on L1, never over 25 A.
+    assert.strictEqual(m.overloadAmpSeconds, 0);
+    assert.strictEqual(m.chargerWrites, 1);
+    assert.strictEqual(m.durationHours, 200 / 3600, 'only the session is measured');
+    // 6 A × 3 phases × 230 V × 200 s.
+    assert.ok(Math.abs(m.energyKWh - (6 * 3 * 230 * 200) / 3.6e6) < 1e-12);
+    // Without the lead the car is there from the start: the charger stays at 16 A, 15 + 16 = 31 A for 100 s.
+    const noLead = runPolicy({ ...s, plugInAfterS: 0 }, holdSix).metrics;
+    assert.deepStrictEqual([noLead.chargerWrites, noLead.startOverloadAmpSeconds], [0, 6 * 100]);
   });
 });
 
