@@ -45,13 +45,14 @@ class PhaseGuardApp extends Homey.App {
     return (await HomeyAPI.createAppAPI({ homey })) as HomeyApiLike;
   };
 
-  /** Tests replace this with a ManualClock. */
-  static clockFactory: () => Clock = () => new SystemClock();
+  /** The runtime's clock, on the Homey's timers (they stop with the app). Tests replace this with a ManualClock. */
+  static clockFactory: (homey: Homey.App['homey']) => Clock = (homey) =>
+    new SystemClock({ setTimeout: (fn, ms) => homey.setTimeout(fn, ms), clearTimeout: (h) => homey.clearTimeout(h as never) });
 
   /** Tests replace this to send the HomeWizard source's requests to emulators on loopback. */
   static homeWizardHttp: HttpTransport = nodeFetchTransport;
 
-  private readonly clock = PhaseGuardApp.clockFactory();
+  private readonly clock = PhaseGuardApp.clockFactory(this.homey);
   /** Exists from construction: devices may join before onInit has finished; they are attached when it has. */
   readonly chargers = new ChargerRegistry({
     log: (line) => this.log(line),

@@ -18,11 +18,27 @@ export interface Clock {
   sleep(delayMs: number): Promise<void>;
 }
 
-/** The wall clock of the process. */
+/** Where a SystemClock's timers come from: the Homey's (they stop with the app) or the process's. */
+export interface TimerFunctions {
+  setTimeout(fn: () => void, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const PROCESS_TIMERS: TimerFunctions = {
+  setTimeout: (fn, delayMs) => setTimeout(fn, delayMs),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * The wall clock of the process. On a Homey the app hands in `homey.setTimeout`/`clearTimeout`, so every
+ * timer of the runtime stops with the app; elsewhere (tools, tests) the process's timers.
+ */
 export class SystemClock implements Clock {
   private nextId = 1;
-  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private readonly timers = new Map<number, unknown>();
   private readonly monoOriginMs = Date.now() - performance.now();
+
+  constructor(private readonly timerFns: TimerFunctions = PROCESS_TIMERS) {}
 
   nowMs(): number {
     return Date.now();
@@ -34,7 +50,7 @@ export class SystemClock implements Clock {
 
   setTimeout(fn: () => void, delayMs: number): TimerHandle {
     const id = this.nextId++;
-    const t = setTimeout(() => {
+    const t = this.timerFns.setTimeout(() => {
       this.timers.delete(id);
       fn();
     }, Math.max(0, delayMs));
@@ -45,7 +61,7 @@ export class SystemClock implements Clock {
   clearTimeout(handle: TimerHandle | undefined): void {
     if (!handle) return;
     const t = this.timers.get(handle.id);
-    if (t) clearTimeout(t);
+    if (t !== undefined) this.timerFns.clearTimeout(t);
     this.timers.delete(handle.id);
   }
 

@@ -40,8 +40,8 @@ export function safeUrl(url: string): string {
 export const nodeFetchTransport: HttpTransport = async (req) => {
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  // Node's own timeout signal (unref'd): no timer of the app's to clear, none that keeps anything alive
+  const signal = AbortSignal.timeout(timeoutMs);
   const where = `${req.method ?? 'GET'} ${safeUrl(req.url)}`;
   try {
     const headers: Record<string, string> = { ...(req.headers ?? {}) };
@@ -57,7 +57,7 @@ export const nodeFetchTransport: HttpTransport = async (req) => {
       headers,
       body,
       // node-fetch v2 accepts an AbortSignal-like object
-      signal: controller.signal as never,
+      signal: signal as never,
       size: maxBytes,
     });
     const text = await res.text();
@@ -79,8 +79,6 @@ export const nodeFetchTransport: HttpTransport = async (req) => {
       throw new PeerError('unreachable', `${where}: cannot connect (${code})`);
     }
     throw new PeerError('unreachable', `${where}: ${e.message ?? String(err)}`);
-  } finally {
-    clearTimeout(timer);
   }
 };
 
