@@ -56,6 +56,8 @@ describe('tools/cli/chargeamps', () => {
       [['set-current', '--chargepoint', HALO_ID, '--connector', '0', '--amps', '10'], /--connector: expected a connector number/],
       [['watch', '--count', '0'], /--count: expected a whole number/],
       [['status', '--bogus'], /--bogus: unknown flag/],
+      [['set-current', '--chargepoint', HALO_ID, '--connector', '1', '--amps', '10.5'], /^error: --amps: expected a whole number, got 10\.5$/],
+      [['set-current', '--chargepoint', HALO_ID, '--connector', '1.5', '--amps', '10'], /--connector: expected a whole number, got 1\.5/],
     ];
     for (const [argv, re] of cases) {
       const { code, io } = await run(argv);
@@ -66,10 +68,41 @@ describe('tools/cli/chargeamps', () => {
     assert.strictEqual(emu.counters.puts, 0);
   });
 
-  it('missing credentials name the environment variable (exit 2)', async () => {
+  it('missing credentials name the environment variable, never a flag (exit 2)', async () => {
     const { code, io } = await run(['status'], captured({ CHARGEAMPS_EMAIL: EMULATOR_EMAIL }));
     assert.strictEqual(code, 2);
-    assert.match(io.stderr[0], /--password flag: is required; pass it or set the environment variable CHARGEAMPS_PASSWORD/);
+    assert.deepStrictEqual(io.stderr, ['error: credentials: CHARGEAMPS_PASSWORD is not set; set it in the environment (or run in a terminal to be asked)']);
+    assert.strictEqual(emu.counters.logins, 0);
+  });
+
+  it('credentials given as flags are refused before any request, and not echoed', async () => {
+    for (const [flag, env] of [['--password', 'CHARGEAMPS_PASSWORD'], ['--api-key', 'CHARGEAMPS_API_KEY'], ['--email', 'CHARGEAMPS_EMAIL']]) {
+      for (const argv of [[flag, 'Fl4g-Secret!'], [`${flag}=Fl4g-Secret!`]]) {
+        const { code, io } = await run(['status', ...argv]);
+        assert.strictEqual(code, 2);
+        assert.deepStrictEqual(io.stderr, [`error: credentials: ${flag} is not taken as a flag (it would stay in the shell history); set ${env}, or run in a terminal to be asked`]);
+        assert.ok(!io.all().includes('Fl4g-Secret!'));
+      }
+    }
+    assert.strictEqual(emu.counters.logins, 0);
+  });
+
+  it('in a terminal, missing credentials are asked for (password and API key without echo)', async () => {
+    const asked: string[] = [];
+    const answers: Record<string, string> = { 'Charge Amps password: ': EMULATOR_PASSWORD, 'Charge Amps API key: ': EMULATOR_API_KEY };
+    const io: CliIo & { stdout: string[]; stderr: string[]; all(): string } = {
+      ...captured({ CHARGEAMPS_EMAIL: EMULATOR_EMAIL }),
+      prompt: async (question, { secret }) => (asked.push(`${question}${secret ? '(secret)' : ''}`), answers[question] ?? null),
+    };
+    const stdout: string[] = [];
+    io.out = (l) => stdout.push(l);
+    const { code } = await run(['status', '--json'], io);
+    assert.strictEqual(code, 0, io.all());
+    assert.deepStrictEqual(asked, ['Charge Amps password: (secret)', 'Charge Amps API key: (secret)']);
+    assert.strictEqual(JSON.parse(stdout.join('\n')).length, 4);
+    const nobody: CliIo = { ...captured({}), prompt: async () => null };
+    const refused = await run(['status'], nobody as ReturnType<typeof captured>);
+    assert.strictEqual(refused.code, 2);
   });
 
   it('wrong credentials: one line "authentication failed", exit 1, password not echoed', async () => {
@@ -82,8 +115,6 @@ describe('tools/cli/chargeamps', () => {
       assert.match(io.stderr[0], /^error: authentication failed/);
       assert.ok(!io.all().includes(wrong) && !io.all().includes('not-the-key-42'));
     }
-    const flags = await run(['status', '--email', EMULATOR_EMAIL, '--password', wrong, '--api-key', EMULATOR_API_KEY], captured({}));
-    assert.strictEqual(flags.code, 1);
   });
 
   it('watch polls with one session, clamps a short interval and keeps going after a failed poll', async () => {
@@ -99,7 +130,7 @@ describe('tools/cli/chargeamps', () => {
     };
     const { watch } = makeCommands({ clock, transport });
     const io = captured();
-    const p = watch(['--base-url', base, '--interval', '5', '--count', '4', '--json'], io);
+    const p = watch.run(['--base-url', base, '--interval', '5', '--count', '4', '--json'], io);
     const code = await drive(clock, p, 5000);
     outputs.push(io.all());
     assert.strictEqual(code, 0);

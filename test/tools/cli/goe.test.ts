@@ -47,7 +47,9 @@ describe('tools/cli/goe', () => {
       [['goe', 'status', '--host', emu.url, '--api', 'v9'], 2, /api: "v9" is not one of/],
       [['goe', 'status', '--hots', 'x'], 2, /--hots: unknown flag/],
       [['goe', 'nope'], 2, /unknown command "nope"/],
-      [['goe', 'cloud-status', '--serial', '1'], 2, /--token \(cloud API key\): is required/],
+      [['goe', 'cloud-status', '--serial', '1'], 2, /^error: credentials: GOE_CLOUD_TOKEN is not set; set it in the environment \(or run in a terminal to be asked\)$/],
+      [['goe', 'set-current', '--host', emu.url, '--amps', '10.5'], 2, /^error: --amps: expected a whole number, got 10\.5$/],
+      [['goe', 'set-current', '--host', emu.url, '--amps', '0'], 2, /--amps: 0 A is below the 6 A a charger can offer; to stop charging: npm run --silent cli -- goe pause --host http/],
     ];
     for (const [argv, code, pattern] of cases) {
       const e = captured();
@@ -80,9 +82,47 @@ describe('tools/cli/goe', () => {
     const io = captured({ GOE_CLOUD_TOKEN: token });
     assert.strictEqual(await runCli(['goe', 'cloud-status', '--serial', emu.serial, '--base-url', emu.url, '--json'], io), 0);
     assert.strictEqual(JSON.parse(io.stdout.join('\n')).api, 'cloud-v2');
-    const wrong = captured();
-    assert.strictEqual(await runCli(['goe', 'cloud-status', '--serial', emu.serial, '--token', 'other-token-999', '--base-url', emu.url], wrong), 1);
+    const wrong = captured({ GOE_CLOUD_TOKEN: 'other-token-999' });
+    assert.strictEqual(await runCli(['goe', 'cloud-status', '--serial', emu.serial, '--base-url', emu.url], wrong), 1);
     assert.match(wrong.stderr[0], /token was rejected/);
-    assert.ok(![...io.stdout, ...io.stderr, ...wrong.stderr].some((l) => l.includes(token) || l.includes('other-token-999')));
+    // no token in the environment: a terminal is asked (without echo), never a flag suggested
+    const asked: { question: string; secret: boolean }[] = [];
+    const prompted: CliIo & { stdout: string[]; stderr: string[] } = {
+      ...captured(),
+      prompt: async (question, opts) => (asked.push({ question, ...opts }), token),
+    };
+    prompted.out = (l) => prompted.stdout.push(l);
+    prompted.err = (l) => prompted.stderr.push(l);
+    assert.strictEqual(await runCli(['goe', 'cloud-status', '--serial', emu.serial, '--base-url', emu.url, '--json'], prompted), 0);
+    assert.deepStrictEqual(asked, [{ question: 'go-e cloud API token: ', secret: true }]);
+    assert.strictEqual(JSON.parse(prompted.stdout.join('\n')).api, 'cloud-v2');
+    // a token given as a flag is refused before any request, and not echoed
+    const before = emu.requests.length;
+    for (const argv of [['--token', 'flag-token-123'], ['--token=flag-token-123']]) {
+      const flag = captured({ GOE_CLOUD_TOKEN: token });
+      assert.strictEqual(await runCli(['goe', 'cloud-status', '--serial', emu.serial, '--base-url', emu.url, ...argv], flag), 2);
+      assert.deepStrictEqual(flag.stderr, ['error: credentials: --token is not taken as a flag (it would stay in the shell history); set GOE_CLOUD_TOKEN, or run in a terminal to be asked']);
+    }
+    assert.strictEqual(emu.requests.length, before);
+    const all = [...io.stdout, ...io.stderr, ...wrong.stderr, ...prompted.stdout, ...prompted.stderr];
+    assert.ok(!all.some((l) => l.includes(token) || l.includes('other-token-999')));
   });
+
+  for (const profile of ['v1-042', 'v2-055'] as const) {
+    it(`pause and resume (${profile}): charging not allowed, then allowed again at the same limit`, async () => {
+      emu = new GoeEmulator({ profile, clock: new ManualClock(), startDelayMs: 0 });
+      await emu.start();
+      emu.plugIn({ maxCurrentA: 16, phases: 3 });
+      const paused = captured();
+      assert.strictEqual(await runCli(['goe', 'pause', '--host', emu.url], paused), 0, paused.stderr.join('|'));
+      assert.match(paused.stdout.join('\n'), /: paused \(charging not allowed\)$/);
+      const status = captured();
+      await runCli(['goe', 'status', '--host', emu.url, '--json'], status);
+      assert.strictEqual(JSON.parse(status.stdout.join('\n')).chargingAllowed, false);
+      const resumed = captured();
+      assert.strictEqual(await runCli(['goe', 'resume', '--host', emu.url], resumed), 0, resumed.stderr.join('|'));
+      assert.match(resumed.stdout.join('\n'), /: charging allowed at 16 A$/);
+      assert.strictEqual(emu.requests.filter((r) => r.path === (profile === 'v1-042' ? '/mqtt' : '/api/set')).length, 2);
+    });
+  }
 });
