@@ -10,7 +10,7 @@ import { ChargeAmpsClient } from '../../lib/chargeamps/client';
 import { ChargeAmpsConnectorCharger, listConnectors } from '../../lib/chargeamps/charger';
 import type { Charger } from '../../lib/charger';
 import { SystemClock, type Clock, type TimerHandle } from '../../lib/clock';
-import { Controller, type ControllerEvent } from '../../lib/controller';
+import { Controller } from '../../lib/controller';
 import { describeError, registerSecret } from '../../lib/errors';
 import { GoeCharger } from '../../lib/goe/charger';
 import { GoeClient } from '../../lib/goe/client';
@@ -95,8 +95,9 @@ export async function startLive(opts: LiveOptions): Promise<LiveRun> {
   const meter = new HomeWizardP1Source({ host: opts.meterHost, clock });
   const chargers = await liveChargers(opts, clock);
   const settings: AppSettings = { ...defaultAppSettings(), ...opts.settings };
-  const controller = new Controller({ clock, settings, log: (l) => opts.out(l) });
-  controller.on('event', (e: ControllerEvent) => opts.out(`${new Date(e.timeMs).toISOString()} ${e.type}: ${e.reason}`));
+  // The controller logs every balancer event ("balancer reduced: …") with its other news: printing
+  // that log, time-stamped, prints each event once (a listener on 'event' as well printed it twice).
+  const controller = new Controller({ clock, settings, log: (l) => opts.out(`${new Date(clock.nowMs()).toISOString()} ${l}`) });
   chargers.forEach((c) => controller.addCharger(c.charger, c.name));
   meter.onSample((s) => controller.onSample(s));
   meter.onError((e) => {
