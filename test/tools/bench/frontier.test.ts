@@ -1,0 +1,82 @@
+import assert from 'assert';
+import { belowFloor, reading, type Target } from '../../../tools/bench/doneWhen';
+import { dominance, met, overloadAtEnergy, type FrontierPoint } from '../../../tools/bench/frontier';
+import type { Row } from '../../../tools/bench/matrix';
+import type { PolicyMetrics } from '../../../tools/sim/simulate';
+
+// Margins 0..3 A: more margin, less energy and less overload.
+const frontier: FrontierPoint[] = [
+  { marginA: 0, energyKWh: 100, overloadAs: 1000 },
+  { marginA: 1, energyKWh: 96, overloadAs: 400 },
+  { marginA: 2, energyKWh: 92, overloadAs: 200 },
+  { marginA: 3, energyKWh: 88, overloadAs: 100 },
+];
+
+describe('tools/bench/frontier', () => {
+  it('reads the overload at an energy linearly between the neighbouring margins', () => {
+    // 98 kWh is halfway from margin 1 (96, 400) to margin 0 (100, 1000): 700 A·s.
+    assert.deepStrictEqual(overloadAtEnergy(frontier, 98), { overloadAs: 700, how: 'between margins 0 and 1 A' });
+    // Exactly on margin 2.
+    assert.strictEqual(overloadAtEnergy(frontier, 92)!.overloadAs, 200);
+  });
+
+  it('dominance ratio = balancer overload at the baseline energy / baseline overload', () => {
+    // Baseline: 94 kWh with 1000 A·s; balancer at 94 kWh: halfway between 200 and 400 = 300 A·s → 0.3.
+    const d = dominance(frontier, { energyKWh: 94, overloadAs: 1000 });
+    assert.deepStrictEqual(d, { kind: 'ratio', overloadAtEnergyAs: 300, ratio: 0.3, how: 'between margins 1 and 2 A' });
+    assert.ok(met(d));
+    assert.ok(!met(dominance(frontier, { energyKWh: 94, overloadAs: 400 })), '300/400 = 0.75 > 0.6');
+  });
+
+  it('a baseline charging more than the balancer at margin 0 lies beyond the frontier: a miss', () => {
+    const d = dominance(frontier, { energyKWh: 100.5, overloadAs: 5000 });
+    assert.strictEqual(d.kind, 'miss');
+    assert.ok(!met(d));
+  });
+
+  it('below the largest margin: the margin that charges at least as much with the least overload', () => {
+    const d = dominance(frontier, { energyKWh: 80, overloadAs: 1000 });
+    assert.deepStrictEqual(d, { kind: 'ratio', overloadAtEnergyAs: 100, ratio: 0.1, how: 'margin 3 A charges at least as much' });
+  });
+
+  it('a frontier that is not monotone: more energy for less overload counts', () => {
+    // Margin 1 charges more than margin 2 and has less overload: at 93 kWh the balancer does 150 A·s (margin 1), not 225.
+    const odd: FrontierPoint[] = [
+      { marginA: 0, energyKWh: 100, overloadAs: 1000 },
+      { marginA: 1, energyKWh: 96, overloadAs: 150 },
+      { marginA: 2, energyKWh: 92, overloadAs: 300 },
+    ];
+    assert.strictEqual(overloadAtEnergy(odd, 93)!.overloadAs, 150);
+  });
+
+  it('zero overloads: 0/0 ties (met), x/0 is infinite (not met)', () => {
+    const flat: FrontierPoint[] = [
+      { marginA: 0, energyKWh: 10, overloadAs: 0 },
+      { marginA: 1, energyKWh: 9, overloadAs: 0 },
+    ];
+    const tie = dominance(flat, { energyKWh: 9.5, overloadAs: 0 });
+    assert.ok(tie.kind === 'ratio' && tie.ratio === 0 && met(tie));
+    const worse = dominance(frontier, { energyKWh: 90, overloadAs: 0 });
+    assert.ok(worse.kind === 'ratio' && worse.ratio === Infinity && !met(worse));
+  });
+});
+
+describe('tools/bench/doneWhen', () => {
+  const m = (energyKWh: number, secondsPaused = 0): PolicyMetrics =>
+    ({ energyKWh, secondsPaused, durationHours: 1 }) as PolicyMetrics;
+  const row = (balancerKWh: number, idealKWh: number, idealPausedS: number): Row =>
+    ({ group: 'g', label: 'x', scenario: {} as Row['scenario'], results: { balancer: m(balancerKWh), ideal: m(idealKWh, idealPausedS) } }) as Row;
+
+  it('a scenario below half of ideal is a miss unless ideal pauses for more than half of it', () => {
+    const rows = [row(0.4, 1, 0), row(0.4, 1, 1801), row(0.6, 1, 0), row(0, 0, 3600)];
+    assert.deepStrictEqual(belowFloor(rows, (r) => r.results.balancer), [rows[0]]);
+  });
+
+  it('reads a miss from the oracle beside it', () => {
+    const t = (met: boolean | null, oracleMet: boolean | null): Target => ({ line: '', measured: '', oracle: '', met, oracleMet });
+    assert.match(reading(t(false, false)), /out of reach/);
+    assert.match(reading(t(false, true)), /balancer's own rules/);
+    assert.strictEqual(reading(t(true, false)), '');
+    assert.match(reading({ ...t(false, false), oracleFrontier: true }), /no proof/);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * Issue 12's Done-when, line by line, measured on one bench run. Where a target is missed, the reactive
+ * oracle told the same margin (the best any purely reactive policy with that margin does, on the same
+ * scenarios) is measured beside it: the proof the issue asks for when a target is out of reach.
+ */
+import { SESSION_START_S, type PolicyMetrics } from '../sim/simulate';
+import { DOMINANCE_TARGET, dominance, met, type Dominance, type GroupFrontier, type Sweep } from './frontier';
+import { BASELINES, byGroup, CHARGERS, DEFAULT_MARGIN_A, f, median, policyFor, sum, type Row } from './matrix';
+import type { Performance } from './perf';
+
+export interface Target {
+  /** The Done-when line (short). */
+  line: string;
+  measured: string;
+  /** The reactive oracle at the same margin on the same scenarios, where it says something. */
+  oracle: string;
+  /** Whether that oracle meets the line (null: not applicable). */
+  oracleMet: boolean | null;
+  /**
+   * The oracle's frontier (dominance lines) bounds reaction time, not overload at equal energy: its miss
+   * proves nothing about the line. Told the same margin it does bound energy.
+   */
+  oracleFrontier?: boolean;
+  /** null: not measured (a baseline is missing). */
+  met: boolean | null;
+}
+
+export const TARGETS = {
+  energyOfIdeal: 0.97,
+  energyVsEvcc: 0.01,
+  scenarioFloor: 0.5,
+  tripStressMcbC: 0.25,
+  startAs: 0,
+  writesPerHour: 20,
+  pausesPerHour: 2,
+  stepP99Ms: 0.2,
+  replayS: 2,
+};
+
+const describeDominance = (d: Dominance): string => (d.kind === 'miss' ? 'miss' : f(d.ratio, 2));
+
+/** Worst group for one baseline: the first miss, else the highest ratio. */
+function worstDominance(frontiers: GroupFrontier[], baseline: string, pick: (g: GroupFrontier) => Dominance | null): { text: string; ok: boolean | null } {
+  const per = frontiers.map((g) => ({ group: g.group, d: pick(g) }));
+  if (per.some((x) => x.d === null)) return { text: `\`${baseline}\` not in the simulator yet`, ok: null };
+  const misses = per.filter((x) => x.d!.kind === 'miss').map((x) => x.group);
+  const ratios = per.filter((x) => x.d!.kind === 'ratio').sort((a, b) => (b.d as { ratio: number }).ratio - (a.d as { ratio: number }).ratio);
+  const parts: string[] = [];
+  if (ratios.length) parts.push(`worst ${describeDominance(ratios[0].d!)} (${ratios[0].group})`);
+  if (misses.length) parts.push(`beyond the frontier in ${misses.join(', ')}`);
+  const over = ratios.filter((x) => !met(x.d)).length;
+  if (over) parts.push(`${over} of ${per.length} groups over ${DOMINANCE_TARGET}`);
+  return { text: parts.join('; '), ok: per.every((x) => met(x.d)) };
+}
+
+const energyRatio = (ms: PolicyMetrics[], ideal: PolicyMetrics[]): number => sum(ms.map((m) => m.energyKWh)) / sum(ideal.map((m) => m.energyKWh));
+
+function pausedShare(m: PolicyMetrics): number {
+  return m.durationHours > 0 ? m.secondsPaused / (m.durationHours * 3600) : 0;
+}
+
+/** Scenarios below the floor of ideal whose ideal run does not pause for more than half of it. */
+export function belowFloor(rows: Row[], pick: (r: Row) => PolicyMetrics): Row[] {
+  return rows.filter((r) => {
+    const ideal = r.results.ideal;
+    const ratio = ideal.energyKWh > 0 ? pick(r).energyKWh / ideal.energyKWh : 1;
+    return ratio < TARGETS.scenarioFloor && pausedShare(ideal) <= 0.5;
+  });
+}
+
+export function doneWhen(rows: Row[], sw: Sweep, perf: Performance): Target[] {
+  const out: Target[] = [];
+  const oracle = (r: Row): PolicyMetrics => sw.oracleAt.get(r)!.get(DEFAULT_MARGIN_A)!;
+  const groups = [...byGroup(rows)];
+
+  for (const b of BASELINES) {
+    const bal = worstDominance(sw.frontiers, b, (g) => {
+      const p = g.baselines.find((x) => x.baseline === b)!;
+      return p.policy ? (p as { dominance: Dominance }).dominance : null;
+    });
+    const orc = worstDominance(sw.frontiers, b, (g) => {
+      const p = g.baselines.find((x) => x.baseline === b)!;
+      return p.policy ? dominance(g.oracle, p as { energyKWh: number; overloadAs: number }) : null;
+    });
+    const stand = policyFor(b);
+    const named = stand && stand !== b ? ` (measured against \`${stand}\` until \`${b}\` lands)` : '';
+    out.push({ line: `Dominance ratio ≤ ${DOMINANCE_TARGET} against \`${b}\` in every trace group${named}`, measured: bal.text, oracle: `oracle frontier: ${orc.text}`, oracleMet: orc.ok, oracleFrontier: true, met: bal.ok });
+  }
+
+  const groupEnergy = groups.map(([group, rs]) => ({
+    group,
+    balancer: energyRatio(rs.map((r) => r.results.balancer), rs.map((r) => r.results.ideal)),
+    oracle: energyRatio(rs.map(oracle), rs.map((r) => r.results.ideal)),
+    evcc: (() => {
+      const p = policyFor('evcc');
+      return p ? energyRatio(rs.map((r) => r.results[p]), rs.map((r) => r.results.ideal)) : NaN;
+    })(),
+  }));
+  const low = [...groupEnergy].sort((a, b) => a.balancer - b.balancer)[0];
+  out.push({
+    line: `Energy ≥ ${TARGETS.energyOfIdeal} of ideal in every trace group (default settings)`,
+    measured: `lowest ${f(low.balancer, 3)} (${low.group}); ${groupEnergy.filter((g) => g.balancer < TARGETS.energyOfIdeal).length} of ${groups.length} groups below`,
+    oracle: `${f(low.oracle, 3)} in that group; lowest ${f(Math.min(...groupEnergy.map((g) => g.oracle)), 3)}`,
+    oracleMet: groupEnergy.every((g) => g.oracle >= TARGETS.energyOfIdeal),
+    met: groupEnergy.every((g) => g.balancer >= TARGETS.energyOfIdeal),
+  });
+  const vsEvcc = [...groupEnergy].sort((a, b) => a.balancer - a.evcc - (b.balancer - b.evcc))[0];
+  out.push({
+    line: `Energy ≥ evcc's energy − ${TARGETS.energyVsEvcc} (of ideal) in every trace group`,
+    measured: policyFor('evcc') ? `worst ${f(vsEvcc.balancer - vsEvcc.evcc, 3)} (${vsEvcc.group}: ${f(vsEvcc.balancer, 3)} vs ${f(vsEvcc.evcc, 3)})` : 'no evcc policy',
+    oracle: policyFor('evcc') ? `${f(vsEvcc.oracle - vsEvcc.evcc, 3)} in that group; worst ${f(Math.min(...groupEnergy.map((g) => g.oracle - g.evcc)), 3)}` : '',
+    oracleMet: policyFor('evcc') ? groupEnergy.every((g) => g.oracle - g.evcc >= -TARGETS.energyVsEvcc - 1e-9) : null,
+    met: policyFor('evcc') ? groupEnergy.every((g) => g.balancer - g.evcc >= -TARGETS.energyVsEvcc - 1e-9) : null,
+  });
+  const floorB = belowFloor(rows, (r) => r.results.balancer);
+  const floorO = belowFloor(rows, oracle);
+  const worstScenario = [...rows].sort((a, b) => (a.results.balancer.energyRatio ?? 1) - (b.results.balancer.energyRatio ?? 1))[0];
+  out.push({
+    line: `No scenario below ${TARGETS.scenarioFloor} of ideal unless ideal pauses for more than half of it`,
+    measured: `${floorB.length} of ${rows.length} scenarios${floorB.length ? ` (e.g. ${floorB[0].label}: ${f(floorB[0].results.balancer.energyRatio ?? 0, 3)})` : ''}; lowest ${f(worstScenario.results.balancer.energyRatio ?? 1, 3)}`,
+    oracle: `${floorO.length} scenarios`,
+    oracleMet: floorO.length === 0,
+    met: floorB.length === 0,
+  });
+
+  const maxBy = (rs: Row[], pick: (r: Row) => number): { v: number; r: Row | null } =>
+    rs.reduce<{ v: number; r: Row | null }>((best, r) => (pick(r) > best.v ? { v: pick(r), r } : best), { v: 0, r: null });
+  const trip = maxBy(rows, (r) => r.results.balancer.tripStressMcbC);
+  const tripO = maxBy(rows, (r) => oracle(r).tripStressMcbC);
+  out.push({
+    line: `\`tripStressMcbC\` ≤ ${TARGETS.tripStressMcbC} in every scenario`,
+    measured: `max ${f(trip.v, 3)}${trip.r ? ` (${trip.r.label})` : ''}; ${rows.filter((r) => r.results.balancer.tripStressMcbC > TARGETS.tripStressMcbC).length} scenarios over`,
+    oracle: `max ${f(tripO.v, 3)}`,
+    oracleMet: tripO.v <= TARGETS.tripStressMcbC,
+    met: trip.v <= TARGETS.tripStressMcbC,
+  });
+  for (const charger of CHARGERS) {
+    const rs = rows.filter((r) => r.scenario.charger === charger);
+    const worst = maxBy(rs, (r) => r.results.balancer.startOverloadAmpSeconds);
+    const nonzero = rs.filter((r) => r.results.balancer.startOverloadAmpSeconds > 1e-9).length;
+    out.push({
+      line: `0 A·s in the first ${SESSION_START_S} s of every session, ${charger === 'goe' ? 'go-e' : 'Charge Amps'}`,
+      measured: `${nonzero} of ${rs.length} sessions over 0; Σ ${f(sum(rs.map((r) => r.results.balancer.startOverloadAmpSeconds)), 0)} A·s, max ${f(worst.v, 0)}${worst.r ? ` (${worst.r.label})` : ''}`,
+      oracle: `${rs.filter((r) => oracle(r).startOverloadAmpSeconds > 1e-9).length} sessions over 0; Σ ${f(sum(rs.map((r) => oracle(r).startOverloadAmpSeconds)), 0)} A·s`,
+      oracleMet: rs.every((r) => oracle(r).startOverloadAmpSeconds <= 1e-9),
+      met: nonzero === 0,
+    });
+  }
+
+  const writes = median(rows.map((r) => r.results.balancer.writesPerHour));
+  const pauses = median(rows.map((r) => r.results.balancer.pauses / r.results.balancer.durationHours));
+  out.push({ line: `Median ≤ ${TARGETS.writesPerHour} charger writes/h`, measured: f(writes, 1), oracle: '', oracleMet: null, met: writes <= TARGETS.writesPerHour });
+  out.push({ line: `Median ≤ ${TARGETS.pausesPerHour} pauses/h`, measured: f(pauses, 2), oracle: '', oracleMet: null, met: pauses <= TARGETS.pausesPerHour });
+  const p99 = perf.timing.p99Us / 1000;
+  out.push({ line: `Step p99 < ${TARGETS.stepP99Ms} ms with 4 chargers`, measured: `${f(p99, 4)} ms`, oracle: '', oracleMet: null, met: p99 < TARGETS.stepP99Ms });
+  out.push({ line: `A 10 h trace at 1 s replays in < ${TARGETS.replayS} s`, measured: `${f(perf.replayS, 2)} s`, oracle: '', oracleMet: null, met: perf.replayS < TARGETS.replayS });
+  return out;
+}
+
+export const metText = (ok: boolean | null): string => (ok === null ? 'not measured' : ok ? 'yes' : '**NO**');
+
+/** What a miss means, from the oracle beside it. */
+export function reading(t: Target): string {
+  if (t.met !== false) return '';
+  if (t.oracleFrontier) {
+    if (t.oracleMet === false) return "the oracle's frontier misses too, but it bounds reaction time, not overload at equal energy: no proof either way";
+    return t.oracleMet ? "the oracle's frontier meets it: reachable by a reactive policy" : '';
+  }
+  if (t.oracleMet === false) return 'the oracle with the same margin misses too: out of reach for a purely reactive policy at this margin';
+  if (t.oracleMet === true) return "the oracle with the same margin meets it: the balancer's own rules";
+  return '';
+}
