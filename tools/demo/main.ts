@@ -5,13 +5,15 @@
  *   npm start -- --fuse 20 --trace FILE         the demo with another fuse or trace (CSV time,l1,l2,l3)
  *   npm start -- --meter homewizard://192.168.1.30 --goe 192.168.1.20 [--chargeamps] [--fuse 25]
  *                                               the same controller live against real devices, until Ctrl-C
- *                                               (--chargeamps reads CHARGEAMPS_EMAIL/PASSWORD/API_KEY)
+ *                                               (--chargeamps reads CHARGEAMPS_EMAIL/PASSWORD/API_KEY or asks)
+ *   npm start -- --help                         every flag
  * Exit codes: 0 done, 1 a device failed, 2 usage error. Never prints a stack trace or a secret.
  */
 import fs from 'fs';
 import path from 'path';
 import { UserInputError, describeError } from '../../lib/errors';
-import { parseFlags, UsageError } from '../cli/args';
+import { formatHelp, parseFlags, specOf, UsageError, wantsHelp, type FlagDocs } from '../cli/args';
+import { readCredential, terminalPrompt, type Prompt } from '../cli/credentials';
 import { runDemo } from './demo';
 import { startLive, type LiveOptions } from './live';
 import { renderDemoReport, summaryLines } from './report';
@@ -22,19 +24,36 @@ export interface MainIo {
   env: Record<string, string | undefined>;
   /** Resolves when the user asks to stop a live run (Ctrl-C). */
   stopSignal: Promise<void>;
+  /** Asks for a credential the environment lacks (a terminal only). */
+  prompt?: Prompt;
 }
 
-const FLAGS = {
-  trace: 'string',
-  fuse: 'number',
-  duration: 'number',
-  out: 'string',
-  meter: 'string',
-  goe: 'string',
-  chargeamps: 'boolean',
-  'chargeamps-base-url': 'string',
-  help: 'boolean',
-} as const;
+const REPORT_FILE = 'demo-report.html';
+
+const FLAGS: FlagDocs = {
+  fuse: { type: 'number', value: 'A', help: 'the main fuse per phase in A, 6 to 100 (default 25)' },
+  trace: { type: 'string', value: 'FILE', help: 'demo: a household trace, CSV time,l1,l2,l3 (default: the bundled 6 h 50 min P1 recording)' },
+  duration: { type: 'number', value: 'S', help: 'demo: simulate only the first S seconds of the trace' },
+  out: { type: 'string', value: 'DIR', help: 'demo: the directory for demo-report.html (default out/; checked before the run)' },
+  meter: { type: 'string', value: 'homewizard://HOST', help: 'live: the HomeWizard P1 meter (its local API switched on)' },
+  goe: { type: 'string', value: 'HOST', help: "live: a go-e charger's IP address or host name" },
+  chargeamps: { type: 'boolean', help: 'live: every Charge Amps connector of the account (credentials from the environment or a prompt)' },
+  'chargeamps-base-url': { type: 'string', value: 'URL', help: 'live: another address for the Charge Amps cloud API' },
+};
+
+const HELP = formatHelp({
+  command: 'npm start --',
+  summary:
+    'Without --meter: the demo. The real controller and balancer drive an emulated go-e and Charge Amps charger over a recorded P1 trace on a virtual clock and write DIR/demo-report.html. ' +
+    'With --meter: live mode, the same controller against real devices until Ctrl-C.',
+  flags: FLAGS,
+  env: {
+    CHARGEAMPS_EMAIL: 'live --chargeamps: the e-mail of the Charge Amps account',
+    CHARGEAMPS_PASSWORD: 'its password (asked for in a terminal when not set)',
+    CHARGEAMPS_API_KEY: 'the API key Charge Amps support issued (asked for in a terminal when not set)',
+  },
+  notes: ['examples:', '  npm start -- --fuse 20 --duration 3600 --out /tmp/report', '  npm start -- --meter homewizard://192.168.1.30 --goe 192.168.1.20 --fuse 25', 'Exit 0 done, 1 a device failed, 2 bad input.'],
+});
 
 function checkFuse(fuse: unknown): number | undefined {
   if (fuse === undefined) return undefined;
@@ -42,30 +61,56 @@ function checkFuse(fuse: unknown): number | undefined {
   return fuse;
 }
 
+/** The report's directory, made and checked before the run: a file there, or no way to write, is a usage error. */
+export function prepareOutDir(out: string | undefined): string {
+  const dir = path.resolve(out ?? 'out');
+  const shown = out ?? 'out';
+  const code = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? String(err);
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
+    throw new UsageError('--out', `"${shown}" is a file; name a directory (the report is written into it as demo-report.html)`);
+  }
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new UsageError('--out', `cannot create the directory "${shown}" (${code(err)}); name a directory you can write to`);
+  }
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new UsageError('--out', `the directory "${shown}" is not writable; name a directory you can write to`);
+  }
+  const file = path.join(dir, REPORT_FILE);
+  if (fs.existsSync(file) && !fs.statSync(file).isFile()) throw new UsageError('--out', `"${path.join(shown, REPORT_FILE)}" exists and is not a file`);
+  return dir;
+}
+
 export async function main(argv: string[], io: MainIo): Promise<number> {
   let flags;
+  let outDir = '';
   try {
-    flags = parseFlags(argv, { ...FLAGS }).flags;
-    if (flags.help) {
-      io.out('usage: npm start [-- --fuse A --trace FILE --duration S]   (demo)');
-      io.out('       npm start -- --meter homewizard://IP (--goe HOST | --chargeamps) [--fuse A]   (live, Ctrl-C to stop)');
+    if (wantsHelp(argv)) {
+      HELP.forEach((l) => io.out(l));
       return 0;
     }
+    flags = parseFlags(argv, specOf(FLAGS)).flags;
     checkFuse(flags.fuse);
     if (flags.duration !== undefined && !((flags.duration as number) > 0)) throw new UsageError('--duration', 'expected a number of simulated seconds > 0');
+    if (!isLive(flags)) outDir = prepareOutDir(flags.out as string | undefined);
   } catch (err) {
     io.err(`error: ${describeError(err)}`);
     return 2;
   }
   try {
-    return flags.meter !== undefined || flags.goe !== undefined || flags.chargeamps ? await live(flags, io) : await demo(flags, io);
+    return isLive(flags) ? await live(flags, io) : await demo(flags, outDir, io);
   } catch (err) {
     io.err(`error: ${describeError(err)}`);
     return err instanceof UserInputError ? 2 : 1;
   }
 }
 
-async function demo(flags: Record<string, unknown>, io: MainIo): Promise<number> {
+const isLive = (flags: Record<string, unknown>): boolean => flags.meter !== undefined || flags.goe !== undefined || flags.chargeamps === true;
+
+async function demo(flags: Record<string, unknown>, outDir: string, io: MainIo): Promise<number> {
   io.out('PhaseGuard EV demo: real controller + balancer, emulated go-e and Charge Amps chargers, recorded P1 trace');
   const result = await runDemo({
     tracePath: flags.trace as string | undefined,
@@ -79,9 +124,7 @@ async function demo(flags: Record<string, unknown>, io: MainIo): Promise<number>
     },
   });
   for (const line of summaryLines(result)) io.out(line);
-  const outDir = path.resolve((flags.out as string | undefined) ?? 'out');
-  fs.mkdirSync(outDir, { recursive: true });
-  const file = path.join(outDir, 'demo-report.html');
+  const file = path.join(outDir, REPORT_FILE);
   fs.writeFileSync(file, renderDemoReport(result));
   io.out(`report: ${path.relative(process.cwd(), file) || file}`);
   return 0;
@@ -95,12 +138,9 @@ async function live(flags: Record<string, unknown>, io: MainIo): Promise<number>
   if (flags.goe === undefined && !flags.chargeamps) throw new UsageError('--goe', 'name at least one charger: --goe HOST and/or --chargeamps');
   let chargeAmps: LiveOptions['chargeAmps'];
   if (flags.chargeamps) {
-    const email = io.env.CHARGEAMPS_EMAIL;
-    const password = io.env.CHARGEAMPS_PASSWORD;
-    const apiKey = io.env.CHARGEAMPS_API_KEY;
-    if (!email) throw new UsageError('CHARGEAMPS_EMAIL', 'is not set (with --chargeamps also set CHARGEAMPS_PASSWORD and CHARGEAMPS_API_KEY)');
-    if (!password) throw new UsageError('CHARGEAMPS_PASSWORD', 'is not set');
-    if (!apiKey) throw new UsageError('CHARGEAMPS_API_KEY', 'is not set');
+    const email = await readCredential({ env: 'CHARGEAMPS_EMAIL', label: 'Charge Amps e-mail', secret: false }, io.env, io.prompt);
+    const password = await readCredential({ env: 'CHARGEAMPS_PASSWORD', label: 'Charge Amps password', secret: true }, io.env, io.prompt);
+    const apiKey = await readCredential({ env: 'CHARGEAMPS_API_KEY', label: 'Charge Amps API key', secret: true }, io.env, io.prompt);
     chargeAmps = { email, password, apiKey, baseUrl: flags['chargeamps-base-url'] as string | undefined };
   }
   const run = await startLive({
@@ -125,6 +165,7 @@ if (require.main === module) {
     err: (l) => process.stderr.write(`${l}\n`),
     env: process.env,
     stopSignal,
+    prompt: terminalPrompt(),
   }).then(
     (code) => process.exit(code),
     (err) => {

@@ -55,7 +55,7 @@ describe('tools/demo (npm start)', () => {
       [['--trace', '/nonexistent/trace.csv'], /trace\.csv/],
       [['--meter', 'http://x'], /--meter: expected homewizard:\/\/HOST/],
       [['--meter', 'homewizard://127.0.0.1'], /--goe: name at least one charger/],
-      [['--meter', 'homewizard://127.0.0.1', '--chargeamps'], /CHARGEAMPS_EMAIL: is not set/],
+      [['--meter', 'homewizard://127.0.0.1', '--chargeamps'], /^error: credentials: CHARGEAMPS_EMAIL is not set; set it in the environment \(or run in a terminal to be asked\)$/],
     ];
     for (const [argv, re] of cases) {
       const io = captureIo();
@@ -65,5 +65,37 @@ describe('tools/demo (npm start)', () => {
       assert.match(io.errors[0], re);
       assert.ok(!/\n|at .*\(/.test(io.errors[0]), 'no stack trace');
     }
+  });
+
+  it('checks --out before the run: a file there is one line and exit 2, at once', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-out-'));
+    const file = path.join(dir, 'report.html');
+    fs.writeFileSync(file, 'not a directory');
+    const cases: [string, RegExp][] = [
+      [file, /^error: --out: ".*report\.html" is a file; name a directory \(the report is written into it as demo-report\.html\)$/],
+      [path.join(file, 'sub'), /^error: --out: cannot create the directory ".*report\.html\/sub" \((ENOTDIR|EEXIST)\); name a directory you can write to$/],
+    ];
+    for (const [out, re] of cases) {
+      const io = captureIo();
+      const started = Date.now();
+      assert.strictEqual(await main(['--out', out], io), 2, io.errors.join('|'));
+      assert.ok(Date.now() - started < 1000, 'refused before the simulation');
+      assert.deepStrictEqual(io.lines, [], 'nothing ran');
+      assert.strictEqual(io.errors.length, 1);
+      assert.match(io.errors[0], re);
+    }
+    assert.strictEqual(fs.readFileSync(file, 'utf8'), 'not a directory');
+  });
+
+  it('--help lists every flag of the demo and live mode', async () => {
+    const io = captureIo();
+    assert.strictEqual(await main(['--help'], io), 0);
+    const text = io.lines.join('\n');
+    assert.match(text, /^usage: npm start -- \[flags\]/);
+    for (const flag of ['--fuse A', '--trace FILE', '--duration S', '--out DIR', '--meter homewizard://HOST', '--goe HOST', '--chargeamps', '--chargeamps-base-url URL', '--help']) {
+      assert.match(text, new RegExp(`^  ${flag.replace(/[/]/g, '\\/')} +\\S`, 'm'), flag);
+    }
+    assert.doesNotMatch(text, /--(password|api-key|token|email)\b/);
+    assert.deepStrictEqual(io.errors, []);
   });
 });
