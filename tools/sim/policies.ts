@@ -1,8 +1,8 @@
 /**
  * Control policies the simulator compares on the same scenario. Every policy speaks the balancer's
- * contract (`step(nowMs, sample, chargers) → commands`); the baselines below control the first
- * charger only. `step` is called on every simulated second, with the fresh meter sample when there
- * is one (null otherwise).
+ * contract (`step(nowMs, sample, chargers) → commands`); the baselines (here and in ./peers) control
+ * the first charger only. `step` is called on every simulated second, with the fresh meter sample
+ * when there is one (null otherwise).
  */
 import { Balancer } from '../../lib/balancer/balancer';
 import {
@@ -14,6 +14,9 @@ import {
   type MeterSample,
   type Triple,
 } from '../../lib/balancer/types';
+import { EvccPolicy } from './peers/evcc';
+import { HassEvsePolicy } from './peers/hassEvse';
+import { SmartEvsePolicy } from './peers/smartEvse';
 
 export interface PolicyContext {
   fuseA: number;
@@ -39,7 +42,12 @@ export interface Policy {
   step(input: PolicyStep): BalancerCommand[];
 }
 
-export const POLICY_NAMES = ['none', 'seed-flows', 'evcc-like', 'reactive-oracle', 'ideal', 'balancer'] as const;
+/**
+ * `evcc`, `hass-evse` and `smartevse` are ports of those systems' own control loops (tools/sim/peers/,
+ * sources and simplifications in docs/peers.md); `seed-flows` is the Homey-flows recipe; the oracle and
+ * ideal are bounds; `balancer` is ours.
+ */
+export const POLICY_NAMES = ['none', 'seed-flows', 'evcc', 'hass-evse', 'smartevse', 'reactive-oracle', 'ideal', 'balancer'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export function createPolicy(name: PolicyName, ctx: PolicyContext): Policy {
@@ -48,8 +56,12 @@ export function createPolicy(name: PolicyName, ctx: PolicyContext): Policy {
       return { name, step: () => [] };
     case 'seed-flows':
       return new SeedFlowsPolicy(ctx);
-    case 'evcc-like':
-      return new EvccLikePolicy(ctx);
+    case 'evcc':
+      return new EvccPolicy(ctx);
+    case 'hass-evse':
+      return new HassEvsePolicy(ctx);
+    case 'smartevse':
+      return new SmartEvsePolicy(ctx);
     case 'reactive-oracle':
       return new ReactiveOraclePolicy(ctx);
     case 'ideal':
@@ -127,34 +139,6 @@ class SeedFlowsPolicy extends SetpointPolicy {
       if (room && current < ch.maxCurrentA) return this.moveTo(ch, current + 1, 'periodic restore +1 A');
     }
     return [];
-  }
-}
-
-/**
- * evcc's circuit load management as documented: every 30 s take the latest meter reading, the circuit
- * current is the highest of the three (signed) phases; over the limit, cut in one step by the excess
- * (`old + headroom`); under it, raise by at most the headroom up to the car's maximum; below 6 A
- * disable (pause). A meter silent for 60 s counts as overload. The circuit limit is fuse − margin,
- * as a careful user would configure it.
- */
-class EvccLikePolicy extends SetpointPolicy {
-  readonly name = 'evcc-like';
-  private latest: MeterSample | null = null;
-  private nextLoopMs: number | null = null;
-
-  step({ nowMs, sample, chargers }: PolicyStep): BalancerCommand[] {
-    if (sample) this.latest = sample;
-    this.nextLoopMs ??= nowMs;
-    if (nowMs < this.nextLoopMs) return [];
-    this.nextLoopMs += 30_000;
-    const ch = chargers[0];
-    const old = this.setpointA ?? (ch.paused ? 0 : (ch.currentLimitA ?? ch.maxCurrentA));
-    const stale = !this.latest || nowMs - this.latest.timeMs > 60_000;
-    if (stale) return this.moveTo(ch, 0, 'meter stale: assume overload');
-    const maxPhaseA = Math.max(...this.latest!.currentsA.map((a) => a ?? 0));
-    const headroomA = this.ctx.fuseA - this.ctx.marginA - maxPhaseA;
-    const want = headroomA < 0 ? old + headroomA : Math.min(ch.maxCurrentA, old + headroomA);
-    return this.moveTo(ch, want, headroomA < 0 ? 'over circuit limit' : 'headroom');
   }
 }
 

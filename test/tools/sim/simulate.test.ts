@@ -157,8 +157,8 @@ describe('tools/sim/policies', () => {
     assert.strictEqual(get('reactive-oracle').pauses, 0);
   });
 
-  it('evcc-like waits for its 30 s loop: over from 61 s until 90 + 1 + 5 s', () => {
-    assert.strictEqual(get('evcc-like').overloadAmpSeconds, 6 * 35);
+  it('evcc waits for its 30 s loop: over from 61 s until 90 + 1 + 5 s', () => {
+    assert.strictEqual(get('evcc').overloadAmpSeconds, 6 * 35);
   });
 
   it('seed-flows cuts by the excess over fuse − 1 A at the next sample', () => {
@@ -184,9 +184,9 @@ describe('tools/sim/policies', () => {
     assert.strictEqual(out.metrics.pauses, 0);
   });
 
-  it('evcc-like pauses when the meter is silent for more than 60 s', () => {
+  it('evcc pauses when the meter is silent for more than 60 s', () => {
     const s: Scenario = { ...step, meter: { intervalS: 200 } };
-    assert.ok(runPolicy(s, 'evcc-like').metrics.pauses >= 1);
+    assert.ok(runPolicy(s, 'evcc').metrics.pauses >= 1);
     assert.strictEqual(runPolicy(s, 'none').metrics.pauses, 0);
   });
 
