@@ -7,7 +7,7 @@
  */
 import type { PhaseIndex } from '../phase';
 import { GRID_PHASES, type BalancerConfig, type Triple } from './types';
-import { dropFirst, EPS, fmt, KEEP_SLACK_A, staleWhy, type Work } from './work';
+import { BIG_HEADROOM_FACTOR, dropFirst, EPS, fmt, KEEP_SLACK_A, staleWhy, type Work } from './work';
 
 /** What the meter says for this step, per grid phase. */
 export interface PhaseView {
@@ -88,22 +88,33 @@ function resumeWhereHeld(cfg: BalancerConfig, nowMs: number, work: Work[], pause
     const m = it.memo;
     const needA = it.minA + cfg.resumeHysteresisA;
     let ok = true;
+    let big = true;
     let tight: PhaseIndex | null = null;
     for (let g = 0; g < 3; g++) {
       if (!it.w[g]) continue;
       if (!(spare[g] >= it.w[g] * needA - EPS)) ok = false;
+      if (!(spare[g] >= it.w[g] * needA * BIG_HEADROOM_FACTOR - EPS)) big = false;
       if (tight === null || spare[g] / it.w[g] < spare[tight] / it.w[tight]) tight = g as PhaseIndex;
     }
     if (!ok) {
       m.resumeOkSinceMs = null;
+      m.resumeBigSinceMs = null;
       continue;
     }
     if (m.resumeOkSinceMs === null) m.resumeOkSinceMs = nowMs;
-    if (nowMs - m.resumeOkSinceMs < cfg.resumeWindowS * 1000 || nowMs - m.lastIncreaseMs < it.writeIntervalMs) continue;
+    if (!big) m.resumeBigSinceMs = null;
+    else if (m.resumeBigSinceMs === null) m.resumeBigSinceMs = nowMs;
+    // plenty of room (twice what it needs) for a quarter of the window is as good as enough room for all of it
+    const heldMs = cfg.resumeWindowS * 1000;
+    const held = nowMs - m.resumeOkSinceMs >= heldMs || (m.resumeBigSinceMs !== null && nowMs - m.resumeBigSinceMs >= heldMs / 4);
+    if (!held || nowMs - m.lastIncreaseMs < it.writeIntervalMs) continue;
     if (tight === null) continue; // maps no phase: cannot happen, every charger loads one
     it.capA = it.minA;
     it.phase = tight;
-    it.why = `${GRID_PHASES[tight]} headroom stayed at ${fmt(needA)} A or more for ${cfg.resumeWindowS} s`;
+    const quick = nowMs - m.resumeOkSinceMs < heldMs;
+    it.why = quick
+      ? `${GRID_PHASES[tight]} headroom stayed at ${fmt(needA * BIG_HEADROOM_FACTOR)} A or more for ${cfg.resumeWindowS / 4} s`
+      : `${GRID_PHASES[tight]} headroom stayed at ${fmt(needA)} A or more for ${cfg.resumeWindowS} s`;
     for (let g = 0; g < 3; g++) spare[g] -= it.w[g] * it.minA;
   }
 }

@@ -266,6 +266,7 @@ export class Balancer {
       if (m.move) m.move.atMs += deltaMs;
       if (m.connectedAtMs !== null) m.connectedAtMs += deltaMs;
       if (m.resumeOkSinceMs !== null) m.resumeOkSinceMs += deltaMs;
+      if (m.resumeBigSinceMs !== null) m.resumeBigSinceMs += deltaMs;
     }
   }
 

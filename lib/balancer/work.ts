@@ -8,6 +8,8 @@ import { GRID_PHASES, type BalancerConfig, type ChargerInput, type Triple } from
 export const EPS = 1e-6;
 /** How far over fuse − margin a phase may read before an amp a charger already has is taken back (A). */
 export const KEEP_SLACK_A = 0.3;
+/** A paused charger resumes after a quarter of resumeWindowS when the headroom held at this many times what it needs. */
+export const BIG_HEADROOM_FACTOR = 2;
 /** A charger phase carrying at least this much is in use by the car (A). */
 export const PHASE_IN_USE_A = 1;
 /** The car is really drawing once its strongest phase carries this much (A): phase detection starts. */
@@ -39,6 +41,8 @@ export interface Memo {
   lastChangeMs: number;
   lastIncreaseMs: number;
   resumeOkSinceMs: number | null;
+  /** Since when the headroom has been at least BIG_HEADROOM_FACTOR × what a resume needs. */
+  resumeBigSinceMs: number | null;
   /** When the car connected (this session); null when no car. */
   connectedAtMs: number | null;
   /** The last change of limit: when, to what, up or down, and the meter per grid phase then (see FOLLOW_MS). */
@@ -93,6 +97,7 @@ export function newMemo(nowMs: number): Memo {
     lastChangeMs: nowMs,
     lastIncreaseMs: -Infinity,
     resumeOkSinceMs: null,
+    resumeBigSinceMs: null,
     move: null,
     connectedAtMs: null,
   };

@@ -180,7 +180,7 @@ describe('lib/balancer/balancer', () => {
       assert.match(resumed.events[0].reason, /headroom stayed at 7 A or more for 120 s: resumed Garage at 6 A$/);
     });
 
-    it('a single in-range spike pauses for the resume window only; absurd values are ignored', () => {
+    it('a single in-range spike pauses for the resume window only (a quarter of it with plenty of room); absurd values are ignored', () => {
       const r = new Rig();
       r.add();
       r.run(2);
@@ -190,7 +190,21 @@ describe('lib/balancer/balancer', () => {
       assert.strictEqual(r.limit(), 16);
       r.step(1, true, [45, 16, 16]);
       assert.strictEqual(r.limit(), 0);
-      r.run(120);
+      r.run(29); // the house is empty: 24 A free, over twice the 7 A a resume needs
+      assert.strictEqual(r.limit(), 0);
+      const out = r.run(2);
+      assert.strictEqual(r.limit(), 6);
+      assert.match(out.flatMap((o) => o.events).find((e) => e.type === 'resumed')!.reason, /headroom stayed at 14 A or more for 30 s/);
+    });
+
+    it('with just enough room a paused charger waits the whole resume window', () => {
+      const r = new Rig();
+      r.add({ phaseMap: ['L1', null, null] }, [0]);
+      r.house = [30, 0, 0];
+      r.run(2);
+      assert.strictEqual(r.limit(), 0);
+      r.house = [24 - 8, 0, 0]; // 8 A free: enough for 6 A + 1 A, not twice that
+      r.run(119);
       assert.strictEqual(r.limit(), 0);
       r.run(2);
       assert.strictEqual(r.limit(), 6);
