@@ -27,6 +27,7 @@
   var selectedDeviceId = null;
   var homeWizard = null; // HomeWizardDiscoveryView from GET /homewizard, null until loaded
   var meterSerial = null; // serial of the HomeWizard meter picked from that list (the app follows it); null when typed
+  var lastLive = null; // LiveView last shown; drawn again once the saved settings (the chargers' phase wiring) change
 
   function $(id) { return document.getElementById(id); }
 
@@ -299,6 +300,7 @@
       if (result && result.ok) {
         view.settings = checked.value;
         setStatus(t('saved'), 'ok');
+        if (lastLive) renderLive(lastLive);
       } else {
         showErrors((result && result.errors) || {});
       }
@@ -431,16 +433,28 @@
 
   // ---------------------------------------------------------------- live view
 
-  function renderLive(live) {
-    if (!live) return;
-    $('live-balancing-off').hidden = live.balancing;
-    var stale = $('live-stale');
-    stale.hidden = !live.meter.stale;
-    stale.textContent = live.meter.lastSampleAgeS === null ? t('live.staleUnknown') : t('live.stale', { s: Math.round(live.meter.lastSampleAgeS) });
-    var meterLine = live.meter.lastSampleAgeS === null ? t('live.noData') : t('live.lastSample', { s: Math.round(live.meter.lastSampleAgeS) });
-    if (live.meter.error) meterLine += ' · ' + t('live.meterError', { error: live.meter.error });
-    $('live-meter').textContent = t('live.source.' + live.meter.source) + ' · ' + meterLine;
+  /** "L1 9.8 · L2 9.7 · L3 9.9 A": what a charger draws, each figure labelled with the grid phase it is wired to
+   *  (from the saved settings; L1, L2, L3 in order until they are loaded), in grid-phase order. */
+  function drawnText(c) {
+    var saved = view && view.settings && view.settings.chargers[c.id];
+    var map = saved ? saved.phaseMap : PHASES;
+    var parts = [];
+    c.drawnA.forEach(function (a, i) {
+      var ph = map[i];
+      if (ph) parts.push({ ph: ph, text: ph + ' ' + fmtA(a) });
+    });
+    if (parts.length === 0) return '–';
+    parts.sort(function (x, y) { return PHASES.indexOf(x.ph) - PHASES.indexOf(y.ph); });
+    return parts.map(function (x) { return x.text; }).join(' · ') + ' A';
+  }
 
+  /** "15 A left before the fuse" or "2 A over the fuse". */
+  function fuseDistance(a, fuseA) {
+    var left = Math.round((fuseA - a) * 10) / 10;
+    return left >= 0 ? t('live.left', { a: fmtA(left) }) : t('live.over', { a: fmtA(-left) });
+  }
+
+  function renderPhases(live) {
     var limitA = live.fuseA - live.marginA;
     var measured = live.measuredA.filter(function (a) { return a !== null; });
     var scaleA = Math.max(live.fuseA * 1.2, Math.max.apply(null, measured.concat([0])) * 1.05);
@@ -453,16 +467,19 @@
       row.setAttribute('data-phase', ph);
       var head = el('div', 'pg-phase-head');
       head.appendChild(el('strong', null, ph));
-      var headroom = live.headroomA[i];
-      head.appendChild(el('span', 'pg-phase-value', a === null ? t('live.noValue')
-        : fmtA(a) + ' A' + (headroom === null ? '' : ' · ' + t('live.headroom', { a: fmtA(headroom) }))));
+      var value = a === null ? t('live.noValue') : fmtA(a) + ' A · ' + fuseDistance(a, live.fuseA);
+      head.appendChild(el('span', 'pg-phase-value', value));
       row.appendChild(head);
+      // The markers are siblings of the track, drawn after it and reaching above and below it, in a colour no bar
+      // has: a bar over the fuse never hides the fuse line.
       var bar = el('div', 'pg-bar');
       bar.setAttribute('role', 'img');
-      bar.setAttribute('aria-label', ph + ' ' + fmtA(a) + ' / ' + fmtA(live.fuseA) + ' A');
+      bar.setAttribute('aria-label', ph + ' ' + (a === null ? t('live.noValue') : value) + ' · ' + t('live.fuseLine', { a: fmtA(live.fuseA) }));
+      var track = el('div', 'pg-bar-track');
       var fill = el('div', 'pg-bar-fill' + (a === null ? '' : a > live.fuseA ? ' pg-over' : a > limitA ? ' pg-near' : ''));
       fill.style.width = a === null ? '0%' : pct(a);
-      bar.appendChild(fill);
+      track.appendChild(fill);
+      bar.appendChild(track);
       var limit = el('div', 'pg-bar-mark pg-bar-limit');
       limit.style.left = pct(limitA);
       bar.appendChild(limit);
@@ -470,11 +487,18 @@
       fuse.style.left = pct(live.fuseA);
       bar.appendChild(fuse);
       row.appendChild(bar);
+      var headroom = live.headroomA[i];
+      if (headroom !== null) {
+        row.appendChild(el('p', 'pg-phase-chargers pg-muted', headroom > 0
+          ? t('live.forChargers', { a: fmtA(headroom) }) : t('live.forChargersNone')));
+      }
       phases.appendChild(row);
     });
     $('live-limit-label').textContent = t('live.limitLine', { a: fmtA(limitA) });
     $('live-fuse-label').textContent = t('live.fuseLine', { a: fmtA(live.fuseA) });
+  }
 
+  function renderLiveChargers(live) {
     var chargers = $('live-chargers');
     chargers.textContent = '';
     if (live.chargers.length === 0) chargers.appendChild(el('li', 'pg-muted', t('live.noChargers')));
@@ -482,14 +506,27 @@
       var li = el('li', 'pg-live-charger');
       li.setAttribute('data-charger', c.id);
       li.appendChild(el('strong', null, c.name));
-      var drawn = c.drawnA.map(fmtA).join(' · ');
       li.appendChild(el('span', 'pg-live-values',
-        t('live.allowed') + ' ' + (c.allowedA === null ? '–' : fmtA(c.allowedA) + ' A') + ' · ' + t('live.drawn') + ' ' + drawn + ' A'));
+        t('live.allowed') + ' ' + (c.allowedA === null ? '–' : fmtA(c.allowedA) + ' A') + ' · ' + t('live.drawn') + ' ' + drawnText(c)));
       if (!c.enabled) li.appendChild(el('span', 'pg-badge', t('live.notTakingPart')));
       if (c.paused) li.appendChild(el('span', 'pg-badge pg-badge-warning', t('live.paused')));
-      if (c.limited) li.appendChild(el('span', 'pg-badge pg-badge-info', t('live.limited')));
+      else if (c.limited) li.appendChild(el('span', 'pg-badge pg-badge-info', t('live.limited')));
       chargers.appendChild(li);
     });
+  }
+
+  function renderLive(live) {
+    if (!live) return;
+    lastLive = live;
+    $('live-balancing-off').hidden = live.balancing;
+    var stale = $('live-stale');
+    stale.hidden = !live.meter.stale;
+    stale.textContent = live.meter.lastSampleAgeS === null ? t('live.staleUnknown') : t('live.stale', { s: Math.round(live.meter.lastSampleAgeS) });
+    var meterLine = live.meter.lastSampleAgeS === null ? t('live.noData') : t('live.lastSample', { s: Math.round(live.meter.lastSampleAgeS) });
+    if (live.meter.error) meterLine += ' · ' + t('live.meterError', { error: live.meter.error });
+    $('live-meter').textContent = t('live.source.' + live.meter.source) + ' · ' + meterLine;
+    renderPhases(live);
+    renderLiveChargers(live);
 
     var events = $('live-events');
     events.textContent = '';
@@ -543,6 +580,7 @@
     api('GET', '/settings').then(function (v) {
       view = v;
       fillForm(view.settings);
+      if (lastLive) renderLive(lastLive);
       if (view.settings.meter.source === 'homey-device') loadMeters();
       if (view.settings.meter.source === 'homewizard') loadHomeWizard();
     }).catch(function (err) {

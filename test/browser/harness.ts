@@ -8,6 +8,7 @@ import fs from 'fs';
 import http from 'http';
 import type { AddressInfo } from 'net';
 import path from 'path';
+import type { Browser, Page } from 'playwright-core';
 import api from '../../api';
 import { defaultAppSettings, type AppSettings } from '../../lib/settings';
 import { validateAppSettings } from '../../lib/settingsValidation';
@@ -148,4 +149,61 @@ export async function startSettingsServer(): Promise<SettingsServer> {
 export function findChromium(): string | null {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
   return candidates.find((p) => fs.existsSync(p)) ?? null;
+}
+
+/** The Chromium the browser tests drive; skips the calling suite (`this` of a mocha `before`) when there is none,
+ *  except under CI, where a missing Chromium fails. */
+export async function launchChromium(suite: Mocha.Context): Promise<Browser> {
+  const executablePath = findChromium();
+  if (!executablePath) {
+    if (process.env.CI) {
+      throw new Error('Chromium not found at /usr/bin/chromium (or CHROMIUM_PATH): install the Debian package "chromium" (apt-get install -y chromium); CI requires this test');
+    }
+    console.warn('    (skipped: Chromium not found; install the Debian package "chromium" to run the settings-page browser test)');
+    suite.skip();
+  }
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: executablePath!,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** The browser locale per app language: its number format and clock are what a user of that language sees. */
+export const BROWSER_LOCALE: Record<string, string> = { en: 'en-GB', nl: 'nl-NL', sv: 'sv-SE', de: 'de-DE' };
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1024, height: 768 };
+
+export interface OpenedPage {
+  page: Page;
+  /** Errors the page logged and requests it tried to send anywhere but the loopback server. */
+  errors: string[];
+}
+
+/**
+ * Serves `app` in `lang` and loads the settings page in a new page of `viewport` (a phone unless told; 2 device
+ * pixels per CSS pixel unless told), at Stockholm time, without animations; resolves once the page called Homey.ready().
+ */
+export async function openSettingsPage(
+  browser: Browser, server: SettingsServer,
+  opts: { lang?: string; app?: FakeApp; viewport?: { width: number; height: number }; deviceScaleFactor?: number } = {},
+): Promise<OpenedPage> {
+  const lang = opts.lang ?? 'en';
+  server.app = opts.app ?? new FakeApp();
+  server.lang = lang;
+  const page = await browser.newPage({
+    viewport: opts.viewport ?? PHONE, deviceScaleFactor: opts.deviceScaleFactor ?? 2, locale: BROWSER_LOCALE[lang], timezoneId: 'Europe/Stockholm', reducedMotion: 'reduce',
+  });
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  // Nothing may leave the loopback server: the page must load no external resources.
+  await page.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => {
+    errors.push(`external request: ${route.request().url()}`);
+    return route.abort();
+  });
+  await page.goto(server.url);
+  await page.waitForFunction(() => (globalThis as unknown as { __homey?: { ready: boolean } }).__homey?.ready === true);
+  return { page, errors };
 }

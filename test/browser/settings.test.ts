@@ -3,19 +3,16 @@
  * Without Chromium the suite fails when CI is set and is skipped otherwise.
  */
 import assert from 'assert';
-import fs from 'fs';
 import path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { defaultAppSettings, type AppSettings } from '../../lib/settings';
-import type { LiveView } from '../../lib/webapi';
-import { FakeApp, HOMEWIZARD_FOUND, findChromium, startSettingsServer, type SettingsServer } from './harness';
+import { FakeApp, HOMEWIZARD_FOUND, launchChromium, openSettingsPage, startSettingsServer, type SettingsServer } from './harness';
 
 // Browser globals inside page.evaluate callbacks (the test build has no DOM lib; kept local to this file).
 declare const window: any;
 declare const document: any;
 declare function getComputedStyle(e: unknown): any;
 
-const SCREENSHOT = path.join(__dirname, '..', '..', 'out', 'settings-screenshot.png');
 const HW_SCREENSHOT = path.join(__dirname, '..', '..', 'out', 'settings-homewizard.png');
 
 describe('settings page (headless Chromium)', function () {
@@ -26,19 +23,7 @@ describe('settings page (headless Chromium)', function () {
   let pageErrors: string[];
 
   before(async function () {
-    const executablePath = findChromium();
-    if (!executablePath) {
-      if (process.env.CI) {
-        throw new Error('Chromium not found at /usr/bin/chromium (or CHROMIUM_PATH): install the Debian package "chromium" (apt-get install -y chromium); CI requires this test');
-      }
-      console.warn('    (skipped: Chromium not found; install the Debian package "chromium" to run the settings-page browser test)');
-      this.skip();
-    }
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium(this);
     server = await startSettingsServer();
   });
 
@@ -49,19 +34,7 @@ describe('settings page (headless Chromium)', function () {
 
   /** A fresh app and a freshly loaded page (phone viewport) for each test. */
   async function open(lang = 'en', app = new FakeApp()): Promise<void> {
-    server.app = app;
-    server.lang = lang;
-    page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
-    pageErrors = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => { if (msg.type() === 'error') pageErrors.push(msg.text()); });
-    // Nothing may leave the loopback server: the page must load no external resources.
-    await page.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => {
-      pageErrors.push(`external request: ${route.request().url()}`);
-      return route.abort();
-    });
-    await page.goto(server.url);
-    await page.waitForFunction(() => window.__homey?.ready === true);
+    ({ page, errors: pageErrors } = await openSettingsPage(browser, server, { lang, app }));
   }
 
   afterEach(async () => {
@@ -309,65 +282,6 @@ describe('settings page (headless Chromium)', function () {
       assert.strictEqual(await page.textContent('#hwRefresh'), 'Erneut suchen');
       assert.match(await page.textContent('.pg-hw') ?? '', /192\.168\.1\.21 · Seriennummer 3c39e7ddeeff.*Lokale API ausgeschaltet/);
     });
-  });
-
-  it('renders the live view from a realtime "live" event and saves a phone screenshot', async () => {
-    await open();
-    assert.strictEqual(await page.textContent('#live-events li'), 'No events yet.');
-    const t0 = Date.UTC(2026, 10, 21, 8, 0, 0);
-    const live: LiveView = {
-      timeMs: t0,
-      balancing: true,
-      fuseA: 25,
-      marginA: 1,
-      meter: { source: 'homewizard', stale: true, lastSampleAgeS: 21.4, error: null },
-      measuredA: [10, 24.5, 27],
-      headroomA: [14, -0.5, -3],
-      chargers: [
-        { id: 'goe-garage', name: 'Garage go-e', enabled: true, allowedA: 10, drawnA: [9.8, 9.7, 9.9], paused: false, limited: true },
-        { id: 'ca-drive', name: 'Driveway Halo', enabled: true, allowedA: 0, drawnA: [0, null, null], paused: true, limited: false },
-      ],
-      events: Array.from({ length: 25 }, (_, i) => ({
-        timeMs: t0 - i * 7000,
-        type: i % 3 === 0 ? 'reduced' as const : i % 3 === 1 ? 'restored' as const : 'paused' as const,
-        chargerName: i % 2 ? 'Driveway Halo' : 'Garage go-e',
-        reason: `L3 at ${27 - i / 10} A is above 24 A (fuse 25 A − margin 1 A): event ${i}`,
-      })),
-    };
-    await page.evaluate((data) => window.__homeyEmit('live', data), live);
-
-    const phases = page.locator('.pg-phase');
-    assert.strictEqual(await phases.count(), 3);
-    const widthOf = async (phase: string) => page.locator(`[data-phase="${phase}"] .pg-bar-fill`).evaluate((e) => (e as any).style.width);
-    // The bar scale is 1.2 × fuse = 30 A here, so 10 A fills a third.
-    assert.strictEqual(await widthOf('L1'), '33.3%');
-    assert.strictEqual(await page.locator('[data-phase="L1"] .pg-bar-limit').evaluate((e) => (e as any).style.left), '80%');
-    assert.strictEqual(await page.locator('[data-phase="L1"] .pg-bar-fuse').evaluate((e) => (e as any).style.left), '83.3%');
-    assert.deepStrictEqual(
-      await phases.evaluateAll((rows) => rows.map((r) => r.querySelector('.pg-bar-fill')!.className)),
-      ['pg-bar-fill', 'pg-bar-fill pg-near', 'pg-bar-fill pg-over'],
-    );
-    assert.match(await page.textContent('[data-phase="L2"] .pg-phase-value') ?? '', /24[.,]5 A · room -0[.,]5 A/);
-    assert.strictEqual(await page.isVisible('#live-stale'), true);
-    assert.match(await page.textContent('#live-stale') ?? '', /No fresh meter reading for 21 s/);
-    assert.strictEqual(await page.locator('#live-events li').count(), 20, 'only the last 20 events');
-    assert.strictEqual(await page.textContent('#live-events-count'), '(20)');
-    assert.strictEqual(await page.isVisible('#live-events li'), false, 'events start folded');
-    await page.click('#live-events-box summary');
-    assert.strictEqual(await page.isVisible('#live-events li'), true);
-    assert.match(await page.textContent('#live-events li') ?? '', /Reduced.*Garage go-e.*event 0/);
-    const chargers = await page.locator('#live-chargers li').allTextContents();
-    assert.match(chargers[0], /Garage go-e.*allowed 10 A · drawn 9[.,]8 · 9[.,]7 · 9[.,]9 A.*limited/);
-    assert.match(chargers[1], /Driveway Halo.*allowed 0 A · drawn 0 · – · – A.*paused/);
-
-    // One inline error in the shot too, to see how it looks.
-    await page.fill('#marginA', '30');
-    await page.click('#save');
-    // The save bar is sticky: scrolled to the end it sits in its own place in a full-page shot.
-    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
-    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    assert.ok(fs.statSync(SCREENSHOT).size > 10000);
   });
 
   it('is readable on a phone: nothing wider than the screen, inputs at least 16 px', async () => {
