@@ -42,7 +42,10 @@ export function validateAppSettings(input: unknown, knownChargerIds: string[]): 
   const balancing = readBoolean(input.balancing, 'balancing', 'Balancing must be on or off (true or false)', errors);
   const fuseA = readNumber(input.fuseA, 'fuseA', { ...L.fuseA, what: 'Main fuse', unit: 'A' }, errors);
 
-  const marginA = readNumber(input.marginA, 'marginA', { min: 0, what: 'Margin', unit: 'A' }, errors);
+  const marginA = readNumber(input.marginA, 'marginA', { min: 0, what: 'Margin', unit: 'A', integer: true }, errors);
+  if (marginA === undefined && toNumber(input.marginA) !== undefined && (toNumber(input.marginA) as number) >= 0) {
+    errors.marginA = 'Margin must be whole amps: the meter and the chargers work in whole amps, so 0.5 A would act as 1 A';
+  }
   if (marginA !== undefined && fuseA !== undefined && marginA >= fuseA - L.minChargeA) {
     errors.marginA = `Margin must be less than ${fmt(fuseA - L.minChargeA)} A (fuse ${fmt(fuseA)} A minus the ${L.minChargeA} A a car needs)`;
   }

@@ -56,7 +56,12 @@ export class SettingsStore {
   private load(): AppSettings {
     const raw = this.opts.store.get(SETTINGS_KEY);
     if (raw === null || raw === undefined) return defaultAppSettings();
-    const stored = raw as Partial<AppSettings>;
+    const stored = { ...(raw as Partial<AppSettings>) };
+    // 0.3 takes the margin in whole amps; a fractional one saved before acts as the next whole amp
+    if (typeof stored.marginA === 'number' && Number.isFinite(stored.marginA) && !Number.isInteger(stored.marginA)) {
+      this.opts.error(`stored margin ${stored.marginA} A is now ${Math.ceil(stored.marginA)} A (whole amps)`);
+      stored.marginA = Math.ceil(stored.marginA);
+    }
     const result = validateAppSettings({ ...defaultAppSettings(), ...stored }, Object.keys(stored.chargers ?? {}));
     if (result.ok) return result.value;
     this.opts.error(`stored settings are not valid (${Object.entries(result.errors).map(([k, v]) => `${k}: ${v}`).join('; ')}); using defaults`);

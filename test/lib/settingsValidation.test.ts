@@ -40,10 +40,10 @@ describe('lib/settingsValidation', () => {
   });
 
   it('accepts numbers given as numeric strings from form inputs and converts them', () => {
-    const r = validateAppSettings({ ...good(), fuseA: '35', marginA: ' 1.5 ', restoreHoldS: '60' }, IDS);
+    const r = validateAppSettings({ ...good(), fuseA: '35', marginA: ' 2 ', restoreHoldS: '60' }, IDS);
     assert.ok(r.ok);
     assert.strictEqual(r.value.fuseA, 35);
-    assert.strictEqual(r.value.marginA, 1.5);
+    assert.strictEqual(r.value.marginA, 2);
     assert.strictEqual(r.value.restoreHoldS, 60);
   });
 
@@ -63,8 +63,9 @@ describe('lib/settingsValidation', () => {
 
   it('requires the margin to leave at least 6 A below the fuse', () => {
     assert.strictEqual(errorsFor({ fuseA: 16, marginA: 10 }).marginA, 'Margin must be less than 10 A (fuse 16 A minus the 6 A a car needs)');
-    assert.ok(validateAppSettings({ ...good(), fuseA: 16, marginA: 9.5 }, IDS).ok);
-    assert.strictEqual(errorsFor({ marginA: -1 }).marginA, 'Margin must be a number of at least 0 A');
+    assert.ok(validateAppSettings({ ...good(), fuseA: 16, marginA: 9 }, IDS).ok);
+    assert.strictEqual(errorsFor({ marginA: 1.5 }).marginA, 'Margin must be whole amps: the meter and the chargers work in whole amps, so 0.5 A would act as 1 A');
+    assert.strictEqual(errorsFor({ marginA: -1 }).marginA, 'Margin must be a whole number of at least 0 A');
     // A bad fuse is reported once, on the fuse, not again on the margin.
     assert.deepStrictEqual(Object.keys(errorsFor({ fuseA: 'x' })), ['fuseA']);
   });
