@@ -1,6 +1,6 @@
 /**
  * The common shape of every house-meter source (another Homey device, the HomeWizard P1 local API,
- * a Flow card, a replayed trace) and the small helpers they share: per-phase current from
+ * raw P1 telegrams over TCP, a Flow card, a replayed trace) and the small helpers they share: per-phase current from
  * current/power/voltage, per-phase freshness, and merging per-phase updates into `MeterSample`s.
  *
  * Freshness is judged on receipt, by this app's monotonic clock (`Clock.monoMs`) and by a change of
@@ -16,7 +16,7 @@ import { DEFAULT_BALANCER_CONFIG, type MeterSample, type Triple } from '../balan
 import { describeError } from '../errors';
 
 /** Where the house meter readings come from: the one meter-kind type (settings, sources, live view). */
-export type MeterSourceKind = 'homey-device' | 'homewizard' | 'flow';
+export type MeterSourceKind = 'homey-device' | 'homewizard' | 'flow' | 'p1tcp';
 /** A source's kind; 'replay' is the workshop's recorded trace (tools), never a setting. */
 export type SourceKind = MeterSourceKind | 'replay';
 import { PHASES, type PhaseIndex } from '../phase';
