@@ -20,7 +20,7 @@ const read = (file: string): string => fs.readFileSync(file, 'latin1');
 /** Skip the running test, saying why, when a file of ../shared/realdata is not there. */
 function needShared(ctx: Mocha.Context, file: string): void {
   if (fs.existsSync(file)) return;
-  ctx.test!.title += ` — skipped: ../shared/realdata/${path.relative(SHARED, file)} is absent (real data that is not redistributable)`;
+  ctx.test!.title += ` — skipped: ../shared/realdata/${path.relative(SHARED, file)} is absent (real data kept outside the repository)`;
   ctx.skip();
 }
 
