@@ -1,8 +1,9 @@
 /**
  * A go-e charger on 127.0.0.1: a real HTTP server speaking local API v1 (`/status`, `/mqtt`), local
  * API v2 (`/api/status`, `/api/set`) and, when given a token, the cloud APIs, over the charger and
- * car model of emulatorModel.ts (firmware profiles, car model and device fault switches are described
- * there). Network faults (delay, 500, garbage, drop) use real time, because they exercise real socket
+ * car model of emulatorModel.ts (firmware profiles, key sets, charging logic, car model and device fault
+ * switches are described there). A v2 status filter that names a key the firmware lacks is answered
+ * with the keys it has: HTTP 200 up to 055.x, HTTP 400 with the same JSON body on 60.x (reference §3.2). Network faults (delay, 500, garbage, drop) use real time, because they exercise real socket
  * timeouts.
  */
 import http from 'http';
@@ -117,7 +118,8 @@ export class GoeEmulator extends GoeChargerModel {
   private routeV2Status(q: URLSearchParams, res: http.ServerResponse): void {
     const full = this.v2Status();
     const filter = q.get('filter');
-    if (!filter) return sendJson(res, 200, full);
+    const ok = this.faults.status400 ? 400 : 200;
+    if (!filter) return sendJson(res, ok, full);
     let keys: string[];
     if (filter.trim().startsWith('[')) {
       try {
@@ -134,7 +136,7 @@ export class GoeEmulator extends GoeChargerModel {
       if (k in full) out[k] = full[k];
       else missing = true;
     }
-    sendJson(res, missing ? this.spec.unknownFilterStatus : 200, out);
+    sendJson(res, missing ? this.spec.unknownFilterStatus : ok, out);
   }
 
   private routeV2Set(q: URLSearchParams, res: http.ServerResponse, cloud: boolean): void {

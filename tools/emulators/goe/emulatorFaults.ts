@@ -1,6 +1,7 @@
 /**
- * The fault switches of an emulated go-e (lib/goe/emulatorModel.ts): network faults the HTTP side
- * acts on, and devices that answer OK but do not obey (`ignoreLimit`, `ignorePause`).
+ * The fault switches of an emulated go-e (tools/emulators/goe/emulatorModel.ts): network faults the HTTP
+ * side acts on, devices that answer OK but do not obey (`ignoreLimit`, `ignorePause`, `frcIgnored`), and
+ * firmware quirks of access control, logic and status keys (reference goe-api.md §3.2, §8).
  */
 
 export interface GoeFaults {
@@ -28,6 +29,18 @@ export interface GoeFaults {
    * is charging keeps charging at its current.
    */
   ignorePause: boolean;
+  /** `frc` writes are accepted and reported but the logic acts as if neutral (fw 60.3, v2#321). */
+  frcIgnored: boolean;
+  /** `frc` is not reset to neutral on unplug (the rule of v2#117 broken): a forced state carries over. */
+  frcKeptOnUnplug: boolean;
+  /** `trx` cannot be written ("tried to set api key without setter", HTTP 500): only a card authorises. */
+  trxReadOnly: boolean;
+  /** Report this `modelStatus` whatever the logic says (codes newer firmware added, e.g. 39, 41, 42). */
+  modelStatus: number | null;
+  /** Every v2 status answer is HTTP 400 (with the JSON body), filtered or not (PRO 60.3, v2#312). */
+  status400: boolean;
+  /** The 60.0–60.2 key churn: no `cards`, one key per card field instead (`c0n`…`c9i`, v2#288). */
+  cardsSplit: boolean;
 }
 
 /** The fault switches of one emulated charger; `ignoreLimit` and `ignorePause` act on the model at once. */
@@ -39,6 +52,12 @@ export class GoeFaultSwitches implements GoeFaults {
   cloudOffline = false;
   truncated = false;
   nullValues = false;
+  frcIgnored = false;
+  frcKeptOnUnplug = false;
+  trxReadOnly = false;
+  modelStatus: number | null = null;
+  status400 = false;
+  cardsSplit = false;
   /** The limit (A) the car keeps while `ignoreLimit` is on; null when it obeys. */
   ignoredLimitA: number | null = null;
   private ignoringPause = false;

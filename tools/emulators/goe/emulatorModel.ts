@@ -12,13 +12,28 @@
  * - `v2-060`: fw 60.3 (CORE/PRO-like): v2 only, no `cbl`, HTTP 400 (with the JSON body) when the
  *   filter names a key that does not exist, error enum of the 59+ firmware.
  *
+ * Each profile answers the keys a real charger of that firmware answers (emulatorKeys.ts says where
+ * each key set comes from).
+ *
+ * The charging logic (`logic()`: `alw` and `modelStatus`) follows reference §3.4/§3.5, checked in the
+ * order of the `modelStatus` enum: error (26); access control (`acs`=1: a plugged-in car waits until a
+ * card is held, `holdCard`, or `trx` is written; 2); `frc`=1 (4); the session energy limit (6); `frc`=2
+ * (3: on, whatever the charger's own schedules say); the scheduler (`schedulerBlocks`, 5); the logic
+ * mode `lmo` — 4 Eco: on only while the price is low (`ecoPriceLow`, 7, else 17), 5 next trip: on only
+ * in its planned window (`nextTripWindow`, 10, else 18) — else the default logic (15). `frc` and `trx`
+ * return to neutral when the car is unplugged (v2#117). v1 (HW v1/v2) has `ast`: with 1 (RFID/app) a
+ * new session starts with `alw`=0 until a card is held or the app writes `alw=1` [INF: the v1 docs say
+ * only "RFID/App needed"].
+ *
  * The car model runs on the injected clock and is evaluated lazily on every request: after a car is
  * plugged in and charging is allowed, it charges after `startDelayMs` at min(offered, car max) on
- * its phases, and completes when it has taken `needWh`. Two device fault switches model a charger
- * that answers OK but does not obey: `faults.ignoreLimit` and `faults.ignorePause`.
+ * its phases, and completes when it has taken `needWh`. Device fault switches (emulatorFaults.ts)
+ * model a charger that answers OK but does not obey (`ignoreLimit`, `ignorePause`, `frcIgnored`) and
+ * firmware quirks (`frcKeptOnUnplug`, `trxReadOnly`, `modelStatus`, `status400`, `cardsSplit`).
  */
 import { Clock, SystemClock } from '../../../lib/clock';
 import { GoeFaultSwitches } from './emulatorFaults';
+import { KEY_SETS, SPLIT_CARD_KEYS, V1_NUMBERS, V1_STATIC, V2_STATIC, cardList } from './emulatorKeys';
 
 export type { GoeFaults } from './emulatorFaults';
 export { GoeFaultSwitches } from './emulatorFaults';
@@ -66,6 +81,10 @@ export interface GoeEmulatorOptions {
   startDelayMs?: number;
   /** Serve the cloud API (v2 token on /api/*, v1 `/api_status` + `/api`) and require this token. */
   cloudToken?: string;
+  /** Access control: v2 `acs` (1 = a session waits for a card or `trx`), v1 `ast` (1 = RFID/app). Default 0. */
+  acs?: number;
+  /** v2 logic mode `lmo`: 3 default, 4 Eco, 5 next trip (default 3). */
+  lmo?: number;
 }
 
 export interface GoeCar {
@@ -76,8 +95,14 @@ export interface GoeCar {
   needWh: number;
 }
 
-const V2_SETTABLE = new Set(['amp', 'frc', 'psm', 'dwo', 'ids', 'fna', 'ama']);
+const V2_SETTABLE = new Set(['amp', 'frc', 'psm', 'dwo', 'ids', 'fna', 'ama', 'acs', 'trx', 'lmo']);
 const V2_READ_ONLY = new Set(['alw', 'car', 'nrg', 'eto', 'wh', 'err', 'acu', 'sse', 'fwv', 'pha', 'tma', 'cbl', 'modelStatus', 'var', 'rbc', 'rbt']);
+
+/** The charging logic's verdict: `alw` and the reason (`modelStatus`). */
+export interface GoeLogic {
+  allowed: boolean;
+  modelStatus: number;
+}
 
 /** A go-e charger and the car plugged into it, on the injected clock; no HTTP. */
 export class GoeChargerModel {
@@ -86,7 +111,7 @@ export class GoeChargerModel {
   readonly serial: string;
   readonly clock: Clock;
   readonly faults: GoeFaultSwitches = new GoeFaultSwitches(this);
-  protected readonly options: Required<Omit<GoeEmulatorOptions, 'cloudToken' | 'clock' | 'profile' | 'serial'>> & { cloudToken?: string };
+  protected readonly options: Required<Omit<GoeEmulatorOptions, 'cloudToken' | 'clock' | 'profile' | 'serial' | 'acs' | 'lmo'>> & { cloudToken?: string };
 
   // Charger state (SI units).
   ampPersisted: number;
@@ -110,6 +135,24 @@ export class GoeChargerModel {
   private lastUpdateMs: number;
   private ids: { pGrid: number; pPv: number | null; pAkku: number | null; atMs: number } | null = null;
 
+  // Access control and the charger's own logic.
+  /** v2 `acs` / v1 `ast`: 1 = a session needs a card (or v2 `trx`, v1 `alw=1` from the app). */
+  acs: number;
+  /** v2 `trx`: null no transaction, 0 authorised without a card, n = card n. Reset on unplug. */
+  trx: number | null = null;
+  /** v1 `uby`: the card (1–10) that unlocked this session, 0 none. */
+  uby = 0;
+  /** v2 `lmo`: 3 default, 4 Eco (awattar), 5 next trip. */
+  lmo: number;
+  /** Eco mode (`lmo` 4): the electricity price is below the charger's maximum price now. */
+  ecoPriceLow = false;
+  /** Next trip (`lmo` 5): now is inside the window the charger planned for the trip. */
+  nextTripWindow = false;
+  /** The charger's own scheduler holds it off now. */
+  schedulerBlocks = false;
+  /** Energy per card (Wh), for `cards`. */
+  readonly cardEnergyWh = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
   constructor(options: GoeEmulatorOptions = {}) {
     this.profile = options.profile ?? 'v2-055';
     this.spec = GOE_PROFILES[this.profile];
@@ -123,6 +166,8 @@ export class GoeChargerModel {
       startDelayMs: options.startDelayMs ?? 2000,
       cloudToken: options.cloudToken,
     };
+    this.acs = options.acs ?? 0;
+    this.lmo = options.lmo ?? 3;
     this.ama = this.options.amaA;
     this.ampPersisted = this.options.ampA;
     this.ampVolatile = this.options.ampA;
@@ -141,6 +186,9 @@ export class GoeChargerModel {
     this.sessionWh = 0;
     this.complete = false;
     this.chargeStartMs = null;
+    // v1 with RFID/app access: the new session waits for a card or the app's alw=1 [INF]
+    if (!this.spec.v2 && this.acs === 1) this.alwSetting = 0;
+    this.update();
   }
 
   unplug(): void {
@@ -149,7 +197,21 @@ export class GoeChargerModel {
     this.cableA = null;
     this.complete = false;
     this.chargeStartMs = null;
-    this.frc = 0; // v2: force state returns to neutral on unplug
+    // v2: force state and transaction return to neutral on unplug (v2#117)
+    if (!this.faults.frcKeptOnUnplug) this.frc = 0;
+    this.trx = null;
+    this.uby = 0;
+  }
+
+  /** Hold RFID card `card` (1–10) to the charger: v2 `trx` = card, v1 `alw`=1 and `uby` = card. */
+  holdCard(card = 1): void {
+    this.update();
+    if (this.spec.v2) this.trx = card;
+    else {
+      this.alwSetting = 1;
+      this.uby = card;
+    }
+    this.update();
   }
 
   /** Reboot: the volatile `amx` falls back to the persisted `amp`, `frc` to neutral. */
@@ -180,9 +242,24 @@ export class GoeChargerModel {
 
   /** The charging logic's verdict (`alw` in the status). */
   get allowed(): boolean {
-    if (this.err !== 0) return false;
-    const wanted = this.isV1Only() ? this.alwSetting === 1 : this.frc !== 1 && this.alwSetting === 1;
-    return wanted && !this.limitReached();
+    return this.logic().allowed;
+  }
+
+  /** `alw` and `modelStatus`, checked in the order of the modelStatus enum (see the file comment). */
+  logic(): GoeLogic {
+    const off = (modelStatus: number): GoeLogic => ({ allowed: false, modelStatus });
+    const on = (modelStatus: number): GoeLogic => ({ allowed: true, modelStatus });
+    if (this.err !== 0) return off(26);
+    if (this.isV1Only()) return this.alwSetting === 1 && !this.limitReached() ? on(15) : off(this.limitReached() ? 6 : 4);
+    const frc = this.faults.frcIgnored ? 0 : this.frc;
+    if (this.acs === 1 && this.car && this.trx === null) return off(2);
+    if (frc === 1 || this.alwSetting !== 1) return off(4);
+    if (this.limitReached()) return off(6);
+    if (frc === 2) return on(3);
+    if (this.schedulerBlocks) return off(5);
+    if (this.lmo === 4) return this.ecoPriceLow ? on(7) : off(17);
+    if (this.lmo === 5) return this.nextTripWindow ? on(10) : off(18);
+    return on(15);
   }
 
   private isV1Only(): boolean {
@@ -212,9 +289,9 @@ export class GoeChargerModel {
 
   /** Current may flow: charging is allowed, or a charging car ignores the pause it was given. */
   private energised(): boolean {
-    if (this.allowed) return true;
-    const pausedByCommand = this.err === 0 && !this.limitReached() && (this.frc === 1 || this.alwSetting !== 1);
-    return this.faults.ignorePause && pausedByCommand && this.chargeStartMs !== null;
+    const logic = this.logic();
+    if (logic.allowed) return true;
+    return this.faults.ignorePause && logic.modelStatus === 4 && this.chargeStartMs !== null;
   }
 
   private chargeCurrentA(): number {
@@ -281,28 +358,30 @@ export class GoeChargerModel {
     return { u, i, p };
   }
 
-  /** The v2 status with native JSON types. */
+  /** The v2 status with native JSON types: the profile's keys (emulatorKeys.ts), computed or as captured. */
   v2Status(): Record<string, unknown> {
     this.update();
     const { u, i, p } = this.measurements();
     const total = p.reduce((s, x) => s + x, 0);
     const pf = i.map((a) => (a > 0 ? 100 : 0));
     const idsFresh = this.ids && this.clock.nowMs() - this.ids.atMs <= 10_000 ? this.ids : null;
-    const out: Record<string, unknown> = {
+    const logic = this.logic();
+    const nowIso = new Date(this.clock.nowMs()).toISOString().replace('Z', '');
+    const dynamic: Record<string, unknown> = {
       sse: this.serial,
       fna: this.fna,
       fwv: this.spec.fwv,
       typ: 'go-eCharger',
       var: this.ama > 16 ? 22 : 11,
       car: this.carCode(),
-      alw: this.allowed,
-      acu: this.allowed && this.car ? this.offeredA : null,
+      alw: logic.allowed,
+      acu: logic.allowed && this.car ? this.offeredA : null,
       frc: this.frc,
       amp: this.ampPersisted,
       ama: this.ama,
       cbl: this.cableA,
       err: this.err,
-      modelStatus: this.err ? 26 : this.frc === 1 ? 4 : this.limitReached() ? 6 : this.frc === 2 ? 3 : 15,
+      modelStatus: this.faults.modelStatus ?? logic.modelStatus,
       nrg: [...u, 0, ...i, ...p, 0, total, ...pf, 0],
       eto: Math.round(this.totalWh),
       wh: Math.round(this.sessionWh * 1000) / 1000,
@@ -318,39 +397,61 @@ export class GoeChargerModel {
       rbt: this.clock.nowMs() - this.bootMs,
       amt: 32,
       mca: 6,
-      lmo: 3,
+      lmo: this.lmo,
       adi: false,
       hai: this.spec.v2,
       hla: this.spec.v1,
+      acs: this.acs,
+      trx: this.trx,
+      cards: cardList(this.cardEnergyWh),
+      utc: nowIso,
+      loc: `${nowIso} +00:00`,
+      tpa: total,
+      pnp: i.filter((a) => a > 0).length,
+      cll: { accessControl: this.acs, currentLimitMax: this.ama, minChargingCurrent: 6, requestedCurrent: this.ampPersisted, temperatureCurrentLimit: 32, unsymetryCurrentLimit: 32 },
+      host: `go-echarger_${this.serial}`,
     };
-    if (!this.spec.cbl) delete out.cbl;
-    if (!this.spec.psm) delete out.psm;
+    const keys: readonly string[] = KEY_SETS.v2[this.profile as keyof typeof KEY_SETS.v2] ?? KEY_SETS.v2['v2-055'];
+    const out = pick(keys, dynamic, V2_STATIC);
+    if (this.faults.cardsSplit && 'cards' in out) {
+      delete out.cards;
+      this.cardEnergyWh.forEach((wh, k) => Object.assign(out, { [`c${k}n`]: `User ${k + 1}`, [`c${k}e`]: wh, [`c${k}i`]: k === 0 }));
+    }
     return out;
   }
 
-  /** The v1 status: strings everywhere except `nrg` and `tma`. */
+  /** Key names a v2 status of this profile answers now (the cards split into one key per field under `cardsSplit`). */
+  v2Keys(): string[] {
+    const keys: readonly string[] = KEY_SETS.v2[this.profile as keyof typeof KEY_SETS.v2] ?? KEY_SETS.v2['v2-055'];
+    return this.faults.cardsSplit && keys.includes('cards') ? [...keys.filter((k) => k !== 'cards'), ...SPLIT_CARD_KEYS] : [...keys];
+  }
+
+  /** The v1 status: strings everywhere except `nrg`, `tma` (and a V3's load-balancing numbers). */
   v1Status(): Record<string, unknown> {
     this.update();
     const { u, i, p } = this.measurements();
     const total = p.reduce((s, x) => s + x, 0);
     const pha = i.reduce((b, a, k) => b | (a > 0 ? 1 << k : 0), 0) | u.reduce((b, v, k) => b | (v > 0 ? 8 << k : 0), 0);
     const shownAmp = this.spec.amx ? this.ampVolatile : this.ampPersisted;
-    const out: Record<string, unknown> = {
+    // a V3's legacy API shows the verdict of its v2 logic (frc, acs); HW v1/v2 show the setting
+    const alw = this.spec.v2 ? (this.allowed ? 1 : 0) : this.alwSetting;
+    const dynamic: Record<string, unknown> = {
       version: 'B',
       rbc: String(this.rbc),
       rbt: String(this.clock.nowMs() - this.bootMs),
       car: String(this.carCode()),
       amp: String(shownAmp),
       err: String(this.err),
-      ast: '0',
-      alw: String(this.alwSetting),
+      ast: String(this.acs),
+      alw: String(alw),
       stp: String(this.stp),
       cbl: String(this.cableA ?? 0),
       pha: String(pha),
+      tmp: String(Math.round(this.spec.temps?.[0] ?? 30)),
       dws: String(Math.round(this.sessionWh * 360)),
       dwo: String(this.dwoWh === null ? 0 : Math.round(this.dwoWh / 100)),
       adi: '0',
-      uby: '0',
+      uby: String(this.uby),
       eto: String(Math.round(this.totalWh / 100)),
       wst: '3',
       nrg: [...u, 0, ...i.map((a) => Math.round(a * 10)), ...p.map((w) => Math.round(w / 100)), 0, Math.round(total / 10), ...i.map((a) => (a > 0 ? 100 : 0)), 0],
@@ -358,15 +459,15 @@ export class GoeChargerModel {
       sse: this.serial,
       wke: '********',
       ama: String(this.ama),
+      amx: String(this.ampVolatile),
+      tma: this.spec.temps,
+      amt: '32',
+      fsp: '0',
+      tme: tme(new Date(this.clock.nowMs())),
     };
-    if (this.spec.amxShown) out.amx = String(this.ampVolatile);
-    if (this.spec.temps) {
-      out.tma = this.spec.temps;
-      out.amt = '32';
-    } else {
-      out.tmp = '30';
-    }
-    if (this.spec.fsp) out.fsp = '0';
+    const keys: readonly string[] = KEY_SETS.v1[this.profile as keyof typeof KEY_SETS.v1] ?? KEY_SETS.v1['v3-051'];
+    const out = pick(keys, dynamic, V1_STATIC);
+    if (this.spec.v2) for (const k of V1_NUMBERS) if (k in out) out[k] = Number(out[k]);
     return out;
   }
 
@@ -390,6 +491,8 @@ export class GoeChargerModel {
       this.stp = n;
     } else if (key === 'dwo' && Number.isInteger(n) && n >= 0) {
       this.dwoWh = n === 0 ? null : n * 100;
+    } else if (key === 'ast' && Number.isInteger(n) && n >= 0 && n <= 3) {
+      this.acs = n;
     }
     this.update();
   }
@@ -402,7 +505,7 @@ export class GoeChargerModel {
     } catch {
       return `${key}: tried to set api key with invalid json InvalidInput (${raw})`;
     }
-    if (V2_READ_ONLY.has(key)) return `${key}: tried to set api key without setter (${raw})`;
+    if (V2_READ_ONLY.has(key) || (key === 'trx' && this.faults.trxReadOnly)) return `${key}: tried to set api key without setter (${raw})`;
     if (!V2_SETTABLE.has(key) || (key === 'psm' && !this.spec.psm)) return `${key}: unknown api key (${raw})`;
     this.update();
     const range = (lo: number, hi: number): string | null =>
@@ -440,8 +543,34 @@ export class GoeChargerModel {
         if (typeof value !== 'string') problem = `value must be string ${raw}`;
         else this.fna = value;
         break;
+      case 'acs':
+        problem = range(0, 2);
+        if (!problem) this.acs = value as number;
+        break;
+      case 'lmo':
+        problem = range(3, 5);
+        if (!problem) this.lmo = value as number;
+        break;
+      case 'trx':
+        // null ends the transaction; 0 authorises without a card, n as card n (v2#117)
+        problem = value === null ? null : range(0, 10);
+        if (!problem) this.trx = value as number | null;
+        break;
     }
     this.update();
     return problem ?? true;
   }
+}
+
+/** The keys in order, each computed or else as captured (every key of a set has one of the two). */
+function pick(keys: readonly string[], dynamic: Record<string, unknown>, statics: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = k in dynamic ? dynamic[k] : statics[k];
+  return out;
+}
+
+/** v1 `tme`: ddmmyyhhmm. */
+function tme(d: Date): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${two(d.getUTCDate())}${two(d.getUTCMonth() + 1)}${two(d.getUTCFullYear() % 100)}${two(d.getUTCHours())}${two(d.getUTCMinutes())}`;
 }
