@@ -39,6 +39,11 @@ export interface ChargerStatus {
   temperatureC: number | null;
   /** Readable error text, or null when there is none. */
   error: string | null;
+  /**
+   * The charger's own reason for charging or not, as a stable id to translate at the edge (go-e: the
+   * `GoeReasonId` of its `modelStatus`, lib/goe/reason.ts); null or absent when the charger gives none.
+   */
+  reason?: string | null;
 }
 
 /** How quickly a command reaches the car: a local API answers in ~1 s, a cloud in ~15 s. */

@@ -25,6 +25,7 @@ export class GoeCharger implements Charger {
 
   /** Talk to the charger over a new connection (host, API or token changed); this object stays the same. */
   useClient(client: GoeClient): void {
+    client.carryOver(this.goeClient);
     this.goeClient = client;
   }
 
@@ -59,7 +60,8 @@ export class GoeCharger implements Charger {
     return this.client.pause();
   }
 
-  resume(): Promise<void> {
-    return this.client.resume();
+  /** Offer current again (a session waiting for authorisation: lib/goe/resume.ts). */
+  async resume(): Promise<void> {
+    await this.client.resume();
   }
 }

@@ -20,11 +20,13 @@ import { PeerError, UserInputError } from '../errors';
 import { DEFAULT_TIMEOUT_MS, HttpTransport, nodeFetchTransport } from '../http';
 import { GoeApi } from './api';
 import { GoeApiChoice, GoeConnection, openGoe } from './connection';
+import { DEFAULT_AUTHORISE_HINT, GoeAuthorisationError, GoePauseMemory, authorisationMessage, freshPauseMemory, planResume, rememberPause } from './resume';
 import { GOE_COMMANDS, GOE_PHASE_MODES, GoeCommands, GoePhaseMode, GoeRawStatus, GoeSnapshot, GoeWrite, PvData, parseStatus } from './status';
 
 export { GOE_HOST_USE, normaliseHost, normaliseSerial } from './connection';
 export type { GoeConnection, GoeLocalApi } from './connection';
 export type { PvData } from './status';
+export { GoeAuthorisationError } from './resume';
 
 export interface GoeClientOptions {
   transport?: HttpTransport;
@@ -35,6 +37,21 @@ export interface GoeClientOptions {
   minGapMs?: number;
   /** Highest current the installation allows (A); every current write is checked against it. */
   installationMaxA?: number;
+  /**
+   * A resume may authorise a session that waits for an RFID card or the app (v2 `trx=0`, as the go-e app
+   * does; v1 `alw=1`). It bypasses the RFID check, so only when the user enabled it (default off).
+   */
+  authorise?: boolean;
+  /** What the refusal tells the user to do instead of holding a card (default: the device setting). */
+  authoriseHint?: string;
+}
+
+/** What a resume wrote. */
+export interface GoeResumed {
+  /** The writes, as `key=value`, in order. */
+  wrote: string[];
+  /** It authorised a session that waited for an RFID card or the app. */
+  authorised: boolean;
 }
 
 export const GOE_MIN_CURRENT_A = 6;
@@ -52,9 +69,14 @@ export class GoeClient {
   private readonly whereText: string;
   private installationMaxA = GOE_MAX_CURRENT_A;
   private last: Known | undefined;
+  private readonly authorise: boolean;
+  private readonly authoriseHint: string;
+  private pauseMemory: GoePauseMemory = freshPauseMemory();
 
   constructor(connection: GoeConnection, options: GoeClientOptions = {}) {
     if (options.installationMaxA !== undefined) this.setInstallationMax(options.installationMaxA);
+    this.authorise = options.authorise === true;
+    this.authoriseHint = options.authoriseHint ?? DEFAULT_AUTHORISE_HINT;
     const opened = openGoe(connection, {
       transport: options.transport ?? nodeFetchTransport,
       clock: options.clock ?? new SystemClock(),
@@ -83,6 +105,11 @@ export class GoeClient {
   /** Where the client talks to, without any secret and without a trailing slash. */
   get where(): string {
     return this.whereText;
+  }
+
+  /** Take over what `previous` (the same charger over an old connection) remembers of the app's own pause. */
+  carryOver(previous: GoeClient): void {
+    this.pauseMemory = { ...previous.pauseMemory };
   }
 
   setInstallationMax(currentA: number): void {
@@ -127,14 +154,28 @@ export class GoeClient {
 
   /** Stop offering current without ending the session (v1 `alw=0`, v2 `frc=1`). */
   async pause(): Promise<void> {
-    const { api } = await this.known();
+    const { snap, api } = await this.known();
     await this.write(api, commands(api).pause);
+    this.pauseMemory = rememberPause(this.pauseMemory, snap);
   }
 
-  /** Let the charger offer current again (v1 `alw=1`, v2 `frc=0`: the charger's own logic decides). */
-  async resume(): Promise<void> {
-    const { api } = await this.known();
-    await this.write(api, commands(api).resume);
+  /**
+   * Let the charger offer current again, from a fresh status (resume.ts): v1 `alw=1`; v2 `frc=0` (the
+   * charger's own logic decides), or `frc=2` where the app's pause replaced a forced-on state, after
+   * `trx=0` when the session waits for authorisation and the user allowed authorising. A session that
+   * waits for authorisation without that permission fails with a `GoeAuthorisationError`.
+   */
+  async resume(): Promise<GoeResumed> {
+    const { snap, api } = await this.read();
+    const plan = planResume(snap, api.dialect, this.pauseMemory, this.authorise);
+    const wrote: string[] = [];
+    for (const write of plan.writes) {
+      await this.write(api, write);
+      wrote.push(`${write[0]}=${String(write[1])}`);
+    }
+    if (plan.refuse) throw new GoeAuthorisationError(authorisationMessage(this.authoriseHint));
+    this.pauseMemory = freshPauseMemory();
+    return { wrote, authorised: plan.authorises };
   }
 
   /** Phase switch mode (v2 `psm`, V3/V4 firmware from 051.8). */
@@ -188,6 +229,8 @@ export class GoeClient {
 
   private remember(raw: GoeRawStatus, api: GoeApi): Known {
     this.last = { snap: parseStatus(raw, api.dialect, api.api), api };
+    // unplugged: the session and what the app's pause replaced in it are over (the charger resets frc and trx)
+    if (this.last.snap.detail.pwmSignal === 'ready_no_car') this.pauseMemory = freshPauseMemory();
     return this.last;
   }
 

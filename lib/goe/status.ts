@@ -8,6 +8,7 @@
  */
 import type { PhaseIndex } from '../phase';
 import { ChargerApi, ChargerState, ChargerStatus, PhaseMeasurement, countActivePhases } from '../charger';
+import { GoeReason, goeReason } from './reason';
 
 export type GoeDialect = 'v1' | 'v2';
 export type GoeRawStatus = Record<string, unknown>;
@@ -74,6 +75,16 @@ export interface GoeDetail {
   forceState: number | null;
   /** v1 firmware that takes the volatile `amx` key for current changes. */
   hasAmx: boolean;
+  /** Access control: v2 `acs` (0 open, 1 wait for authorisation, 2 EVCMS), v1 `ast` (0 open, 1 RFID/app, 2 price, 3 scheduler). */
+  accessControl: number | null;
+  /** v2 `trx`: null = no transaction, 0 = authorised without a card, n = card n; v1 `uby` (0 = no card); null when not reported. */
+  transaction: number | null;
+  /** v2 `lmo`: 3 default, 4 Eco (awattar), 5 next trip (automatic stop); null on v1. */
+  logicMode: number | null;
+  /** The charger's own reason for charging or not (v2 `modelStatus`); null on v1. */
+  reason: GoeReason | null;
+  /** A car is plugged in and the session waits for an RFID card or the app (v2: `acs`=1 without `trx`, or `modelStatus` 2). */
+  waitingForAuthorisation: boolean;
 }
 
 export interface GoeSnapshot {
@@ -85,6 +96,7 @@ export interface GoeSnapshot {
 /** Keys the client asks a v2 charger for (only these; a full status is expensive for the charger). */
 export const V2_STATUS_KEYS = [
   'sse', 'fna', 'fwv', 'car', 'alw', 'acu', 'frc', 'amp', 'ama', 'cbl', 'err', 'nrg', 'eto', 'wh', 'dwo', 'pha', 'tma', 'psm',
+  'acs', 'trx', 'lmo', 'modelStatus',
 ];
 
 const V1_ERRORS: Record<number, string> = { 1: 'RCCB (residual current)', 3: 'Phase disturbance', 8: 'No ground' };
@@ -269,8 +281,22 @@ export function parseStatus(raw: GoeRawStatus, dialect: GoeDialect, api: Charger
     phaseMode: psm === 0 ? 'auto' : psm === 1 ? '1' : psm === 2 ? '3' : null,
     forceState: v1 ? null : num(raw.frc),
     hasAmx,
+    ...access(raw, v1, car, allow),
   };
+  status.reason = detail.reason?.id ?? null;
   return { status, detail, raw };
+}
+
+/** Access control, transaction, logic mode and the charger's own reason (see `GoeDetail`). */
+function access(raw: GoeRawStatus, v1: boolean, car: number | null, allow: boolean) {
+  const accessControl = num(v1 ? raw.ast : raw.acs);
+  const transaction = num(v1 ? raw.uby : raw.trx);
+  const reason = v1 ? null : goeReason(raw.modelStatus);
+  const waitingForCar = car === 3;
+  const waitingForAuthorisation = v1
+    ? waitingForCar && accessControl === 1 && !allow && !transaction
+    : waitingForCar && ((accessControl === 1 && 'trx' in raw && raw.trx === null) || reason?.id === 'waiting_for_authorisation');
+  return { accessControl, transaction, logicMode: v1 ? null : num(raw.lmo), reason, waitingForAuthorisation };
 }
 
 /** One key and the value to write to it, in the dialect's units. */
@@ -281,7 +307,10 @@ export interface GoeCommands {
   /** The current offered per phase (whole amps, already checked). */
   current(amps: number, detail: GoeDetail): GoeWrite;
   pause: GoeWrite;
-  resume: GoeWrite;
+  /** Offer current again; `forceOn`: v2 `frc=2` instead of neutral (lib/goe/resume.ts says when). */
+  resume(forceOn: boolean): GoeWrite;
+  /** Authorise a session that waits for an RFID card or the app (v2 `trx=0`; on v1 `alw=1` is the authorisation). */
+  authorise?: GoeWrite;
   /** The writes, in order, that stop the session after `wh` (null: no limit). */
   energyLimit(wh: number | null): GoeWrite[];
   phaseMode?(mode: GoePhaseMode): GoeWrite;
@@ -293,7 +322,7 @@ export const GOE_COMMANDS: Record<GoeDialect, GoeCommands> = {
     // The volatile `amx` where the firmware has it: `amp` is written to flash.
     current: (amps, detail) => [detail.hasAmx ? 'amx' : 'amp', amps],
     pause: ['alw', 0],
-    resume: ['alw', 1],
+    resume: () => ['alw', 1],
     // v1 counts in 0.1 kWh and needs `stp=2` to act on the limit.
     energyLimit: (wh) => {
       const tenths = wh === null ? 0 : Math.max(1, Math.round(wh / 100));
@@ -302,9 +331,10 @@ export const GOE_COMMANDS: Record<GoeDialect, GoeCommands> = {
   },
   v2: {
     current: (amps) => ['amp', amps],
-    // `frc` 1 = off; 0 = neutral: the charger's own logic decides.
+    // `frc` 1 = off; 0 = neutral: the charger's own logic decides; 2 = on, whatever that logic says.
     pause: ['frc', 1],
-    resume: ['frc', 0],
+    resume: (forceOn) => ['frc', forceOn ? 2 : 0],
+    authorise: ['trx', 0],
     energyLimit: (wh) => [['dwo', wh === null ? null : Math.round(wh)]],
     phaseMode: (mode) => ['psm', PSM[mode]],
     pvData: (data) => {
