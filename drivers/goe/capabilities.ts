@@ -49,6 +49,8 @@ export function capabilityValues(snap: GoeSnapshot): Record<string, CapabilityVa
     charger_error: s.error ?? '',
     alarm_generic: s.error !== null,
     goe_car_state: d.pwmSignal,
+    // the charger's own reason (v2 `modelStatus`); none on API v1
+    goe_reason: d.reason?.id ?? null,
     goe_pwm_signal: d.offeredCurrentA,
     goe_allow_charging: d.allowCharging,
     goe_session_energy_limit: d.sessionChargeConsumptionLimitWh === null ? 0 : d.sessionChargeConsumptionLimitWh / 1000,
@@ -67,4 +69,6 @@ export interface GoeDeviceSettings {
   poll_idle_s: number;
   installation_max_a: number;
   force_16a: boolean;
+  /** A resume may authorise a session that waits for an RFID card (`trx=0`); bypasses the RFID check. Default off. */
+  authorise_sessions?: boolean;
 }

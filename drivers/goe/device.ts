@@ -24,6 +24,8 @@ class GoeDevice extends ChargerDevice<GoeSnapshot> {
   private last: GoeSnapshot | undefined;
 
   protected async initCharger(): Promise<void> {
+    // devices paired before the reason capability existed lack it
+    if (!this.hasCapability('goe_reason')) await this.addCapability('goe_reason').catch((err: unknown) => this.error('goe_reason:', describeError(err)));
     registerSecret(this.getStoreValue('token'));
     this.charger = new GoeCharger(this.buildClient(this.getSettings() as GoeDeviceSettings), this.serial());
     this.registerCapabilityListener('charger_current_limit', (value: number) => this.setCurrentLimit(value));
@@ -140,7 +142,7 @@ class GoeDevice extends ChargerDevice<GoeSnapshot> {
           }
         : { kind: 'local', host: s.host, api: s.api };
     const installationMaxA = s.force_16a ? Math.min(16, s.installation_max_a) : s.installation_max_a;
-    return new GoeClient(connection, { ...GoeDevice.clientOptions, installationMaxA });
+    return new GoeClient(connection, { ...GoeDevice.clientOptions, installationMaxA, authorise: s.authorise_sessions === true });
   }
 
   // --- discovery: follow the charger when its address changes ------------------------------------
