@@ -4,7 +4,7 @@
  * of charging pass in seconds. Returns everything the terminal summary and the HTML report need.
  */
 import path from 'path';
-import type { MeterSample, Triple } from '../../lib/balancer/types';
+import type { BalancerEventType, MeterSample, Triple } from '../../lib/balancer/types';
 import { ChargeAmpsClient } from '../../lib/chargeamps/client';
 import { ChargeAmpsConnectorCharger } from '../../lib/chargeamps/charger';
 import { ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD } from '../emulators/chargeamps/emulator';
@@ -18,6 +18,7 @@ import { nodeFetchTransport, type HttpTransport } from '../../lib/http';
 import { AppSettings, defaultAppSettings } from '../../lib/settings';
 import { replayTrace } from '../sim/replay';
 import { loadTrace, type Trace } from '../sim/trace';
+import { bestChargeWh, FuseTally, type CarLimit, type FuseStats } from './tally';
 
 export const DEFAULT_DEMO_TRACE = path.join(__dirname, '..', '..', 'test', 'fixtures', 'traces', 'hu_aux_10s_day_6h50m.csv');
 
@@ -48,30 +49,52 @@ export interface DemoCharger {
   energyKWh: number;
   writes: number;
   pauses: number;
+  /** Seconds the app held it paused. */
+  pausedS: number;
 }
 
 export interface DemoResult {
   traceName: string;
+  /** The virtual clock at the start (ms since the epoch, UTC); clock times in the report count from it. */
+  startMs: number;
   fuseA: number;
   marginA: number;
+  /** A fresh meter reading every this many seconds. */
+  meterIntervalS: number;
   durationS: number;
   /** Σ over phases of ∫ max(0, I − fuse) dt at the meter, with the balancer (A·s). */
   overloadAmpSeconds: number;
   /** The same with both cars charging at their maximum and no balancer (A·s). */
   unbalancedOverloadAmpSeconds: number;
   maxPhaseA: number;
+  /** The main fuse second by second, with the balancer and without it (both cars at their maximum). */
+  fuse: { balanced: FuseStats; unbalanced: FuseStats };
   energyKWh: number;
+  /** The most the cars could have taken within fuse − margin had the house's load been known in advance (whole amps). */
+  possibleEnergyKWh: number;
+  /** Both cars at their maximum the whole time, whatever the fuse. */
+  fullSpeedEnergyKWh: number;
   chargers: DemoCharger[];
-  events: { simS: number; type: string; reason: string }[];
-  /** Every 10 s of simulated time. */
+  events: DemoEvent[];
+  /** Every 10 s of simulated time, and every second in which a phase was over the fuse. */
   series: {
     simS: number[];
     houseA: Triple<number[]>;
     meterA: Triple<number[]>;
+    /** House + both cars at their maximum (no balancer). */
+    unbalancedA: Triple<number[]>;
     allowedA: Record<string, number[]>;
     drawnA: Record<string, number[]>;
   };
   wallMs: number;
+}
+
+export interface DemoEvent {
+  simS: number;
+  type: BalancerEventType;
+  reason: string;
+  chargerId?: string;
+  chargerName?: string | null;
 }
 
 const VOLTAGE_V = 230;
@@ -255,7 +278,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const fuseA = opts.fuseA ?? 25;
   const durationS = Math.min(opts.durationS ?? trace.durationS, trace.durationS);
   const meterIntervalS = opts.meterIntervalS ?? Math.max(1, Math.round(trace.durationS / Math.max(1, trace.points.length - 1)));
-  const clock = new ManualClock(Date.UTC(2025, 3, 27, 8));
+  const startMs = Date.UTC(2025, 3, 27, 8);
+  const clock = new ManualClock(startMs);
 
   // --- emulated chargers, real clients over loopback HTTP ---
   const rig = await createDemoRig({ clock, fuseA });
@@ -266,7 +290,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const pauses: Record<string, number> = Object.fromEntries(ids.map((id) => [id, 0]));
   rig.onController((controller) => {
     controller.on('event', (e: ControllerEvent) => {
-      events.push({ simS, type: e.type, reason: e.reason });
+      events.push({ simS, type: e.type, reason: e.reason, chargerId: e.chargerId, chargerName: e.chargerName });
       if (e.type === 'paused' && e.chargerId) pauses[e.chargerId]++;
       opts.onEvent?.(e, simS);
     });
@@ -294,16 +318,21 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
   const result: DemoResult = {
     traceName: trace.name,
+    startMs,
     fuseA,
     marginA: settings.marginA,
+    meterIntervalS,
     durationS,
     overloadAmpSeconds: 0,
     unbalancedOverloadAmpSeconds: 0,
     maxPhaseA: 0,
+    fuse: { balanced: new FuseTally(fuseA).result(), unbalanced: new FuseTally(fuseA).result() },
     energyKWh: 0,
+    possibleEnergyKWh: 0,
+    fullSpeedEnergyKWh: 0,
     chargers: [],
     events,
-    series: { simS: [], houseA: [[], [], []], meterA: [[], [], []], allowedA: {}, drawnA: {} },
+    series: { simS: [], houseA: [[], [], []], meterA: [[], [], []], unbalancedA: [[], [], []], allowedA: {}, drawnA: {} },
     wallMs: 0,
   };
   for (const id of ids) {
@@ -311,6 +340,18 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     result.series.drawnA[id] = [];
   }
   const energyWh: Record<string, number> = Object.fromEntries(ids.map((id) => [id, 0]));
+  const pausedS: Record<string, number> = Object.fromEntries(ids.map((id) => [id, 0]));
+  const balanced = new FuseTally(fuseA);
+  const unbalanced = new FuseTally(fuseA);
+  const carLimits: CarLimit[] = cars.map((c) => ({ maxDrawA: c.maxDrawA, minA: c.charger.minCurrentA }));
+  const fullSpeedA: Triple<number> = [0, 1, 2].map((p) => cars.reduce((s, c) => s + c.maxDrawA[p], 0)) as Triple<number>;
+  let possibleWh = 0;
+  let bestMemo = { key: '', wh: 0 };
+  const bestWh = (house: Triple<number>): number => {
+    const key = house.join(',');
+    if (key !== bestMemo.key) bestMemo = { key, wh: bestChargeWh(house, carLimits, fuseA - settings.marginA, VOLTAGE_V) };
+    return bestMemo.wh;
+  };
   const cursorHouse = (t: number): Triple<number> => {
     // house current at trace time t (the step in effect), for the unbalanced comparison
     let lo = 0;
@@ -343,23 +384,23 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       // ground truth at the meter, every simulated second
       const house = cursorHouse(simS);
       const draw = evDrawA();
-      for (let p = 0; p < 3; p++) {
-        const at = house[p] + draw[p];
-        result.overloadAmpSeconds += Math.max(0, Math.abs(at) - fuseA);
-        result.maxPhaseA = Math.max(result.maxPhaseA, at);
-        const unbalanced = house[p] + cars.reduce((s, c) => s + c.maxDrawA[p], 0);
-        result.unbalancedOverloadAmpSeconds += Math.max(0, Math.abs(unbalanced) - fuseA);
-      }
+      const meterA = house.map((h, p) => h + draw[p]) as Triple<number>;
+      const unbalancedA = house.map((h, p) => h + fullSpeedA[p]) as Triple<number>;
+      balanced.add(simS, meterA, house);
+      unbalanced.add(simS, unbalancedA, house);
+      possibleWh += bestWh(house);
       cars.forEach((c, i) => {
         energyWh[ids[i]] += (c.drawA().reduce((s, a) => s + a, 0) * VOLTAGE_V) / 3600;
+        if (controller.appliedLimit(ids[i])?.paused) pausedS[ids[i]]++;
       });
 
-      if (simS % RECORD_EVERY_S === 0) {
+      if (simS % RECORD_EVERY_S === 0 || meterA.some((a) => Math.abs(a) > fuseA)) {
         const s = result.series;
         s.simS.push(simS);
         for (let p = 0; p < 3; p++) {
           s.houseA[p].push(house[p]);
-          s.meterA[p].push(house[p] + draw[p]);
+          s.meterA[p].push(meterA[p]);
+          s.unbalancedA[p].push(unbalancedA[p]);
         }
         cars.forEach((c, i) => {
           const applied = controller.appliedLimit(ids[i]);
@@ -391,9 +432,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     energyKWh: energyWh[ids[i]] / 1000,
     writes: writes[i],
     pauses: pauses[ids[i]],
+    pausedS: pausedS[ids[i]],
   }));
   result.energyKWh = result.chargers.reduce((s, c) => s + c.energyKWh, 0);
   result.durationS = Math.min(durationS, simS);
+  result.fuse = { balanced: balanced.result(), unbalanced: unbalanced.result() };
+  result.overloadAmpSeconds = result.fuse.balanced.overloadAmpSeconds;
+  result.unbalancedOverloadAmpSeconds = result.fuse.unbalanced.overloadAmpSeconds;
+  result.maxPhaseA = result.fuse.balanced.peakA;
+  result.possibleEnergyKWh = possibleWh / 1000;
+  result.fullSpeedEnergyKWh = (fullSpeedA.reduce((s, a) => s + a, 0) * VOLTAGE_V * result.durationS) / 3600 / 1000;
   result.wallMs = Date.now() - started;
   return result;
 }

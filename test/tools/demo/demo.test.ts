@@ -30,10 +30,17 @@ describe('tools/demo (npm start)', () => {
     const [goeA, caA] = [r.series.allowedA[goeId][last], r.series.allowedA[caId][last]];
     assert.ok(caA >= 6 && goeA >= caA && goeA - caA <= 3, `go-e ${goeA} A, Charge Amps ${caA} A`);
     assert.ok(r.events.some((e) => e.type === 'reduced'));
+    // the figures the report's summary is made of
+    assert.strictEqual(r.fuse.unbalanced.overloadAmpSeconds, r.unbalancedOverloadAmpSeconds);
+    assert.ok(r.fuse.unbalanced.overS > 3600 && r.fuse.unbalanced.tripAtS !== null, 'unbalanced, the fuse would trip');
+    assert.ok(r.fuse.balanced.overS <= 10 && r.fuse.balanced.tripStress < 0.05, `balanced: ${r.fuse.balanced.overS} s over, stress ${r.fuse.balanced.tripStress}`);
+    assert.ok(r.energyKWh <= r.possibleEnergyKWh * 1.01 && r.energyKWh > 0.7 * r.possibleEnergyKWh, `${r.energyKWh} of ${r.possibleEnergyKWh} kWh`);
+    assert.ok(r.possibleEnergyKWh < r.fullSpeedEnergyKWh);
+    assert.ok(r.events.every((e) => e.chargerId === undefined || r.chargers.some((c) => c.id === e.chargerId)));
     const html = renderDemoReport(r);
-    assert.strictEqual((html.match(/<svg/g) ?? []).length, 4);
-    assert.match(html, /Phase L3/);
-    assert.ok(summaryLines(r).some((l) => /A·s with the balancer/.test(l)));
+    assert.strictEqual((html.match(/<figure class="chart-block"/g) ?? []).length, 5);
+    assert.match(html, /<h3>Phase L3<\/h3>/);
+    assert.ok(summaryLines(r).some((l) => /^- Main fuse: /.test(l)));
   });
 
   it('writes the report and a summary, and ends by itself', async () => {
