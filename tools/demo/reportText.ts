@@ -151,7 +151,7 @@ export function summarise(r: DemoResult): Summary {
   if (b.stretchCount > 0) {
     spikes.push(
       `Why a moment over the fuse can happen: the meter gives a new reading every ${r.meterIntervalS} s, so a load switched on just after a reading shows only at the next one, and a charger needs a moment to follow a cut. ` +
-        'Fuses and breakers allow for this: they trip on heat, which takes minutes at these currents, and the app keeps a margin below the fuse for it.',
+        'Fuses and breakers allow for this: they trip on heat, which takes minutes at these currents.',
     );
   }
   return {
