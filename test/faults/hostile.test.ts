@@ -87,7 +87,8 @@ describe('faults: hostile input', () => {
     [['goe', 'status', '--host', 'http://user:pw@charger'], /host: must not contain a user name or password/],
     [['goe', 'set-current', '--host', '127.0.0.1:9', '--amps', 'lots'], /--amps: expected a number, got "lots"/],
     [['goe', 'set-current', '--host', '127.0.0.1:9', '--amps', '99'], /99 A is outside 6–32 A/],
-    [['goe', 'cloud-status', '--serial', '12ab', '--token', 'tok-hostile-3'], /serial: "12ab" is not a go-e serial number/],
+    [['goe', 'cloud-status', '--serial', '12ab'], /serial: "12ab" is not a go-e serial number/],
+    [['goe', 'cloud-status', '--serial', '12', '--token', 'tok-hostile-3'], /^error: credentials: --token is not taken as a flag/],
     [['chargeamps', 'status', '--timeout', 'NaN'], /--timeout: expected a number, got "NaN"/],
     [['chargeamps', 'status', '--bogus'], /--bogus: unknown flag/],
   ] as const) {

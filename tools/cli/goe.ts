@@ -9,7 +9,7 @@
  * `--json` prints the normalised status.
  */
 import { phaseName } from '../../lib/phase';
-import { GOE_MAX_CURRENT_A, GOE_MIN_CURRENT_A, GoeClient, GoeConnection, GoeLocalApi } from '../../lib/goe/client';
+import { GOE_MAX_CURRENT_A, GOE_MIN_CURRENT_A, GoeClient, GoeConnection, GoeLocalApi, normaliseSerial } from '../../lib/goe/client';
 import { GoeSnapshot } from '../../lib/goe/status';
 import { FlagDocs, ParsedFlags, UsageError, parseFlags, requireFlag, specOf } from './args';
 import { readCredential, refuseCredentialFlags, type Credential } from './credentials';
@@ -134,7 +134,7 @@ const cloudStatus: CliCommand = {
     const { flags } = parseFlags(argv, specOf(cloudFlags));
     const api = (flags.api as string | undefined) ?? 'v2';
     if (api !== 'v1' && api !== 'v2') throw new UsageError('--api', `"${api}" is not one of v1, v2 for the cloud`);
-    const serial = requireFlag<string>(flags, 'serial');
+    const serial = normaliseSerial(requireFlag<string>(flags, 'serial')); // before asking for a token
     const token = await readCredential(TOKEN, io.env, io.prompt);
     const conn: GoeConnection = { kind: 'cloud', serial, token, api, baseUrl: flags['base-url'] as string | undefined };
     const client = new GoeClient(conn, { timeoutMs: (flags.timeout as number | undefined) ?? 15000, minGapMs: 0 });
