@@ -113,8 +113,8 @@ function resumeWhereHeld(cfg: BalancerConfig, nowMs: number, work: Work[], pause
     it.phase = tight;
     const quick = nowMs - m.resumeOkSinceMs < heldMs;
     it.why = quick
-      ? `${GRID_PHASES[tight]} headroom stayed at ${fmt(needA * BIG_HEADROOM_FACTOR)} A or more for ${cfg.resumeWindowS / 4} s`
-      : `${GRID_PHASES[tight]} headroom stayed at ${fmt(needA)} A or more for ${cfg.resumeWindowS} s`;
+      ? `${GRID_PHASES[tight]} had ${fmt(needA * BIG_HEADROOM_FACTOR)} A or more free for the chargers for ${cfg.resumeWindowS / 4} s`
+      : `${GRID_PHASES[tight]} had ${fmt(needA)} A or more free for the chargers for ${cfg.resumeWindowS} s`;
     for (let g = 0; g < 3; g++) spare[g] -= it.w[g] * it.minA;
   }
 }

@@ -358,7 +358,7 @@ export class Balancer {
         m.pausedByBalancer = false;
         m.lastIncreaseMs = nowMs;
         m.move = { atMs: nowMs, toA: newA, up: true, meterA: [...this.phaseA] as Triple<number | null>, ownA: [...it.ownA] as Triple<number> };
-        it.why = `Car connected to ${name}: starting at ${newA} A${phase !== null && P && !it.why ? ` (${P} headroom ${fmt(avail[phase])} A)` : ''}`;
+        it.why = `Car connected to ${name}: starting at ${newA} A${phase !== null && P && !it.why ? ` (${fmt(avail[phase])} A free on ${P})` : ''}`;
       } else if (!m.pausedByBalancer) {
         m.pausedByBalancer = true;
         m.resumeOkSinceMs = null;
@@ -392,7 +392,7 @@ export class Balancer {
         it.why = `${cause}: resumed ${name} at ${newA} A`;
         events.push({ type: 'resumed', ...base, reason: it.why });
       } else {
-        const room = phase !== null && P ? `${P} has ${fmt(avail[phase])} A of headroom for chargers` : 'Headroom is back';
+        const room = phase !== null && P ? `${P} has ${fmt(avail[phase])} A free for the chargers` : 'There is room again';
         it.why = `${room}: raised ${name} from ${oldA} A to ${newA} A`;
         events.push({ type: 'restored', ...base, reason: it.why });
       }

@@ -177,7 +177,7 @@ describe('lib/balancer/balancer', () => {
       const resumed = r.step(1);
       assert.deepStrictEqual(resumed.commands.map((c) => [c.type, c.type === 'resume' && c.currentA]), [['resume', 6]]);
       assert.strictEqual(resumed.events[0].type, 'resumed');
-      assert.match(resumed.events[0].reason, /headroom stayed at 7 A or more for 120 s: resumed Garage at 6 A$/);
+      assert.match(resumed.events[0].reason, /L1 had 7 A or more free for the chargers for 120 s: resumed Garage at 6 A$/);
     });
 
     it('a single in-range spike pauses for the resume window only (a quarter of it with plenty of room); absurd values are ignored', () => {
@@ -194,7 +194,7 @@ describe('lib/balancer/balancer', () => {
       assert.strictEqual(r.limit(), 0);
       const out = r.run(2);
       assert.strictEqual(r.limit(), 6);
-      assert.match(out.flatMap((o) => o.events).find((e) => e.type === 'resumed')!.reason, /headroom stayed at 14 A or more for 30 s/);
+      assert.match(out.flatMap((o) => o.events).find((e) => e.type === 'resumed')!.reason, /had 14 A or more free for the chargers for 30 s/);
     });
 
     it('with just enough room a paused charger waits the whole resume window', () => {
@@ -471,7 +471,7 @@ describe('lib/balancer/balancer', () => {
       c.input.measuredA = [0, 0, 0]; // the car waits before drawing
       const start = r.step(1, true, [15, 0, 0]);
       assert.deepStrictEqual(limits([start]), [9]);
-      assert.match(start.commands[0].reason, /^Car connected to Garage: starting at 9 A \(L1 headroom 9 A\)$/);
+      assert.match(start.commands[0].reason, /^Car connected to Garage: starting at 9 A \(9 A free on L1\)$/);
     });
 
     it('starts a new session at once on a charger that was paused when the last car left', () => {
