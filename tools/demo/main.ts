@@ -52,7 +52,7 @@ const HELP = formatHelp({
     CHARGEAMPS_PASSWORD: 'its password (asked for in a terminal when not set)',
     CHARGEAMPS_API_KEY: 'the API key Charge Amps support issued (asked for in a terminal when not set)',
   },
-  notes: ['examples:', '  npm start -- --fuse 20 --duration 3600 --out /tmp/report', '  npm start -- --meter homewizard://192.168.1.30 --goe 192.168.1.20 --fuse 25', 'Exit 0 done, 1 a device failed, 2 bad input.'],
+  notes: ['examples:', '  npm start -- --fuse 20 --duration 3600 --out out/short', '  npm start -- --meter homewizard://192.168.1.30 --goe 192.168.1.20 --fuse 25', 'Exit 0 done, 1 a device failed, 2 bad input.'],
 });
 
 function checkFuse(fuse: unknown): number | undefined {
