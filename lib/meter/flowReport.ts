@@ -40,10 +40,6 @@ export class FlowReportSource extends BaseMeterSource {
     super(clock);
   }
 
-  async start(): Promise<void> {}
-
-  async stop(): Promise<void> {}
-
   /** Validate a flow action's arguments and emit a sample. Throws UserInputError naming the argument. */
   report(l1: unknown, l2?: unknown, l3?: unknown): MeterSample {
     const currents: Triple<number | null> = [

@@ -168,7 +168,6 @@ export class HomeWizardP1Source extends BaseMeterSource {
   private readonly timeoutMs: number;
   private readonly nominalV: number;
   private timer: TimerHandle | undefined;
-  private running = false;
   private inFlight: Promise<void> | null = null;
   private lastFingerprint: string | null = null;
   /** Polls made, new telegrams seen, unchanged payloads, failures (for diagnostics and tests). */
@@ -186,14 +185,11 @@ export class HomeWizardP1Source extends BaseMeterSource {
     this.nominalV = opts.nominalVoltageV ?? NOMINAL_VOLTAGE_V;
   }
 
-  async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  protected begin(): void {
     this.tick();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
+  protected async end(): Promise<void> {
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     await this.idle();

@@ -223,7 +223,6 @@ export class HomeyDeviceSource extends BaseMeterSource {
   private readonly raw = new Map<string, number | null>();
   private instances: { destroy(): void }[] = [];
   private flushTimer: TimerHandle | undefined;
-  private running = false;
   private readonly staleAfterMs: number;
   /** Since when (monotonic) the total power has disagreed with the per-phase values; null = it agrees. */
   private mismatchSinceMonoMs: number | null = null;

@@ -223,7 +223,6 @@ export class P1TcpSource extends BaseMeterSource {
   private readonly address: { host: string; port: number };
   private readonly connectFn: P1Connect;
   private readonly opts: Required<Pick<P1TcpSourceOptions, 'connectTimeoutMs' | 'silenceTimeoutMs' | 'reconnectMinMs' | 'reconnectMaxMs' | 'nominalVoltageV'>>;
-  private running = false;
   private stream: P1Stream | null = null;
   private connecting: Promise<void> | null = null;
   private splitter = new DsmrStreamSplitter();
@@ -256,14 +255,11 @@ export class P1TcpSource extends BaseMeterSource {
     };
   }
 
-  async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  protected begin(): void {
     this.connect();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
+  protected async end(): Promise<void> {
     this.clock.clearTimeout(this.retryTimer);
     this.clock.clearTimeout(this.silenceTimer);
     this.retryTimer = undefined;

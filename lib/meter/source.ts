@@ -187,8 +187,27 @@ export abstract class BaseMeterSource implements MeterSource {
 
   constructor(protected readonly clock: Clock) {}
 
-  abstract start(): Promise<void>;
-  abstract stop(): Promise<void>;
+  /** Between start() and stop(). */
+  protected running = false;
+
+  /** Start once (a second call while running does nothing), then `begin`: the first poll, a connection. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.begin();
+  }
+
+  /** No more samples from here on; `end` closes what is open. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.end();
+  }
+
+  /** What starting means for this source (nothing by default: a source that is fed from outside). */
+  protected begin(): void | Promise<void> {}
+
+  /** What stopping closes (nothing by default). */
+  protected end(): void | Promise<void> {}
 
   onSample(cb: (s: MeterSample) => void): () => void {
     this.listeners.add(cb);

@@ -11,20 +11,16 @@ import type { CurrentTrace } from '../emulators/homewizard';
 export class ReplaySource extends BaseMeterSource {
   readonly kind = 'replay' as const;
   private timer: TimerHandle | undefined;
-  private running = false;
 
   constructor(clock: Clock, private readonly trace: CurrentTrace, readonly intervalMs = 1000) {
     super(clock);
   }
 
-  async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  protected begin(): void {
     this.tick();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
+  protected end(): void {
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
