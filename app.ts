@@ -146,10 +146,14 @@ class PhaseGuardApp extends Homey.App {
       },
       log: (line) => this.log(line),
     });
-    controller.on('event', (ev: ControllerEvent) => void this.onControllerEvent(ev));
-    controller.on('applied', (a: { chargerId: string; limitA: number | null; paused: boolean | null }) =>
-      this.insights.applied(a.chargerId, a.limitA, a.paused),
-    );
+    controller.on('event', (ev: ControllerEvent) => {
+      this.chargers.event(ev);
+      void this.onControllerEvent(ev);
+    });
+    controller.on('applied', (a: { chargerId: string; limitA: number | null; paused: boolean | null }) => {
+      this.insights.applied(a.chargerId, a.limitA, a.paused);
+      this.chargers.applied(a.chargerId, a);
+    });
     return controller;
   }
 

@@ -184,6 +184,16 @@ describe('app: the charger registry (lib/app/chargerRegistry.ts)', () => {
       return this.name;
     }
   }
+  /** A device that listens to what the balancer tells its charger and decides about it (as ChargerDevice does). */
+  class ListeningDevice extends FakeDevice {
+    heard: unknown[] = [];
+    balancerApplied(told: { limitA: number | null; paused: boolean | null }): void {
+      this.heard.push(['applied', told]);
+    }
+    balancerEvent(event: { type: string; toA?: number }): void {
+      this.heard.push(['event', event.type, event.toA]);
+    }
+  }
 
   beforeEach(() => {
     calls = [];
@@ -240,5 +250,22 @@ describe('app: the charger registry (lib/app/chargerRegistry.ts)', () => {
     registry.join(a);
     assert.deepStrictEqual(calls, [['remove', 'a'], ['add', 'a2', 'A']]);
     assert.deepStrictEqual(registry.list().map((c) => c.id), ['a2']);
+  });
+
+  it('hands the controller\'s `applied` and `event` to the device of that charger only, while it is attached', () => {
+    const c = new ListeningDevice('C', charger('c'));
+    registry.applied('c', { limitA: 10, paused: null });
+    registry.start(sink);
+    registry.join(a);
+    registry.join(c);
+    registry.applied('c', { limitA: 10, paused: null });
+    registry.applied('a', { limitA: 8, paused: null }); // a device without the listeners: nothing happens
+    registry.event({ type: 'reduced', timeMs: 0, chargerId: 'c', fromA: 16, toA: 10, reason: 'L2' });
+    registry.event({ type: 'reduced', timeMs: 0, chargerId: 'a', fromA: 16, toA: 8, reason: 'L2' });
+    registry.event({ type: 'meterStale', timeMs: 0, reason: 'no meter data' });
+    registry.applied('x', { limitA: 6, paused: true });
+    registry.leave(c);
+    registry.applied('c', { limitA: 6, paused: null });
+    assert.deepStrictEqual(c.heard, [['applied', { limitA: 10, paused: null }], ['event', 'reduced', 10]]);
   });
 });

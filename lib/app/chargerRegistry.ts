@@ -7,15 +7,25 @@
  *
  * Homey-free: a device is anything with a `Charger`, a name and `status` / `manual` events.
  */
+import type { BalancerEvent } from '../balancer/types';
 import type { Charger, ChargerStatus } from '../charger';
 
 /** A person changed the limit or paused/resumed a charger through Homey (a capability or a device flow card). */
 export type ManualChange = { kind: 'current'; currentA: number } | { kind: 'pause' } | { kind: 'resume' };
 
-/** What a charger device offers the app. It emits `status` (ChargerStatus) after each poll and `manual` (ManualChange). */
+/** What the balancer told a charger (the controller's `applied` event). */
+export interface ToldToCharger {
+  limitA: number | null;
+  paused: boolean | null;
+}
+
+/** What a charger device offers the app. It emits `status` (ChargerStatus) after each poll and `manual` (ManualChange);
+ *  it may hear what the balancer told its charger and decided about it (for its flow cards). */
 export interface ChargerDeviceLike {
   getCharger(): Charger;
   getName(): string;
+  balancerApplied?(told: ToldToCharger): void;
+  balancerEvent?(event: BalancerEvent): void;
   on(event: 'status', listener: (status: ChargerStatus) => void): unknown;
   on(event: 'manual', listener: (change: ManualChange) => void): unknown;
   removeListener(event: 'status', listener: (status: ChargerStatus) => void): unknown;
@@ -133,6 +143,16 @@ export class ChargerRegistry implements ChargerRegistration {
 
   has(chargerId: string): boolean {
     return this.attached.has(chargerId);
+  }
+
+  /** The controller's `applied`: the charger's device hears what its charger was told. */
+  applied(chargerId: string, told: ToldToCharger): void {
+    this.attached.get(chargerId)?.device.balancerApplied?.({ limitA: told.limitA, paused: told.paused });
+  }
+
+  /** The controller's `event`: the device of the charger it is about hears it. */
+  event(event: BalancerEvent): void {
+    if (event.chargerId) this.attached.get(event.chargerId)?.device.balancerEvent?.(event);
   }
 
   private find(device: ChargerDeviceLike): Attached | undefined {
