@@ -22,6 +22,7 @@ interface ConnectorReading {
 class ChargeAmpsDevice extends ChargerDevice<ConnectorReading> {
   /** The cloud needs a few seconds to reach the charger. */
   protected readonly refreshAfterCommandMs = 10_000;
+  protected readonly cardPrefix = 'chargeamps';
   private client: ChargeAmpsClient | null = null;
   private charger!: ChargeAmpsConnectorCharger;
   private intervalS = clampPollInterval(undefined, CHARGEAMPS_POLL).intervalS;

@@ -20,6 +20,7 @@ class GoeDevice extends ChargerDevice<GoeSnapshot> {
 
   /** The charger's logic runs once per second. */
   protected readonly refreshAfterCommandMs = 1500;
+  protected readonly cardPrefix = 'goe';
   private charger!: GoeCharger;
   private last: GoeSnapshot | undefined;
 
