@@ -14,7 +14,8 @@ export interface MeterSettings {
   source: MeterSourceKind;
   /** Homey device id of the meter (source 'homey-device'). */
   deviceId: string | null;
-  /** Host or IP of the HomeWizard P1 meter (source 'homewizard'). */
+  /** Host or IP of the HomeWizard P1 meter, with a port only if not 80 (source 'homewizard'); or host:port of the P1
+   *  dongle / serial-to-TCP bridge that streams raw telegrams (source 'p1tcp', the port required). */
   host: string | null;
   /** HomeWizard serial of the meter picked from the ones Homey found, so the app can follow it to a new address;
    *  null when the host was typed by hand (or settings from before this field). */

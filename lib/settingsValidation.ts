@@ -6,8 +6,9 @@
  */
 import { FUSE_LIMITS_A, GRID_PHASES, type GridPhase } from './balancer/types';
 import { quoteInput } from './errors';
-import { tryNormaliseHost } from './host';
+import { type HostUse, tryNormaliseHost } from './host';
 import { HOMEWIZARD_HOST_USE, isHomeWizardSerial } from './meter/homewizard';
+import { parseP1TcpAddress } from './meter/p1tcp';
 import type { AppSettings, ChargerSettings, ManualOverrideMode, MeterSettings, MeterSourceKind } from './settings';
 
 export type SettingsValidation = { ok: true; value: AppSettings } | { ok: false; errors: Record<string, string> };
@@ -26,7 +27,7 @@ export const SETTINGS_LIMITS = {
   minChargeA: 6,
 } as const;
 
-export const METER_SOURCES: readonly MeterSourceKind[] = ['homewizard', 'homey-device', 'flow'];
+export const METER_SOURCES: readonly MeterSourceKind[] = ['homewizard', 'homey-device', 'flow', 'p1tcp'];
 export const MANUAL_OVERRIDE_MODES: readonly ManualOverrideMode[] = ['until-unplug', 'ignore'];
 
 type Errors = Record<string, string>;
@@ -95,6 +96,30 @@ export function readMeterHost(value: unknown): { host: string; problem: null } |
   return r.problem === null ? r : { host: null, problem: r.problem.charAt(0).toUpperCase() + r.problem.slice(1) };
 }
 
+/** The P1 dongle's address in the messages of the settings page (and of `npm start -- --meter p1tcp://…`). */
+const P1TCP_HOST_USE: HostUse = { field: 'meter.host', device: 'P1 dongle', example: '192.168.1.40:8088' };
+
+/**
+ * The address of a P1 dongle or serial-to-TCP bridge (source 'p1tcp') as stored: `host:port`, IPv6 in brackets, the
+ * port required, "p1tcp://" in front allowed; or the problem as the page shows it next to the field (one line,
+ * starting with a capital, with an example). What passes is what lib/meter/p1tcp.ts connects to (`parseP1TcpAddress`).
+ */
+export function readP1TcpHost(value: unknown): { host: string; problem: null } | { host: null; problem: string } {
+  const eg = `e.g. ${P1TCP_HOST_USE.example}`;
+  const text = typeof value === 'string' ? value.trim().replace(/^p1tcp:\/\//i, '') : value;
+  if (text === '' || text === null || text === undefined) {
+    return { host: null, problem: `Enter the address of the P1 dongle: its host name or IP address and TCP port (${eg})` };
+  }
+  const r = tryNormaliseHost(text, P1TCP_HOST_USE);
+  if (r.problem !== null) {
+    // lib/host.ts adds ":8080" to the example of a port problem; this example has its port already
+    const problem = r.problem.replace(`${P1TCP_HOST_USE.example}:8080`, P1TCP_HOST_USE.example!);
+    return { host: null, problem: problem.charAt(0).toUpperCase() + problem.slice(1) };
+  }
+  if (!/:\d+$/.test(r.host)) return { host: null, problem: `Add the TCP port the P1 dongle streams on (${eg})` };
+  return { host: parseP1TcpAddress(r.host).hostPort, problem: null };
+}
+
 function readMeter(raw: unknown, errors: Errors): MeterSettings | undefined {
   if (!isRecord(raw)) {
     errors.meter = 'Choose where the meter readings come from';
@@ -104,7 +129,12 @@ function readMeter(raw: unknown, errors: Errors): MeterSettings | undefined {
   let host: string | null = null;
   let deviceId: string | null = null;
 
-  if (raw.host !== null && raw.host !== undefined) {
+  // One host for both network meters: the HomeWizard's host[:port], or the P1 dongle's host:port.
+  if (source === 'p1tcp') {
+    const r = readP1TcpHost(raw.host ?? '');
+    if (r.problem !== null) errors['meter.host'] = r.problem;
+    host = r.host;
+  } else if (raw.host !== null && raw.host !== undefined) {
     const r = readMeterHost(raw.host);
     if (source === 'homewizard' && r.problem !== null) errors['meter.host'] = r.problem;
     // Kept for another source only when valid, so switching back does not lose it.

@@ -1,5 +1,6 @@
 import assert from 'assert';
-import { readMeterHost, SETTINGS_LIMITS, validateAppSettings } from '../../lib/settingsValidation';
+import { readMeterHost, readP1TcpHost, SETTINGS_LIMITS, validateAppSettings } from '../../lib/settingsValidation';
+import { parseP1TcpAddress } from '../../lib/meter/p1tcp';
 import { FUSE_LIMITS_A } from '../../lib/balancer/types';
 import { validateBalancerConfig } from '../../lib/balancer/balancer';
 import { defaultAppSettings, type AppSettings } from '../../lib/settings';
@@ -100,7 +101,7 @@ describe('lib/settingsValidation', () => {
 
   describe('meter', () => {
     it('requires a known source', () => {
-      assert.strictEqual(errorsFor({ meter: { source: 'p1', host: null, deviceId: null } })['meter.source'], 'Meter source must be one of: homewizard, homey-device, flow');
+      assert.strictEqual(errorsFor({ meter: { source: 'p1', host: null, deviceId: null } })['meter.source'], 'Meter source must be one of: homewizard, homey-device, flow, p1tcp');
       assert.strictEqual(errorsFor({ meter: null }).meter, 'Choose where the meter readings come from');
     });
 
@@ -181,6 +182,65 @@ describe('lib/settingsValidation', () => {
         assert.ok(r.ok, String(serial));
         assert.deepStrictEqual(r.value.meter, { source: 'homewizard', host: '192.168.1.20', deviceId: null, serial: null });
       }
+    });
+
+    describe('P1 dongle / serial-to-TCP bridge (p1tcp)', () => {
+      const p1 = (host: unknown, over: Record<string, unknown> = {}) => ({ ...good(), meter: { source: 'p1tcp', host, deviceId: null, serial: null, ...over } });
+      const hostError = (host: unknown) => errorsFor(p1(host))['meter.host'];
+
+      it('stores host:port normalised (IPv6 in brackets, lower case; "p1tcp://" dropped), as the source reads it', () => {
+        const stored: [string, string][] = [
+          ['192.168.1.40:8088', '192.168.1.40:8088'], [' p1tcp://192.168.1.40:23 ', '192.168.1.40:23'], ['P1TCP://dongle.local:8088', 'dongle.local:8088'],
+          ['[FD00::40]:23', '[fd00::40]:23'], ['p1-dongle:2000', 'p1-dongle:2000'],
+        ];
+        for (const [host, want] of stored) {
+          const r = validateAppSettings(p1(host), IDS);
+          assert.ok(r.ok, host);
+          assert.deepStrictEqual(r.value.meter, { source: 'p1tcp', host: want, deviceId: null, serial: null });
+          assert.strictEqual(parseP1TcpAddress(want).hostPort, want, 'the P1 source takes the stored address as it is');
+        }
+      });
+
+      it('refuses a missing, portless or malformed address with one line on meter.host, with an example', () => {
+        const example = /\(e\.g\. 192\.168\.1\.40:8088\)$/;
+        for (const host of [null, undefined, '', '  ', 'p1tcp://']) {
+          assert.strictEqual(hostError(host), 'Enter the address of the P1 dongle: its host name or IP address and TCP port (e.g. 192.168.1.40:8088)', String(host));
+        }
+        for (const host of ['192.168.1.40', 'dongle.local', 'fd00::40', '[fd00::40]']) {
+          assert.strictEqual(hostError(host), 'Add the TCP port the P1 dongle streams on (e.g. 192.168.1.40:8088)', host);
+        }
+        assert.match(hostError('192.168.1.40:0'), /^Port "0" must be a whole number from 1 to 65535 \(e\.g\. 192\.168\.1\.40:8088\)$/);
+        assert.match(hostError('192.168.1.40:99999'), example);
+        assert.match(hostError('http://192.168.1.40:8088'), /^Enter only the host name or IP address of the P1 dongle, without "http:\/\/"/);
+        assert.match(hostError('192.168.1.300:23'), /"192\.168\.1\.300" is not a valid IPv4 address/);
+        assert.match(hostError('192.168.1.40:23/raw'), /without a path/);
+        assert.match(hostError('fe80::1%eth0'), /IPv6 zone/);
+        assert.match(hostError(42), /^Must be text/);
+        const secret = hostError('user:secret@192.168.1.40:23');
+        assert.ok(!secret.includes('secret'), secret);
+        for (const host of [null, '192.168.1.40', '192.168.1.40:0', 'http://x:1', 'user:secret@h:1', 42]) {
+          const e = hostError(host);
+          assert.ok(!e.includes('\n') && /^[A-Z"]/.test(e), e);
+          assert.deepStrictEqual(Object.keys(errorsFor(p1(host))), ['meter.host'], 'nothing else is blamed');
+        }
+        assert.deepStrictEqual(readP1TcpHost('192.168.1.40'), { host: null, problem: 'Add the TCP port the P1 dongle streams on (e.g. 192.168.1.40:8088)' });
+      });
+
+      it('keeps the HomeWizard serial and a valid address when the source changes, and old settings load unchanged', () => {
+        const r = validateAppSettings(p1('192.168.1.40:8088', { serial: '3c39e7aabbcc', deviceId: 'dev-1' }), IDS);
+        assert.ok(r.ok);
+        assert.deepStrictEqual(r.value.meter, { source: 'p1tcp', host: '192.168.1.40:8088', deviceId: 'dev-1', serial: '3c39e7aabbcc' });
+        // back to the flow card: the dongle's address stays (it is a valid host:port)
+        const flow = validateAppSettings({ ...good(), meter: { ...r.value.meter, source: 'flow' } }, IDS);
+        assert.ok(flow.ok);
+        assert.strictEqual(flow.value.meter.host, '192.168.1.40:8088');
+        // settings saved before this source existed
+        for (const meter of [good().meter, { source: 'flow', host: null, deviceId: null }, { source: 'homey-device', host: 'p1.local', deviceId: 'x' }]) {
+          const old = validateAppSettings({ ...good(), meter }, IDS);
+          assert.ok(old.ok, JSON.stringify(meter));
+          assert.deepStrictEqual(old.value.meter, { serial: null, ...meter });
+        }
+      });
     });
 
     it('rejects a serial that is no HomeWizard serial, with one line on meter.serial', () => {
