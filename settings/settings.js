@@ -71,7 +71,9 @@
     Object.keys(NUMBER_FIELDS).forEach(function (name) { $(name).value = String(settings[name]); });
     var source = settings.meter.source;
     checkRadio('meterSource', source);
-    $('meterHost').value = settings.meter.host || '';
+    // meter.host is the HomeWizard's host or, for 'p1tcp', the P1 dongle's host:port: each has its own field
+    $('meterHost').value = source === 'p1tcp' ? '' : settings.meter.host || '';
+    $('meterP1Host').value = source === 'p1tcp' ? settings.meter.host || '' : '';
     meterSerial = settings.meter.serial || null;
     syncHomeWizardChoice();
     selectedDeviceId = settings.meter.deviceId;
@@ -190,11 +192,12 @@
 
   /** The whole settings object as the form shows it; numbers left as typed text until validated. */
   function readForm() {
-    var host = $('meterHost').value.trim();
+    var source = radioValue('meterSource');
+    var host = $(source === 'p1tcp' ? 'meterP1Host' : 'meterHost').value.trim();
     var out = {
       balancing: $('balancing').checked,
       manualOverride: radioValue('manualOverride'),
-      meter: { source: radioValue('meterSource'), host: host === '' ? null : host, deviceId: selectedDeviceId, serial: meterSerial },
+      meter: { source: source, host: host === '' ? null : host, deviceId: selectedDeviceId, serial: meterSerial },
       chargers: {},
     };
     Object.keys(NUMBER_FIELDS).forEach(function (name) { out[name] = $(name).value.trim(); });
@@ -240,6 +243,8 @@
       if (!form.meter.host) errors['meter.host'] = t('err.hostRequired');
       else if (/:\/\/|\/|\s/.test(form.meter.host)) errors['meter.host'] = t('err.host');
     }
+    // The P1 dongle's address: only whether it is there; the app's one line says what else is wrong with it.
+    if (form.meter.source === 'p1tcp' && !form.meter.host) errors['meter.host'] = t('err.p1HostRequired');
     if (form.meter.source === 'homey-device' && !form.meter.deviceId) errors['meter.deviceId'] = t('err.device');
     Object.keys(form.chargers).forEach(function (id) {
       var c = form.chargers[id];
@@ -265,7 +270,7 @@
     var loose = [];
     var first = null;
     Object.keys(errors).forEach(function (path) {
-      var line = document.querySelector('[data-error-for="' + CSS.escape(path) + '"]');
+      var line = errorLineFor(path);
       if (!line) { loose.push(errors[path]); return; }
       line.textContent = errors[path];
       var input = line.parentElement.querySelector('input:not([type=radio]), select') || line.parentElement.querySelector('input');
@@ -360,8 +365,15 @@
     if (missing) $('meterDevicesStatus').textContent = t('meter.savedMissing');
   }
 
+  /** The line that shows a field's message: the one in the meter panel shown when several panels have the field
+   *  (meter.host: the HomeWizard's host, the P1 dongle's address). */
+  function errorLineFor(path) {
+    var lines = Array.prototype.slice.call(document.querySelectorAll('[data-error-for="' + CSS.escape(path) + '"]'));
+    return lines.filter(function (l) { return !l.closest('[hidden]'); })[0] || lines[0] || null;
+  }
+
   function clearFieldError(path) {
-    var line = document.querySelector('[data-error-for="' + CSS.escape(path) + '"]');
+    var line = errorLineFor(path);
     if (!line) return;
     line.textContent = '';
     var input = line.parentElement.querySelector('[aria-invalid]');
