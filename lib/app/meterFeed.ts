@@ -1,8 +1,9 @@
 /**
- * The app's house meter: runs the one source the settings name (HomeWizard P1 local API, a Homey device through the
- * Homey Web API, or the "report phase currents" flow card), hands its samples and errors to the balancer, and
- * restarts it when its settings change. Starts and stops run one after the other, so two quick changes never leave
- * two sources polling; a stopped source's late answer never reaches the balancer.
+ * The app's house meter: runs the one source the settings name (HomeWizard P1 local API, raw P1 telegrams from a
+ * dongle or serial-to-TCP bridge, a Homey device through the Homey Web API, or the "report phase currents" flow card),
+ * hands its samples and errors to the balancer, and restarts it when its settings change (a P1 dongle's new address
+ * too). Starts and stops run one after the other, so two quick changes never leave two sources polling; a stopped
+ * source's late answer never reaches the balancer.
  *
  * Sample numbers: the balancer takes a sample as new when its `seq` differs from the last one it saw, and a new
  * source counts from 1 again. So that the first reading of a source that replaced another is never taken for a
@@ -18,6 +19,8 @@ import type { HttpTransport } from '../http';
 import { FlowReportSource } from '../meter/flowReport';
 import { HomeWizardP1Source } from '../meter/homewizard';
 import { HomeyApiLike, HomeyDeviceSource } from '../meter/homeyDevice';
+import { isValidTimeZone } from '../meter/dsmr';
+import { P1TcpSource } from '../meter/p1tcp';
 import type { MeterSource } from '../meter/source';
 import type { AppSettings, MeterSettings } from '../settings';
 
@@ -33,6 +36,8 @@ export interface MeterFeedOptions {
   http: HttpTransport;
   /** The Homey Web API, for a Homey device as meter (may reject, e.g. after a timeout). */
   homeyApi: () => Promise<HomeyApiLike>;
+  /** The Homey's time zone (IANA name), for the timestamps in raw P1 telegrams; Europe/Amsterdam when absent or unknown. */
+  timeZone?: () => string | undefined;
   sink: MeterSink;
   log: (line: string) => void;
   error: (line: string) => void;
@@ -126,6 +131,10 @@ export class MeterFeed {
   private async create({ meter: m, staleAfterS }: MeterConfig): Promise<MeterSource> {
     const { clock, http } = this.opts;
     if (m.source === 'homewizard' && m.host) return new HomeWizardP1Source({ host: m.host, clock, http });
+    if (m.source === 'p1tcp' && m.host) {
+      const timeZone = this.opts.timeZone?.();
+      return new P1TcpSource({ host: m.host, clock, timeZone: isValidTimeZone(timeZone) ? timeZone : undefined });
+    }
     if (m.source === 'homey-device' && m.deviceId) {
       return new HomeyDeviceSource({ api: await this.opts.homeyApi(), deviceId: m.deviceId, clock, staleAfterMs: staleAfterS * 1000 });
     }
