@@ -92,6 +92,7 @@ class PhaseGuardApp extends Homey.App {
       clock: this.clock,
       http: PhaseGuardApp.homeWizardHttp,
       homeyApi: () => this.getHomeyApi(),
+      timeZone: () => this.homey.clock.getTimezone(),
       sink: { onSample: (s) => this.onSample(s), setMeterError: (e) => this.controller.setMeterError(e) },
       log: (line) => this.log(line),
       error: (line) => this.error(line),
