@@ -1,6 +1,7 @@
 /**
- * Live mode of `npm start -- --meter homewizard://HOST --goe HOST [--chargeamps]`: the app's real
- * controller against real devices, without a Homey. The HomeWizard P1 source polls the meter; each
+ * Live mode of `npm start -- --meter homewizard://HOST|p1tcp://HOST:PORT --goe HOST [--chargeamps]`: the app's real
+ * controller against real devices, without a Homey. The HomeWizard P1 source polls the meter, or the P1 TCP source
+ * reads the raw telegrams a P1 dongle or serial-to-TCP bridge streams (the app's two network meters); each
  * charger is polled on its own interval (go-e 5 s, Charge Amps 30 s, as the Homey devices do); the
  * controller ticks every second. `startLive` returns once everything runs; `stop()` ends it.
  * Everything is timed by the injected clock (the real one from the command line, SystemClock in the
@@ -15,7 +16,9 @@ import { describeError, registerSecret } from '../../lib/errors';
 import { GoeCharger } from '../../lib/goe/charger';
 import { GoeClient } from '../../lib/goe/client';
 import { nodeFetchTransport } from '../../lib/http';
+import { DEFAULT_METER_TIME_ZONE, isValidTimeZone } from '../../lib/meter/dsmr';
 import { HomeWizardP1Source } from '../../lib/meter/homewizard';
+import { P1TcpSource } from '../../lib/meter/p1tcp';
 import { AppSettings, defaultAppSettings } from '../../lib/settings';
 
 export const LIVE_GOE_POLL_S = 5;
@@ -23,8 +26,12 @@ export const LIVE_CHARGEAMPS_POLL_S = 30;
 export const LIVE_TICK_MS = 1000;
 
 export interface LiveOptions {
-  /** host[:port] of the HomeWizard P1 meter. */
+  /** host[:port] of the HomeWizard P1 meter, or host:port of the P1 dongle (`meterKind` 'p1tcp'). */
   meterHost: string;
+  /** Which meter `meterHost` is; default 'homewizard'. */
+  meterKind?: 'homewizard' | 'p1tcp';
+  /** The P1 dongle's meter time zone (IANA); default this machine's, or Europe/Amsterdam when it has none known. */
+  timeZone?: string;
   /** The go-e's host or http:// URL. */
   goeHost?: string;
   /** Charge Amps account: every connector except Schuko outlets takes part. */
@@ -46,7 +53,7 @@ export interface LiveCharger {
 
 export interface LiveRun {
   controller: Controller;
-  meter: HomeWizardP1Source;
+  meter: HomeWizardP1Source | P1TcpSource;
   chargers: LiveCharger[];
   settings: AppSettings;
   /** Stop polling and ticking; resolves once nothing is in flight. */
@@ -74,6 +81,12 @@ async function liveChargers(opts: LiveOptions, clock: Clock): Promise<LiveCharge
   return chargers;
 }
 
+function liveMeter(opts: LiveOptions, clock: Clock): HomeWizardP1Source | P1TcpSource {
+  if (opts.meterKind !== 'p1tcp') return new HomeWizardP1Source({ host: opts.meterHost, clock });
+  const local = opts.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return new P1TcpSource({ host: opts.meterHost, clock, timeZone: isValidTimeZone(local) ? local : DEFAULT_METER_TIME_ZONE });
+}
+
 /** Call `fn` every `everyMs` on `clock` until the returned stop is called. */
 function every(clock: Clock, everyMs: number, fn: () => void): () => void {
   let handle: TimerHandle | undefined;
@@ -92,7 +105,7 @@ function every(clock: Clock, everyMs: number, fn: () => void): () => void {
 
 export async function startLive(opts: LiveOptions): Promise<LiveRun> {
   const clock = opts.clock ?? new SystemClock();
-  const meter = new HomeWizardP1Source({ host: opts.meterHost, clock });
+  const meter = liveMeter(opts, clock);
   const chargers = await liveChargers(opts, clock);
   const settings: AppSettings = { ...defaultAppSettings(), ...opts.settings };
   // The controller logs every balancer event ("balancer reduced: …") with its other news: printing

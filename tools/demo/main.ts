@@ -4,6 +4,7 @@
  *   npm start                                   demo: emulated go-e + Charge Amps, a real P1 trace, report in out/
  *   npm start -- --fuse 20 --trace FILE         the demo with another fuse or trace (CSV time,l1,l2,l3)
  *   npm start -- --meter homewizard://192.168.1.30 --goe 192.168.1.20 [--chargeamps] [--fuse 25]
+ *   npm start -- --meter p1tcp://192.168.1.40:8088 --goe 192.168.1.20
  *                                               the same controller live against real devices, until Ctrl-C
  *                                               (--chargeamps reads CHARGEAMPS_EMAIL/PASSWORD/API_KEY or asks)
  *   npm start -- --help                         every flag
@@ -11,7 +12,8 @@
  */
 import fs from 'fs';
 import path from 'path';
-import { UserInputError, describeError } from '../../lib/errors';
+import { UserInputError, describeError, quoteInput } from '../../lib/errors';
+import { readP1TcpHost } from '../../lib/settingsValidation';
 import { formatHelp, parseFlags, specOf, UsageError, wantsHelp, type FlagDocs } from '../cli/args';
 import { readCredential, terminalPrompt, type Prompt } from '../cli/credentials';
 import { runDemo } from './demo';
@@ -35,7 +37,10 @@ const FLAGS: FlagDocs = {
   trace: { type: 'string', value: 'FILE', help: 'demo: a household trace, CSV time,l1,l2,l3 (default: the bundled 6 h 50 min P1 recording)' },
   duration: { type: 'number', value: 'S', help: 'demo: simulate only the first S seconds of the trace' },
   out: { type: 'string', value: 'DIR', help: 'demo: the directory for demo-report.html (default out/; checked before the run)' },
-  meter: { type: 'string', value: 'homewizard://HOST', help: 'live: the HomeWizard P1 meter (its local API switched on)' },
+  meter: {
+    type: 'string', value: 'homewizard://HOST',
+    help: 'live: the HomeWizard P1 meter (its local API switched on); or p1tcp://HOST:PORT, a P1 dongle / serial-to-TCP bridge streaming raw P1 telegrams',
+  },
   goe: { type: 'string', value: 'HOST', help: "live: a go-e charger's IP address or host name" },
   chargeamps: { type: 'boolean', help: 'live: every Charge Amps connector of the account (credentials from the environment or a prompt)' },
   'chargeamps-base-url': { type: 'string', value: 'URL', help: 'live: another address for the Charge Amps cloud API' },
@@ -52,7 +57,10 @@ const HELP = formatHelp({
     CHARGEAMPS_PASSWORD: 'its password (asked for in a terminal when not set)',
     CHARGEAMPS_API_KEY: 'the API key Charge Amps support issued (asked for in a terminal when not set)',
   },
-  notes: ['examples:', '  npm start -- --fuse 20 --duration 3600 --out out/short', '  npm start -- --meter homewizard://192.168.1.30 --goe 192.168.1.20 --fuse 25', 'Exit 0 done, 1 a device failed, 2 bad input.'],
+  notes: [
+    'examples:', '  npm start -- --fuse 20 --duration 3600 --out out/short', '  npm start -- --meter homewizard://192.168.1.30 --goe 192.168.1.20 --fuse 25',
+    '  npm start -- --meter p1tcp://192.168.1.40:8088 --goe 192.168.1.20', 'Exit 0 done, 1 a device failed, 2 bad input.',
+  ],
 });
 
 function checkFuse(fuse: unknown): number | undefined {
@@ -130,11 +138,20 @@ async function demo(flags: Record<string, unknown>, outDir: string, io: MainIo):
   return 0;
 }
 
+/** `--meter homewizard://HOST` or `--meter p1tcp://HOST:PORT` (the address checked like the settings page does). */
+function liveMeter(meterUrl: string): Pick<LiveOptions, 'meterHost' | 'meterKind'> {
+  const m = /^(homewizard|p1tcp):\/\/(.+)$/i.exec(meterUrl);
+  if (!m) throw new UsageError('--meter', `expected homewizard://HOST or p1tcp://HOST:PORT, got ${quoteInput(meterUrl)}`);
+  if (m[1].toLowerCase() === 'homewizard') return { meterHost: m[2], meterKind: 'homewizard' };
+  const r = readP1TcpHost(m[2]);
+  if (r.problem !== null) throw new UsageError('--meter', r.problem.charAt(0).toLowerCase() + r.problem.slice(1));
+  return { meterHost: r.host, meterKind: 'p1tcp' };
+}
+
 async function live(flags: Record<string, unknown>, io: MainIo): Promise<number> {
   const meterUrl = flags.meter as string | undefined;
   if (!meterUrl) throw new UsageError('--meter', 'is required for a live run, e.g. --meter homewizard://192.168.1.30');
-  const m = /^homewizard:\/\/(.+)$/i.exec(meterUrl);
-  if (!m) throw new UsageError('--meter', `expected homewizard://HOST, got "${meterUrl}"`);
+  const meter = liveMeter(meterUrl);
   if (flags.goe === undefined && !flags.chargeamps) throw new UsageError('--goe', 'name at least one charger: --goe HOST and/or --chargeamps');
   let chargeAmps: LiveOptions['chargeAmps'];
   if (flags.chargeamps) {
@@ -144,7 +161,7 @@ async function live(flags: Record<string, unknown>, io: MainIo): Promise<number>
     chargeAmps = { email, password, apiKey, baseUrl: flags['chargeamps-base-url'] as string | undefined };
   }
   const run = await startLive({
-    meterHost: m[1],
+    ...meter,
     goeHost: flags.goe === undefined ? undefined : String(flags.goe),
     chargeAmps,
     settings: { fuseA: checkFuse(flags.fuse) ?? 25 },
