@@ -265,12 +265,18 @@
     document.querySelectorAll('[aria-invalid]').forEach(function (e) { e.removeAttribute('aria-invalid'); });
   }
 
+  /** Where a field's message is shown: meter.host is the HomeWizard's host, or the P1 dongle's address (its own field,
+   *  meter.p1Host on the page) when that is the source chosen. */
+  function shownAt(path) {
+    return path === 'meter.host' && radioValue('meterSource') === 'p1tcp' ? 'meter.p1Host' : path;
+  }
+
   /** Shows each message next to its field; messages for fields not on the page go to the status line. */
   function showErrors(errors) {
     var loose = [];
     var first = null;
     Object.keys(errors).forEach(function (path) {
-      var line = errorLineFor(path);
+      var line = document.querySelector('[data-error-for="' + CSS.escape(shownAt(path)) + '"]');
       if (!line) { loose.push(errors[path]); return; }
       line.textContent = errors[path];
       var input = line.parentElement.querySelector('input:not([type=radio]), select') || line.parentElement.querySelector('input');
@@ -365,15 +371,8 @@
     if (missing) $('meterDevicesStatus').textContent = t('meter.savedMissing');
   }
 
-  /** The line that shows a field's message: the one in the meter panel shown when several panels have the field
-   *  (meter.host: the HomeWizard's host, the P1 dongle's address). */
-  function errorLineFor(path) {
-    var lines = Array.prototype.slice.call(document.querySelectorAll('[data-error-for="' + CSS.escape(path) + '"]'));
-    return lines.filter(function (l) { return !l.closest('[hidden]'); })[0] || lines[0] || null;
-  }
-
   function clearFieldError(path) {
-    var line = errorLineFor(path);
+    var line = document.querySelector('[data-error-for="' + CSS.escape(path) + '"]');
     if (!line) return;
     line.textContent = '';
     var input = line.parentElement.querySelector('[aria-invalid]');
