@@ -34,11 +34,11 @@ function houseA(s: number, last: boolean): Triple<number> {
   return [2.6 + wobble(0), 3.4 + wobble(1), 2.9 + wobble(2) + dishwasher + oven];
 }
 
-function charger(id: string, name: string, phaseMap: ChargerInput['phaseMap'], cloud: boolean): SimCharger {
+function charger(id: string, name: string, cloud: boolean): SimCharger {
   return {
     input: {
-      id, name, enabled: true, phaseMap: [...phaseMap], measuredA: [0, null, null], currentLimitA: 6, minCurrentA: 6, maxCurrentA: 16,
-      paused: false, carConnected: true, priority: 5, latencyClass: cloud ? 'cloud' : 'local',
+      id, name, enabled: true, phaseMap: [...STORY_CHARGERS[id].phaseMap], measuredA: [0, null, null], currentLimitA: 6, minCurrentA: 6,
+      maxCurrentA: 16, paused: false, carConnected: true, priority: 5, latencyClass: cloud ? 'cloud' : 'local',
     },
     targetA: 6, targetSinceS: 0, drawA: 0, delayS: cloud ? CLOUD_DELAY_S : STEP_S,
   };
@@ -50,15 +50,21 @@ export const STORY_CHARGERS: AppSettings['chargers'] = {
   'ca-drive': { enabled: true, priority: 5, phaseMap: ['L3', null, null], maxCurrentA: 16 },
 };
 
-/** The app of the story: its settings (HomeWizard P1 picked from the list), the meters found and the live view. */
-export function storyApp(): FakeApp {
+/** An app with the story's settings (HomeWizard P1, the story's chargers and wiring) showing `live`. */
+export function eveningApp(live: LiveView): FakeApp {
   const app = new FakeApp({
     ...defaultAppSettings(),
     meter: { source: 'homewizard', host: '192.168.1.20', deviceId: null, serial: '3c39e7aabbcc' },
     chargers: JSON.parse(JSON.stringify(STORY_CHARGERS)),
   });
+  app.live = live;
+  return app;
+}
+
+/** The app of the story: its settings (HomeWizard P1 picked from the list), the meters found and the live view. */
+export function storyApp(): FakeApp {
+  const app = eveningApp(liveStory().live);
   app.homeWizard = HOMEWIZARD_FOUND;
-  app.live = liveStory().live;
   return app;
 }
 
@@ -70,14 +76,20 @@ export interface LiveStory {
 
 /** Runs the evening (about 8 minutes, a meter reading every 5 s) and returns the live view after the last reading. */
 export function liveStory(): LiveStory {
+  return runEvening(480, houseA, 0.8);
+}
+
+/**
+ * Runs an evening of `endS` seconds in the story's house (25 A fuse, 1 A margin) with its two chargers, a meter
+ * reading every 5 s of `house(s, last reading)` and what the cars draw; returns the live view after the last
+ * reading (which is `lastSampleAgeS` old) and every event of the evening.
+ */
+export function runEvening(endS: number, house: (s: number, last: boolean) => Triple<number>, lastSampleAgeS: number): LiveStory {
   const cfg = { ...DEFAULT_BALANCER_CONFIG, fuseA: 25, marginA: 1 };
   const balancer = new Balancer(cfg);
-  const goe = charger('goe-garage', 'Garage go-e', STORY_CHARGERS['goe-garage'].phaseMap, false);
-  const halo = charger('ca-drive', 'Driveway Halo', STORY_CHARGERS['ca-drive'].phaseMap, true);
-  const chargers = [goe, halo];
+  const chargers = [charger('goe-garage', 'Garage go-e', false), charger('ca-drive', 'Driveway Halo', true)];
   const names = new Map(chargers.map((c) => [c.input.id, c.input.name]));
   const events: LiveStory['events'] = [];
-  const endS = 480;
   let out = null as ReturnType<Balancer['step']> | null;
   for (let s = 0; s <= endS; s += STEP_S) {
     // The cars follow what they were offered: the go-e by the next reading, the cloud Halo ~20 s later.
@@ -86,9 +98,9 @@ export function liveStory(): LiveStory {
       c.input.measuredA = c.input.phaseMap.map((p) => (p === null ? null : c.drawA)) as Triple<number | null>;
       c.input.measuredAtMs = s * 1000;
     }
-    const house = houseA(s, s === endS);
+    const household = house(s, s === endS);
     const meter = [0, 1, 2].map((g) => {
-      let a = house[g];
+      let a = household[g];
       for (const c of chargers) c.input.phaseMap.forEach((p, i) => { if (p === (['L1', 'L2', 'L3'] as const)[g]) a += c.input.measuredA[i] ?? 0; });
       return Math.round(a * 10) / 10;
     }) as Triple<number>;
@@ -110,7 +122,7 @@ export function liveStory(): LiveStory {
     balancing: true,
     fuseA: cfg.fuseA,
     marginA: cfg.marginA,
-    meter: { source: 'homewizard', stale: false, lastSampleAgeS: 0.8, error: null },
+    meter: { source: 'homewizard', stale: false, lastSampleAgeS, error: null },
     measuredA: last.measuredA,
     headroomA: last.headroomA.map((a) => (a === null ? null : Math.round(a * 10) / 10)) as Triple<number | null>,
     chargers: chargers.map((c) => ({
