@@ -4,6 +4,7 @@
  * handlers, routed by the declarations in .homeycompose/app.json, into an in-memory app whose
  * saveSettings runs the real validateAppSettings.
  */
+import assert from 'assert';
 import fs from 'fs';
 import http from 'http';
 import type { AddressInfo } from 'net';
@@ -103,45 +104,85 @@ export interface SettingsServer {
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 
+/** Answers a request: status, content type and body (never cached). */
+export type Send = (status: number, type: string, body: string | Buffer) => void;
+
+/** The routes of a Homey manifest's `api` (app.json, widget.compose.json). */
+export type ApiRoutes = Record<string, { method: string; path: string }>;
+
+/** An HTTP server on a free loopback port whose requests `handle` answers; `url` ends in a slash. */
+export async function startLoopbackServer(handle: (req: http.IncomingMessage, url: URL, send: Send) => void): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    handle(req, new URL(req.url ?? '/', 'http://127.0.0.1'), (status, type, body) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * Answers a request to /__api/<path> the way Homey routes it: by the route of `routes` with its method and path
+ * (404 naming `manifestName` when there is none), with what `call(handler name, route path, JSON body)` resolves
+ * to as JSON, or a 500 with the error's message. False for any other path.
+ */
+export function serveApi(
+  req: http.IncomingMessage, url: URL, send: Send, routes: ApiRoutes, manifestName: string,
+  call: (name: string, routePath: string, body: unknown) => Promise<unknown>,
+): boolean {
+  if (!url.pathname.startsWith('/__api/')) return false;
+  const routePath = url.pathname.slice('/__api'.length);
+  const route = Object.entries(routes).find(([, r]) => r.method === req.method && r.path === routePath);
+  if (!route) {
+    send(404, 'application/json', JSON.stringify({ error: `No route ${req.method} ${routePath} in ${manifestName}` }));
+    return true;
+  }
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const text = Buffer.concat(chunks).toString('utf8');
+    Promise.resolve()
+      .then(() => call(route[0], routePath, text ? JSON.parse(text) : undefined))
+      .then((result) => send(200, 'application/json', JSON.stringify(result ?? null)))
+      .catch((err: Error) => send(500, 'application/json', JSON.stringify({ error: err.message })));
+  });
+  return true;
+}
+
+/** The file a request path names inside `dir` (index.html for "/"), or null when it is outside or missing. */
+export function fileIn(dir: string, pathname: string): string | null {
+  const file = path.normalize(path.join(dir, pathname === '/' ? 'index.html' : pathname));
+  return file.startsWith(dir + path.sep) && fs.existsSync(file) ? file : null;
+}
+
+/** Sends `file` with the content type of its extension, or a 404 when there is none. */
+export function sendFile(send: Send, file: string | null): void {
+  if (!file) return send(404, 'text/plain', 'not found');
+  return send(200, TYPES[path.extname(file)] ?? 'application/octet-stream', fs.readFileSync(file));
+}
+
 export async function startSettingsServer(): Promise<SettingsServer> {
-  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, '.homeycompose', 'app.json'), 'utf8')) as { api: Record<string, { method: string; path: string }> };
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, '.homeycompose', 'app.json'), 'utf8')) as { api: ApiRoutes };
   const handlers = api as unknown as Record<string, Handler>;
   const state: SettingsServer = { url: '', app: new FakeApp(), lang: 'en', close: async () => undefined };
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const send = (status: number, type: string, body: string | Buffer) => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-      res.end(body);
-    };
-    if (url.pathname.startsWith('/__api/')) {
-      const routePath = url.pathname.slice('/__api'.length);
-      const route = Object.entries(manifest.api).find(([, r]) => r.method === req.method && r.path === routePath);
-      if (!route) return send(404, 'application/json', JSON.stringify({ error: `No route ${req.method} ${routePath} in .homeycompose/app.json` }));
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        Promise.resolve()
-          .then(() => handlers[route[0]]({ homey: { app: { webApi: state.app } }, query: Object.fromEntries(url.searchParams), params: {}, body: text ? JSON.parse(text) : undefined }))
-          .then((result) => send(200, 'application/json', JSON.stringify(result ?? null)))
-          .catch((err: Error) => send(500, 'application/json', JSON.stringify({ error: err.message })));
-      });
-      return undefined;
-    }
+  const server = await startLoopbackServer((req, url, send) => {
+    const call = (name: string, _routePath: string, body: unknown) =>
+      handlers[name]({ homey: { app: { webApi: state.app } }, query: Object.fromEntries(url.searchParams), params: {}, body });
+    if (serveApi(req, url, send, manifest.api, '.homeycompose/app.json', call)) return undefined;
     if (url.pathname === '/homey.js') {
       const locale = fs.readFileSync(path.join(ROOT, 'locales', `${state.lang}.json`), 'utf8');
       return send(200, TYPES['.js'], `window.__HOMEY_LOCALE__ = ${locale};\n${fs.readFileSync(path.join(STANDIN_DIR, 'homey.js'), 'utf8')}`);
     }
     if (url.pathname === '/homey-standin.css') return send(200, TYPES['.css'], fs.readFileSync(path.join(STANDIN_DIR, 'homey-standin.css')));
-    const file = path.normalize(path.join(SETTINGS_DIR, url.pathname === '/' ? 'index.html' : url.pathname));
-    if (!file.startsWith(SETTINGS_DIR + path.sep) || !fs.existsSync(file)) return send(404, 'text/plain', 'not found');
-    return send(200, TYPES[path.extname(file)] ?? 'application/octet-stream', fs.readFileSync(file));
+    return sendFile(send, fileIn(SETTINGS_DIR, url.pathname));
   });
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  state.url = server.url;
+  state.close = server.close;
   return state;
 }
 
@@ -182,6 +223,31 @@ export interface OpenedPage {
 }
 
 /**
+ * Loads `url` in a new page in the browser locale of `lang`, at Stockholm time, without animations, that may load
+ * nothing but from the loopback server; resolves once the page called Homey.ready().
+ */
+export async function openLoopbackPage(
+  browser: Browser, url: string,
+  opts: { lang: string; viewport: { width: number; height: number }; deviceScaleFactor: number; colorScheme?: 'light' | 'dark' },
+): Promise<OpenedPage> {
+  const page = await browser.newPage({
+    viewport: opts.viewport, deviceScaleFactor: opts.deviceScaleFactor, locale: BROWSER_LOCALE[opts.lang] ?? 'en-GB',
+    timezoneId: 'Europe/Stockholm', reducedMotion: 'reduce', ...(opts.colorScheme ? { colorScheme: opts.colorScheme } : {}),
+  });
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  // Nothing may leave the loopback server: the page must load no external resources.
+  await page.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => {
+    errors.push(`external request: ${route.request().url()}`);
+    return route.abort();
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => (globalThis as unknown as { __homey?: { ready: boolean } }).__homey?.ready === true);
+  return { page, errors };
+}
+
+/**
  * Serves `app` in `lang` and loads the settings page in a new page of `viewport` (a phone unless told; 2 device
  * pixels per CSS pixel unless told), at Stockholm time, without animations; resolves once the page called Homey.ready().
  */
@@ -192,18 +258,45 @@ export async function openSettingsPage(
   const lang = opts.lang ?? 'en';
   server.app = opts.app ?? new FakeApp();
   server.lang = lang;
-  const page = await browser.newPage({
-    viewport: opts.viewport ?? PHONE, deviceScaleFactor: opts.deviceScaleFactor ?? 2, locale: BROWSER_LOCALE[lang], timezoneId: 'Europe/Stockholm', reducedMotion: 'reduce',
+  return openLoopbackPage(browser, server.url, { lang, viewport: opts.viewport ?? PHONE, deviceScaleFactor: opts.deviceScaleFactor ?? 2 });
+}
+
+export interface BrowserRig<S> {
+  readonly browser: Browser;
+  readonly server: S;
+  /** Keeps `opened` as the test's page: closed after the test, which fails if the page logged errors. */
+  keep<P extends OpenedPage>(opened: P): P;
+}
+
+/**
+ * For the mocha suite it is called in: Chromium (launchChromium: skipped without it) and the server `start` starts,
+ * both closed after the suite, and after each test the page it kept.
+ */
+export function useBrowser<S extends { close(): Promise<void> }>(start: () => Promise<S>): BrowserRig<S> {
+  let browser: Browser | undefined;
+  let server: S | undefined;
+  let kept: OpenedPage | null = null;
+  before(async function () {
+    browser = await launchChromium(this);
+    server = await start();
   });
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
-  // Nothing may leave the loopback server: the page must load no external resources.
-  await page.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => {
-    errors.push(`external request: ${route.request().url()}`);
-    return route.abort();
+  after(async () => {
+    await browser?.close();
+    await server?.close();
   });
-  await page.goto(server.url);
-  await page.waitForFunction(() => (globalThis as unknown as { __homey?: { ready: boolean } }).__homey?.ready === true);
-  return { page, errors };
+  afterEach(async () => {
+    const opened = kept;
+    kept = null;
+    if (!opened) return;
+    await opened.page.close();
+    assert.deepStrictEqual(opened.errors, [], 'the page logged errors');
+  });
+  return {
+    get browser() { return browser!; },
+    get server() { return server!; },
+    keep(opened) {
+      kept = opened;
+      return opened;
+    },
+  };
 }

@@ -9,33 +9,20 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { LiveView } from '../../lib/webapi';
-import { BROWSER_LOCALE, DESKTOP, FakeApp, PHONE, launchChromium, openSettingsPage, startSettingsServer, type SettingsServer } from './harness';
+import { BROWSER_LOCALE, DESKTOP, FakeApp, PHONE, openSettingsPage, startSettingsServer, useBrowser } from './harness';
 import { STORY_CHARGERS, liveStory, storyApp } from './liveFixture';
+import { assertFuseMarkersShow, saveScreenshot } from './visual';
 
 // Browser globals inside page.evaluate callbacks (the test build has no DOM lib; kept local to this file).
 declare const window: any;
 declare const document: any;
-declare function getComputedStyle(e: unknown): any;
-declare const Image: any;
 
 const ROOT = path.join(__dirname, '..', '..');
 const LANGS = ['en', 'nl', 'sv', 'de'];
 const VIEWPORTS = [{ name: 'desktop', size: DESKTOP }, { name: 'phone', size: PHONE }];
-
-/** WCAG contrast ratio of two CSS colours "rgb(r, g, b)". */
-function contrast(a: string, b: string): number {
-  const lum = (css: string) => {
-    const [r, g, bl] = (css.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((v) => {
-      const c = Number(v) / 255;
-      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
-  };
-  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-  return (hi + 0.05) / (lo + 0.05);
-}
+const LIVE_BARS = { row: '.pg-phase', track: '.pg-bar-track', fill: '.pg-bar-fill', fuse: '.pg-bar-fuse', limit: '.pg-bar-limit' };
 
 /** The settings strings of a language. */
 function strings(lang: string): { live: Record<string, string> } {
@@ -75,33 +62,11 @@ describe('settings page live fixture (no browser)', () => {
 
 describe('settings page live view (headless Chromium)', function () {
   this.timeout(60000);
-  let browser: Browser;
-  let server: SettingsServer;
+  const rig = useBrowser(startSettingsServer);
   let page: Page;
-  let pageErrors: string[];
-  /** A page was opened by the test that just ran (not when its before hook skipped or failed). */
-  let opened = false;
-
-  before(async function () {
-    browser = await launchChromium(this);
-    server = await startSettingsServer();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  afterEach(async () => {
-    if (!opened) return;
-    opened = false;
-    await page.close();
-    assert.deepStrictEqual(pageErrors, [], 'the page logged errors');
-  });
 
   async function open(opts: Parameters<typeof openSettingsPage>[2] = {}): Promise<void> {
-    ({ page, errors: pageErrors } = await openSettingsPage(browser, server, { app: storyApp(), ...opts }));
-    opened = true;
+    ({ page } = rig.keep(await openSettingsPage(rig.browser, rig.server, { app: storyApp(), ...opts })));
     await page.waitForSelector('#live-phases .pg-phase');
   }
 
@@ -113,59 +78,7 @@ describe('settings page live view (headless Chromium)', function () {
         await open({ viewport: size });
         // The story's last reading: L3 at 33.2 A on a 25 A fuse, L1 and L2 well below it.
         assert.match(await page.getAttribute('[data-phase="L3"] .pg-bar-fill', 'class') ?? '', /pg-over/);
-        const seen = await page.evaluate(() => Array.from(document.querySelectorAll('.pg-phase')).map((row: any) => {
-          row.scrollIntoView({ block: 'center' });
-          const track = row.querySelector('.pg-bar-track').getBoundingClientRect();
-          const fill = row.querySelector('.pg-bar-fill');
-          const marks = ['.pg-bar-fuse', '.pg-bar-limit'].map((sel) => {
-            const mark = row.querySelector(sel);
-            const r = mark.getBoundingClientRect();
-            const x = r.left + r.width / 2;
-            return {
-              // What is drawn on top at the marker: in the middle of the bar, and where it sticks out above and below.
-              onTop: [track.top + track.height / 2, r.top + 1, r.bottom - 1].map((y) => document.elementFromPoint(x, y) === mark),
-              above: r.top < track.top - 2, below: r.bottom > track.bottom + 2,
-              x: x - track.left, colour: getComputedStyle(mark).backgroundColor, image: getComputedStyle(mark).backgroundImage,
-            };
-          });
-          return { phase: row.getAttribute('data-phase'), fillWidth: fill.getBoundingClientRect().width, fillColour: getComputedStyle(fill).backgroundColor, marks };
-        }));
-        for (const row of seen) {
-          const [fuse, limit] = row.marks;
-          for (const [what, m] of [['fuse', fuse], ['limit', limit]] as const) {
-            assert.deepStrictEqual(m.onTop, [true, true, true], `${row.phase} ${what} marker is the topmost element where it is drawn`);
-            assert.ok(m.above && m.below, `${row.phase} ${what} marker reaches above and below the bar`);
-          }
-          assert.ok(limit.x < fuse.x, 'the limit (fuse − margin) is left of the fuse');
-          assert.ok(contrast(fuse.colour, row.fillColour) >= 3, `${row.phase} fuse marker ${fuse.colour} stands out from the bar ${row.fillColour}`);
-          assert.ok(limit.image.includes(fuse.colour), `${row.phase} limit marker is dashed in the same ink: ${limit.image}`);
-        }
-        const l3 = seen.find((r) => r.phase === 'L3')!;
-        assert.ok(l3.fillWidth > l3.marks[0].x + 10, 'the L3 bar runs past the fuse marker');
-
-        // And in pixels: where the fuse marker crosses the red L3 bar, the screenshot shows the marker's ink, not red.
-        const bar = page.locator('[data-phase="L3"] .pg-bar');
-        const box = (await bar.boundingBox())!;
-        const png = await bar.screenshot();
-        const pixels = await page.evaluate(async ({ data, fuseX, width }) => {
-          const img = new Image();
-          img.src = `data:image/png;base64,${data}`;
-          await img.decode();
-          const canvas = document.createElement('canvas');
-          canvas.width = img.width;
-          canvas.height = img.height;
-          const ctx = canvas.getContext('2d');
-          ctx.drawImage(img, 0, 0);
-          const scale = img.width / width;
-          // (no named helper functions in here: the test build would wrap them in a helper the page does not have)
-          const [marker, bar] = [fuseX, fuseX + 8].map((x) => {
-            const d = ctx.getImageData(Math.round(x * scale), Math.round(img.height / 2), 1, 1).data;
-            return `rgb(${d[0]}, ${d[1]}, ${d[2]})`;
-          });
-          return { marker, bar };
-        }, { data: png.toString('base64'), fuseX: l3.marks[0].x, width: box.width });
-        assert.strictEqual(pixels.bar, l3.fillColour, 'next to the marker the bar is red');
-        assert.ok(contrast(pixels.marker, pixels.bar) >= 3, `the fuse marker is visible on the red bar: ${pixels.marker} on ${pixels.bar}`);
+        await assertFuseMarkersShow(page, LIVE_BARS, '[data-phase="L3"] .pg-bar');
       });
 
       it('labels every per-phase figure with its phase, fits the screen, and lists the balancer\'s events as it said them', async () => {
@@ -267,14 +180,7 @@ describe('settings page live view (headless Chromium)', function () {
       await page.click('#live-events-box summary');
       // The save bar is sticky: scrolled to the end it sits in its own place in a full-page shot.
       await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
-      const file = path.join(ROOT, 'out', `settings-${name}.png`);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      await page.screenshot({ path: file, fullPage: true });
-      assert.ok(fs.statSync(file).size > 10000);
-      if (process.env.UPDATE_SCREENSHOTS === '1') {
-        fs.mkdirSync(path.join(ROOT, 'docs', 'screenshots'), { recursive: true });
-        fs.copyFileSync(file, path.join(ROOT, 'docs', 'screenshots', `settings-${name}.png`));
-      }
+      await saveScreenshot(page, `settings-${name}.png`, { fullPage: true });
     });
   }
 });

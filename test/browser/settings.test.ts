@@ -4,9 +4,9 @@
  */
 import assert from 'assert';
 import path from 'path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { defaultAppSettings, type AppSettings } from '../../lib/settings';
-import { FakeApp, HOMEWIZARD_FOUND, launchChromium, openSettingsPage, startSettingsServer, type SettingsServer } from './harness';
+import { FakeApp, HOMEWIZARD_FOUND, openSettingsPage, startSettingsServer, useBrowser } from './harness';
 
 // Browser globals inside page.evaluate callbacks (the test build has no DOM lib; kept local to this file).
 declare const window: any;
@@ -17,30 +17,13 @@ const HW_SCREENSHOT = path.join(__dirname, '..', '..', 'out', 'settings-homewiza
 
 describe('settings page (headless Chromium)', function () {
   this.timeout(60000);
-  let browser: Browser;
-  let server: SettingsServer;
+  const rig = useBrowser(startSettingsServer);
   let page: Page;
-  let pageErrors: string[];
-
-  before(async function () {
-    browser = await launchChromium(this);
-    server = await startSettingsServer();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   /** A fresh app and a freshly loaded page (phone viewport) for each test. */
   async function open(lang = 'en', app = new FakeApp()): Promise<void> {
-    ({ page, errors: pageErrors } = await openSettingsPage(browser, server, { lang, app }));
+    ({ page } = rig.keep(await openSettingsPage(rig.browser, rig.server, { lang, app })));
   }
-
-  afterEach(async () => {
-    await page?.close();
-    assert.deepStrictEqual(pageErrors, [], 'the page logged errors');
-  });
 
   const errorText = (fieldPath: string) => page.locator(`[data-error-for="${fieldPath}"]`).textContent();
 
@@ -68,8 +51,8 @@ describe('settings page (headless Chromium)', function () {
     assert.strictEqual(await page.getAttribute('#fuseA', 'aria-invalid'), 'true');
     assert.strictEqual(await page.evaluate(() => document.activeElement?.id), 'fuseA');
     assert.match(await page.textContent('#formStatus') ?? '', /Nothing was saved/);
-    assert.strictEqual(server.app.saveCalls, 0);
-    assert.deepStrictEqual(server.app.settings, FakeApp.initialSettings());
+    assert.strictEqual(rig.server.app.saveCalls, 0);
+    assert.deepStrictEqual(rig.server.app.settings, FakeApp.initialSettings());
     // Editing the field clears its message.
     await page.fill('#fuseA', '25');
     assert.strictEqual(await errorText('fuseA'), '');
@@ -86,7 +69,7 @@ describe('settings page (headless Chromium)', function () {
     assert.strictEqual(await errorText('marginA'), 'Must be less than 10 A: the fuse minus the 6 A a car needs.');
     assert.strictEqual(await errorText('pauseAfterS'), 'Must be longer than “drop to 6 A after” (90 s).');
     assert.match(await errorText('chargers.ca-drive.phaseMap') ?? '', /Grid phase L1 is used twice/);
-    assert.strictEqual(server.app.saveCalls, 0);
+    assert.strictEqual(rig.server.app.saveCalls, 0);
   });
 
   it('shows an error found only by the app inline, and saves nothing', async () => {
@@ -100,8 +83,8 @@ describe('settings page (headless Chromium)', function () {
     assert.match(await errorText('meter.host') ?? '', /"192\.168\.1\.300" is not a valid IPv4 address/);
     assert.strictEqual(await page.getAttribute('#meterHost', 'aria-invalid'), 'true');
     assert.match(await page.textContent('#formStatus') ?? '', /Nothing was saved/);
-    assert.strictEqual(server.app.saveCalls, 1);
-    assert.deepStrictEqual(server.app.settings, FakeApp.initialSettings(), 'a rejected save must not change anything, not even the valid fuse');
+    assert.strictEqual(rig.server.app.saveCalls, 1);
+    assert.deepStrictEqual(rig.server.app.settings, FakeApp.initialSettings(), 'a rejected save must not change anything, not even the valid fuse');
   });
 
   it('saves the whole object in one PUT when every field is valid', async () => {
@@ -141,8 +124,8 @@ describe('settings page (headless Chromium)', function () {
         'ca-drive': { enabled: true, priority: 8, phaseMap: ['L2', null, null], maxCurrentA: 20 },
       },
     };
-    assert.strictEqual(server.app.saveCalls, 1);
-    assert.deepStrictEqual(server.app.settings, expected);
+    assert.strictEqual(rig.server.app.saveCalls, 1);
+    assert.deepStrictEqual(rig.server.app.settings, expected);
   });
 
   it('lists Homey meter devices with their per-phase capabilities and saves the chosen one', async () => {
@@ -155,12 +138,12 @@ describe('settings page (headless Chromium)', function () {
     assert.match(texts[1], /Pulse · Tibber.*power per phase.*L3: not found/);
     await page.click('#save');
     assert.strictEqual(await errorText('meter.deviceId'), 'Choose a meter device.');
-    assert.strictEqual(server.app.saveCalls, 0);
+    assert.strictEqual(rig.server.app.saveCalls, 0);
     await page.check('input[name="meterDevice"][value="pulse"]');
     assert.strictEqual(await errorText('meter.deviceId'), '');
     await page.click('#save');
     await page.waitForFunction(() => document.getElementById('formStatus')?.textContent === 'Saved.');
-    assert.deepStrictEqual(server.app.settings.meter, { source: 'homey-device', host: null, deviceId: 'pulse', serial: null });
+    assert.deepStrictEqual(rig.server.app.settings.meter, { source: 'homey-device', host: null, deviceId: 'pulse', serial: null });
   });
 
   describe('HomeWizard P1 found on the network', () => {
@@ -188,7 +171,7 @@ describe('settings page (headless Chromium)', function () {
       assert.strictEqual(await page.inputValue('#meterHost'), '192.168.1.20');
       await page.click('#save');
       await page.waitForFunction(() => document.getElementById('formStatus')?.textContent === 'Saved.');
-      assert.deepStrictEqual(server.app.settings.meter, { source: 'homewizard', host: '192.168.1.20', deviceId: null, serial: '3c39e7aabbcc' });
+      assert.deepStrictEqual(rig.server.app.settings.meter, { source: 'homewizard', host: '192.168.1.20', deviceId: null, serial: '3c39e7aabbcc' });
       const calls: string[] = await page.evaluate(() => window.__homey.calls);
       assert.strictEqual(calls.filter((c) => c === 'GET /homewizard').length, 1);
     });
@@ -219,11 +202,11 @@ describe('settings page (headless Chromium)', function () {
       assert.strictEqual(await page.textContent('#hwFollowHint'), 'Pick your meter from this list and the app follows it when your router gives it a new IP address. An address typed by hand stays as typed.');
       assert.strictEqual(await page.isVisible('#hwFollowHint'), true);
       const saveMeter = async (): Promise<AppSettings['meter']> => {
-        const calls = server.app.saveCalls;
+        const calls = rig.server.app.saveCalls;
         await page.click('#save');
         await page.waitForFunction(() => document.getElementById('formStatus')?.textContent === 'Saved.');
-        assert.strictEqual(server.app.saveCalls, calls + 1);
-        return server.app.settings.meter;
+        assert.strictEqual(rig.server.app.saveCalls, calls + 1);
+        return rig.server.app.settings.meter;
       };
       const meter = (host: string, serial: string | null): AppSettings['meter'] => ({ source: 'homewizard', host, deviceId: null, serial });
 
@@ -239,7 +222,7 @@ describe('settings page (headless Chromium)', function () {
       assert.deepStrictEqual(await saveMeter(), meter('192.168.1.2', null));
       await page.check('[data-hw="3c39e7aabbcc"] input');
       assert.deepStrictEqual(await saveMeter(), meter('192.168.1.20', '3c39e7aabbcc'), 'picked again');
-      assert.strictEqual(server.app.settings.fuseA, 30);
+      assert.strictEqual(rig.server.app.settings.fuseA, 30);
     });
 
     it('keeps the saved serial while its meter is not found (hint hidden), and sends it for another source too', async () => {
@@ -250,7 +233,7 @@ describe('settings page (headless Chromium)', function () {
       await page.check('input[name="meterSource"][value="flow"]');
       await page.click('#save');
       await page.waitForFunction(() => document.getElementById('formStatus')?.textContent === 'Saved.');
-      assert.deepStrictEqual(server.app.settings.meter, { source: 'flow', host: '192.168.1.44', deviceId: null, serial: '3c39e7aabbcc' });
+      assert.deepStrictEqual(rig.server.app.settings.meter, { source: 'flow', host: '192.168.1.44', deviceId: null, serial: '3c39e7aabbcc' });
     });
 
     it('shows the empty state and why discovery is unavailable; an address typed by hand is saved', async () => {
@@ -270,7 +253,7 @@ describe('settings page (headless Chromium)', function () {
       await page.fill('#meterHost', '192.168.1.77');
       await page.click('#save');
       await page.waitForFunction(() => document.getElementById('formStatus')?.textContent === 'Saved.');
-      assert.deepStrictEqual(server.app.settings.meter, { source: 'homewizard', host: '192.168.1.77', deviceId: null, serial: null });
+      assert.deepStrictEqual(rig.server.app.settings.meter, { source: 'homewizard', host: '192.168.1.77', deviceId: null, serial: null });
     });
 
     it('says so in the other languages too (German)', async () => {

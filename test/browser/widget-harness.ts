@@ -5,11 +5,9 @@
  * api.ts handlers of an in-memory app (harness.ts FakeApp). The page's frame is as wide as a widget on a phone.
  */
 import fs from 'fs';
-import http from 'http';
-import type { AddressInfo } from 'net';
 import path from 'path';
-import type { Browser, Page } from 'playwright-core';
-import { BROWSER_LOCALE, FakeApp } from './harness';
+import type { Browser } from 'playwright-core';
+import { FakeApp, fileIn, openLoopbackPage, sendFile, serveApi, startLoopbackServer, type ApiRoutes, type OpenedPage } from './harness';
 
 const ROOT = path.join(__dirname, '..', '..');
 export const WIDGET_DIR = path.join(ROOT, 'widgets', 'phases');
@@ -31,8 +29,6 @@ export interface WidgetServer {
   close(): Promise<void>;
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
-
 /** The widget's API handlers (its api.js, plain CommonJS as Homey loads it). */
 export function widgetApi(): Record<string, Handler> {
   return require(path.join(WIDGET_DIR, 'api.js')) as Record<string, Handler>;
@@ -44,53 +40,35 @@ export function widgetHomey(app: FakeApp | null, lang: string): unknown {
 }
 
 export async function startWidgetServer(): Promise<WidgetServer> {
-  const manifest = JSON.parse(fs.readFileSync(path.join(WIDGET_DIR, 'widget.compose.json'), 'utf8')) as { api: Record<string, { method: string; path: string }> };
+  const manifest = JSON.parse(fs.readFileSync(path.join(WIDGET_DIR, 'widget.compose.json'), 'utf8')) as { api: ApiRoutes };
   const handlers = widgetApi();
   const state: WidgetServer = { url: '', app: new FakeApp(), lang: 'en', apiCalls: [], close: async () => undefined };
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const send = (status: number, type: string, body: string | Buffer) => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-      res.end(body);
-    };
-    if (url.pathname.startsWith('/__api/')) {
-      const routePath = url.pathname.slice('/__api'.length);
-      const route = Object.entries(manifest.api).find(([, r]) => r.method === req.method && r.path === routePath);
-      if (!route) return send(404, 'application/json', JSON.stringify({ error: `No route ${req.method} ${routePath} in widget.compose.json` }));
+  const server = await startLoopbackServer((req, url, send) => {
+    const call = (name: string, routePath: string) => {
       state.apiCalls.push(`${req.method} ${routePath}`);
-      Promise.resolve()
-        .then(() => handlers[route[0]]({ homey: widgetHomey(state.app, state.lang), query: Object.fromEntries(url.searchParams), params: {}, body: {} }))
-        .then((result) => send(200, 'application/json', JSON.stringify(result ?? null)))
-        .catch((err: Error) => send(500, 'application/json', JSON.stringify({ error: err.message })));
-      return undefined;
-    }
+      return handlers[name]({ homey: widgetHomey(state.app, state.lang), query: Object.fromEntries(url.searchParams), params: {}, body: {} });
+    };
+    if (serveApi(req, url, send, manifest.api, 'widget.compose.json', call)) return undefined;
     if (url.pathname.startsWith('/__standin/')) {
       const file = path.join(STANDIN_DIR, path.basename(url.pathname));
-      if (!fs.existsSync(file)) return send(404, 'text/plain', 'not found');
-      return send(200, TYPES[path.extname(file)] ?? 'application/octet-stream', fs.readFileSync(file));
+      return sendFile(send, fs.existsSync(file) ? file : null);
     }
-    const file = path.normalize(path.join(PUBLIC_DIR, url.pathname === '/' ? 'index.html' : url.pathname));
-    if (!file.startsWith(PUBLIC_DIR + path.sep) || !fs.existsSync(file)) return send(404, 'text/plain', 'not found');
-    if (path.basename(file) === 'index.html') {
+    const file = fileIn(PUBLIC_DIR, url.pathname);
+    if (file && path.basename(file) === 'index.html') {
       // Homey injects its Homey object and widget style into the widget's page; so does the stand-in.
       const dark = url.searchParams.get('dark') === '1';
       const inject = `<link rel="stylesheet" href="/__standin/homey-widget.css">\n<script>window.__HOMEY_DARK__ = ${dark};</script>\n<script src="/__standin/homey.js"></script>\n`;
-      return send(200, TYPES['.html'], fs.readFileSync(file, 'utf8').replace('</head>', `${inject}</head>`));
+      return send(200, 'text/html; charset=utf-8', fs.readFileSync(file, 'utf8').replace('</head>', `${inject}</head>`));
     }
-    return send(200, TYPES[path.extname(file)] ?? 'application/octet-stream', fs.readFileSync(file));
+    return sendFile(send, file);
   });
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  state.url = server.url;
+  state.close = server.close;
   return state;
 }
 
-export interface OpenedWidget {
-  page: Page;
-  /** Errors the page logged and requests it tried to send anywhere but the loopback server. */
-  errors: string[];
+export interface OpenedWidget extends OpenedPage {
   /** The height the widget asked for in Homey.ready({ height }). */
   readyHeight: number;
 }
@@ -109,21 +87,9 @@ export async function openWidget(
   server.lang = lang;
   server.apiCalls = [];
   const width = opts.width ?? WIDGET_PHONE_WIDTH;
-  const page = await browser.newPage({
-    viewport: { width, height: 200 }, deviceScaleFactor: opts.deviceScaleFactor ?? 2,
-    locale: BROWSER_LOCALE[lang] ?? 'en-GB', timezoneId: 'Europe/Stockholm', reducedMotion: 'reduce',
-    colorScheme: opts.dark ? 'dark' : 'light',
+  const { page, errors } = await openLoopbackPage(browser, `${server.url}${opts.dark ? '?dark=1' : ''}`, {
+    lang, viewport: { width, height: 200 }, deviceScaleFactor: opts.deviceScaleFactor ?? 2, colorScheme: opts.dark ? 'dark' : 'light',
   });
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
-  // Nothing may leave the loopback server: the widget must load no external resources.
-  await page.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => {
-    errors.push(`external request: ${route.request().url()}`);
-    return route.abort();
-  });
-  await page.goto(`${server.url}${opts.dark ? '?dark=1' : ''}`);
-  await page.waitForFunction(() => (globalThis as unknown as { __homey?: { ready: boolean } }).__homey?.ready === true);
   const readyHeight = await page.evaluate(() => (globalThis as unknown as { __homey: { readyHeight: number } }).__homey.readyHeight);
   // Homey sizes the widget's frame to what it asked for.
   await page.setViewportSize({ width, height: Math.max(1, Math.round(readyHeight)) });

@@ -12,22 +12,22 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import vm from 'vm';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import appApi from '../../api';
 import type { LiveView } from '../../lib/webapi';
-import { BROWSER_LOCALE, FakeApp, launchChromium } from './harness';
+import { BROWSER_LOCALE, FakeApp, useBrowser } from './harness';
 import { STORY_CHARGERS, liveStory, storyApp } from './liveFixture';
-import { WIDGET_DIR, WIDGET_PHONE_WIDTH, openWidget, startWidgetServer, widgetApi, widgetHomey, type WidgetServer } from './widget-harness';
+import { assertFuseMarkersShow, contrast, phaseBars, saveScreenshot } from './visual';
+import { WIDGET_DIR, WIDGET_PHONE_WIDTH, openWidget, startWidgetServer, widgetApi, widgetHomey } from './widget-harness';
 import { kettleApp, kettleLive } from './widgetFixture';
 
 // Browser globals inside page.evaluate callbacks (the test build has no DOM lib; kept local to this file).
 declare const window: any;
 declare const document: any;
 declare function getComputedStyle(e: unknown): any;
-declare const Image: any;
 
-const ROOT = path.join(__dirname, '..', '..');
 const LANGS = ['en', 'nl', 'sv', 'de'];
+const WIDGET_BARS = { row: '.pw-phase', track: '.pw-track', fill: '.pw-fill', fuse: '.pw-fuse', limit: '.pw-limit' };
 
 type Strings = Record<string, string>;
 
@@ -45,19 +45,6 @@ function fill(text: string, vars: Record<string, string | number>): string {
 /** A number as the widget writes it for a Homey in `lang`. */
 function num(a: number, lang: string): string {
   return (Math.round(a * 10) / 10).toLocaleString(BROWSER_LOCALE[lang], { maximumFractionDigits: 1 });
-}
-
-/** WCAG contrast ratio of two CSS colours "rgb(r, g, b)". */
-function contrast(a: string, b: string): number {
-  const lum = (css: string) => {
-    const [r, g, bl] = (css.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((v) => {
-      const c = Number(v) / 255;
-      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
-  };
-  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-  return (hi + 0.05) / (lo + 0.05);
 }
 
 describe('dashboard widget: manifest, strings and API (no browser)', () => {
@@ -107,80 +94,15 @@ describe('dashboard widget: manifest, strings and API (no browser)', () => {
 
 describe('dashboard widget (headless Chromium)', function () {
   this.timeout(60000);
-  let browser: Browser;
-  let server: WidgetServer;
+  const rig = useBrowser(startWidgetServer);
   let page: Page;
-  let pageErrors: string[];
   let readyHeight: number;
-  let opened = false;
-
-  before(async function () {
-    browser = await launchChromium(this);
-    server = await startWidgetServer();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  afterEach(async () => {
-    if (!opened) return;
-    opened = false;
-    await page.close();
-    assert.deepStrictEqual(pageErrors, [], 'the widget logged errors');
-  });
 
   async function open(opts: Parameters<typeof openWidget>[2] = {}): Promise<void> {
-    ({ page, errors: pageErrors, readyHeight } = await openWidget(browser, server, { app: storyApp(), ...opts }));
-    opened = true;
+    ({ page, readyHeight } = rig.keep(await openWidget(rig.browser, rig.server, { app: storyApp(), ...opts })));
   }
 
   const texts = (selector: string) => page.locator(selector).allTextContents();
-
-  /** Where the fuse and limit markers are drawn over each phase bar, and what is topmost there. */
-  function markers(): Promise<{ phase: string; fillWidth: number; fillColour: string; trackColour: string; marks: { onTop: boolean[]; above: boolean; below: boolean; x: number; colour: string; edge: string; image: string }[] }[]> {
-    return page.evaluate(() => Array.from(document.querySelectorAll('.pw-phase')).map((row: any) => {
-      const track = row.querySelector('.pw-track').getBoundingClientRect();
-      const fill = row.querySelector('.pw-fill');
-      const marks = ['.pw-fuse', '.pw-limit'].map((sel) => {
-        const mark = row.querySelector(sel);
-        const r = mark.getBoundingClientRect();
-        const x = r.left + r.width / 2;
-        const style = getComputedStyle(mark);
-        return {
-          onTop: [track.top + track.height / 2, r.top + 1, r.bottom - 1].map((y) => document.elementFromPoint(x, y) === mark),
-          above: r.top < track.top - 2, below: r.bottom > track.bottom + 2,
-          x: x - track.left, colour: style.backgroundColor, edge: (style.boxShadow.match(/rgba?\([^)]*\)/) ?? [''])[0], image: style.backgroundImage,
-        };
-      });
-      return {
-        phase: row.getAttribute('data-phase'), fillWidth: fill.getBoundingClientRect().width,
-        fillColour: getComputedStyle(fill).backgroundColor, trackColour: getComputedStyle(row.querySelector('.pw-track')).backgroundColor, marks,
-      };
-    }));
-  }
-
-  /** The colour of the pixel at x (CSS px from the element's left), halfway down, in a screenshot of `selector`. */
-  async function pixelsAt(selector: string, xs: number[]): Promise<string[]> {
-    const box = (await page.locator(selector).boundingBox())!;
-    const png = await page.locator(selector).screenshot();
-    return page.evaluate(async ({ data, xs, width }) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${data}`;
-      await img.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = img.width;
-      canvas.height = img.height;
-      const ctx = canvas.getContext('2d');
-      ctx.drawImage(img, 0, 0);
-      const scale = img.width / width;
-      return xs.map((x) => {
-        const d = ctx.getImageData(Math.round(x * scale), Math.round(img.height / 2), 1, 1).data;
-        return `rgb(${d[0]}, ${d[1]}, ${d[2]})`;
-      });
-    }, { data: png.toString('base64'), xs, width: box.width });
-  }
 
   for (const dark of [false, true]) {
     it(`shows each phase against the fuse with the fuse marker on top of a bar past it, and each charger, in its frame (${dark ? 'dark' : 'light'})`, async () => {
@@ -195,25 +117,8 @@ describe('dashboard widget (headless Chromium)', function () {
       assert.match(await page.getAttribute('[data-phase="L3"] .pw-fill', 'class') ?? '', /pw-over/);
       assert.match(await page.getAttribute('[data-phase="L3"] .pw-phase-distance', 'class') ?? '', /pw-over-text/);
 
-      const seen = await markers();
-      for (const row of seen) {
-        const [fuse, limit] = row.marks;
-        for (const [what, m] of [['fuse', fuse], ['limit', limit]] as const) {
-          assert.deepStrictEqual(m.onTop, [true, true, true], `${row.phase} ${what} marker is the topmost element where it is drawn`);
-          assert.ok(m.above && m.below, `${row.phase} ${what} marker reaches above and below the bar`);
-        }
-        assert.ok(limit.x < fuse.x, 'the limit (fuse − margin) is left of the fuse');
-        assert.ok(limit.image.includes(fuse.colour), `${row.phase} limit marker is dashed in the fuse marker's ink: ${limit.image}`);
-        // The marker's ink or its edge stands out from whatever bar it crosses.
-        assert.ok(Math.max(contrast(fuse.colour, row.fillColour), contrast(fuse.edge, row.fillColour)) >= 3,
-          `${row.phase} fuse marker ${fuse.colour} (edge ${fuse.edge}) on the bar ${row.fillColour}`);
-      }
-      const l3 = seen.find((r) => r.phase === 'L3')!;
-      assert.ok(l3.fillWidth > l3.marks[0].x + 10, 'the L3 bar runs past the fuse marker');
-      // In pixels: where the fuse marker crosses the red L3 bar the screenshot shows the marker, next to it red.
-      const [marker, bar] = await pixelsAt('[data-phase="L3"] .pw-bar', [l3.marks[0].x, l3.marks[0].x + 8]);
-      assert.strictEqual(bar, l3.fillColour, 'next to the marker the bar is red');
-      assert.ok(contrast(marker, bar) >= 3, `the fuse marker is visible on the red bar: ${marker} on ${bar}`);
+      // The marker's ink or its edge stands out from whatever bar it crosses.
+      await assertFuseMarkersShow(page, WIDGET_BARS, '[data-phase="L3"] .pw-bar', { edge: true });
 
       // The chargers: drawn per grid phase (from their wiring), allowed, paused.
       assert.deepStrictEqual(await texts('.pw-charger-name'), ['Garage go-e', 'Driveway Halo']);
@@ -228,7 +133,7 @@ describe('dashboard widget (headless Chromium)', function () {
       // Homey sizes the frame to what the widget asked for: everything shows without scrolling.
       const content = await page.evaluate(() => document.documentElement.scrollHeight);
       assert.ok(readyHeight > 200 && content <= readyHeight + 1, `asked for ${readyHeight} px, content ${content} px`);
-      assert.deepStrictEqual(server.apiCalls, ['GET /live']);
+      assert.deepStrictEqual(rig.server.apiCalls, ['GET /live']);
     });
   }
 
@@ -273,18 +178,18 @@ describe('dashboard widget (headless Chromium)', function () {
     assert.deepStrictEqual(await texts('.pw-phase-value'), kettle.measuredA.map((a) => `${num(a!, 'en')} A`));
     assert.strictEqual(await page.textContent('[data-phase="L3"] .pw-phase-distance'), `${num(kettle.measuredA[2]! - 25, 'en')} A over the fuse`);
     assert.deepStrictEqual(await texts('.pw-badge'), ['paused'], 'only the go-e is paused now');
-    assert.deepStrictEqual(server.apiCalls, ['GET /live'], 'the event alone: no request');
+    assert.deepStrictEqual(rig.server.apiCalls, ['GET /live'], 'the event alone: no request');
 
     // A charger added since: listed at once; the widget asks GET /live for its wiring and grows its frame.
-    server.app.settings.chargers['goe-shed'] = { enabled: true, priority: 5, phaseMap: ['L2', null, null], maxCurrentA: 16 };
+    rig.server.app.settings.chargers['goe-shed'] = { enabled: true, priority: 5, phaseMap: ['L2', null, null], maxCurrentA: 16 };
     const more: LiveView = {
       ...kettle,
       chargers: [...kettle.chargers, { id: 'goe-shed', name: 'Shed go-e', enabled: true, allowedA: 6, drawnA: [5.6, null, null], paused: false, limited: true }],
     };
-    server.app.live = more;
+    rig.server.app.live = more;
     await page.evaluate((data) => window.__homeyEmit('live', data), more);
     await page.waitForFunction(() => document.querySelector('[data-charger="goe-shed"] .pw-charger-values')?.textContent === 'drawn L2 5.6 A · allowed 6 A');
-    assert.deepStrictEqual(server.apiCalls, ['GET /live', 'GET /live']);
+    assert.deepStrictEqual(rig.server.apiCalls, ['GET /live', 'GET /live']);
     const heights = await page.evaluate(() => window.__homey.heights);
     assert.ok(heights.length >= 1 && heights[heights.length - 1] > readyHeight + 30, `setHeight ${heights} after ${readyHeight}`);
 
@@ -329,7 +234,7 @@ describe('dashboard widget (headless Chromium)', function () {
         assert.ok(contrast(c, bars.track) >= 3, `bar ${c} on its track ${bars.track}`);
         assert.ok(contrast(c, seen.bodyBg) >= 3, `bar ${c} on the widget ${seen.bodyBg}`);
       }
-      const fuse = (await markers())[0].marks[0];
+      const fuse = (await phaseBars(page, WIDGET_BARS))[0].marks[0];
       assert.ok(contrast(fuse.colour, bars.track) >= 3 && contrast(fuse.colour, seen.bodyBg) >= 3, `fuse marker ${fuse.colour}`);
       if (dark) {
         // Homey may mark dark mode on <html> instead of <body>: the same colours.
@@ -399,7 +304,6 @@ describe('dashboard widget (headless Chromium)', function () {
     assert.strictEqual(await page.textContent('#pw-note'),
       fill(strings.de.loadError, { error: 'Loading the live view failed: the app is still starting, try again in a moment' }));
     await page.close();
-    opened = false;
     await open({ lang: 'fr' });
     assert.strictEqual(await page.textContent('#pw-chargers-title'), strings.en.chargers);
     assert.strictEqual(await page.textContent('[data-phase="L1"] .pw-phase-value'), `${(12.7).toLocaleString('fr')} A`);
@@ -409,14 +313,7 @@ describe('dashboard widget (headless Chromium)', function () {
     const name = `widget-${dark ? 'dark' : 'light'}.png`;
     it(`saves the ${dark ? 'dark' : 'light'} screenshot (out/${name}; docs/screenshots/ with UPDATE_SCREENSHOTS=1)`, async () => {
       await open({ app: kettleApp(), dark });
-      const file = path.join(ROOT, 'out', name);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      await page.screenshot({ path: file });
-      assert.ok(fs.statSync(file).size > 10000);
-      if (process.env.UPDATE_SCREENSHOTS === '1') {
-        fs.mkdirSync(path.join(ROOT, 'docs', 'screenshots'), { recursive: true });
-        fs.copyFileSync(file, path.join(ROOT, 'docs', 'screenshots', name));
-      }
+      await saveScreenshot(page, name);
     });
   }
 });
