@@ -5,51 +5,15 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
-import { ManualClock } from '../../../lib/clock';
 import { GOE_REASON_IDS } from '../../../lib/goe/reason';
-import { GoeEmulator, GoeEmulatorOptions } from '../../../tools/emulators/goe/emulator';
-import GoeDriver from '../../../drivers/goe/driver';
-import GoeDevice from '../../../drivers/goe/device';
-import { addDevice, createHomey, startDriver, teardown, userSaveSettings, type StandinHomey } from '../../homey-standin';
+import { userSaveSettings } from '../../homey-standin';
+import { goeDriverRig } from './rig';
 
 const ROOT = path.join(__dirname, '../../..');
 
 describe('drivers/goe: authorisation and the charger\'s own reason', () => {
-  let homey: StandinHomey;
-  let driver: GoeDriver;
-  const emulators: GoeEmulator[] = [];
-
-  async function emulator(options: GoeEmulatorOptions = {}): Promise<GoeEmulator> {
-    const emu = new GoeEmulator({ clock: new ManualClock(), startDelayMs: 0, ...options });
-    await emu.start();
-    emulators.push(emu);
-    return emu;
-  }
-
-  async function paired(emu: GoeEmulator, extra: { capabilities?: string[] } = {}): Promise<GoeDevice> {
-    const device = await addDevice<GoeDevice>(driver, {
-      name: 'Garage', data: { id: emu.serial }, store: { serial: emu.serial }, settings: { host: emu.url, api: 'auto' }, ...extra,
-    });
-    await device.poll();
-    return device;
-  }
-
-  const advance = (emu: GoeEmulator, ms: number): Promise<void> => (emu.clock as ManualClock).advance(ms);
-
-  before(() => {
-    GoeDevice.clientOptions = { minGapMs: 0 };
-  });
-  after(() => {
-    GoeDevice.clientOptions = {};
-  });
-  beforeEach(async () => {
-    homey = createHomey();
-    driver = await startDriver(GoeDriver, GoeDevice, { homey, id: 'goe' });
-  });
-  afterEach(async () => {
-    await teardown(homey);
-    while (emulators.length) await emulators.pop()?.stop();
-  });
+  const rig = goeDriverRig();
+  const { emulator, paired, advance } = rig;
 
   it('the capability translates every reason id of lib/goe/reason.ts, in en, nl, sv and de', () => {
     const cap = JSON.parse(fs.readFileSync(path.join(ROOT, '.homeycompose/capabilities/goe_reason.json'), 'utf8')) as {
@@ -72,7 +36,7 @@ describe('drivers/goe: authorisation and the charger\'s own reason', () => {
       device.triggerCapabilityListener('evcharger_charging', true),
       { message: 'the charger waits for authorisation (RFID/app): enable "Authorise sessions waiting for RFID" in the device settings, or hold a card to it' },
     );
-    await assert.rejects(homey.flow.runAction('goe_resume', { device }), /waits for authorisation/);
+    await assert.rejects(rig.homey.flow.runAction('goe_resume', { device }), /waits for authorisation/);
     assert.strictEqual(emu.trx, null, 'never authorised without the setting');
     await userSaveSettings(device, { authorise_sessions: true });
     await device.triggerCapabilityListener('evcharger_charging', true);
@@ -87,10 +51,10 @@ describe('drivers/goe: authorisation and the charger\'s own reason', () => {
     const emu = await emulator({ profile: 'v2-055', lmo: 4 });
     const device = await paired(emu);
     emu.plugIn({ needWh: 50_000 });
-    await homey.flow.runAction('goe_pause', { device });
+    await rig.homey.flow.runAction('goe_pause', { device });
     await device.poll();
     assert.strictEqual(device.getCapabilityValue('goe_reason'), 'forced_off');
-    await homey.flow.runAction('goe_resume', { device });
+    await rig.homey.flow.runAction('goe_resume', { device });
     assert.strictEqual(emu.frc, 0);
     await device.poll();
     assert.strictEqual(device.getCapabilityValue('goe_reason'), 'eco_waiting_for_price');
@@ -112,9 +76,9 @@ describe('drivers/goe: authorisation and the charger\'s own reason', () => {
     emu.frc = 2;
     await device.poll();
     assert.strictEqual(device.getCapabilityValue('goe_reason'), 'allowed_forced_on');
-    await homey.flow.runAction('goe_pause', { device });
+    await rig.homey.flow.runAction('goe_pause', { device });
     await userSaveSettings(device, { authorise_sessions: true }); // a new connection for the same charger
-    await homey.flow.runAction('goe_resume', { device });
+    await rig.homey.flow.runAction('goe_resume', { device });
     assert.strictEqual(emu.frc, 2);
   });
 

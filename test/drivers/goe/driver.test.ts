@@ -1,64 +1,25 @@
 import assert from 'assert';
-import { ManualClock } from '../../../lib/clock';
-import { GoeEmulator, GoeEmulatorOptions } from '../../../tools/emulators/goe/emulator';
-import GoeDriver from '../../../drivers/goe/driver';
 import GoeDevice from '../../../drivers/goe/device';
-import {
-  addDevice, createHomey, standin, startDriver, startPairSession, startRepairSession, teardown, userSaveSettings,
-  type StandinHomey,
-} from '../../homey-standin';
+import { standin, startPairSession, startRepairSession, userSaveSettings } from '../../homey-standin';
+import { goeDriverRig } from './rig';
 
 describe('drivers/goe', () => {
-  let homey: StandinHomey;
-  let driver: GoeDriver;
-  const emulators: GoeEmulator[] = [];
-
-  async function emulator(options: GoeEmulatorOptions = {}): Promise<GoeEmulator> {
-    const emu = new GoeEmulator({ clock: new ManualClock(), startDelayMs: 0, ...options });
-    await emu.start();
-    emulators.push(emu);
-    return emu;
-  }
-
-  async function paired(emu: GoeEmulator, settings: Record<string, unknown> = {}): Promise<GoeDevice> {
-    const device = await addDevice<GoeDevice>(driver, {
-      name: 'Garage', data: { id: emu.serial }, store: { serial: emu.serial }, settings: { host: emu.url, api: 'auto', ...settings },
-    });
-    await device.poll();
-    return device;
-  }
-
-  const advance = (emu: GoeEmulator, ms: number): Promise<void> => (emu.clock as ManualClock).advance(ms);
-
-  before(() => {
-    GoeDevice.clientOptions = { minGapMs: 0 };
-  });
-  after(() => {
-    GoeDevice.clientOptions = {};
-  });
-
-  beforeEach(async () => {
-    homey = createHomey();
-    driver = await startDriver(GoeDriver, GoeDevice, { homey, id: 'goe' });
-  });
-  afterEach(async () => {
-    await teardown(homey);
-    while (emulators.length) await emulators.pop()?.stop();
-  });
+  const rig = goeDriverRig();
+  const { emulator, paired, advance } = rig;
 
   describe('pairing', () => {
     it('lists discovered chargers (both mDNS services, no duplicates, not the ones already added) and adds one', async () => {
       const emu = await emulator();
       const [host, port] = emu.url.replace('http://', '').split(':');
       // announced on the network: the same charger under both services, and devices that are no go-e
-      homey.discovery.announceMdns({
+      rig.homey.discovery.announceMdns({
         service: '_http._tcp', name: `go-echarger_${emu.serial}`, address: host, port: Number(port),
         txt: { manufacturer: 'go-e', serial: emu.serial, protocol: '2', friendly_name: 'Carport' },
       });
-      homey.discovery.announceMdns({ service: '_go-e_go-eCharger._tcp', name: `go-echarger_${emu.serial}`, address: host, port: Number(port) });
-      homey.discovery.announceMdns({ service: '_http._tcp', name: 'printer', address: '192.168.1.9', txt: { manufacturer: 'ACME', serial: 'p1' } });
-      homey.discovery.announceMdns({ service: '_hwenergy._tcp', name: 'p1meter-aabbcc', address: '192.168.1.20', txt: { product_type: 'HWE-P1', serial: '3c39e7aabbcc' } });
-      const session = startPairSession(driver);
+      rig.homey.discovery.announceMdns({ service: '_go-e_go-eCharger._tcp', name: `go-echarger_${emu.serial}`, address: host, port: Number(port) });
+      rig.homey.discovery.announceMdns({ service: '_http._tcp', name: 'printer', address: '192.168.1.9', txt: { manufacturer: 'ACME', serial: 'p1' } });
+      rig.homey.discovery.announceMdns({ service: '_hwenergy._tcp', name: 'p1meter-aabbcc', address: '192.168.1.20', txt: { product_type: 'HWE-P1', serial: '3c39e7aabbcc' } });
+      const session = startPairSession(rig.driver);
       const list = await session.call('list_devices');
       assert.deepStrictEqual(list.map((d: { name: string }) => d.name), ['Carport']);
       const device = await session.addDevice<GoeDevice>(list[0]);
@@ -66,16 +27,16 @@ describe('drivers/goe', () => {
       await device.poll();
       assert.strictEqual(device.getAvailable(), true);
       assert.strictEqual(device.getCapabilityValue('goe_firmware'), emu.spec.fwv);
-      assert.deepStrictEqual(await startPairSession(driver).call('list_devices'), []);
+      assert.deepStrictEqual(await startPairSession(rig.driver).call('list_devices'), []);
     });
 
     it('with no charger announced on the network the list is empty', async () => {
-      assert.deepStrictEqual(await startPairSession(driver).call('list_devices'), []);
+      assert.deepStrictEqual(await startPairSession(rig.driver).call('list_devices'), []);
     });
 
     it('manual host: probes the charger, shows clear errors, refuses a charger already added', async () => {
       const emu = await emulator({ profile: 'v1-042' });
-      const session = startPairSession(driver);
+      const session = startPairSession(rig.driver);
       const entry = await session.call('probe_host', { host: emu.url, api: 'auto' });
       assert.deepStrictEqual(entry.data, { id: emu.serial });
       assert.deepStrictEqual(entry.settings, { host: emu.url, api: 'auto' });
@@ -90,7 +51,7 @@ describe('drivers/goe', () => {
     it('cloud: serial + token, stored in the device store, never in an error', async () => {
       const token = 'pairing-secret-token-1';
       const emu = await emulator({ cloudToken: token });
-      const session = startPairSession(driver);
+      const session = startPairSession(rig.driver);
       const wrong = await session.call('probe_cloud', { serial: emu.serial, token: 'wrong-token-abcdef', baseUrl: emu.url }).catch((e: Error) => e);
       assert.match(String(wrong), /token was rejected/);
       assert.ok(!String(wrong).includes('wrong-token-abcdef'));
@@ -101,7 +62,7 @@ describe('drivers/goe', () => {
       await device.poll();
       assert.strictEqual(device.getCharger().latencyClass, 'cloud');
       assert.strictEqual(device.getAvailable(), true);
-      assert.ok(!homey.logText().includes(token));
+      assert.ok(!rig.homey.logText().includes(token));
     });
   });
 
@@ -114,7 +75,7 @@ describe('drivers/goe', () => {
       assert.strictEqual(device.getCapabilityValue('evcharger_charging_state'), 'plugged_out');
       emu.plugIn({ maxCurrentA: 16, phases: 3, needWh: 5000 });
       await device.poll();
-      assert.strictEqual(homey.flow.triggersOf('goe_car_connected').length, 1);
+      assert.strictEqual(rig.homey.flow.triggersOf('goe_car_connected').length, 1);
       await advance(emu, 60_000);
       await device.poll();
       const state = device.getState();
@@ -133,10 +94,10 @@ describe('drivers/goe', () => {
       await advance(emu, 3_600_000);
       await device.poll();
       assert.strictEqual(device.getCapabilityValue('evcharger_charging_state'), 'plugged_in');
-      assert.deepStrictEqual(homey.flow.triggersOf('goe_charging_finished').map((t) => t.tokens), [{ session_energy: 5 }]);
+      assert.deepStrictEqual(rig.homey.flow.triggersOf('goe_charging_finished').map((t) => t.tokens), [{ session_energy: 5 }]);
       emu.unplug();
       await device.poll();
-      assert.deepStrictEqual(homey.flow.triggersOf('goe_car_disconnected').map((t) => t.tokens), [{ session_energy: 5 }]);
+      assert.deepStrictEqual(rig.homey.flow.triggersOf('goe_car_disconnected').map((t) => t.tokens), [{ session_energy: 5 }]);
       assert.strictEqual(statuses.length, 4);
       assert.strictEqual(device.getCharger().id, emu.serial);
     });
@@ -148,7 +109,7 @@ describe('drivers/goe', () => {
       await device.poll();
       assert.strictEqual(device.getCapabilityValue('alarm_generic'), true);
       assert.match(device.getCapabilityValue('charger_error'), /Lock stuck locked \(13\)/);
-      assert.strictEqual(homey.flow.triggersOf('goe_error')[0].tokens.error, device.getCapabilityValue('charger_error'));
+      assert.strictEqual(rig.homey.flow.triggersOf('goe_error')[0].tokens.error, device.getCapabilityValue('charger_error'));
     });
 
     it('flow actions and conditions reach the charger; bad arguments fail with a readable message', async () => {
@@ -156,26 +117,26 @@ describe('drivers/goe', () => {
       const device = await paired(emu);
       const manual: unknown[] = [];
       device.on('manual', (m) => manual.push(m));
-      await homey.flow.runAction('goe_set_current_limit', { device, current: 10 });
+      await rig.homey.flow.runAction('goe_set_current_limit', { device, current: 10 });
       assert.strictEqual(emu.ampPersisted, 10);
       assert.strictEqual(device.getCapabilityValue('charger_current_limit'), 10);
-      await assert.rejects(homey.flow.runAction('goe_set_current_limit', { device, current: 20 }), /current: 20 A is above 16 A allowed by the charger maximum/);
-      await homey.flow.runAction('goe_pause', { device });
+      await assert.rejects(rig.homey.flow.runAction('goe_set_current_limit', { device, current: 20 }), /current: 20 A is above 16 A allowed by the charger maximum/);
+      await rig.homey.flow.runAction('goe_pause', { device });
       assert.strictEqual(emu.frc, 1);
-      await homey.flow.runAction('goe_resume', { device });
+      await rig.homey.flow.runAction('goe_resume', { device });
       assert.strictEqual(emu.frc, 0);
-      await homey.flow.runAction('goe_set_phase_mode', { device, mode: '1' });
+      await rig.homey.flow.runAction('goe_set_phase_mode', { device, mode: '1' });
       assert.strictEqual(emu.psm, 1);
-      await homey.flow.runAction('goe_set_session_energy_limit', { device, energy: 7.5 });
+      await rig.homey.flow.runAction('goe_set_session_energy_limit', { device, energy: 7.5 });
       assert.strictEqual(emu.dwoWh, 7500);
-      await homey.flow.runAction('goe_push_pv_data', { device, grid: -800, pv: 2500, battery: 0 });
+      await rig.homey.flow.runAction('goe_push_pv_data', { device, grid: -800, pv: 2500, battery: 0 });
       assert.strictEqual(emu.v2Status().pgrid, -800);
       assert.deepStrictEqual(manual, [{ kind: 'current', currentA: 10 }, { kind: 'pause' }, { kind: 'resume' }]);
-      assert.strictEqual(await homey.flow.runCondition('goe_car_connected', { device }), false);
+      assert.strictEqual(await rig.homey.flow.runCondition('goe_car_connected', { device }), false);
       emu.plugIn();
       await device.poll();
-      assert.strictEqual(await homey.flow.runCondition('goe_car_connected', { device }), true);
-      assert.strictEqual(await homey.flow.runCondition('goe_charging_allowed', { device }), true);
+      assert.strictEqual(await rig.homey.flow.runCondition('goe_car_connected', { device }), true);
+      assert.strictEqual(await rig.homey.flow.runCondition('goe_charging_allowed', { device }), true);
     });
 
     it('capability listeners: current limit, charging toggle, session energy limit (v1 charger)', async () => {
@@ -231,7 +192,7 @@ describe('drivers/goe', () => {
       const emu = await emulator({ profile: 'v2-055' });
       const device = await paired(emu);
       const moved = await emulator({ profile: 'v2-055', serial: emu.serial, cloudToken: 'repair-token-123' });
-      const session = startRepairSession(driver, device);
+      const session = startRepairSession(rig.driver, device);
       assert.deepStrictEqual(await session.call('current'), { host: emu.url, api: 'auto', serial: emu.serial });
       const stranger = await emulator({ serial: '999999' });
       await assert.rejects(session.call('repair', { host: stranger.url }), /different charger \(serial 999999\)/);
