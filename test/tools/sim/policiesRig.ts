@@ -4,6 +4,7 @@ import { createPolicy, type Policy, type PolicyName } from '../../../tools/sim/p
 import { runPolicy, type RunOutput, type Scenario } from '../../../tools/sim/simulate';
 import { parseTraceCsv } from '../../../tools/sim/trace';
 import type { BalancerCommand, ChargerInput, MeterSample, Triple } from '../../../lib/balancer/types';
+import { chargerInput } from '../../lib/balancer/rig';
 
 /** A trace from `time,l1,l2,l3` rows. */
 export const trace = (rows: string[]): Scenario['trace'] => parseTraceCsv(`time,l1,l2,l3\n${rows.join('\n')}\n`, 't.csv');
@@ -29,24 +30,8 @@ export function runLogged(name: PolicyName, scenario: Scenario): RunOutput & { l
   return { ...runPolicy(scenario, wrapped, { record: true }), log, policy };
 }
 
-/** A 3-phase charger as the simulator describes it, with overrides. */
-export function charger(over: Partial<ChargerInput> = {}): ChargerInput {
-  return {
-    id: 'ev',
-    name: 'EV',
-    enabled: true,
-    phaseMap: ['L1', 'L2', 'L3'],
-    measuredA: [0, 0, 0],
-    currentLimitA: 16,
-    minCurrentA: 6,
-    maxCurrentA: 16,
-    paused: false,
-    carConnected: true,
-    priority: 0,
-    latencyClass: 'local',
-    ...over,
-  };
-}
+/** A 3-phase charger as the simulator describes it (the balancer rig's, named EV), with overrides. */
+export const charger = (over: Partial<ChargerInput> = {}): ChargerInput => chargerInput({ id: 'ev', name: 'EV', ...over });
 
 /** A fresh meter reading at second `t`. */
 export function reading(t: number, currentsA: Triple<number>): MeterSample {
