@@ -12,9 +12,9 @@
  * when "Local API" is off).
  */
 import http from 'http';
-import type { AddressInfo } from 'net';
 import type { Clock } from '../../lib/clock';
 import type { Triple } from '../../lib/balancer/types';
+import { closeServer, listen } from './listen';
 
 /** Signed per-phase house currents (A) at a clock time; null for a phase the meter does not have. */
 export type CurrentTrace = (timeMs: number) => Triple<number | null>;
@@ -81,18 +81,9 @@ export class HomeWizardEmulator {
    */
   async start(port = 0, address = '127.0.0.1'): Promise<string> {
     const server = http.createServer((req, res) => this.handle(req, res));
+    const hostPort = await listen(server, port, address);
     this.server = server;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, address, () => resolve());
-      });
-    } catch (err) {
-      this.server = null;
-      throw err;
-    }
-    const host = address.includes(':') ? `[${address}]` : address;
-    return `${host}:${(server.address() as AddressInfo).port}`;
+    return hostPort;
   }
 
   async stop(): Promise<void> {
@@ -100,9 +91,8 @@ export class HomeWizardEmulator {
     this.slowTimers.clear();
     const server = this.server;
     this.server = null;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server?.closeAllConnections();
+    await closeServer(server);
   }
 
   /** The /api/v1/data payload at the current clock time (advances the telegram when one is due). */

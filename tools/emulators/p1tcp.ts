@@ -13,9 +13,9 @@
  * `dropConnections()`: every open connection is closed now.
  */
 import net from 'net';
-import type { AddressInfo } from 'net';
 import type { Clock, TimerHandle } from '../../lib/clock';
 import { crc16 } from '../../lib/meter/dsmr';
+import { closeServer, listen } from './listen';
 
 export interface P1TcpEmulatorOptions {
   /** Real telegrams sent in turn (looping), or the telegram number n (0, 1, …) → its text. */
@@ -101,18 +101,9 @@ export class P1TcpEmulator {
   /** Listen (port 0 = any free port); resolves to "host:port", IPv6 in brackets. */
   async start(port = 0, address = '127.0.0.1'): Promise<string> {
     const server = net.createServer((socket) => this.accept(socket));
+    const hostPort = await listen(server, port, address);
     this.server = server;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, address, () => resolve());
-      });
-    } catch (err) {
-      this.server = null;
-      throw err;
-    }
-    const host = address.includes(':') ? `[${address}]` : address;
-    return `${host}:${(server.address() as AddressInfo).port}`;
+    return hostPort;
   }
 
   async stop(): Promise<void> {
@@ -120,7 +111,7 @@ export class P1TcpEmulator {
     this.dropConnections();
     const server = this.server;
     this.server = null;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   /** Send a telegram every `intervalMs` on the clock until `pause()` or `stop()`. */

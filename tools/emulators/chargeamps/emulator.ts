@@ -9,7 +9,7 @@
  */
 import crypto from 'crypto';
 import http from 'http';
-import type { AddressInfo } from 'net';
+import { closeServer, listen } from '../listen';
 import { Clock, SystemClock } from '../../../lib/clock';
 import { ChargeAmpsModel, ChargePointSpec, HttpError } from './emulatorModel';
 
@@ -110,17 +110,15 @@ export class ChargeAmpsEmulator extends ChargeAmpsModel {
   async start(port = 0): Promise<string> {
     const server = http.createServer((req, res) => void this.handle(req, res));
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    this._baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v5`;
+    this._baseUrl = `http://${await listen(server, port, '127.0.0.1')}/api/v5`;
     return this._baseUrl;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server?.closeAllConnections();
+    await closeServer(server);
   }
 
   get baseUrl(): string {

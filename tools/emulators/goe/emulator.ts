@@ -7,7 +7,8 @@
  * timeouts.
  */
 import http from 'http';
-import type { AddressInfo, Socket } from 'net';
+import type { Socket } from 'net';
+import { closeServer, listen } from '../listen';
 import { GoeChargerModel } from './emulatorModel';
 
 export { GOE_PROFILES, GoeChargerModel } from './emulatorModel';
@@ -38,13 +39,9 @@ export class GoeEmulator extends GoeChargerModel {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, listenHost, () => resolve());
-    });
+    const hostPort = await listen(server, 0, listenHost);
     this.server = server;
-    const shown = listenHost.includes(':') ? `[${listenHost}]` : listenHost;
-    this.baseUrl = `http://${shown}:${(server.address() as AddressInfo).port}`;
+    this.baseUrl = `http://${hostPort}`;
     return this.baseUrl;
   }
 
@@ -54,7 +51,7 @@ export class GoeEmulator extends GoeChargerModel {
     for (const s of this.sockets) s.destroy();
     const server = this.server;
     this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   // --- HTTP ------------------------------------------------------------------------------------------
