@@ -5,9 +5,9 @@
  * the texts in another language. Without Chromium the suite fails when CI is set and is skipped otherwise.
  */
 import assert from 'assert';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { AppSettings } from '../../lib/settings';
-import { FakeApp, launchChromium, openSettingsPage, startSettingsServer, type SettingsServer } from './harness';
+import { FakeApp, openSettingsPage, startSettingsServer, useBrowser } from './harness';
 
 // Browser globals inside page.evaluate callbacks (the test build has no DOM lib).
 declare const document: any;
@@ -16,30 +16,12 @@ const P1 = 'input[name="meterSource"][value="p1tcp"]';
 
 describe('settings page: P1 dongle as meter source (headless Chromium)', function () {
   this.timeout(60000);
-  let browser: Browser;
-  let server: SettingsServer;
-  let page: Page | undefined;
+  const rig = useBrowser(startSettingsServer);
   let pageErrors: string[] = [];
 
-  before(async function () {
-    browser = await launchChromium(this);
-    server = await startSettingsServer();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  afterEach(async () => {
-    await page?.close();
-    page = undefined;
-    assert.deepStrictEqual(pageErrors, [], 'the page logged errors');
-  });
-
   async function open(lang = 'en', app = new FakeApp()): Promise<Page> {
-    const opened = await openSettingsPage(browser, server, { lang, app });
-    ({ page, errors: pageErrors } = opened);
+    const opened = rig.keep(await openSettingsPage(rig.browser, rig.server, { lang, app }));
+    pageErrors = opened.errors;
     return opened.page;
   }
 
@@ -63,7 +45,7 @@ describe('settings page: P1 dongle as meter source (headless Chromium)', functio
     // empty: the page says so itself, nothing is sent
     await p.click('#save');
     assert.strictEqual(await errorText(p, 'meter.p1Host'), 'Enter the address and port of the P1 dongle, e.g. 192.168.1.40:8088.');
-    assert.strictEqual(server.app.saveCalls, 0);
+    assert.strictEqual(rig.server.app.saveCalls, 0);
 
     // no port: the app's one line, next to the dongle's field
     await p.fill('#meterP1Host', '192.168.1.40');
@@ -74,8 +56,8 @@ describe('settings page: P1 dongle as meter source (headless Chromium)', functio
     assert.strictEqual(await p.getAttribute('#meterP1Host', 'aria-invalid'), 'true');
     assert.strictEqual(await p.evaluate(() => document.activeElement?.id), 'meterP1Host');
     assert.match(await p.textContent('#formStatus') ?? '', /Nothing was saved/);
-    assert.strictEqual(server.app.saveCalls, 1);
-    assert.deepStrictEqual(server.app.settings, FakeApp.initialSettings());
+    assert.strictEqual(rig.server.app.saveCalls, 1);
+    assert.deepStrictEqual(rig.server.app.settings, FakeApp.initialSettings());
     await p.fill('#meterP1Host', '192.168.1.40:');
     assert.strictEqual(await errorText(p, 'meter.p1Host'), '', 'typing clears the message');
 
@@ -87,8 +69,8 @@ describe('settings page: P1 dongle as meter source (headless Chromium)', functio
     await p.fill('#meterP1Host', ' p1tcp://[FD00::40]:23 ');
     await p.click('#save');
     await saved(p);
-    assert.strictEqual(server.app.saveCalls, 3);
-    assert.deepStrictEqual(server.app.settings.meter, { source: 'p1tcp', host: '[fd00::40]:23', deviceId: null, serial: null });
+    assert.strictEqual(rig.server.app.saveCalls, 3);
+    assert.deepStrictEqual(rig.server.app.settings.meter, { source: 'p1tcp', host: '[fd00::40]:23', deviceId: null, serial: null });
     assert.ok(await p.evaluate(() => document.documentElement.scrollWidth) <= 390, 'fits a phone screen');
   });
 
@@ -101,7 +83,7 @@ describe('settings page: P1 dongle as meter source (headless Chromium)', functio
     await p.fill('#fuseA', '30');
     await p.click('#save');
     await saved(p);
-    assert.deepStrictEqual(server.app.settings.meter, { source: 'p1tcp', host: '192.168.1.40:8088', deviceId: null, serial: '3c39e7aabbcc' });
+    assert.deepStrictEqual(rig.server.app.settings.meter, { source: 'p1tcp', host: '192.168.1.40:8088', deviceId: null, serial: '3c39e7aabbcc' });
 
     await p.check('input[name="meterSource"][value="homewizard"]');
     await p.fill('#meterHost', '192.168.1.20');
@@ -110,7 +92,7 @@ describe('settings page: P1 dongle as meter source (headless Chromium)', functio
     await p.check('input[name="meterSource"][value="homewizard"]');
     await p.click('#save');
     await saved(p);
-    assert.deepStrictEqual(server.app.settings.meter, { source: 'homewizard', host: '192.168.1.20', deviceId: null, serial: null });
+    assert.deepStrictEqual(rig.server.app.settings.meter, { source: 'homewizard', host: '192.168.1.20', deviceId: null, serial: null });
   });
 
   it('names the source and shows the connection\'s one line in the live view; the texts in Swedish', async () => {
