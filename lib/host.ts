@@ -57,7 +57,7 @@ export function tryNormaliseHost(input: unknown, use: HostUse): HostResult {
   let portText = '';
   if (port !== undefined) {
     const n = /^\d{1,5}$/.test(port) ? Number(port) : NaN;
-    if (!(n >= 1 && n <= 65535)) return problem(`port ${quoteInput(port, 10)} must be a whole number from 1 to 65535 (e.g. ${use.example ?? '192.168.1.20'}:8080)`);
+    if (!(n >= 1 && n <= 65535)) return problem(`port ${quoteInput(port, 10)} must be a whole number from 1 to 65535 (e.g. ${portExample(use)})`);
     portText = `:${n}`;
   }
   if (name.includes(':')) {
@@ -107,4 +107,10 @@ export function normaliseHost(input: unknown, use: HostUse): string {
  */
 export function hostBaseUrl(host: string, scheme: 'http' | 'https' = 'http', use: HostUse = { field: 'host', device: 'device' }): string {
   return `${scheme}://${normaliseHost(host, use)}`;
+}
+
+/** An example with a port: the use's own when it has one, else its host with :8080. */
+function portExample(use: HostUse): string {
+  const eg = use.example ?? '192.168.1.20';
+  return /:\d+$/.test(eg) ? eg : `${eg}:8080`;
 }

@@ -110,7 +110,7 @@ export const P1_DEFAULTS = {
   reconnectMaxMs: 60_000,
 } as const;
 
-const HOST_USE: HostUse = { field: 'meter.host', device: 'P1 dongle (raw telegrams over TCP)', example: '192.168.1.30:23' };
+const HOST_USE: HostUse = { field: 'meter.host', device: 'P1 dongle', example: '192.168.1.30:23' };
 
 /** "host:port" (or "p1tcp://host:port") → the normalised "host:port" and its parts; throws a UserInputError. */
 export function parseP1TcpAddress(input: unknown): { hostPort: string; host: string; port: number } {

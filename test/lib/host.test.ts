@@ -74,6 +74,11 @@ describe('lib/host', () => {
     assert.strictEqual(problem('', GOE), 'enter the host name or IP address of the go-e charger (e.g. 192.168.1.30)');
   });
 
+  it('an example that has a port is not given a second one in the port message', () => {
+    const use: HostUse = { field: 'meter.host', device: 'P1 dongle', example: '192.168.1.30:23' };
+    assert.strictEqual(tryNormaliseHost('p1.local:0', use).problem, 'port "0" must be a whole number from 1 to 65535 (e.g. 192.168.1.30:23)');
+  });
+
   it('throws a UserInputError naming the field', () => {
     assert.throws(() => normaliseHost('http://p1.local', METER), (err: unknown) => {
       assert.ok(err instanceof UserInputError);
