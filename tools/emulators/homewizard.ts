@@ -14,7 +14,7 @@
 import http from 'http';
 import type { Clock } from '../../lib/clock';
 import type { Triple } from '../../lib/balancer/types';
-import { closeServer, listen } from './listen';
+import { closeServer, HeldAnswers, listen } from './listen';
 
 /** Signed per-phase house currents (A) at a clock time; null for a phase the meter does not have. */
 export type CurrentTrace = (timeMs: number) => Triple<number | null>;
@@ -50,7 +50,7 @@ export class HomeWizardEmulator {
   /** Requests per path (for tests and the demo's diagnostics). */
   readonly requests: Record<string, number> = {};
   private server: http.Server | null = null;
-  private readonly slowTimers = new Set<NodeJS.Timeout>();
+  private readonly held = new HeldAnswers();
   private readonly opts: Required<Omit<HomeWizardEmulatorOptions, 'clock' | 'trace'>>;
   private telegramNo: number | null = null;
   private telegramMs = 0;
@@ -87,8 +87,7 @@ export class HomeWizardEmulator {
   }
 
   async stop(): Promise<void> {
-    for (const t of this.slowTimers) clearTimeout(t);
-    this.slowTimers.clear();
+    this.held.clear();
     const server = this.server;
     this.server = null;
     server?.closeAllConnections();
@@ -181,13 +180,7 @@ export class HomeWizardEmulator {
       }
       reply(res, 200, body);
     };
-    if (this.faults.slowMs > 0) {
-      const t = setTimeout(() => {
-        this.slowTimers.delete(t);
-        send();
-      }, this.faults.slowMs);
-      this.slowTimers.add(t);
-    } else send();
+    this.held.run(this.faults.slowMs, send);
   }
 }
 

@@ -1,4 +1,4 @@
-/** Starting and stopping the emulators' servers (HTTP or plain TCP) on loopback or another local address. */
+/** The emulators' server plumbing: start and stop (HTTP or plain TCP, loopback or another local address), answers held back. */
 import type { AddressInfo, Server } from 'net';
 
 /**
@@ -17,4 +17,24 @@ export async function listen(server: Server, port: number, address: string): Pro
 /** Stop accepting connections; resolves once the server has closed (at once without a server). */
 export async function closeServer(server: Server | null | undefined): Promise<void> {
   if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** Answers a fault switch holds back for some real time; those still held are dropped when the emulator stops. */
+export class HeldAnswers {
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  /** Runs `answer` after `ms` (at once for 0). */
+  run(ms: number, answer: () => void): void {
+    if (ms <= 0) return answer();
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      answer();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  clear(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
 }

@@ -8,7 +8,7 @@
  */
 import http from 'http';
 import type { Socket } from 'net';
-import { closeServer, listen } from '../listen';
+import { closeServer, HeldAnswers, listen } from '../listen';
 import { GoeChargerModel } from './emulatorModel';
 
 export { GOE_PROFILES, GoeChargerModel } from './emulatorModel';
@@ -24,7 +24,7 @@ export class GoeEmulator extends GoeChargerModel {
   readonly requests: GoeRequestLog[] = [];
   private server: http.Server | undefined;
   private readonly sockets = new Set<Socket>();
-  private readonly pendingTimers = new Set<NodeJS.Timeout>();
+  private readonly held = new HeldAnswers();
   private baseUrl = '';
 
   get url(): string {
@@ -46,8 +46,7 @@ export class GoeEmulator extends GoeChargerModel {
   }
 
   async stop(): Promise<void> {
-    for (const t of this.pendingTimers) clearTimeout(t);
-    this.pendingTimers.clear();
+    this.held.clear();
     for (const s of this.sockets) s.destroy();
     const server = this.server;
     this.server = undefined;
@@ -73,15 +72,7 @@ export class GoeEmulator extends GoeChargerModel {
       if (this.faults.truncated || this.faults.nullValues) mangleBody(res, this.faults.truncated);
       this.route(req, url, res);
     };
-    if (this.faults.delayMs > 0) {
-      const t = setTimeout(() => {
-        this.pendingTimers.delete(t);
-        respond();
-      }, this.faults.delayMs);
-      this.pendingTimers.add(t);
-    } else {
-      respond();
-    }
+    this.held.run(this.faults.delayMs, respond);
   }
 
   private route(req: http.IncomingMessage, url: URL, res: http.ServerResponse): void {
