@@ -5,32 +5,16 @@
  * on a ManualClock; the bytes travel for real.
  */
 import assert from 'assert';
-import fs from 'fs';
-import path from 'path';
 import PhaseGuardApp from '../app';
 import GoeDevice from '../drivers/goe/device';
 import GoeDriver from '../drivers/goe/driver';
 import type { Triple } from '../lib/balancer/types';
 import { ManualClock } from '../lib/clock';
-import { splitDsmrTelegrams } from '../lib/meter/dsmr';
 import { defaultAppSettings, SETTINGS_KEY, type AppSettings } from '../lib/settings';
 import { GoeEmulator } from '../tools/emulators/goe/emulator';
 import { P1TcpEmulator, telegramWithValues } from '../tools/emulators/p1tcp';
 import { addDevice, createHomey, startApp, startDriver, teardown, type StandinHomey } from './homey-standin';
-
-/** A real DSMR 5 telegram (NL Iskra AM550, Apache-2.0): the template of every telegram the dongle sends. */
-const TEMPLATE = splitDsmrTelegrams(fs.readFileSync(
-  path.join(__dirname, 'fixtures', 'meter', 'dsmr', 'nielsbasjes_dsmr-tools_NL_Iskra_AM550_DSMR5_1s_30telegrams.telegrams.txt'), 'latin1',
-))[0];
-
-/** Wait (real time) until `cond` holds; bytes on loopback take a few ms. */
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 3));
-  }
-}
+import { DSMR5_TEMPLATE, until } from './lib/meter/p1helpers';
 
 describe('app: balancing from a P1 dongle (raw telegrams over loopback TCP)', () => {
   let homey: StandinHomey;
@@ -69,7 +53,7 @@ describe('app: balancing from a P1 dongle (raw telegrams over loopback TCP)', ()
     meterA = [3, 3, 3];
     // telegram n is stamped 12:00:00 + n s (summer time): a meter never stamps two telegrams alike
     const stamp = (n: number): string => `25060112${String(Math.floor(n / 60) % 60).padStart(2, '0')}${String(n % 60).padStart(2, '0')}S`;
-    dongle = new P1TcpEmulator({ telegrams: (n) => telegramWithValues(TEMPLATE, { currentsA: meterA, stamp: stamp(n) }) });
+    dongle = new P1TcpEmulator({ telegrams: (n) => telegramWithValues(DSMR5_TEMPLATE, { currentsA: meterA, stamp: stamp(n) }) });
     dongleHost = await dongle.start();
     homey = createHomey({ timezone: 'Europe/London' });
     homey.settings.set(SETTINGS_KEY, { ...defaultAppSettings(), fuseA: 25, marginA: 1, restoreHoldS: 5, restoreStepA: 4 });

@@ -4,30 +4,14 @@
  * Homey's time zone), restarts it on a new address, and its one-line errors reach the controller's live view.
  */
 import assert from 'assert';
-import fs from 'fs';
-import path from 'path';
 import { MeterFeed } from '../../../lib/app/meterFeed';
 import type { Triple } from '../../../lib/balancer/types';
 import { ManualClock } from '../../../lib/clock';
 import { Controller } from '../../../lib/controller';
-import { splitDsmrTelegrams } from '../../../lib/meter/dsmr';
 import type { P1TcpSource } from '../../../lib/meter/p1tcp';
 import { AppSettings, defaultAppSettings } from '../../../lib/settings';
 import { P1TcpEmulator, telegramWithValues } from '../../../tools/emulators/p1tcp';
-
-/** A real DSMR 5 telegram (NL Iskra AM550, Apache-2.0) as the template of the emulator's telegrams. */
-const TEMPLATE = splitDsmrTelegrams(fs.readFileSync(
-  path.join(__dirname, '..', '..', 'fixtures', 'meter', 'dsmr', 'nielsbasjes_dsmr-tools_NL_Iskra_AM550_DSMR5_1s_30telegrams.telegrams.txt'), 'latin1',
-))[0];
-
-/** Wait (real time) until `cond` holds; bytes on loopback take a few ms. */
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 3));
-  }
-}
+import { DSMR5_TEMPLATE, until } from '../meter/p1helpers';
 
 describe('app: the meter feed on a P1 dongle (raw telegrams over loopback TCP)', () => {
   let clock: ManualClock;
@@ -46,7 +30,7 @@ describe('app: the meter feed on a P1 dongle (raw telegrams over loopback TCP)',
   /** Telegram n of a dongle is stamped 2025-06-01 12:00:00 + n s, summer time (a meter never stamps two alike). */
   async function dongle(port = 0): Promise<{ emu: P1TcpEmulator; host: string }> {
     const stamp = (n: number): string => `25060112${String(Math.floor(n / 60) % 60).padStart(2, '0')}${String(n % 60).padStart(2, '0')}S`;
-    const emu = new P1TcpEmulator({ telegrams: (n) => telegramWithValues(TEMPLATE, { currentsA: currents, stamp: stamp(n) }) });
+    const emu = new P1TcpEmulator({ telegrams: (n) => telegramWithValues(DSMR5_TEMPLATE, { currentsA: currents, stamp: stamp(n) }) });
     emulators.push(emu);
     return { emu, host: await emu.start(port) };
   }

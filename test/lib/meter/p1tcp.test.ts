@@ -14,22 +14,13 @@ import { UserInputError } from '../../../lib/errors';
 import { dsmrSignedCurrents, parseDsmrTelegram, splitDsmrTelegrams } from '../../../lib/meter/dsmr';
 import { P1TcpSource, dropImplausible, parseP1TcpAddress, type P1Connect } from '../../../lib/meter/p1tcp';
 import { P1TcpEmulator, asSent, telegramWithValues, withCrc } from '../../../tools/emulators/p1tcp';
+import { ISKRA_TELEGRAMS, until } from './p1helpers';
 
 const DSMR = path.join(__dirname, '..', '..', 'fixtures', 'meter', 'dsmr');
 const SHARED = path.join(__dirname, '..', '..', '..', '..', 'shared', 'realdata');
 const read = (file: string): string => fs.readFileSync(file, 'latin1');
-/** 30 consecutive real telegrams of an NL Iskra AM550 (DSMR 5, 1 s; Apache-2.0). */
-const ISKRA = splitDsmrTelegrams(read(path.join(DSMR, 'nielsbasjes_dsmr-tools_NL_Iskra_AM550_DSMR5_1s_30telegrams.telegrams.txt')));
+const ISKRA = ISKRA_TELEGRAMS;
 const expected = (t: string): Triple<number | null> => dsmrSignedCurrents(parseDsmrTelegram(t));
-
-/** Wait (real time) until `cond` holds; I/O on loopback takes a few ms. */
-async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 3));
-  }
-}
 
 describe('meter/p1tcp: raw DSMR telegrams over TCP (loopback, real telegrams)', () => {
   let clock: ManualClock;
