@@ -152,12 +152,14 @@ export class Actuator {
     this.statusCount++;
     if (!status.online || status.state === 'unknown') return;
     if (!carPresent(status)) {
-      if (this.held || this.externalPause) this.opts.log(`${this.name()}: car unplugged; no longer held paused`);
+      const wasHeld = this.held || this.externalPause;
+      if (wasHeld) this.opts.log(`${this.name()}: car unplugged; no longer held paused`);
       this.held = false;
       this.externalPause = false;
       this.ignoredPauseNoticed = false;
       this.overSinceMs = null;
-      this.opts.onChange?.();
+      if (wasHeld) this.opts.onChange?.(); // persist only what changed: a poll without a car changes nothing
+      this.reconcile();
       return;
     }
     this.noticeExternalPause(status);
@@ -391,8 +393,10 @@ export class Actuator {
     const now = this.now();
     if (!s || !s.online || s.state === 'unknown' || this.statusCount <= this.statusCountAtTold) return false;
     if (now - this.lastRepeatMs < this.confirmMs()) return false; // at most one repeat per confirm period
-    if (t.paused) return s.chargingAllowed;
-    return !s.chargingAllowed || (s.currentLimitA !== null && Math.round(s.currentLimitA) !== t.limitA);
+    if (t.paused) return s.chargingAllowed && carPresent(s);
+    // whether a charger without a car "allows charging" differs by brand: only its limit is held then
+    const stillPaused = !s.chargingAllowed && carPresent(s);
+    return stillPaused || (s.currentLimitA !== null && Math.round(s.currentLimitA) !== t.limitA);
   }
 
   private driftText(t: ActuatorTarget): string {
