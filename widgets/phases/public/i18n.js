@@ -76,5 +76,43 @@ window.PHASES_WIDGET_I18N = {
     drawn: 'bezogen',
     paused: 'pausiert',
     notTakingPart: 'nicht ausgeglichen'
+  },
+  no: {
+    loading: 'Laster inn…',
+    loadError: 'Kunne ikke laste inn direktevisningen: {error}',
+    balancingOff: 'Lastbalansering er av',
+    stale: 'Ingen ny måleravlesning på {s} s',
+    staleUnknown: 'Ingen ny måleravlesning',
+    noValue: 'ingen verdi',
+    left: '{a} A igjen',
+    over: '{a} A over sikringen',
+    load: 'last',
+    fuse: 'sikring {a} A',
+    limit: 'grense {a} A (sikring − margin)',
+    chargers: 'Ladere',
+    noChargers: 'Ingen ladere ennå.',
+    allowed: 'tillatt',
+    drawn: 'trukket',
+    paused: 'pauset',
+    notTakingPart: 'ikke balansert'
+  },
+  da: {
+    loading: 'Indlæser…',
+    loadError: 'Kunne ikke indlæse live-visningen: {error}',
+    balancingOff: 'Lastbalancering er slået fra',
+    stale: 'Ingen ny måleraflæsning i {s} s',
+    staleUnknown: 'Ingen ny måleraflæsning',
+    noValue: 'ingen værdi',
+    left: '{a} A tilbage',
+    over: '{a} A over sikringen',
+    load: 'belastning',
+    fuse: 'sikring {a} A',
+    limit: 'grænse {a} A (sikring − margin)',
+    chargers: 'Ladere',
+    noChargers: 'Ingen ladere endnu.',
+    allowed: 'tilladt',
+    drawn: 'forbrugt',
+    paused: 'på pause',
+    notTakingPart: 'ikke balanceret'
   }
 };

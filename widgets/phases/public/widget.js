@@ -8,7 +8,7 @@
 
 (function () {
   var PHASES = ['L1', 'L2', 'L3'];
-  var NUMBER_LOCALES = { en: 'en-GB', nl: 'nl-NL', sv: 'sv-SE', de: 'de-DE' };
+  var NUMBER_LOCALES = { en: 'en-GB', nl: 'nl-NL', sv: 'sv-SE', de: 'de-DE', no: 'nb-NO', da: 'da-DK' };
   var REFRESH_MS = 60000;
   var I18N = window.PHASES_WIDGET_I18N;
 
