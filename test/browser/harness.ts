@@ -97,7 +97,7 @@ type Handler = (req: { homey: { app: unknown }; query: Record<string, string>; p
 export interface SettingsServer {
   url: string;
   app: FakeApp;
-  /** Language of the locale file `Homey.__` reads (en, nl, sv, de). */
+  /** Language of the locale file `Homey.__` reads (en, nl, sv, de, no, da). */
   lang: string;
   close(): Promise<void>;
 }
@@ -211,7 +211,7 @@ export async function launchChromium(suite: Mocha.Context): Promise<Browser> {
 }
 
 /** The browser locale per app language: its number format and clock are what a user of that language sees. */
-export const BROWSER_LOCALE: Record<string, string> = { en: 'en-GB', nl: 'nl-NL', sv: 'sv-SE', de: 'de-DE' };
+export const BROWSER_LOCALE: Record<string, string> = { en: 'en-GB', nl: 'nl-NL', sv: 'sv-SE', de: 'de-DE', no: 'nb-NO', da: 'da-DK' };
 
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1024, height: 768 };

@@ -20,7 +20,7 @@ declare const window: any;
 declare const document: any;
 
 const ROOT = path.join(__dirname, '..', '..');
-const LANGS = ['en', 'nl', 'sv', 'de'];
+const LANGS = ['en', 'nl', 'sv', 'de', 'no', 'da'];
 const VIEWPORTS = [{ name: 'desktop', size: DESKTOP }, { name: 'phone', size: PHONE }];
 const LIVE_BARS = { row: '.pg-phase', track: '.pg-bar-track', fill: '.pg-bar-fill', fuse: '.pg-bar-fuse', limit: '.pg-bar-limit' };
 
@@ -123,8 +123,9 @@ describe('settings page live view (headless Chromium)', function () {
       assert.strictEqual(await page.textContent('#live-limit-label'), fill(live.limitLine, 24));
       assert.strictEqual(await page.textContent('#live-fuse-label'), fill(live.fuseLine, 25));
       const text = await page.textContent('#live') ?? '';
-      // The words "room" replaced: en room, nl ruimte, sv "marginal N A", de "Reserve N A" (the margin keeps its name).
-      assert.doesNotMatch(text, { en: /\broom\b/i, nl: /ruimte/i, sv: /marginal \d/i, de: /Reserve \d/ }[lang]!);
+      // The words "room" replaced: en room, nl ruimte, sv "marginal N A", de "Reserve N A", no plass / "margin N A", da
+      // plads / "margin N A" (the margin keeps its name).
+      assert.doesNotMatch(text, { en: /\broom\b/i, nl: /ruimte/i, sv: /marginal \d/i, de: /Reserve \d/, no: /\bplass\b|margin \d/i, da: /\bplads\b|margin \d/i }[lang]!);
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 390, 'fits a 390 px phone');
     });
   }
@@ -183,4 +184,13 @@ describe('settings page live view (headless Chromium)', function () {
       await saveScreenshot(page, `settings-${name}.png`, { fullPage: true });
     });
   }
+
+  it('saves the phone screenshot of the whole page in Norwegian (out/settings-phone-no.png; docs/screenshots/ with UPDATE_SCREENSHOTS=1)', async () => {
+    await open({ lang: 'no', viewport: PHONE, deviceScaleFactor: 1 });
+    await page.waitForSelector('input[name="hwMeter"]:checked');
+    assert.strictEqual(await page.textContent('#live h2'), strings('no').live.title);
+    await page.click('#live-events-box summary');
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await saveScreenshot(page, 'settings-phone-no.png', { fullPage: true });
+  });
 });

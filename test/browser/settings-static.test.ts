@@ -1,6 +1,6 @@
 /**
- * Static checks of the settings page (no browser needed): every text it shows exists in en, nl, sv
- * and de, and its client-side limits agree with the app's validation.
+ * Static checks of the settings page (no browser needed): every text it shows exists in en, nl, sv,
+ * de, no and da, and its client-side limits agree with the app's validation.
  * Keys come from `data-i18n` attributes, `t('…')` calls (also `t(c ? 'a' : 'b')`) and the keys the page
  * builds from values.
  */
@@ -11,7 +11,7 @@ import { GRID_PHASES } from '../../lib/balancer/types';
 import { METER_SOURCES, SETTINGS_LIMITS } from '../../lib/settingsValidation';
 
 const ROOT = path.join(__dirname, '..', '..');
-const LANGS = ['en', 'nl', 'sv', 'de'];
+const LANGS = ['en', 'nl', 'sv', 'de', 'no', 'da'];
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
 
 function flatten(node: unknown, prefix: string, out: Map<string, string>): Map<string, string> {

@@ -4,7 +4,7 @@
  * the app's GET /live (api.ts) of an in-memory app whose live view comes from the real balancer (liveFixture.ts, the
  * settings page's evening; widgetFixture.ts, the kettle evening of the screenshots). It shows a phase over the fuse
  * with the fuse marker on top of the bar, follows the realtime "live" event, stays readable in dark mode (contrast),
- * fits a phone (and half of one) without overflow, and speaks en, nl, sv and de. Writes out/widget-light.png and
+ * fits a phone (and half of one) without overflow, and speaks en, nl, sv, de, no and da. Writes out/widget-light.png and
  * out/widget-dark.png (and docs/screenshots/ with UPDATE_SCREENSHOTS=1).
  * Without Chromium the browser suite fails when CI is set and is skipped otherwise.
  */
@@ -26,7 +26,7 @@ declare const window: any;
 declare const document: any;
 declare function getComputedStyle(e: unknown): any;
 
-const LANGS = ['en', 'nl', 'sv', 'de'];
+const LANGS = ['en', 'nl', 'sv', 'de', 'no', 'da'];
 const WIDGET_BARS = { row: '.pw-phase', track: '.pw-track', fill: '.pw-fill', fuse: '.pw-fuse', limit: '.pw-limit' };
 
 type Strings = Record<string, string>;
@@ -60,7 +60,7 @@ describe('dashboard widget: manifest, strings and API (no browser)', () => {
     }
   });
 
-  it('has every string in en, nl, sv and de, with the same placeholders', () => {
+  it('has every string in en, nl, sv, de, no and da, with the same placeholders', () => {
     const all = widgetStrings();
     assert.deepStrictEqual(Object.keys(all).sort(), [...LANGS].sort());
     const holes = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort();
@@ -316,4 +316,10 @@ describe('dashboard widget (headless Chromium)', function () {
       await saveScreenshot(page, name);
     });
   }
+
+  it('saves the light screenshot in Norwegian (out/widget-light-no.png; docs/screenshots/ with UPDATE_SCREENSHOTS=1)', async () => {
+    await open({ app: kettleApp(), lang: 'no' });
+    assert.strictEqual(await page.textContent('#pw-chargers-title'), strings.no.chargers);
+    await saveScreenshot(page, 'widget-light-no.png');
+  });
 });

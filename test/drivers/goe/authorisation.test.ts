@@ -15,12 +15,12 @@ describe('drivers/goe: authorisation and the charger\'s own reason', () => {
   const rig = goeDriverRig();
   const { emulator, paired, advance } = rig;
 
-  it('the capability translates every reason id of lib/goe/reason.ts, in en, nl, sv and de', () => {
+  it('the capability translates every reason id of lib/goe/reason.ts, in en, nl, sv, de, no and da', () => {
     const cap = JSON.parse(fs.readFileSync(path.join(ROOT, '.homeycompose/capabilities/goe_reason.json'), 'utf8')) as {
       values: { id: string; title: Record<string, string> }[];
     };
     assert.deepStrictEqual(cap.values.map((v) => v.id), [...GOE_REASON_IDS]);
-    for (const v of cap.values) assert.deepStrictEqual(Object.keys(v.title).sort(), ['de', 'en', 'nl', 'sv'], v.id);
+    for (const v of cap.values) assert.deepStrictEqual(Object.keys(v.title).sort(), ['da', 'de', 'en', 'nl', 'no', 'sv'], v.id);
     const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'drivers/goe/driver.compose.json'), 'utf8')) as { capabilities: string[] };
     assert.ok(manifest.capabilities.includes('goe_reason'));
   });
