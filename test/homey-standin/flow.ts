@@ -32,6 +32,12 @@ function fail(card: string, msg: string): never {
   throw new Error(`Flow card ${card}: ${msg}`);
 }
 
+/** The action cards homey-lib defines for a (system) capability: `$flow.actions` of its definition. */
+function capabilityActions(homey: StandinHomey, capabilityId: string): Array<{ id: string; args?: unknown[] }> {
+  const def = homey.appManifest.capability(capabilityId) as { $flow?: { actions?: Array<{ id: string; args?: unknown[] }> } } | undefined;
+  return capabilityId.includes('.') ? [] : (def?.$flow?.actions ?? []);
+}
+
 function describe(v: unknown): string {
   if (v instanceof Device) return `device "${v.getName()}"`;
   return JSON.stringify(v) ?? String(v);
@@ -318,6 +324,36 @@ export class ManagerFlow {
   /** Run an action card as a Flow would; resolves with the listener's result, rejects when it throws. */
   async runAction(id: string, args: Record<string, unknown> = {}): Promise<unknown> {
     return this.registered(id, ['action']).__run(args, {});
+  }
+
+  /**
+   * Run an action card Homey makes from a system capability of a device (homey-lib's `$flow`, e.g. `target_power_set`)
+   * as a Flow would: `args` are `device` and the card's own arguments, checked against the card; then the device's
+   * capability listeners get the values (`triggerCapabilityListeners`, one batch). A card whose argument is named like
+   * its capability sets that capability. `target_power_set` also sets `target_power_mode` to `homey` and, on a
+   * device of class `evcharger`, `evcharger_charging` (on for a target above 0 W, off for 0 W), as its hint says.
+   * Assumed, not checked against Homey: that Homey sends these in one batch, and what it does with a target inside
+   * `excludeMin`…`excludeMax` (here: nothing special).
+   */
+  async runCapabilityAction(id: string, args: Record<string, unknown>): Promise<unknown> {
+    const device = args.device;
+    if (!(device instanceof Device)) fail(id, 'args.device must be a device');
+    const found = device.getCapabilities()
+      .map((cap) => ({ cap, card: capabilityActions(this.homey, cap).find((c) => c.id === id) }))
+      .find((x) => x.card);
+    if (!found?.card) fail(id, `is no action card of a capability of device "${device.getName()}" (${device.getCapabilities().join(', ')})`);
+    // `"values": "$values"` stands for the capability's values (its capabilitiesOptions, else homey-lib's)
+    const capValues = device.getCapabilityOptions(found.cap).values ?? (this.homey.appManifest.capability(found.cap)?.values ?? []);
+    const cardArgs = ((found.card.args ?? []) as FlowArgDef[]).map((a) => (a.values === ('$values' as unknown) ? { ...a, values: capValues } : a));
+    new FlowCard(id, 'action', { id, type: 'action', args: [{ name: 'device', type: 'device' }, ...cardArgs], tokens: [] }).__checkArgs(args);
+    const values: Record<string, unknown> = {};
+    for (const a of cardArgs) if (device.hasCapability(a.name)) values[a.name] = args[a.name];
+    if (Object.keys(values).length === 0) fail(id, 'cards without an argument named like their capability are not modelled');
+    if (id === 'target_power_set') {
+      if (device.hasCapability('target_power_mode')) values.target_power_mode = 'homey';
+      if (device.getClass() === 'evcharger' && device.hasCapability('evcharger_charging')) values.evcharger_charging = (values.target_power as number) > 0;
+    }
+    return device.triggerCapabilityListeners(values);
   }
 
   /** Run a condition card; resolves with its boolean verdict. */
