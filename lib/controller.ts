@@ -8,7 +8,9 @@
  *   confirmed yet (`committedA`) and which chargers are not ours to run (paused by someone else, or
  *   held paused after ignoring their limit).
  * - A manual change made through Homey (capability or flow card) becomes that charger's maximum until
- *   the car is unplugged (setting `manualOverride`), so the balancer never fights the user.
+ *   the car is unplugged (setting `manualOverride`), so the balancer never fights the user. A target power
+ *   (Homey's `target_power`, turned into a current by the device) is a maximum the same way, until it
+ *   changes, ends or the car is unplugged, whatever that setting says; the balancer's headroom still wins.
  * - Safe start: until the first fresh meter sample after a start, chargers are held at their minimum
  *   current (6 A), or stay paused if the app had paused them. No meter data since the start is an
  *   outage like any other: the balancer pauses them after `pauseAfterS`.
@@ -53,12 +55,16 @@ interface Entry {
   name: string;
   status: ChargerStatus | null;
   manualMaxA: number | null;
+  /** The current of the device's target power (Homey's `target_power`); null: none. */
+  targetMaxA: number | null;
   carConnected: boolean;
 }
 
 interface PersistedCharger {
   actuator: ActuatorSnapshot;
   manualMaxA: number | null;
+  /** Absent in state saved before target power existed. */
+  targetMaxA?: number | null;
 }
 
 interface PersistedState {
@@ -153,6 +159,7 @@ export class Controller extends EventEmitter {
       name,
       status: null,
       manualMaxA: typeof saved?.manualMaxA === 'number' ? saved.manualMaxA : null,
+      targetMaxA: typeof saved?.targetMaxA === 'number' ? saved.targetMaxA : null,
       carConnected: false,
       actuator: null as unknown as Actuator,
     };
@@ -203,6 +210,11 @@ export class Controller extends EventEmitter {
       this.log(`${e.name}: car unplugged, manual maximum cleared`);
       this.persist();
     }
+    if (e.carConnected && !connected && e.targetMaxA !== null) {
+      e.targetMaxA = null;
+      this.log(`${e.name}: car unplugged, target power maximum cleared`);
+      this.persist();
+    }
     e.carConnected = connected;
     e.actuator.reportStatus(status);
   }
@@ -230,6 +242,31 @@ export class Controller extends EventEmitter {
       this.persist();
     }
     this.step(null);
+  }
+
+  /** Homey asked the charger's device for a target power, which it turned into `currentA` (null: the target ended):
+   *  the charger's maximum until it changes, ends or the car is unplugged (whatever `manualOverride` says). Below
+   *  the charger's minimum (0) the balancer pauses it, and resumes it like after its own pauses. */
+  targetCurrentChange(id: string, currentA: number | null): void {
+    const e = this.entries.get(id);
+    if (!e) return;
+    const a = currentA !== null && Number.isFinite(currentA) ? Math.max(0, Math.floor(currentA)) : null;
+    if (a === e.targetMaxA) return;
+    e.targetMaxA = a;
+    if (a === null) this.log(`${e.name}: target power ended`);
+    else if (a < e.charger.minCurrentA) this.log(`${e.name}: target power below the minimum current: paused until it rises`);
+    else this.log(`${e.name}: target power allows ${a} A at most until the car is unplugged`);
+    this.persist();
+    this.step(null);
+  }
+
+  /** Whether the balancer runs this charger now (else nobody writes its target), and whether it holds the charger
+   *  below the current of its target power (a cut, a pause or a raise still on its way). */
+  targetState(id: string): { balanced: boolean; heldBelowTarget: boolean } {
+    const e = this.entries.get(id);
+    const balanced = !!e && this.settings.balancing && this.chargerSettings(id).enabled;
+    const targetA = e?.targetMaxA ?? null;
+    return { balanced, heldBelowTarget: balanced && targetA !== null && targetA >= e!.charger.minCurrentA && this.isLimited(id) };
   }
 
   /** The user paused or resumed charging through Homey. */
@@ -298,7 +335,11 @@ export class Controller extends EventEmitter {
     const cs = this.chargerSettings(e.charger.id);
     const status = e.status;
     const hardMax = Math.min(e.charger.maxCurrentA, cs.maxCurrentA);
-    const maxCurrentA = e.manualMaxA !== null ? Math.max(e.charger.minCurrentA, Math.min(hardMax, e.manualMaxA)) : hardMax;
+    // a manual current and a target power are maxima: the lower one counts (never under the minimum, except a
+    // target power below it: the balancer pauses the charger then)
+    const capA = Math.min(e.manualMaxA ?? Infinity, e.targetMaxA ?? Infinity);
+    let maxCurrentA = Number.isFinite(capA) ? Math.max(e.charger.minCurrentA, Math.min(hardMax, capA)) : hardMax;
+    if (e.targetMaxA !== null && e.targetMaxA < e.charger.minCurrentA) maxCurrentA = 0;
     const a = e.actuator;
     return {
       id: e.charger.id,
@@ -362,7 +403,7 @@ export class Controller extends EventEmitter {
   private persist(): void {
     if (!this.store) return;
     const chargers: PersistedState['chargers'] = {};
-    for (const [id, e] of this.entries) chargers[id] = { actuator: e.actuator.snapshot(), manualMaxA: e.manualMaxA };
+    for (const [id, e] of this.entries) chargers[id] = { actuator: e.actuator.snapshot(), manualMaxA: e.manualMaxA, targetMaxA: e.targetMaxA };
     const state: PersistedState = { version: 2, balancer: this.balancer.getState(), chargers };
     const json = JSON.stringify(state);
     if (json === this.lastSavedJson) return; // save only what changed
@@ -380,7 +421,8 @@ export class Controller extends EventEmitter {
     const e = this.entries.get(id);
     const t = e?.actuator.getTarget();
     if (!e || !t) return false;
-    return t.paused || t.limitA < this.inputFor(e).maxCurrentA;
+    const maxA = this.inputFor(e).maxCurrentA;
+    return t.paused ? maxA >= e.charger.minCurrentA : t.limitA < maxA; // a pause for a target power is its maximum
   }
 
   /** What the charger was last told (limit, pause); null fields = unknown. */

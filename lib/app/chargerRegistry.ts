@@ -10,8 +10,21 @@
 import type { BalancerEvent } from '../balancer/types';
 import type { Charger, ChargerStatus } from '../charger';
 
-/** A person changed the limit or paused/resumed a charger through Homey (a capability or a device flow card). */
-export type ManualChange = { kind: 'current'; currentA: number } | { kind: 'pause' } | { kind: 'resume' };
+/** A person changed the limit or paused/resumed a charger through Homey (a capability or a device flow card), or
+ *  Homey asked for a target power, which the device turned into a current (`target`; null: the target ended). */
+export type ManualChange =
+  | { kind: 'current'; currentA: number }
+  | { kind: 'pause' }
+  | { kind: 'resume' }
+  | { kind: 'target'; currentA: number | null };
+
+/** How the balancer treats a charger's target power. */
+export interface TargetState {
+  /** The balancer runs the charger now (balancing on, the charger takes part): it writes the target's current. */
+  balanced: boolean;
+  /** It holds the charger below the target's current now (a cut, a pause, or a raise still on its way). */
+  heldBelowTarget: boolean;
+}
 
 /** What the balancer told a charger (the controller's `applied` event). */
 export interface ToldToCharger {
@@ -43,6 +56,8 @@ export interface ChargerRegistration {
   remove(device: ChargerDeviceLike): void;
   /** The user renamed the device. */
   renamed(device: ChargerDeviceLike): void;
+  /** How the balancer treats the device's target power; null when the device's charger does not take part (yet). */
+  targetState(device: ChargerDeviceLike): TargetState | null;
 }
 
 /** The part of the controller the registry drives. */
@@ -53,6 +68,8 @@ export interface ChargerSink {
   reportStatus(id: string, status: ChargerStatus): void;
   manualCurrentChange(id: string, currentA: number): void;
   manualPauseChange(id: string, paused: boolean): void;
+  targetCurrentChange?(id: string, currentA: number | null): void;
+  targetState?(id: string): TargetState;
 }
 
 /** A charger as the settings page and the flow cards list it. */
@@ -131,6 +148,11 @@ export class ChargerRegistry implements ChargerRegistration {
     if (a) this.sink?.renameCharger(a.charger.id, device.getName());
   }
 
+  targetState(device: ChargerDeviceLike): TargetState | null {
+    const a = this.find(device);
+    return a && this.sink?.targetState ? this.sink.targetState(a.charger.id) : null;
+  }
+
   /** The chargers taking part, in the order they joined. */
   list(): RegisteredCharger[] {
     return [...this.attached.values()].map(({ device, charger }) => ({
@@ -181,6 +203,7 @@ export class ChargerRegistry implements ChargerRegistration {
     const onStatus = (status: ChargerStatus): void => sink.reportStatus(charger.id, status);
     const onManual = (change: ManualChange): void => {
       if (change.kind === 'current') sink.manualCurrentChange(charger.id, change.currentA);
+      else if (change.kind === 'target') sink.targetCurrentChange?.(charger.id, change.currentA);
       else sink.manualPauseChange(charger.id, change.kind === 'pause');
     };
     device.on('status', onStatus);
