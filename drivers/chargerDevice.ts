@@ -9,6 +9,11 @@
  * the registry): `balancerApplied` (what the balancer told the charger) and `balancerEvent` (its decisions about it),
  * for the triggers `<brand>_current_limit_changed` (limit, by: balancer / user / charger, see limitChanges.ts) and
  * `<brand>_balancer_limited` (limit, 0 when paused; reason).
+ *
+ * Target power (drivers/targetPower.ts): where the device has `target_power` and `target_power_mode`, they and
+ * `evcharger_charging` are one listener; the target's current goes to the app as a `manual` event of kind `target`
+ * (the balancer writes it within its headroom; the device writes it itself only when nobody balances the charger),
+ * and `alarm_generic.below_target` says when the balancer holds the charger below it.
  */
 import Homey from 'homey';
 import { chargerRegistrationOf, type ManualChange } from '../lib/app/chargerRegistry';
@@ -17,8 +22,17 @@ import type { BalancerEvent } from '../lib/balancer/types';
 import type { Charger, ChargerStatus } from '../lib/charger';
 import { describeError } from '../lib/errors';
 import { LimitChanges, type LimitChange, type ToldState } from './limitChanges';
+import { phasesInUse, TargetPowerControl, targetPowerMode, type PausedBy, type TargetPowerHost } from './targetPower';
 
 export type CapabilityValues = Record<string, string | number | boolean | null>;
+
+/** Says that the balancer holds the charger below its target power. */
+export const BELOW_TARGET_CAPABILITY = 'alarm_generic.below_target';
+/** What a charger device needs for Homey's target power (added to devices paired before it existed). */
+export const TARGET_POWER_CAPABILITIES = ['target_power', 'target_power_mode', BELOW_TARGET_CAPABILITY];
+
+const carConnectedIn = (s: ChargerStatus): boolean => ['connected', 'charging', 'complete'].includes(s.state);
+const pausedByOf = (v: unknown): PausedBy | null => (v === 'target' || v === 'homey' ? v : null);
 
 export abstract class ChargerDevice<Reading> extends Homey.Device {
   /** Wall time for the limit-change bookkeeping (tests replace it). */
@@ -34,6 +48,10 @@ export abstract class ChargerDevice<Reading> extends Homey.Device {
   });
   /** The device is telling the app something (its events are handled synchronously there). */
   private tellingApp = false;
+  /** Homey's target power, where the device has it (see listenCharging). */
+  private target: TargetPowerControl | null = null;
+  /** The last good reading. */
+  private lastStatus: ChargerStatus | null = null;
 
   /** Re-read the status this long after a command. */
   protected abstract readonly refreshAfterCommandMs: number;
@@ -101,7 +119,9 @@ export abstract class ChargerDevice<Reading> extends Homey.Device {
       const status = await this.show(reading);
       if (!this.getAvailable()) await this.setAvailable();
       await this.limitChanged(this.limits.reported(status.currentLimitA, readNo));
+      this.lastStatus = status;
       this.tellApp('status', status);
+      await this.targetReading(status);
     } catch (err) {
       if (this.stopped) return null;
       reading = null;
@@ -167,13 +187,18 @@ export abstract class ChargerDevice<Reading> extends Homey.Device {
   /** What the balancer told the charger (the controller's `applied`). */
   balancerApplied(told: ToldState): void {
     void this.limitChanged(this.limits.balancerApplied(told, !this.tellingApp));
+    void this.showBelowTarget();
   }
 
   /** A balancer decision about this charger: a cut or a pause fires `<brand>_balancer_limited` (not the balancer
    *  lowering it to the limit a person just set: that maximum is theirs). */
   balancerEvent(ev: BalancerEvent): void {
+    void this.showBelowTarget();
     if (ev.type !== 'reduced' && ev.type !== 'paused') return;
     if (ev.type === 'reduced' && this.limits.isUsersLimit(ev.toA)) return;
+    // the balancer following the target power down to its current, or pausing for it: that maximum is Homey's
+    if (ev.type === 'reduced' && ev.toA !== undefined && this.target?.currentA() === Math.round(ev.toA)) return;
+    if (ev.type === 'paused' && this.target?.pauses()) return;
     const limit = ev.type === 'paused' ? 0 : (ev.toA ?? 0);
     void this.trigger(`${this.cardPrefix}_balancer_limited`, { limit, reason: ev.reason });
   }
@@ -211,9 +236,96 @@ export abstract class ChargerDevice<Reading> extends Homey.Device {
 
   async pause(): Promise<void> {
     await this.command(() => this.getCharger().pause(), { kind: 'pause' });
+    this.target?.noteCommand('pause');
   }
 
   async resume(): Promise<void> {
     await this.command(() => this.getCharger().resume(), { kind: 'resume' });
+    this.target?.noteCommand('resume');
+  }
+
+  // --- target power (drivers/targetPower.ts) ----------------------------------------------------
+
+  /** Add the target power capabilities to a device paired before they existed (before `listenCharging`). */
+  protected async addTargetPower(): Promise<void> {
+    for (const id of TARGET_POWER_CAPABILITIES) {
+      if (!this.hasCapability(id)) await this.addCapability(id).catch((err: unknown) => this.error(`${id}:`, describeError(err)));
+    }
+  }
+
+  /**
+   * Listen to `evcharger_charging`; where the device has `target_power` and `target_power_mode` too, the three are
+   * one listener: Homey sets them together (the "Set the target power" card sets the mode and starts or stops).
+   */
+  protected async listenCharging(): Promise<void> {
+    if (!this.hasCapability('evcharger_charging')) return;
+    if (!this.hasCapability('target_power') || !this.hasCapability('target_power_mode')) {
+      this.registerCapabilityListener('evcharger_charging', (on: boolean) => (on ? this.resume() : this.pause()));
+      return;
+    }
+    if (targetPowerMode(this.getCapabilityValue('target_power_mode')) === null) await this.showValue('target_power_mode', 'device');
+    const watts: unknown = this.getCapabilityValue('target_power');
+    const target = new TargetPowerControl(this.targetHost(), {
+      mode: targetPowerMode(this.getCapabilityValue('target_power_mode')),
+      watts: typeof watts === 'number' ? watts : null,
+      pausedBy: pausedByOf(this.getStoreValue('targetPausedBy')),
+    });
+    this.target = target;
+    this.registerMultipleCapabilityListener(
+      ['evcharger_charging', 'target_power', 'target_power_mode'],
+      async (values: Record<string, unknown>) => {
+        const { evcharger_charging: charging, target_power: watts, target_power_mode: mode } = values;
+        await target.change({
+          charging: typeof charging === 'boolean' ? charging : undefined,
+          watts: typeof watts === 'number' && Number.isFinite(watts) ? watts : undefined,
+          mode: targetPowerMode(mode) ?? undefined,
+        });
+      },
+      500,
+    );
+  }
+
+  private targetHost(): TargetPowerHost {
+    return {
+      currentRange: () => ({ minA: this.getCharger().minCurrentA, maxA: this.getCharger().maxCurrentA }),
+      pause: () => this.pause(),
+      resume: () => this.resume(),
+      setTargetCurrent: (currentA) => this.setTargetCurrent(currentA),
+      showMode: (mode) => this.showValue('target_power_mode', mode),
+      savePausedBy: async (by) => {
+        await (by === null ? this.unsetStoreValue('targetPausedBy') : this.setStoreValue('targetPausedBy', by)).catch(() => undefined);
+      },
+      log: (line) => this.log(line),
+    };
+  }
+
+  /** The target's current (0: pause; null: it ended) becomes the charger's maximum; the device writes it itself only
+   *  when nobody balances the charger (a pause then too: see TargetPowerControl). */
+  private async setTargetCurrent(currentA: number | null): Promise<{ balanced: boolean }> {
+    const balanced = chargerRegistrationOf(this.homey.app)?.targetState(this)?.balanced === true;
+    const write = currentA !== null && currentA >= this.getCharger().minCurrentA;
+    if (write && !balanced && this.lastStatus?.currentLimitA !== currentA) {
+      await this.command(() => this.getCharger().setCurrentLimit(currentA));
+      await this.showValue('charger_current_limit', currentA);
+      await this.limitChanged(this.limits.userSet(currentA));
+    }
+    this.tellApp('manual', { kind: 'target', currentA });
+    await this.showBelowTarget();
+    return { balanced };
+  }
+
+  /** A good reading for the target: the car's phases, unplugging. */
+  private async targetReading(status: ChargerStatus): Promise<void> {
+    if (this.target && status.online && status.state !== 'unknown') {
+      await this.target.reading({ carConnected: carConnectedIn(status), phases: phasesInUse(status.activePhases, status.state === 'charging') });
+    }
+    await this.showBelowTarget();
+  }
+
+  /** `alarm_generic.below_target`: the balancer holds the charger below the current of its target power. */
+  private async showBelowTarget(): Promise<void> {
+    if (!this.hasCapability(BELOW_TARGET_CAPABILITY) || this.stopped) return;
+    const held = this.target?.currentA() != null && chargerRegistrationOf(this.homey.app)?.targetState(this)?.heldBelowTarget === true;
+    await this.showValues({ [BELOW_TARGET_CAPABILITY]: held });
   }
 }

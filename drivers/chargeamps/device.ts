@@ -32,11 +32,12 @@ class ChargeAmpsDevice extends ChargerDevice<ConnectorReading> {
   protected async initCharger(): Promise<void> {
     this.connect();
     if (this.isSchuko()) await this.becomeSocket();
+    else await this.addTargetPower(); // Type 2 connectors paired before target power existed
     const listen = (id: string, fn: (value: unknown) => Promise<void>): void => {
       if (this.hasCapability(id)) this.registerCapabilityListener(id, fn);
     };
     listen('charger_current_limit', (a) => this.setCurrentLimit(Number(a)));
-    listen('evcharger_charging', (on) => (on === true ? this.resume() : this.pause()));
+    await this.listenCharging();
     listen('onoff', (on) => (on === true ? this.resume() : this.pause()));
     listen('chargeamps_cable_lock', (locked) => this.setCableLock(locked === true));
     listen('chargeamps_dimmer', (dimmer) => this.setDimmer(dimmer as DimmerValue));

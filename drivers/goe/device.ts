@@ -27,10 +27,11 @@ class GoeDevice extends ChargerDevice<GoeSnapshot> {
   protected async initCharger(): Promise<void> {
     // devices paired before the reason capability existed lack it
     if (!this.hasCapability('goe_reason')) await this.addCapability('goe_reason').catch((err: unknown) => this.error('goe_reason:', describeError(err)));
+    await this.addTargetPower();
     registerSecret(this.getStoreValue('token'));
     this.charger = new GoeCharger(this.buildClient(this.getSettings() as GoeDeviceSettings), this.serial());
     this.registerCapabilityListener('charger_current_limit', (value: number) => this.setCurrentLimit(value));
-    this.registerCapabilityListener('evcharger_charging', (on: boolean) => (on ? this.resume() : this.pause()));
+    await this.listenCharging();
     this.registerCapabilityListener('goe_allow_charging', (on: boolean) => (on ? this.resume() : this.pause()));
     this.registerCapabilityListener('goe_session_energy_limit', (kwh: number) => this.setSessionEnergyLimitKwh(kwh));
   }

@@ -7,6 +7,7 @@ import { nodeFetchTransport } from '../../../lib/http';
 import { AURA_ID, ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD, HALO_ID } from '../../../tools/emulators/chargeamps/emulator';
 import ChargeAmpsDriver from '../../../drivers/chargeamps/driver';
 import ChargeAmpsDevice from '../../../drivers/chargeamps/device';
+import { TARGET_POWER_CAPABILITIES } from '../../../drivers/chargerDevice';
 import { createHomey, standin, startDriver, startPairSession, startRepairSession, teardown, userSaveSettings, type StandinHomey } from '../../homey-standin';
 
 describe('drivers/chargeamps', () => {
@@ -174,6 +175,33 @@ describe('drivers/chargeamps', () => {
       await aura.triggerCapabilityListener('evcharger_charging', false);
       assert.deepStrictEqual(manual, [{ kind: 'pause' }]);
       assert.strictEqual(emu.counters.logins, 1);
+    });
+
+    it('target power: the "Set the target power" card sets a Type 2 connector\'s current (no app here: the device writes it); not on the Schuko socket', async () => {
+      emu.plugIn(AURA_ID, 1, { phases: 3, maxCurrentA: 32 });
+      const devices = await pairAll();
+      const aura = byId(devices, AURA_ID, 1);
+      assert.strictEqual(aura.getCapabilityValue('target_power_mode'), 'device');
+      await homey.flow.runCapabilityAction('target_power_set', { device: aura, target_power: 6900 });
+      assert.strictEqual(emu.snapshot(AURA_ID, 1).maxCurrent, 10, '6900 W / 230 V / 3 phases');
+      assert.strictEqual(aura.getCapabilityValue('target_power_mode'), 'homey');
+      await homey.flow.runCapabilityAction('target_power_set', { device: aura, target_power: 0 });
+      assert.strictEqual(emu.snapshot(AURA_ID, 1).mode, 'Off', '0 W stops charging');
+      const schuko = byId(devices, HALO_ID, 2);
+      assert.ok(!schuko.hasCapability('target_power') && !schuko.hasCapability('target_power_mode'));
+      await assert.rejects(homey.flow.runCapabilityAction('target_power_set', { device: schuko, target_power: 1000 }), /is no action card/);
+    });
+
+    it('a Type 2 connector paired before target power existed gets its capabilities on init', async () => {
+      const session = startPairSession(driver);
+      await session.call('api_key', { apiKey: EMULATOR_API_KEY, baseUrl: base });
+      await session.call('login', { username: EMULATOR_EMAIL, password: EMULATOR_PASSWORD });
+      const entry = (await session.call('list_devices')).find((e: { data: { id: string } }) => e.data.id === `${AURA_ID}:1`);
+      const old = entry.capabilities.filter((c: string) => !TARGET_POWER_CAPABILITIES.includes(c));
+      const d = await session.addDevice<ChargeAmpsDevice>({ ...entry, capabilities: old });
+      await session.close();
+      for (const id of TARGET_POWER_CAPABILITIES) assert.ok(d.hasCapability(id), id);
+      assert.strictEqual(d.getCapabilityValue('target_power_mode'), 'device');
     });
 
     it('a failed poll makes the device unavailable and the next good one recovers it', async () => {
