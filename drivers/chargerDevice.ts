@@ -317,7 +317,10 @@ export abstract class ChargerDevice<Reading> extends Homey.Device {
   /** A good reading for the target: the car's phases, unplugging. */
   private async targetReading(status: ChargerStatus): Promise<void> {
     if (this.target && status.online && status.state !== 'unknown') {
-      await this.target.reading({ carConnected: carConnectedIn(status), phases: phasesInUse(status.activePhases, status.state === 'charging') });
+      // a command it sends that fails is logged: the reading itself was good
+      await this.target
+        .reading({ carConnected: carConnectedIn(status), phases: phasesInUse(status.activePhases, status.state === 'charging') })
+        .catch((err: unknown) => this.error('target power:', describeError(err)));
     }
     await this.showBelowTarget();
   }

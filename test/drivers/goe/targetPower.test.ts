@@ -55,6 +55,21 @@ describe('drivers/goe: target power', () => {
     assert.strictEqual(emu.allowed, false, 'mode Automatic: the charging switch as before');
   });
 
+  it('a command the target sends after a reading fails: logged, and the device stays available (the reading was good)', async () => {
+    const emu = await rig.emulator();
+    const device = await rig.paired(emu); // no car yet: its phases are not known
+    await standin(device).triggerCapabilityListeners({ target_power: 3000 }); // 6 A, as a one-phase car may take it
+    assert.strictEqual(emu.offeredA, 6);
+    device.getCharger().pause = async () => {
+      throw new Error('HTTP 500');
+    };
+    emu.plugIn({ maxCurrentA: 32, phases: 3 });
+    await rig.advance(emu, 1000);
+    await device.poll(); // a three-phase car: 4.3 A, so the target pauses it, and that write fails
+    assert.strictEqual(device.getAvailable(), true);
+    assert.match(rig.homey.logText(), /target power:.*HTTP 500/);
+  });
+
   it('the card\'s argument is checked like Homey\'s Flow editor does', async () => {
     const emu = await rig.emulator();
     const device = await rig.paired(emu);
