@@ -205,18 +205,21 @@ export class Controller extends EventEmitter {
     e.status = status;
     // An offline or unreadable charger says nothing about the plug: keep what we knew.
     const connected = status.online && status.state !== 'unknown' ? carConnectedIn(status) : e.carConnected;
-    if (e.carConnected && !connected && e.manualMaxA !== null) {
-      e.manualMaxA = null;
-      this.log(`${e.name}: car unplugged, manual maximum cleared`);
-      this.persist();
-    }
-    if (e.carConnected && !connected && e.targetMaxA !== null) {
-      e.targetMaxA = null;
-      this.log(`${e.name}: car unplugged, target power maximum cleared`);
-      this.persist();
-    }
+    if (e.carConnected && !connected) this.endUntilUnplug(e);
     e.carConnected = connected;
     e.actuator.reportStatus(status);
+  }
+
+  /** The car left: the maxima that hold until unplug (a manual current, a target power) end, in one line. */
+  private endUntilUnplug(e: Entry): void {
+    const cleared: string[] = [];
+    if (e.manualMaxA !== null) cleared.push('manual maximum');
+    if (e.targetMaxA !== null) cleared.push('target power maximum');
+    if (!cleared.length) return;
+    e.manualMaxA = null;
+    e.targetMaxA = null;
+    this.log(`${e.name}: car unplugged, ${cleared.join(' and ')} cleared`);
+    this.persist();
   }
 
   /** Poll every charger once (used where no Homey device polls: the demo and live CLI). */
