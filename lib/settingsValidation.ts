@@ -8,7 +8,7 @@ import { FUSE_LIMITS_A, GRID_PHASES, type GridPhase } from './balancer/types';
 import { quoteInput } from './errors';
 import { type HostUse, tryNormaliseHost } from './host';
 import { HOMEWIZARD_HOST_USE, isHomeWizardSerial } from './meter/homewizard';
-import { parseP1TcpAddress } from './meter/p1tcp';
+import { tryP1TcpAddress } from './meter/p1tcp';
 import type { AppSettings, ChargerSettings, ManualOverrideMode, MeterSettings, MeterSourceKind } from './settings';
 
 export type SettingsValidation = { ok: true; value: AppSettings } | { ok: false; errors: Record<string, string> };
@@ -102,22 +102,16 @@ const P1TCP_HOST_USE: HostUse = { field: 'meter.host', device: 'P1 dongle', exam
 /**
  * The address of a P1 dongle or serial-to-TCP bridge (source 'p1tcp') as stored: `host:port`, IPv6 in brackets, the
  * port required, "p1tcp://" in front allowed; or the problem as the page shows it next to the field (one line,
- * starting with a capital, with an example). What passes is what lib/meter/p1tcp.ts connects to (`parseP1TcpAddress`).
+ * starting with a capital, with an example): the source's own reading (`tryP1TcpAddress`), with this field's example.
  */
 export function readP1TcpHost(value: unknown): { host: string; problem: null } | { host: null; problem: string } {
-  const eg = `e.g. ${P1TCP_HOST_USE.example}`;
   const text = typeof value === 'string' ? value.trim().replace(/^p1tcp:\/\//i, '') : value;
   if (text === '' || text === null || text === undefined) {
-    return { host: null, problem: `Enter the address of the P1 dongle: its host name or IP address and TCP port (${eg})` };
+    return { host: null, problem: `Enter the address of the P1 dongle: its host name or IP address and TCP port (e.g. ${P1TCP_HOST_USE.example})` };
   }
-  const r = tryNormaliseHost(text, P1TCP_HOST_USE);
-  if (r.problem !== null) {
-    // lib/host.ts adds ":8080" to the example of a port problem; this example has its port already
-    const problem = r.problem.replace(`${P1TCP_HOST_USE.example}:8080`, P1TCP_HOST_USE.example!);
-    return { host: null, problem: problem.charAt(0).toUpperCase() + problem.slice(1) };
-  }
-  if (!/:\d+$/.test(r.host)) return { host: null, problem: `Add the TCP port the P1 dongle streams on (${eg})` };
-  return { host: parseP1TcpAddress(r.host).hostPort, problem: null };
+  const r = tryP1TcpAddress(text, P1TCP_HOST_USE);
+  if (r.problem !== null) return { host: null, problem: r.problem.charAt(0).toUpperCase() + r.problem.slice(1) };
+  return { host: r.address.hostPort, problem: null };
 }
 
 function readMeter(raw: unknown, errors: Errors): MeterSettings | undefined {

@@ -25,7 +25,7 @@ import net from 'net';
 import type { Clock, TimerHandle } from '../clock';
 import type { Triple } from '../balancer/types';
 import { PeerError, UserInputError, describeError } from '../errors';
-import { type HostUse, normaliseHost } from '../host';
+import { type HostUse, tryNormaliseHost } from '../host';
 import { DEFAULT_METER_TIME_ZONE, DsmrStreamSplitter, type DsmrReading, dsmrSignedCurrents, isValidTimeZone, parseDsmrTelegram } from './dsmr';
 import { BaseMeterSource, type MeterSourceStatus, NOMINAL_VOLTAGE_V } from './source';
 
@@ -113,12 +113,29 @@ export const P1_DEFAULTS = {
 const HOST_USE: HostUse = { field: 'meter.host', device: 'P1 dongle', example: '192.168.1.30:23' };
 
 /** "host:port" (or "p1tcp://host:port") → the normalised "host:port" and its parts; throws a UserInputError. */
-export function parseP1TcpAddress(input: unknown): { hostPort: string; host: string; port: number } {
+export function parseP1TcpAddress(input: unknown): P1TcpAddress {
+  const r = tryP1TcpAddress(input, HOST_USE);
+  if (r.problem !== null) throw new UserInputError(HOST_USE.field, r.problem);
+  return r.address;
+}
+
+export interface P1TcpAddress {
+  hostPort: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * The one reading of a P1 dongle's address (`host:port`, an optional `p1tcp://`, IPv6 in brackets; the
+ * port is required), or the problem in one line for `use` (the settings page names its own field and example).
+ */
+export function tryP1TcpAddress(input: unknown, use: HostUse): { address: P1TcpAddress; problem: null } | { address: null; problem: string } {
   const text = typeof input === 'string' ? input.trim().replace(/^p1tcp:\/\//i, '') : input;
-  const hostPort = normaliseHost(text, HOST_USE);
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(hostPort);
-  if (!m) throw new UserInputError(HOST_USE.field, `add the TCP port the ${HOST_USE.device} streams on (e.g. ${HOST_USE.example})`);
-  return { hostPort, host: m[1] ?? m[2], port: Number(m[3]) };
+  const r = tryNormaliseHost(text, use);
+  if (r.problem !== null) return { address: null, problem: r.problem };
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(r.host);
+  if (!m) return { address: null, problem: `add the TCP port the ${use.device} streams on (e.g. ${use.example})` };
+  return { address: { hostPort: r.host, host: m[1] ?? m[2], port: Number(m[3]) }, problem: null };
 }
 
 /** Node's net.Socket as a `P1Stream`. */
