@@ -11,6 +11,7 @@ import GoeDevice from '../drivers/goe/device';
 import GoeDriver from '../drivers/goe/driver';
 import ChargeAmpsDevice from '../drivers/chargeamps/device';
 import ChargeAmpsDriver from '../drivers/chargeamps/driver';
+import { pairAuraConnector } from './drivers/chargeamps/pairing';
 import { ChargerDevice } from '../drivers/chargerDevice';
 import { ChargeAmpsConnectorCharger } from '../lib/chargeamps/charger';
 import { ChargeAmpsClient, sharedClients } from '../lib/chargeamps/client';
@@ -19,7 +20,7 @@ import { nodeFetchTransport } from '../lib/http';
 import { defaultAppSettings, SETTINGS_KEY } from '../lib/settings';
 import { AURA_ID, ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD } from '../tools/emulators/chargeamps/emulator';
 import { GoeEmulator } from '../tools/emulators/goe/emulator';
-import { addDevice, createHomey, startApp, startDriver, startPairSession, teardown, type StandinHomey } from './homey-standin';
+import { addDevice, createHomey, startApp, startDriver, teardown, type StandinHomey } from './homey-standin';
 
 type Triple = [number, number, number];
 const SETTINGS = { ...defaultAppSettings(), fuseA: 25, marginA: 1, restoreHoldS: 5, restoreStepA: 4 };
@@ -181,12 +182,7 @@ describe('app: device flow cards about the current limit (Charge Amps, a cloud c
     homey.settings.set(SETTINGS_KEY, SETTINGS);
     app = await startApp(PhaseGuardApp, homey);
     const driver = await startDriver(ChargeAmpsDriver, ChargeAmpsDevice, { homey, id: 'chargeamps' });
-    const session = startPairSession(driver);
-    await session.call('api_key', { apiKey: EMULATOR_API_KEY, baseUrl: base });
-    await session.call('login', { username: EMULATOR_EMAIL, password: EMULATOR_PASSWORD });
-    const entry = (await session.call('list_devices')).find((e: { data: { id: string } }) => e.data.id === `${AURA_ID}:1`);
-    device = await session.addDevice<ChargeAmpsDevice>(entry);
-    await session.close();
+    device = await pairAuraConnector(driver, base);
     await seconds(300, [3, 3, 3]); // a cloud charger is raised at most once a minute
     assert.strictEqual(emu.snapshot(AURA_ID, 1).maxCurrent, 16);
   });

@@ -21,7 +21,8 @@ import ChargeAmpsDriver from '../../drivers/chargeamps/driver';
 import { ChargerDevice } from '../../drivers/chargerDevice';
 import GoeDevice from '../../drivers/goe/device';
 import GoeDriver from '../../drivers/goe/driver';
-import { addDevice, createHomey, startDriver, startPairSession, teardown, type StandinHomey } from '../homey-standin';
+import { pairAuraConnector } from './chargeamps/pairing';
+import { addDevice, createHomey, startDriver, teardown, type StandinHomey } from '../homey-standin';
 
 const root = path.join(__dirname, '..', '..');
 const json = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(root, file), 'utf8'));
@@ -153,12 +154,7 @@ describe('device flow cards: the current limit', () => {
     });
 
     async function aura(): Promise<ChargeAmpsDevice> {
-      const session = startPairSession(driver);
-      await session.call('api_key', { apiKey: EMULATOR_API_KEY, baseUrl: base });
-      await session.call('login', { username: EMULATOR_EMAIL, password: EMULATOR_PASSWORD });
-      const entry = (await session.call('list_devices')).find((e: { data: { id: string } }) => e.data.id === `${AURA_ID}:1`);
-      const device = await session.addDevice<ChargeAmpsDevice>(entry);
-      await session.close();
+      const device = await pairAuraConnector(driver, base);
       await device.poll();
       return device;
     }

@@ -8,6 +8,7 @@ import { AURA_ID, ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR
 import ChargeAmpsDriver from '../../../drivers/chargeamps/driver';
 import ChargeAmpsDevice from '../../../drivers/chargeamps/device';
 import { TARGET_POWER_CAPABILITIES } from '../../../drivers/chargerDevice';
+import { pairAuraConnector } from './pairing';
 import { createHomey, standin, startDriver, startPairSession, startRepairSession, teardown, userSaveSettings, type StandinHomey } from '../../homey-standin';
 
 describe('drivers/chargeamps', () => {
@@ -193,13 +194,7 @@ describe('drivers/chargeamps', () => {
     });
 
     it('a Type 2 connector paired before target power existed gets its capabilities on init', async () => {
-      const session = startPairSession(driver);
-      await session.call('api_key', { apiKey: EMULATOR_API_KEY, baseUrl: base });
-      await session.call('login', { username: EMULATOR_EMAIL, password: EMULATOR_PASSWORD });
-      const entry = (await session.call('list_devices')).find((e: { data: { id: string } }) => e.data.id === `${AURA_ID}:1`);
-      const old = entry.capabilities.filter((c: string) => !TARGET_POWER_CAPABILITIES.includes(c));
-      const d = await session.addDevice<ChargeAmpsDevice>({ ...entry, capabilities: old });
-      await session.close();
+      const d = await pairAuraConnector(driver, base, (e) => ({ ...e, capabilities: e.capabilities.filter((c) => !TARGET_POWER_CAPABILITIES.includes(c)) }));
       for (const id of TARGET_POWER_CAPABILITIES) assert.ok(d.hasCapability(id), id);
       assert.strictEqual(d.getCapabilityValue('target_power_mode'), 'device');
     });
@@ -270,12 +265,7 @@ describe('drivers/chargeamps', () => {
     });
 
     it('a repair of an account\'s only connector keeps the charger the app drives, working with the new password', async () => {
-      const session = startPairSession(driver);
-      await session.call('api_key', { apiKey: EMULATOR_API_KEY, baseUrl: base });
-      await session.call('login', { username: EMULATOR_EMAIL, password: EMULATOR_PASSWORD });
-      const entry = (await session.call('list_devices')).find((e: { data: { id: string } }) => e.data.id === `${AURA_ID}:1`);
-      const device = await session.addDevice<ChargeAmpsDevice>(entry);
-      await session.close();
+      const device = await pairAuraConnector(driver, base);
       const charger = device.getCharger();
       emu.setPassword(EMULATOR_EMAIL, 'New-Password-2026');
       emu.revokeTokens(EMULATOR_EMAIL, true);
