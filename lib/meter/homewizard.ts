@@ -28,7 +28,7 @@ import { clampPollInterval, type PollLimits } from '../pollInterval';
 import type { Clock, TimerHandle } from '../clock';
 import type { Triple } from '../balancer/types';
 import { PeerError, describeError, quoteInput } from '../errors';
-import { type HostUse, hostBaseUrl, normaliseHost as normaliseAnyHost } from '../host';
+import { type HostUse, hostBaseUrl, normaliseHost } from '../host';
 import { type HttpTransport, nodeFetchTransport, parseJson } from '../http';
 import { BaseMeterSource, NOMINAL_VOLTAGE_V, phaseCurrentA } from './source';
 
@@ -71,14 +71,6 @@ export interface HomeWizardData {
 /** How the meter host is named in messages (the settings field it comes from). */
 export const HOMEWIZARD_HOST_USE: HostUse = { field: 'meter.host', device: 'HomeWizard P1 meter' };
 
-/**
- * @deprecated Use `normaliseHost(input, HOMEWIZARD_HOST_USE)` from lib/host.ts; this wrapper stays only until
- * lib/demo/main.ts calls that directly.
- */
-export function normaliseHost(input: unknown): string {
-  return normaliseAnyHost(input, HOMEWIZARD_HOST_USE);
-}
-
 /** HomeWizard: a new telegram at most every second (DSMR 5); polling faster than 500 ms gains nothing. */
 export const HOMEWIZARD_POLL: PollLimits = {
   defaultS: DEFAULT_POLL_INTERVAL_MS / 1000,
@@ -105,7 +97,7 @@ export async function fetchHomeWizardInfo(
   host: string,
   opts: { http?: HttpTransport; timeoutMs?: number } = {},
 ): Promise<HomeWizardDeviceInfo> {
-  const h = normaliseAnyHost(host, HOMEWIZARD_HOST_USE);
+  const h = normaliseHost(host, HOMEWIZARD_HOST_USE);
   const url = `${hostBaseUrl(h)}/api`;
   let body: unknown;
   try {
@@ -175,7 +167,7 @@ export class HomeWizardP1Source extends BaseMeterSource {
 
   constructor(opts: HomeWizardSourceOptions) {
     super(opts.clock);
-    this.host = normaliseAnyHost(opts.host, HOMEWIZARD_HOST_USE);
+    this.host = normaliseHost(opts.host, HOMEWIZARD_HOST_USE);
     this.dataUrl = `${hostBaseUrl(this.host)}/api/v1/data`;
     const { intervalS, warning } = clampPollInterval(opts.pollIntervalMs === undefined ? undefined : opts.pollIntervalMs / 1000, HOMEWIZARD_POLL);
     this.pollIntervalMs = Math.round(intervalS * 1000);
@@ -302,7 +294,7 @@ function recordHost(address: unknown, port: unknown): string | null {
   const p = Number(port);
   const portPart = Number.isInteger(p) && p > 0 && p < 65536 && p !== 80 ? `:${p}` : '';
   try {
-    return normaliseAnyHost(`${hostPart}${portPart}`, HOMEWIZARD_HOST_USE);
+    return normaliseHost(`${hostPart}${portPart}`, HOMEWIZARD_HOST_USE);
   } catch {
     return null;
   }
