@@ -29,6 +29,19 @@ export interface MeterSample {
    */
   seq?: number;
   currentsA: Triple<number | null>;
+  /**
+   * Net active power of the whole house (W): import positive, export negative; absent/null = the meter gives none
+   * (the capacity guard then uses Σ currentsA × voltagesV, or 230 V).
+   */
+  powerW?: number | null;
+  /** Voltage per grid phase (V), where the meter gives it; null = not reported. */
+  voltagesV?: Triple<number | null>;
+  /**
+   * The meter's own record of this month's peak (W): the highest quarter-hour average import the meter itself keeps
+   * (Belgian e-MUCS / Fluvius DSMR 1-0:1.6.0, HomeWizard `montly_power_peak_w`); absent/null = the meter keeps none.
+   * Shown next to the capacity guard's own figure, never used to limit.
+   */
+  meterPeakW?: number | null;
 }
 
 export interface BalancerConfig {
