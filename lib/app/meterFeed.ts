@@ -85,13 +85,15 @@ export class MeterFeed {
     return this.enqueue(() => this.stopSource());
   }
 
-  /** The "report phase currents" flow card; throws one clear line when the flow card is not the meter source. */
-  report(currentsA: Triple<number | null>): void {
+  /** The "report phase currents" flow card (with `powerW`: "… and house power"); throws one clear line when the flow
+   *  card is not the meter source. */
+  report(currentsA: Triple<number | null>, powerW?: unknown): void {
     const source = this.wanted?.meter.source ?? 'flow';
     if (source !== 'flow') {
       throw new UserInputError('meter', `the meter source is "${source}"; choose "Flow card" as meter source on the settings page to use this card`);
     }
-    this.flow.report(currentsA[0], currentsA[1], currentsA[2]);
+    if (powerW === undefined) this.flow.report(currentsA[0], currentsA[1], currentsA[2]);
+    else this.flow.reportWithPower(currentsA[0], currentsA[1], currentsA[2], powerW);
   }
 
   private enqueue(job: () => Promise<void>): Promise<void> {

@@ -7,6 +7,9 @@
  *   21.7.0 / 41.7.0 / 61.7.0  active power import L1..L3 (kW or W)
  *   22.7.0 / 42.7.0 / 62.7.0  active power export L1..L3
  *   32.7.0 / 52.7.0 / 72.7.0  voltage L1..L3 (V)
+ *   1.7.0 / 2.7.0             active power import / export of the whole connection (kW or W)
+ *   1.6.0                     (Belgian e-MUCS, capacity tariff) this month's peak: the highest quarter-hour average
+ *                             import, "(time of the peak)(value*kW)"
  *   0-0:1.0.0                 timestamp YYMMDDhhmmssX (local time of the meter; X = S summer / W winter)
  *   1-3:0.2.8 / 0-0:96.1.4    DSMR version (NL "50") / Belgian e-MUCS version ("50217")
  * CRC: CRC16/ARC (poly 0xA001 reflected, init 0) over every byte from '/' up to and including '!',
@@ -48,6 +51,11 @@ export interface DsmrReading {
   importW: Triple<number | null>;
   exportW: Triple<number | null>;
   voltageV: Triple<number | null>;
+  /** 1.7.0 / 2.7.0: the connection's total import and export power (W); null when absent or unreadable. */
+  totalImportW: number | null;
+  totalExportW: number | null;
+  /** 1.6.0: this month's peak quarter-hour average import the meter keeps itself (W); null when absent. */
+  monthPeakW: number | null;
   crc: DsmrCrc;
   /** The telegram ends with its '!' line (false: cut off). */
   complete: boolean;
@@ -65,6 +73,13 @@ export interface DsmrParseOptions {
 }
 
 type ValueKey = keyof Pick<DsmrReading, 'currentA' | 'importW' | 'exportW' | 'voltageV'>;
+
+/** Whole-connection registers: OBIS code → reading field (all powers, kW or W). */
+const TOTAL_CODES: Record<string, 'totalImportW' | 'totalExportW' | 'monthPeakW'> = {
+  '1.7.0': 'totalImportW',
+  '2.7.0': 'totalExportW',
+  '1.6.0': 'monthPeakW',
+};
 
 const CODES: Record<string, [ValueKey, number]> = {
   '31.7.0': ['currentA', 0], '51.7.0': ['currentA', 1], '71.7.0': ['currentA', 2],
@@ -186,6 +201,9 @@ export function parseDsmrTelegram(text: string, opts: DsmrParseOptions = {}): Ds
     importW: [null, null, null],
     exportW: [null, null, null],
     voltageV: [null, null, null],
+    totalImportW: null,
+    totalExportW: null,
+    monthPeakW: null,
     crc: complete ? checkCrc(body, crcHex) : 'absent',
     complete,
     crcRequired: false,
@@ -208,6 +226,12 @@ export function parseDsmrTelegram(text: string, opts: DsmrParseOptions = {}): Ds
     } else if (obis === '0-0:1.0.0') {
       hasTimestamp = true;
       reading.timestampMs = parseDsmrTime(value, opts.timeZone);
+    } else if (medium === '1' && TOTAL_CODES[code]) {
+      // 1.6.0 carries the peak's time first: the value is the last "(…)" of the line
+      const raw = code === '1.6.0' ? (/\(([^()]*)\)\s*$/.exec(line)?.[1] ?? '\u0000') : value;
+      const q = parseQuantity(raw, 'importW');
+      reading[TOTAL_CODES[code]] = q;
+      if (q === null && !reading.unreadable.includes(obis)) reading.unreadable.push(obis);
     } else if (medium === '1' && CODES[code]) {
       const [key, phase] = CODES[code];
       const earlier = seen.get(obis);
@@ -234,6 +258,26 @@ export function dsmrSignedCurrents(r: Pick<DsmrReading, ValueKey>, nominalV?: nu
     const net = imp === null && exp === null ? null : (imp ?? 0) - (exp ?? 0);
     return phaseCurrentA(r.currentA[p], net, r.voltageV[p], nominalV);
   }) as Triple<number | null>;
+}
+
+/**
+ * Net power of the whole connection (W, import positive, export negative): 1.7.0 − 2.7.0 where the meter sends them,
+ * else the sum of the per-phase import − export powers when every phase that has a current also has a power; null
+ * when neither is known.
+ */
+export function dsmrNetPowerW(r: Pick<DsmrReading, 'totalImportW' | 'totalExportW' | 'importW' | 'exportW' | 'currentA'>): number | null {
+  if (r.totalImportW !== null || r.totalExportW !== null) return (r.totalImportW ?? 0) - (r.totalExportW ?? 0);
+  let sum: number | null = null;
+  for (let p = 0; p < 3; p++) {
+    const imp = r.importW[p];
+    const exp = r.exportW[p];
+    if (imp === null && exp === null) {
+      if (r.currentA[p] !== null) return null; // a phase known only by its current: the sum would miss it
+      continue;
+    }
+    sum = (sum ?? 0) + (imp ?? 0) - (exp ?? 0);
+  }
+  return sum;
 }
 
 /**

@@ -22,6 +22,10 @@
  * (see `phaseCurrentA`; without a voltage the nominal 230 V is used). 1-phase meters report null for
  * L2/L3, which stay null in the samples.
  *
+ * Power (for the capacity guard): `active_power_w` is the net power of the whole connection (W, negative while
+ * exporting), `active_voltage_lN_v` the phase voltages, and on Belgian meters `montly_power_peak_w` (sic, API v1;
+ * `monthly_power_peak_w` in API v2) the month's peak quarter-hour average the meter keeps itself.
+ *
  * Host: anything `normaliseHost` (lib/host.ts) accepts, IPv6 included (`fd00::20`, `[::1]:8080`).
  */
 import { clampPollInterval, type PollLimits } from '../pollInterval';
@@ -30,7 +34,7 @@ import type { Triple } from '../balancer/types';
 import { PeerError, describeError, quoteInput } from '../errors';
 import { type HostUse, hostBaseUrl, normaliseHost } from '../host';
 import { type HttpTransport, nodeFetchTransport, parseJson } from '../http';
-import { BaseMeterSource, NOMINAL_VOLTAGE_V, phaseCurrentA } from './source';
+import { BaseMeterSource, type MeterExtras, NOMINAL_VOLTAGE_V, phaseCurrentA } from './source';
 
 /** HomeWizard advises polling no faster than every 500 ms. */
 export const MIN_POLL_INTERVAL_MS = 500;
@@ -65,6 +69,8 @@ export interface HomeWizardData {
   active_voltage_l2_v?: number | null;
   active_voltage_l3_v?: number | null;
   smr_version?: number | null;
+  /** Belgian meters (1-0:1.6.0): this month's peak quarter-hour average import (W); the API v1 spelling. */
+  montly_power_peak_w?: number | null;
   [field: string]: unknown;
 }
 
@@ -134,6 +140,20 @@ export function homeWizardCurrents(data: HomeWizardData, nominalV = NOMINAL_VOLT
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/**
+ * What a payload says besides the currents: the net power of the whole connection (`active_power_w`, W, import
+ * positive), the phase voltages, and the meter's own month peak (`montly_power_peak_w`, API v1's spelling, or
+ * `monthly_power_peak_w`); each absent when the meter does not report it.
+ */
+export function homeWizardExtras(data: HomeWizardData): MeterExtras {
+  const field = (name: string): number | null => num(data[`active_${name}`]) ?? num(data[name]);
+  return {
+    powerW: field('power_w'),
+    voltagesV: ([1, 2, 3] as const).map((n) => field(`voltage_l${n}_v`)) as Triple<number | null>,
+    meterPeakW: num(data.montly_power_peak_w) ?? num(data.monthly_power_peak_w),
+  };
+}
 
 /** The part of a payload that identifies a telegram: everything but the Wi-Fi fields. */
 export function telegramFingerprint(data: HomeWizardData): string {
@@ -229,7 +249,7 @@ export class HomeWizardP1Source extends BaseMeterSource {
       }
       this.lastFingerprint = fp;
       this.counters.telegrams++;
-      this.emit(currents);
+      this.emit(currents, homeWizardExtras(data));
       return true;
     } catch (err) {
       this.counters.failures++;

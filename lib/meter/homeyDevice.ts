@@ -9,6 +9,13 @@
  * looked up for `measure_power.*` and `measure_voltage.*`. Without per-phase current, the current is
  * derived from per-phase power (I = P/U, signed by P; nominal 230 V when there is no voltage).
  *
+ * Power (for the capacity guard): each sample carries the meter's total `measure_power` (W, the whole connection;
+ * import positive, negative while exporting on meters that sign it), the per-phase `measure_voltage.*`, and the
+ * month's peak the meter keeps itself where its app shows one (HomeWizard: `measure_power.montly_power_peak`, sic).
+ * Mind the id families: only the bare `measure_power` is the total; `measure_power.l1` is a phase, and
+ * `measure_power.average_power_15m_w` or `.montly_power_peak` are no present power at all. A change of the peak alone
+ * is no new reading.
+ *
  * Freshness, on receipt (monotonic clock) and by content; the `lastUpdated` / `lastChanged` stamps
  * Homey hands over are wall-clock times and are never compared (after an NTP step back every new
  * event would look older than the last, and old values newer):
@@ -43,6 +50,7 @@ import { PHASES, type PhaseIndex } from '../phase';
 import {
   BaseMeterSource,
   DEFAULT_STALE_AFTER_MS,
+  type MeterExtras,
   NOMINAL_VOLTAGE_V,
   PhaseMerger,
   type PhaseParts,
@@ -94,8 +102,10 @@ export interface PhaseCapabilityIds {
 
 export interface ResolvedMeterCapabilities {
   phases: Triple<PhaseCapabilityIds>;
-  /** Total `measure_power`, subscribed as a sign of life. */
+  /** Total `measure_power`, subscribed as a sign of life and handed on as the house's power. */
   totalPowerId: string | null;
+  /** The month's peak the meter keeps itself (`measure_power.montly_power_peak`, sic, or `…monthly_power_peak`). */
+  peakPowerId: string | null;
   /** 'current' when any phase has a current capability, else 'power'; null = not a per-phase meter. */
   basis: 'current' | 'power' | null;
   phaseCount: number;
@@ -110,6 +120,9 @@ function findPhaseCap(caps: readonly string[], base: string, n: number): string 
   return caps.find((c) => re.test(c)) ?? null;
 }
 
+/** The month's peak as meter apps name it: HomeWizard's own spelling first. */
+const PEAK_POWER_IDS = ['measure_power.montly_power_peak', 'measure_power.monthly_power_peak'];
+
 /** Detect the per-phase capability ids of a device, whatever app made it. */
 export function resolveMeterCapabilities(capabilities: readonly string[]): ResolvedMeterCapabilities {
   const phases = PHASES.map((p) => ({
@@ -121,6 +134,7 @@ export function resolveMeterCapabilities(capabilities: readonly string[]): Resol
   return {
     phases,
     totalPowerId: capabilities.includes('measure_power') ? 'measure_power' : null,
+    peakPowerId: PEAK_POWER_IDS.find((id) => capabilities.includes(id)) ?? null,
     basis: phases.some((ph) => ph.currentId) ? 'current' : usable.length ? 'power' : null,
     phaseCount: usable.length,
   };
@@ -301,6 +315,7 @@ export class HomeyDeviceSource extends BaseMeterSource {
     if (!this.caps) return [];
     const ids = this.caps.phases.flatMap((ph) => [ph.currentId, ph.powerId, ph.voltageId]);
     if (this.caps.totalPowerId) ids.push(this.caps.totalPowerId);
+    if (this.caps.peakPowerId) ids.push(this.caps.peakPowerId);
     return ids.filter((id): id is string => id !== null);
   }
 
@@ -311,6 +326,7 @@ export class HomeyDeviceSource extends BaseMeterSource {
   private record(id: string, value: number | null, live: boolean): boolean {
     const changed = live && this.raw.has(id) && this.raw.get(id) !== value;
     this.raw.set(id, value);
+    if (id === this.caps?.peakPowerId) return false; // shown, never a reading of its own
     const phase = this.caps?.phases.findIndex((ph) => ph.currentId === id || ph.powerId === id || ph.voltageId === id) ?? -1;
     if (phase < 0) {
       if (changed) this.merger.touch();
@@ -350,7 +366,17 @@ export class HomeyDeviceSource extends BaseMeterSource {
     if (!this.running) return;
     const mono = this.clock.monoMs();
     const currentsA = this.merger.take(mono, this.totalVouches(mono));
-    if (currentsA) this.emit(currentsA);
+    if (currentsA) this.emit(currentsA, this.extras());
+  }
+
+  /** The total power, the phase voltages and the meter's peak as Homey holds them now. */
+  private extras(): MeterExtras {
+    const get = (cap: string | null | undefined): number | null => (cap ? this.raw.get(cap) ?? null : null);
+    return {
+      powerW: get(this.caps?.totalPowerId),
+      voltagesV: this.phaseParts().map((p) => p.voltageV) as Triple<number | null>,
+      meterPeakW: get(this.caps?.peakPowerId),
+    };
   }
 
   private readonly onDeleted = (): void => {

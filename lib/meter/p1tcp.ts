@@ -26,8 +26,8 @@ import type { Clock, TimerHandle } from '../clock';
 import type { Triple } from '../balancer/types';
 import { PeerError, UserInputError, describeError } from '../errors';
 import { type HostUse, tryNormaliseHost } from '../host';
-import { DEFAULT_METER_TIME_ZONE, DsmrStreamSplitter, type DsmrReading, dsmrSignedCurrents, isValidTimeZone, parseDsmrTelegram } from './dsmr';
-import { BaseMeterSource, type MeterSourceStatus, NOMINAL_VOLTAGE_V } from './source';
+import { DEFAULT_METER_TIME_ZONE, DsmrStreamSplitter, type DsmrReading, dsmrNetPowerW, dsmrSignedCurrents, isValidTimeZone, parseDsmrTelegram } from './dsmr';
+import { BaseMeterSource, type MeterExtras, type MeterSourceStatus, NOMINAL_VOLTAGE_V } from './source';
 
 /** A connected byte stream (the production one is node's net.Socket, see `nodeTcpConnect`). */
 export interface P1Stream {
@@ -411,8 +411,22 @@ export class P1TcpSource extends BaseMeterSource {
     this.lastTelegram = text;
     this.meterTimeMs = r.timestampMs;
     this.counters.accepted++;
-    this.emit(currents);
+    this.emit(currents, p1Extras(r));
   }
+}
+
+/**
+ * The house's net power (1.7.0 − 2.7.0, else the per-phase powers; dropped when over 3 × the plausible phase power),
+ * the measured voltages, and the meter's own month peak (Fluvius 1.6.0) for the capacity guard.
+ */
+export function p1Extras(r: DsmrReading): MeterExtras {
+  const netW = dsmrNetPowerW(r);
+  const plausible = (w: number | null): number | null => (w !== null && Math.abs(w) <= 3 * P1_PLAUSIBLE.maxPowerW ? w : null);
+  return {
+    powerW: plausible(netW),
+    voltagesV: r.voltageV.map((v) => (v !== null && v >= P1_PLAUSIBLE.minVoltageV ? v : null)) as Triple<number | null>,
+    meterPeakW: plausible(r.monthPeakW),
+  };
 }
 
 function formatWait(ms: number): string {

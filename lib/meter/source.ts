@@ -16,7 +16,7 @@ import { DEFAULT_BALANCER_CONFIG, type MeterSample, type Triple } from '../balan
 import { describeError } from '../errors';
 
 /** Where the house meter readings come from: the one meter-kind type (settings, sources, live view). */
-export type MeterSourceKind = 'homey-device' | 'homewizard' | 'flow' | 'p1tcp';
+export type MeterSourceKind = 'homey-device' | 'homewizard' | 'homewizard-v2' | 'flow' | 'p1tcp';
 /** A source's kind; 'replay' is the workshop's recorded trace (tools), never a setting. */
 export type SourceKind = MeterSourceKind | 'replay';
 import { PHASES, type PhaseIndex } from '../phase';
@@ -168,6 +168,9 @@ export class PhaseMerger {
   }
 }
 
+/** What a reading may carry besides the currents (see `MeterSample`): set on the sample only where finite. */
+export type MeterExtras = Partial<Pick<MeterSample, 'powerW' | 'voltagesV' | 'meterPeakW'>>;
+
 /**
  * Shared bookkeeping of the sources: listeners, sequence numbers, per-phase ages, error/warning.
  * Subclasses call `emit` with each new reading.
@@ -246,10 +249,14 @@ export abstract class BaseMeterSource implements MeterSource {
   /**
    * Hand a reading with new content to the listeners: `seq` one higher than the last sample's, `timeMs`
    * the wall time now (display only: it may step back or forward with the wall clock). Every non-null
-   * phase counts as fresh now (monotonic).
+   * phase counts as fresh now (monotonic). `extra`: the house's net power, voltages and the meter's own month peak,
+   * where the meter gives them.
    */
-  protected emit(currentsA: Triple<number | null>): MeterSample {
+  protected emit(currentsA: Triple<number | null>, extra: MeterExtras = {}): MeterSample {
     const sample: MeterSample = { timeMs: this.clock.nowMs(), seq: ++this.seq, currentsA: [...currentsA] as Triple<number | null> };
+    if (finite(extra.powerW)) sample.powerW = extra.powerW;
+    if (extra.voltagesV?.some(finite)) sample.voltagesV = [...extra.voltagesV] as Triple<number | null>;
+    if (finite(extra.meterPeakW)) sample.meterPeakW = extra.meterPeakW;
     this.lastSampleMs = sample.timeMs;
     this.lastSampleMonoMs = this.clock.monoMs();
     for (const p of PHASES) if (currentsA[p] !== null) this.phaseSeenMonoMs[p] = this.lastSampleMonoMs;
