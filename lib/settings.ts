@@ -8,6 +8,7 @@ import { readHomeWizardRecord } from './meter/homewizard';
 import { readMeterHost } from './settingsValidation';
 
 import type { MeterSourceKind } from './meter/source';
+import type { CapacityRule } from './capacity/types';
 export type { MeterSourceKind };
 
 export interface MeterSettings {
@@ -44,7 +45,40 @@ export function userBalancerSettings(from: UserBalancerSettings): UserBalancerSe
   return Object.fromEntries(USER_BALANCER_KEYS.map((k) => [k, from[k]])) as UserBalancerSettings;
 }
 
-export interface AppSettings extends UserBalancerSettings {
+/**
+ * The capacity-tariff guard (lib/capacity, docs/capacity.md), keyed as on the settings page; validated once by
+ * lib/capacity/validate.ts through `validateAppSettings`. Optional in `AppSettings` so settings saved before 0.4 load:
+ * `capacitySettings` fills what is missing with the defaults.
+ */
+export interface CapacitySettings {
+  /** off | fixed | month-peak | no-steps | se-peaks */
+  capacity_rule: CapacityRule;
+  /** The cap (kW): 'fixed' the cap, 'month-peak' the floor (Flanders ≥ 2.5), 'no-steps' the step's upper bound, 'se-peaks' the cap. */
+  capacity_kw: number;
+  /** The period the average is taken over (min): 15 (Flanders) or 60 (Norway, Sweden). */
+  capacity_period_min: 15 | 60;
+  /** 'se-peaks': how many of the month's highest hourly peaks count (the DSO's N). */
+  capacity_se_peaks: number;
+  /** 'se-peaks': only weekday daytime hours count (07–19, Monday–Friday). */
+  capacity_se_weekday_daytime: boolean;
+}
+
+export const DEFAULT_CAPACITY_SETTINGS: CapacitySettings = {
+  capacity_rule: 'off',
+  capacity_kw: 5,
+  capacity_period_min: 15,
+  capacity_se_peaks: 3,
+  capacity_se_weekday_daytime: false,
+};
+
+/** The capacity settings of `s`, the defaults where it has none. */
+export function capacitySettings(s: Partial<CapacitySettings>): CapacitySettings {
+  const out = { ...DEFAULT_CAPACITY_SETTINGS };
+  for (const k of Object.keys(out) as (keyof CapacitySettings)[]) if (s[k] !== undefined && s[k] !== null) (out as Record<string, unknown>)[k] = s[k];
+  return out;
+}
+
+export interface AppSettings extends UserBalancerSettings, Partial<CapacitySettings> {
   /** Balancing on/off. Off: the app never changes a charger's current. */
   balancing: boolean;
   /** What a manual current change by the user means: a new max until the car is unplugged, or nothing. */
