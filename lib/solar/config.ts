@@ -1,0 +1,88 @@
+/**
+ * Tuning of solar charging (docs/solar.md explains each value and where evcc's come from). One validation
+ * here: `validateSolarConfig` names the field and what was expected.
+ */
+import { UserInputError } from '../errors';
+
+export interface SolarConfig {
+  /** Surplus must stay at or above the car's minimum power (+ `startThresholdW`) this long before a start (s). evcc Enable.Delay 1 min. */
+  enableDelayS: number;
+  /** Surplus must stay below the car's minimum power (− `stopThresholdW`) this long before a stop (s). evcc Disable.Delay 3 min. */
+  disableDelayS: number;
+  /** Surplus above the car's minimum power needed to start (W). evcc Enable.Threshold 0 W. */
+  startThresholdW: number;
+  /** Grid import at the car's minimum tolerated before the stop timer runs (W). evcc Disable.Threshold 0 W. */
+  stopThresholdW: number;
+  /** A started car charges at least this long before a stop (s). */
+  minOnTimeS: number;
+  /** A stopped car waits at least this long before a start (s). */
+  minOffTimeS: number;
+  /** At most this many starts per rolling hour in 'solar' (each start and stop is a mode change). */
+  maxStartsPerHour: number;
+  /** Time constant of the smoothing of raises (s); decreases follow the latest sample at once. */
+  smoothingS: number;
+  /** Keep this much exported (W): a margin for meter rounding and the car's own rounding. evcc residualPower. */
+  reserveW: number;
+  /** 'net': the bill nets the phases (default); 'per-phase': each phase on its own. */
+  balance: 'net' | 'per-phase';
+  /** Surplus must stay below a 3-phase start (minimum × 3 phases) this long before switching to 1 phase (s). */
+  phaseDownDelayS: number;
+  /** Surplus must stay above a 3-phase start + `phaseUpHysteresisW` this long before switching back to 3 phases (s). */
+  phaseUpDelayS: number;
+  phaseUpHysteresisW: number;
+  /** No surplus sample for this long: the surplus is unknown and counts as none (s). */
+  staleAfterS: number;
+}
+
+export const DEFAULT_SOLAR_CONFIG: SolarConfig = {
+  enableDelayS: 60,
+  disableDelayS: 180,
+  startThresholdW: 0,
+  stopThresholdW: 0,
+  minOnTimeS: 300,
+  minOffTimeS: 300,
+  maxStartsPerHour: 3,
+  smoothingS: 20,
+  reserveW: 50,
+  balance: 'net',
+  phaseDownDelayS: 180,
+  phaseUpDelayS: 300,
+  phaseUpHysteresisW: 250,
+  staleAfterS: 60,
+};
+
+const RANGES: Record<Exclude<keyof SolarConfig, 'balance'>, [number, number]> = {
+  enableDelayS: [0, 3600],
+  disableDelayS: [0, 3600],
+  startThresholdW: [-5000, 10_000],
+  stopThresholdW: [0, 10_000],
+  minOnTimeS: [0, 7200],
+  minOffTimeS: [0, 7200],
+  maxStartsPerHour: [1, 60],
+  smoothingS: [0, 600],
+  reserveW: [0, 5000],
+  phaseDownDelayS: [0, 3600],
+  phaseUpDelayS: [0, 3600],
+  phaseUpHysteresisW: [0, 5000],
+  staleAfterS: [5, 600],
+};
+
+/** Defaults overlaid with `partial`; a bad field throws one line naming it and the range. */
+export function validateSolarConfig(partial: Partial<SolarConfig> = {}, base: SolarConfig = DEFAULT_SOLAR_CONFIG): SolarConfig {
+  const out: SolarConfig = { ...base };
+  for (const [key, value] of Object.entries(partial) as [keyof SolarConfig, unknown][]) {
+    if (value === undefined) continue;
+    if (key === 'balance') {
+      if (value !== 'net' && value !== 'per-phase') throw new UserInputError('solar balance', `expected "net" or "per-phase", got ${JSON.stringify(value)}`);
+      out.balance = value;
+      continue;
+    }
+    const range = RANGES[key];
+    if (!range) throw new UserInputError(`solar ${String(key)}`, 'unknown setting');
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < range[0] || value > range[1]) {
+      throw new UserInputError(`solar ${key}`, `expected a number from ${range[0]} to ${range[1]}, got ${JSON.stringify(value)}`);
+    }
+    out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,335 @@
+/**
+ * Solar charging as a `LimitSource` (lib/limits.ts): per charger in 'solar' or 'min+solar' a ceiling from the
+ * surplus, 'off' a pause; the fuse and the capacity guard stay on top (the balancer takes the lowest).
+ *
+ * On every fresh meter sample the surplus (surplus.ts, the solar chargers' own draw added back) is shared out in
+ * priority order; each charger keeps a smoothed figure (raises follow an exponential average of `smoothingS`,
+ * decreases the latest sample at once) and, in 'solar', a start/stop state machine like evcc's PV mode:
+ * - **start** when the smoothed surplus stays ≥ the car's minimum power (+ `startThresholdW`) for `enableDelayS`,
+ *   the car has been off `minOffTimeS` and fewer than `maxStartsPerHour` starts fell in the last hour;
+ * - **stop** when the surplus stays below the minimum power (− `stopThresholdW`) for `disableDelayS` and the car
+ *   has charged `minOnTimeS`; until then it charges at its minimum (a passing cloud does not stop it).
+ * 'min+solar' never goes below the minimum (the fuse may still pause it). Unknown surplus (no sample for
+ * `staleAfterS`, an unsigned meter without `powerW`) counts as none.
+ *
+ * `phaseWish(id)` asks a charger that can switch (go-e `psm`) for 1 phase when the surplus sits between a
+ * 1-phase and a 3-phase start for `phaseDownDelayS`, or when the fuse leaves room for the minimum on one phase
+ * but not on three; for 3 phases again when both allow it for `phaseUpDelayS`. The switch itself (pause, psm,
+ * wait, resume, at most N per hour) is lib/phaseSwitch.ts, through the charger's actuator.
+ */
+import type { ChargerInput, MeterSample, Triple } from '../balancer/types';
+import { GRID_PHASES } from '../balancer/types';
+import type { ChargerLimit, ChargingMode, LimitSource } from '../limits';
+import { DEFAULT_SOLAR_CONFIG, type SolarConfig, validateSolarConfig } from './config';
+import { chargerDrawPerGridPhase, describeMeterSign, MeterSignDetector, NOMINAL_VOLTAGE_V, surplusOf, usableW, type MeterSignSetting, type Surplus } from './surplus';
+
+export type SolarState = 'waiting' | 'charging' | 'stopping' | 'off';
+
+export interface SolarStatus {
+  mode: ChargingMode;
+  /** The smoothed surplus this charger may use (W, its own draw included); null = unknown. */
+  surplusW: number | null;
+  /** The ceiling it gets now (A; 0 = paused). */
+  offeredA: number;
+  phases: 1 | 3;
+  state: SolarState;
+  reason: string;
+}
+
+export interface SolarLimitOptions {
+  modeOf: (id: string) => ChargingMode;
+  config?: Partial<SolarConfig>;
+  meterSigned?: MeterSignSetting;
+  /** Whether the charger can switch between 1 and 3 phases (go-e V3/V4 with `psm`); default: none can. */
+  canSwitchPhases?: (id: string) => boolean;
+  /** The fuse, for the phase wish "room for the minimum on one phase but not on three"; absent: not used. */
+  fuse?: () => { fuseA: number; marginA: number } | null;
+}
+
+interface PerCharger {
+  mode: ChargingMode;
+  emaW: number | null;
+  lastW: number | null;
+  atMs: number | null;
+  on: boolean;
+  sinceMs: number;
+  timerMs: number | null;
+  starts: number[];
+  offeredA: number;
+  minA: number;
+  /** Phases the car draws on now (measured), or the switch asked for, or the charger's wiring. */
+  phases: 1 | 3;
+  /** The car drew on one phase while the charger offered three: a 1-phase car, no switching helps. */
+  singlePhaseCar: boolean;
+  wish: 1 | 3 | null;
+  phaseTimer: { to: 1 | 3; sinceMs: number } | null;
+  reason: string;
+}
+
+const SOLAR_MODES: readonly ChargingMode[] = ['solar', 'min+solar'];
+
+export class SolarLimitSource implements LimitSource {
+  readonly id = 'solar';
+  private config: SolarConfig;
+  private readonly opts: SolarLimitOptions;
+  private readonly detector = new MeterSignDetector();
+  private readonly chargers = new Map<string, PerCharger>();
+  private lastSampleMs: number | null = null;
+
+  constructor(opts: SolarLimitOptions) {
+    this.opts = opts;
+    this.config = validateSolarConfig(opts.config ?? {}, DEFAULT_SOLAR_CONFIG);
+  }
+
+  getConfig(): SolarConfig {
+    return { ...this.config };
+  }
+
+  /** Change the tuning (unknown or out-of-range fields throw one line naming the field). */
+  setConfig(partial: Partial<SolarConfig>): void {
+    this.config = validateSolarConfig(partial, this.config);
+  }
+
+  /** Whether the meter's currents are signed, and why we think so. */
+  describeMeterSign(): { sign: 'signed' | 'unsigned' | 'unknown'; declared: boolean; text: string } {
+    return describeMeterSign(this.opts.meterSigned ?? 'auto', this.detector);
+  }
+
+  observe(nowMs: number, _wallMs: number, sample: MeterSample | null, chargers: readonly ChargerInput[]): void {
+    const solar = chargers.filter((c) => c.enabled && SOLAR_MODES.includes(this.opts.modeOf(c.id)));
+    let surplus: Surplus | null = null;
+    if (sample) {
+      this.detector.observe(sample);
+      this.lastSampleMs = nowMs;
+      surplus = surplusOf(sample, this.describeMeterSign().sign, solar);
+    }
+    const claimedA: Triple<number> = [0, 0, 0];
+    const ordered = [...chargers].sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
+    for (const ch of ordered) {
+      const st = this.stateFor(ch, nowMs);
+      this.trackPhases(st, ch);
+      if (!SOLAR_MODES.includes(st.mode)) {
+        this.phaseStep(st, ch, nowMs, sample);
+        continue;
+      }
+      const grid = this.gridPhases(ch, st.phases);
+      if (surplus) this.smooth(st, nowMs, this.usable(surplus, claimedA, grid));
+      if (this.lastSampleMs === null || nowMs - this.lastSampleMs > this.config.staleAfterS * 1000) {
+        st.emaW = null;
+        st.lastW = null;
+      }
+      this.decide(st, ch, nowMs);
+      this.phaseStep(st, ch, nowMs, sample);
+      const drawA = st.mode === 'min+solar' || st.on ? st.offeredA : 0;
+      for (const g of grid) claimedA[g] += drawA;
+    }
+  }
+
+  charger(_nowMs: number, input: ChargerInput): ChargerLimit | null {
+    const mode = this.opts.modeOf(input.id);
+    if (mode === 'off') return { maxA: 0, reason: 'Charging mode Off: paused' };
+    if (!SOLAR_MODES.includes(mode)) return null;
+    const st = this.chargers.get(input.id);
+    if (!st || st.mode !== mode) {
+      return mode === 'solar' ? { maxA: 0, reason: 'Solar only: waiting for surplus' } : { maxA: input.minCurrentA, reason: 'Min + solar: the minimum until surplus is known' };
+    }
+    if (mode === 'min+solar') return { maxA: Math.max(input.minCurrentA, st.offeredA), reason: st.reason };
+    return { maxA: st.on ? Math.max(input.minCurrentA, st.offeredA) : 0, reason: st.reason };
+  }
+
+  /** What the UI shows for one charger; null for a charger never seen. */
+  status(id: string): SolarStatus | null {
+    const st = this.chargers.get(id);
+    if (!st) return null;
+    const mode = this.opts.modeOf(id);
+    let state: SolarState = 'off';
+    if (mode === 'min+solar') state = 'charging';
+    else if (mode === 'solar') state = st.on ? (st.timerMs !== null ? 'stopping' : 'charging') : 'waiting';
+    const offeredA = mode === 'min+solar' ? Math.max(st.minA, st.offeredA) : mode === 'solar' && st.on ? Math.max(st.minA, st.offeredA) : 0;
+    return { mode, surplusW: st.emaW === null ? null : Math.round(st.emaW), offeredA, phases: st.phases, state, reason: st.reason };
+  }
+
+  /** The phase count this charger should switch to, or null (no switch wanted, or it cannot switch). */
+  phaseWish(id: string): 1 | 3 | null {
+    const st = this.chargers.get(id);
+    if (!st || !this.opts.canSwitchPhases?.(id) || st.singlePhaseCar) return null;
+    return st.wish !== null && st.wish !== st.phases ? st.wish : null;
+  }
+
+  /** The charger now runs on `phases` (the switch completed); the wish is fulfilled. */
+  notePhases(id: string, phases: 1 | 3): void {
+    const st = this.chargers.get(id);
+    if (!st) return;
+    st.phases = phases;
+    st.phaseTimer = null;
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private stateFor(ch: ChargerInput, nowMs: number): PerCharger {
+    const mode = this.opts.modeOf(ch.id);
+    let st = this.chargers.get(ch.id);
+    if (!st) {
+      const wired = ch.phaseMap.filter((g) => g !== null).length === 1 ? 1 : 3;
+      st = { mode, emaW: null, lastW: null, atMs: null, on: false, sinceMs: -Infinity, timerMs: null, starts: [], offeredA: 0, minA: ch.minCurrentA, phases: wired, singlePhaseCar: false, wish: null, phaseTimer: null, reason: '' };
+      this.chargers.set(ch.id, st);
+    }
+    if (st.mode !== mode) {
+      // a new mode starts afresh: a car switched to 'solar' starts only after the enable delay
+      st.mode = mode;
+      st.on = false;
+      st.timerMs = null;
+      st.sinceMs = -Infinity;
+    }
+    st.minA = ch.minCurrentA;
+    if (!ch.carConnected) {
+      st.singlePhaseCar = false;
+      if (st.on) st.sinceMs = nowMs;
+      st.on = false;
+      st.timerMs = null;
+    }
+    return st;
+  }
+
+  /** The car's phases from its own measurement while it draws. */
+  private trackPhases(st: PerCharger, ch: ChargerInput): void {
+    const drawing = ch.measuredA.filter((a) => typeof a === 'number' && a >= 1).length;
+    if (drawing === 0) return;
+    const wired = ch.phaseMap.filter((g) => g !== null).length;
+    const n: 1 | 3 = drawing === 1 ? 1 : 3;
+    if (n === 1 && wired > 1 && st.phases === 3 && st.wish !== 1) st.singlePhaseCar = true;
+    st.phases = n;
+  }
+
+  /** Grid phases (indexes) the car draws on with `phases` phases. */
+  private gridPhases(ch: ChargerInput, phases: 1 | 3): number[] {
+    const wired = ch.phaseMap.map((g) => (g ? GRID_PHASES.indexOf(g) : -1));
+    if (phases === 3) return wired.filter((g) => g >= 0);
+    const k = ch.measuredA.findIndex((a) => typeof a === 'number' && a >= 1);
+    const g = k >= 0 ? wired[k] : wired.find((x) => x >= 0);
+    return g !== undefined && g >= 0 ? [g] : [];
+  }
+
+  /** What this charger may use of the surplus after those served before it claimed theirs (W), less the reserve. */
+  private usable(s: Surplus, claimedA: Triple<number>, grid: number[]): number | null {
+    const claimedW = claimedA.reduce((sum, a, g) => sum + a * s.voltsV[g], 0);
+    const left: Surplus = {
+      netW: s.netW === null ? null : s.netW - claimedW,
+      phaseA: s.phaseA.map((a, g) => (a === null ? null : a - claimedA[g])) as Triple<number | null>,
+      voltsV: s.voltsV,
+    };
+    const w = usableW(left, grid, this.config.balance);
+    return w === null ? null : w - this.config.reserveW;
+  }
+
+  private smooth(st: PerCharger, nowMs: number, w: number | null): void {
+    if (w === null) {
+      st.emaW = null;
+      st.lastW = null;
+      st.atMs = nowMs;
+      return;
+    }
+    const dtS = st.atMs === null ? Infinity : Math.max(0, (nowMs - st.atMs) / 1000);
+    const tau = this.config.smoothingS;
+    const alpha = st.emaW === null || tau <= 0 ? 1 : 1 - Math.exp(-dtS / tau);
+    st.emaW = st.emaW === null ? w : st.emaW + alpha * (w - st.emaW);
+    st.lastW = w;
+    st.atMs = nowMs;
+  }
+
+  private decide(st: PerCharger, ch: ChargerInput, nowMs: number): void {
+    const c = this.config;
+    const volts = NOMINAL_VOLTAGE_V;
+    const minW = ch.minCurrentA * st.phases * volts;
+    const emaW = st.emaW ?? 0;
+    const effW = Math.min(emaW, st.lastW ?? 0);
+    const fitA = Math.floor(effW / (volts * st.phases) + 1e-9);
+    st.offeredA = Math.max(ch.minCurrentA, Math.min(ch.maxCurrentA, fitA));
+    const kw = (w: number): string => `${(w / 1000).toFixed(1)} kW`;
+    const known = st.emaW !== null;
+    if (st.mode === 'min+solar') {
+      st.reason = fitA >= ch.minCurrentA ? `Min + solar: ${st.offeredA} A from ${kw(effW)} surplus` : `Min + solar: the minimum ${ch.minCurrentA} A (surplus ${known ? kw(Math.max(0, effW)) : 'unknown'})`;
+      return;
+    }
+    if (!st.on) {
+      st.starts = st.starts.filter((t) => nowMs - t < 3_600_000);
+      const enough = known && emaW >= minW + c.startThresholdW && ch.carConnected;
+      if (!enough) {
+        st.timerMs = null;
+        st.reason = `Solar only: waiting for ${kw(minW + c.startThresholdW)} surplus (${known ? kw(Math.max(0, emaW)) : 'unknown'} now)`;
+        return;
+      }
+      st.timerMs ??= nowMs;
+      const ready = nowMs - st.timerMs >= c.enableDelayS * 1000 && nowMs - st.sinceMs >= c.minOffTimeS * 1000;
+      if (ready && st.starts.length < c.maxStartsPerHour) {
+        st.on = true;
+        st.sinceMs = nowMs;
+        st.timerMs = null;
+        st.starts.push(nowMs);
+      } else {
+        st.reason = st.starts.length >= c.maxStartsPerHour ? `Solar only: ${c.maxStartsPerHour} starts this hour already; waiting` : `Solar only: surplus ${kw(emaW)}; starting soon`;
+        return;
+      }
+    }
+    if (effW < minW - c.stopThresholdW) {
+      st.timerMs ??= nowMs;
+      if (nowMs - st.timerMs >= c.disableDelayS * 1000 && nowMs - st.sinceMs >= c.minOnTimeS * 1000) {
+        st.on = false;
+        st.sinceMs = nowMs;
+        st.timerMs = null;
+        st.reason = `Solar only: paused, surplus ${kw(Math.max(0, effW))} below the ${kw(minW)} the car needs`;
+        return;
+      }
+      st.reason = `Solar only: surplus ${kw(Math.max(0, effW))} below the minimum; pausing soon`;
+      return;
+    }
+    st.timerMs = null;
+    st.reason = `Solar only: ${st.offeredA} A from ${kw(effW)} surplus`;
+  }
+
+  /** Phase wishes: surplus between a 1- and a 3-phase start, or the fuse's room for 1 phase but not 3. */
+  private phaseStep(st: PerCharger, ch: ChargerInput, nowMs: number, sample: MeterSample | null): void {
+    if (!this.opts.canSwitchPhases?.(ch.id) || st.singlePhaseCar || st.mode === 'off' || st.mode === 'planned' || !ch.carConnected) {
+      st.phaseTimer = null;
+      return;
+    }
+    const c = this.config;
+    const min1W = ch.minCurrentA * NOMINAL_VOLTAGE_V;
+    const min3W = 3 * min1W;
+    const room = this.fuseRoomA(ch, sample);
+    let want: 1 | 3 | null = null;
+    if (room && room.three < ch.minCurrentA && room.one >= ch.minCurrentA) want = 1;
+    else if (SOLAR_MODES.includes(st.mode) && st.emaW !== null) {
+      const w = st.emaW;
+      const fuseAllows3 = !room || room.three >= ch.minCurrentA + 1;
+      if (st.phases === 3 && w < min3W && (st.mode === 'min+solar' || w >= min1W)) want = 1;
+      else if (st.phases === 1 && w >= min3W + c.phaseUpHysteresisW && fuseAllows3) want = 3;
+    } else if (st.phases === 1 && room && room.three >= ch.minCurrentA + 1) want = 3;
+    if (want === null || want === st.phases) {
+      st.phaseTimer = null;
+      if (st.wish === st.phases) st.wish = null;
+      return;
+    }
+    if (st.phaseTimer?.to !== want) st.phaseTimer = { to: want, sinceMs: nowMs };
+    const delayS = want === 1 ? (st.on || st.mode === 'min+solar' ? c.phaseDownDelayS : c.enableDelayS) : c.phaseUpDelayS;
+    if (nowMs - st.phaseTimer.sinceMs >= delayS * 1000) st.wish = want;
+  }
+
+  /** Room the fuse leaves this charger (A): on its best single phase and on all three; null without a fuse. */
+  private lastRoom = new Map<string, { one: number; three: number }>();
+  private fuseRoomA(ch: ChargerInput, sample: MeterSample | null): { one: number; three: number } | null {
+    const fuse = this.opts.fuse?.();
+    if (!fuse) return null;
+    if (!sample) return this.lastRoom.get(ch.id) ?? null;
+    const own = chargerDrawPerGridPhase(ch);
+    const wired = ch.phaseMap.map((g) => (g ? GRID_PHASES.indexOf(g) : -1)).filter((g) => g >= 0);
+    const rooms = wired.map((g) => {
+      const a = sample.currentsA[g];
+      return typeof a === 'number' ? fuse.fuseA - fuse.marginA - Math.abs(a - own[g]) : 0;
+    });
+    if (!rooms.length) return null;
+    const room = { one: Math.max(...rooms), three: Math.min(...rooms) };
+    this.lastRoom.set(ch.id, room);
+    return room;
+  }
+}

@@ -1,0 +1,142 @@
+import { strict as assert } from 'assert';
+import type { ChargerInput, MeterSample, Triple } from '../../lib/balancer/types';
+import type { ChargingMode } from '../../lib/limits';
+import { SolarLimitSource, type SolarLimitOptions } from '../../lib/solar/source';
+import { solarCharger } from './surplus.test';
+
+/**
+ * A tiny plant: the house exports `exportW(t)` spread evenly over three phases; the car draws what the source
+ * offers (on its phases) from the next sample on. One meter sample every 10 s.
+ */
+class Plant {
+  t = 0;
+  drawA = 0;
+  /** Phases the car draws on (a switch changes it); default: the charger's wiring. */
+  carPhases: number | null = null;
+  readonly source: SolarLimitSource;
+  readonly offered: number[] = [];
+  constructor(
+    opts: Partial<SolarLimitOptions> & { mode?: ChargingMode },
+    private readonly ch: ChargerInput = solarCharger(),
+  ) {
+    const mode = opts.mode ?? 'solar';
+    this.source = new SolarLimitSource({ modeOf: () => mode, ...opts });
+  }
+
+  private phases(): number {
+    return this.carPhases ?? this.ch.phaseMap.filter((g) => g !== null).length;
+  }
+
+  input(): ChargerInput {
+    const phases = this.phases();
+    const measuredA = [0, 1, 2].map((k) => (k < phases ? this.drawA : 0)) as Triple<number>;
+    return { ...this.ch, measuredA };
+  }
+
+  /** Run `seconds` with the house exporting `exportW` (before the car); returns the last ceiling. */
+  run(seconds: number, exportW: number, powerW = true): number {
+    let maxA = 0;
+    for (let s = 0; s < seconds; s += 10) {
+      this.t += 10_000;
+      const ch = this.input();
+      const phases = this.phases();
+      const carW = this.drawA * 230 * phases;
+      const houseA = -exportW / 3 / 230;
+      const currentsA = [0, 1, 2].map((g) => houseA + (g < phases ? this.drawA : 0)) as Triple<number>;
+      const sample: MeterSample = { timeMs: this.t, currentsA, powerW: powerW ? carW - exportW : undefined };
+      this.source.observe(this.t, this.t, sample, [ch]);
+      maxA = this.source.charger(this.t, ch)?.maxA ?? -1;
+      this.offered.push(maxA);
+      this.drawA = maxA >= 6 ? Math.min(maxA, 16) : 0;
+    }
+    return maxA;
+  }
+}
+
+describe('SolarLimitSource', () => {
+  it('solar: waits for surplus, starts after the enable delay, follows the surplus in whole amps', () => {
+    const p = new Plant({});
+    assert.equal(p.run(300, 1000), 0, 'no start below the 4.1 kW a 3-phase car needs');
+    assert.equal(p.source.status('ev')?.state, 'waiting');
+    assert.equal(p.run(50, 6000), 0, 'the enable delay (60 s) holds it off');
+    const a = p.run(120, 6000);
+    assert.equal(a, Math.floor((6000 - 50) / 690), 'whole amps of (surplus − reserve) over three phases');
+    assert.equal(p.source.status('ev')?.state, 'charging');
+  });
+
+  it('solar: a passing cloud keeps the car at its minimum; a long one stops it after the disable delay and the minimum on-time', () => {
+    const p = new Plant({ config: { minOnTimeS: 0 } });
+    p.run(200, 8000);
+    assert.ok(p.drawA > 6);
+    assert.equal(p.run(120, 1500), 6, 'two minutes of cloud: at the minimum, not stopped');
+    assert.equal(p.source.status('ev')?.state, 'stopping');
+    assert.ok(p.run(200, 8000) > 6, 'the sun is back: raised again');
+    assert.equal(p.run(200, 1500), 0, 'more than three minutes of cloud: paused');
+    assert.equal(p.source.status('ev')?.state, 'waiting');
+  });
+
+  it('solar: the minimum off-time and the starts per hour bound the mode changes', () => {
+    const p = new Plant({ config: { minOnTimeS: 0, minOffTimeS: 0, enableDelayS: 0, disableDelayS: 0, maxStartsPerHour: 2 } });
+    let changes = 0;
+    let on = false;
+    for (let k = 0; k < 12; k++) {
+      for (const w of [6000, 500]) {
+        const a = p.run(20, w);
+        if (a > 0 !== on) changes++;
+        on = a > 0;
+      }
+    }
+    assert.ok(changes <= 4, `at most 2 starts and 2 stops in these 8 minutes, saw ${changes}`);
+  });
+
+  it('min+solar never offers less than the minimum, more with surplus', () => {
+    const p = new Plant({ mode: 'min+solar' });
+    assert.equal(p.run(60, 0), 6);
+    assert.equal(p.run(600, 9000), Math.floor((9000 - 50) / 690));
+    assert.equal(p.run(60, -2000), 6, 'the house imports: still the minimum');
+  });
+
+  it('off pauses; fast answers nothing', () => {
+    assert.equal(new Plant({ mode: 'off' }).run(20, 9000), 0);
+    const fast = new Plant({ mode: 'fast' });
+    fast.run(20, 9000);
+    assert.equal(fast.source.charger(0, fast.input()), null);
+  });
+
+  it('an unsigned meter without powerW is never taken for surplus', () => {
+    const p = new Plant({ meterSigned: 'unsigned' });
+    assert.equal(p.run(600, 9000, false), 0);
+    assert.match(p.source.status('ev')?.reason ?? '', /unknown/);
+  });
+
+  it('no fresh sample for staleAfterS: the surplus is unknown and counts as none', () => {
+    const p = new Plant({ mode: 'min+solar' });
+    p.run(600, 9000);
+    p.source.observe(p.t + 120_000, 0, null, [p.input()]);
+    assert.equal(p.source.charger(0, p.input())?.maxA, 6);
+    assert.equal(p.source.status('ev')?.surplusW, null);
+  });
+
+  it('wishes 1 phase when the surplus sits between a 1- and a 3-phase start, 3 again when it rises; only where the charger can switch', () => {
+    const p = new Plant({ canSwitchPhases: () => true, config: { enableDelayS: 60 } });
+    p.run(50, 2500);
+    assert.equal(p.source.phaseWish('ev'), null, 'not before the delay');
+    p.run(60, 2500);
+    assert.equal(p.source.phaseWish('ev'), 1);
+    p.source.notePhases('ev', 1);
+    p.carPhases = 1;
+    assert.equal(p.source.phaseWish('ev'), null);
+    p.run(400, 6000);
+    assert.equal(p.source.phaseWish('ev'), 3);
+    const fixed = new Plant({});
+    fixed.run(600, 2500);
+    assert.equal(fixed.source.phaseWish('ev'), null, 'a charger that cannot switch simply waits');
+  });
+
+  it('wishes 1 phase in fast mode when the fuse leaves room for 6 A on one phase but not on three', () => {
+    const src = new SolarLimitSource({ modeOf: () => 'fast', canSwitchPhases: () => true, fuse: () => ({ fuseA: 16, marginA: 1 }) });
+    const ch = solarCharger();
+    for (let t = 10_000; t <= 200_000; t += 10_000) src.observe(t, t, { timeMs: t, currentsA: [2, 11, 12] }, [ch]);
+    assert.equal(src.phaseWish('ev'), 1, 'L1 has 13 A of room, L2 and L3 only 4 and 3 A');
+  });
+});
