@@ -1,0 +1,147 @@
+/**
+ * How much the balanced chargers may draw for the rest of the period, and that as amps per grid phase.
+ *
+ * The energy still allowed in the period is planned over the time left: `planW` = (allowed − used − cushion −
+ * variation reserve) / time left − the house's own load. The chargers charge at that while it is at least their
+ * floor (their minimum current on the phases they use). Below it they are held at the floor while the cap still
+ * holds with the floor for the rest of the period (`hardW`, without the variation reserve), and paused only when even
+ * the floor would take the period over the cap. A pause holds until the period ends unless the plan has room again
+ * with a margin and five minutes are left: at most one pause per period, never a pause storm at its end.
+ */
+import type { ChargerInput, MeterSample, Triple } from '../balancer/types';
+import { GRID_PHASES } from '../balancer/types';
+
+/** Energy kept back for what the cars and the meter cannot follow at once (a house jump × ~30 s) (Wh). */
+export const CUSHION_S = 30;
+/** The least house jump the cushion covers (W). */
+export const CUSHION_MIN_JUMP_W = 1500;
+/** The variation reserve covers this much of the time left, at most (ms), at 2 × the house's mean deviation. */
+export const VARIATION_WINDOW_MS = 5 * 60_000;
+/** After a pause, the plan must allow this much more than the floor (×), with this much time left, to resume. */
+export const RESUME_FACTOR = 1.2;
+export const RESUME_MIN_LEFT_MS = 5 * 60_000;
+/** The balancer resumes a paused charger only with its minimum + this much headroom (BalancerConfig default). */
+export const RESUME_HYSTERESIS_A = 1;
+
+export type PlanMode = 'charge' | 'hold' | 'pause';
+
+export interface PlanInput {
+  capW: number;
+  periodMs: number;
+  leftMs: number;
+  importWh: number;
+  /** The house's own load now, conservatively (without the balanced chargers; negative = export) (W). */
+  houseW: number;
+  /** Mean absolute deviation of the house's own load (W). */
+  houseVarW: number;
+  /** The chargers' floor: their minimum on their phases, as power (W). */
+  floorW: number;
+  /** Paused by this plan earlier in this period. */
+  latchedPause: boolean;
+}
+
+export interface Plan {
+  mode: PlanMode;
+  /** What all balanced chargers together may draw (W). */
+  allowedW: number;
+  /** The planned rate, for status (W). */
+  planW: number;
+}
+
+export function plan(p: PlanInput): Plan {
+  const leftH = Math.max(p.leftMs, 1000) / 3.6e6;
+  const remainingWh = (p.capW * p.periodMs) / 3.6e6 - p.importWh;
+  const cushionWh = (Math.max(CUSHION_MIN_JUMP_W, 4 * p.houseVarW) * CUSHION_S) / 3600;
+  const reserveWh = (2 * p.houseVarW * Math.min(p.leftMs, VARIATION_WINDOW_MS)) / 3.6e6;
+  const hardW = (remainingWh - cushionWh) / leftH - p.houseW;
+  const planW = hardW - reserveWh / leftH;
+  if (p.latchedPause) {
+    const resume = planW >= p.floorW * RESUME_FACTOR && p.leftMs >= RESUME_MIN_LEFT_MS;
+    return resume ? { mode: 'charge', allowedW: planW, planW } : { mode: 'pause', allowedW: 0, planW };
+  }
+  if (planW >= p.floorW) return { mode: 'charge', allowedW: planW, planW };
+  if (hardW >= p.floorW) return { mode: 'hold', allowedW: p.floorW, planW };
+  return { mode: 'pause', allowedW: 0, planW };
+}
+
+/** A meter sample with the power and voltages lib/limits.ts's hook adds to `MeterSample` (optional both). */
+export type PowerSample = MeterSample & { powerW?: number | null; voltagesV?: Triple<number | null> };
+
+/** The house's net power (W, import positive): the meter's power, else Σ currents × voltage; null when unknown. */
+export function samplePowerW(sample: PowerSample, voltageV: number): number | null {
+  if (typeof sample.powerW === 'number' && Number.isFinite(sample.powerW)) return sample.powerW;
+  let sum = 0;
+  let any = false;
+  sample.currentsA.forEach((a, g) => {
+    if (a === null || !Number.isFinite(a)) return;
+    const v = sample.voltagesV?.[g];
+    sum += a * (typeof v === 'number' && v > 0 ? v : voltageV);
+    any = true;
+  });
+  return any ? sum : null;
+}
+
+/** A charger the guard plans for: enabled, a car connected, not paused by someone else. */
+export function isBalanced(ch: ChargerInput): boolean {
+  return ch.enabled && ch.carConnected && !ch.externalPause;
+}
+
+/** The grid phases (0..2) a charger draws on now, per its phase map and measured currents (≥ 1 A); [] when none. */
+export function drawingPhases(ch: ChargerInput): number[] {
+  const out: number[] = [];
+  ch.phaseMap.forEach((g, k) => {
+    if (g && (ch.measuredA[k] ?? 0) >= 1) out.push(GRID_PHASES.indexOf(g));
+  });
+  return out;
+}
+
+/** The grid phases of a charger's phase map. */
+export function mappedPhases(ch: ChargerInput): number[] {
+  return ch.phaseMap.filter((g): g is NonNullable<typeof g> => g !== null).map((g) => GRID_PHASES.indexOf(g));
+}
+
+/** The balanced chargers' own draw (W) at `voltageV`. */
+export function chargersW(chargers: readonly ChargerInput[], voltageV: number): number {
+  let w = 0;
+  for (const ch of chargers) {
+    if (!ch.enabled || ch.externalPause) continue;
+    for (const a of ch.measuredA) if (a !== null && a > 0) w += a * voltageV;
+  }
+  return w;
+}
+
+export interface PhaseSet {
+  /** Grid phases the balanced chargers use. */
+  phases: number[];
+  /** Per phase the most the chargers need together at their minimum (A); the ceiling's floor. */
+  floorA: number;
+}
+
+/**
+ * The phases the balanced chargers use (per charger: the phases its car drew on this session, else its phase map)
+ * and the floor: per phase the sum of their minimum currents, the highest of the phases; +1 A while one of them is
+ * paused (the balancer resumes only with its minimum + 1 A of headroom).
+ */
+export function phaseSet(chargers: readonly ChargerInput[], used: ReadonlyMap<string, number[]>): PhaseSet | null {
+  const need: Triple<number> = [0, 0, 0];
+  const phases = new Set<number>();
+  let anyPaused = false;
+  for (const ch of chargers) {
+    if (!isBalanced(ch)) continue;
+    const ps = used.get(ch.id) ?? mappedPhases(ch);
+    for (const g of ps) {
+      phases.add(g);
+      need[g] += ch.minCurrentA;
+    }
+    if (ch.paused) anyPaused = true;
+  }
+  if (phases.size === 0) return null;
+  const floorA = Math.max(...[...phases].map((g) => need[g])) + (anyPaused ? RESUME_HYSTERESIS_A : 0);
+  return { phases: [...phases].sort(), floorA };
+}
+
+/** Allowed power over a phase set → amps per grid phase (null on the phases the chargers do not use). */
+export function ceilingA(allowedW: number, set: PhaseSet, voltageV: number): Triple<number | null> {
+  const perPhase = Math.max(0, allowedW) / (set.phases.length * voltageV);
+  return [0, 1, 2].map((g) => (set.phases.includes(g) ? perPhase : null)) as Triple<number | null>;
+}

@@ -1,0 +1,299 @@
+/**
+ * The capacity-tariff guard (docs/capacity.md): a `LimitSource` that keeps each period's average import under the
+ * cap its rule puts in force, by one ceiling per grid phase for all balanced chargers together. The balancer takes
+ * the lower of that and its fuse headroom: the fuse always wins.
+ *
+ * Fed on every controller step (`observe`): the import is integrated over the wall clock, each stretch at the last
+ * known power (a missing sample is never zero), split where a period ends; a period is aligned to the local clock of
+ * `cfg.timeZone` (period.ts). A closed period goes into the month's record (rules.ts); the next starts with a fresh
+ * budget. The ceiling comes from the energy still allowed (budget.ts). State survives a restart (`getState`).
+ */
+import type { ChargerInput, MeterSample, Triple } from '../balancer/types';
+import type { LimitSource, SiteLimit } from '../limits';
+import { ceilingA, chargersW, drawingPhases, phaseSet, plan, samplePowerW, type PhaseSet, type PlanMode, type PowerSample } from './budget';
+import { local, monthKey, periodAt } from './period';
+import { billedKW, capInForce, countingPeaks, emptyMonth, recordPeriod } from './rules';
+import { readGuardState, type GuardState, type PeriodState } from './state';
+import { DEFAULT_VOLTAGE_V, type CapacityConfig, type CapacityEvent, type CapacityStatus } from './types';
+
+/** House load smoothing (s): the estimate is the higher of now and this average; its mean deviation over VAR. */
+const HOUSE_TAU_S = 60;
+const HOUSE_VAR_TAU_S = 300;
+/** A ceiling is raised only by this much at least, lowered by this much at least (A): fewer charger writes. */
+const RAISE_DEADBAND_A = 0.5;
+const CUT_DEADBAND_A = 0.2;
+/** The house's own period average must fall below this share of the cap to end the base-load warning. */
+const BASE_LOAD_CLEAR = 0.9;
+/** After this long without data the stretch is not counted at the last power any more (ms): start afresh. */
+const MAX_GAP_MS = 40 * 24 * 3600_000;
+
+const round = (n: number, d = 2): number => Math.round(n * 10 ** d) / 10 ** d;
+
+export class CapacityGuard implements LimitSource {
+  readonly id = 'capacity';
+  private cfg: CapacityConfig;
+  private st: GuardState;
+  private readonly onEvent?: (e: CapacityEvent) => void;
+  private published: { ceilingA: Triple<number | null>; mode: PlanMode; reason: string; phases: string } | null = null;
+  private allowedW = 0;
+  private chargersNowW = 0;
+  private meterPeakKW: number | null = null;
+
+  constructor(cfg: CapacityConfig, opts: { state?: unknown; onEvent?: (e: CapacityEvent) => void } = {}) {
+    this.cfg = { ...cfg };
+    this.onEvent = opts.onEvent;
+    this.st = readGuardState(opts.state) ?? { version: 1, period: null, last: null, month: null, baseLoadOver: false, baseLoadKW: 0, houseEmaW: null, houseVarW: 0, phasesUsed: {}, capOverride: null };
+    const o = this.st.capOverride;
+    if (o && o.baseKW === cfg.capKW) this.cfg.capKW = o.kW;
+    else this.st.capOverride = null;
+  }
+
+  setConfig(cfg: CapacityConfig): void {
+    const reset = cfg.periodMin !== this.cfg.periodMin || cfg.timeZone !== this.cfg.timeZone;
+    this.cfg = { ...cfg };
+    this.st.capOverride = null;
+    if (reset) {
+      this.st.period = null;
+      this.st.month = null;
+    }
+    this.published = null;
+  }
+
+  /** The flow action "set the cap to X kW": holds until the settings change (also across a restart). */
+  setCapKW(kw: number): void {
+    if (!(Number.isFinite(kw) && kw > 0)) throw new Error(`The cap must be a positive number of kW, got ${kw}`);
+    const baseKW = this.st.capOverride?.baseKW ?? this.cfg.capKW;
+    this.st.capOverride = { kW: kw, baseKW };
+    this.cfg.capKW = kw;
+  }
+
+  /** The flow action "suspend the cap for this period": no ceiling until the running period ends. */
+  suspendForPeriod(): void {
+    if (this.st.period) this.st.period.suspended = true;
+    this.published = null;
+  }
+
+  /** What the meter itself reports as this month's peak (kW), shown next to the guard's own figure. */
+  setMeterPeakKW(kw: number | null): void {
+    this.meterPeakKW = kw !== null && Number.isFinite(kw) ? kw : null;
+  }
+
+  private voltage(sample: PowerSample | null): number {
+    const vs: number[] = [];
+    for (const v of sample?.voltagesV ?? []) if (typeof v === 'number' && v > 100) vs.push(v);
+    return vs.length ? vs.reduce((a, b) => a + b, 0) / vs.length : (this.cfg.voltageV ?? DEFAULT_VOLTAGE_V);
+  }
+
+  observe(_nowMs: number, wallMs: number, sample: MeterSample | null, chargers: readonly ChargerInput[]): void {
+    const s = sample as PowerSample | null;
+    const voltageV = this.voltage(s);
+    const powerW = s ? samplePowerW(s, voltageV) : null;
+    if (powerW !== null && this.st.last === null) {
+      // the first reading: the part of the period before it counts at this power (never as zero)
+      this.openPeriod(wallMs);
+      this.st.last = { wallMs: this.st.period!.startMs, powerW, houseW: powerW };
+    }
+    this.advance(wallMs);
+    this.chargersNowW = chargersW(chargers, voltageV);
+    if (powerW !== null && this.st.last) {
+      const houseW = powerW - this.chargersNowW;
+      this.smoothHouse(houseW, wallMs);
+      this.st.last = { wallMs, powerW, houseW };
+    }
+    this.rememberPhases(chargers);
+    this.decide(wallMs, chargers, voltageV);
+  }
+
+  private smoothHouse(houseW: number, wallMs: number): void {
+    const dtS = this.st.last ? Math.max(0, (wallMs - this.st.last.wallMs) / 1000) : 0;
+    if (this.st.houseEmaW === null) {
+      this.st.houseEmaW = houseW;
+      return;
+    }
+    const a = 1 - Math.exp(-dtS / HOUSE_TAU_S);
+    this.st.houseEmaW += a * (houseW - this.st.houseEmaW);
+    const b = 1 - Math.exp(-dtS / HOUSE_VAR_TAU_S);
+    this.st.houseVarW += b * (Math.abs(houseW - this.st.houseEmaW) - this.st.houseVarW);
+  }
+
+  private rememberPhases(chargers: readonly ChargerInput[]): void {
+    for (const ch of chargers) {
+      if (!ch.carConnected) delete this.st.phasesUsed[ch.id];
+      else {
+        const ps = drawingPhases(ch);
+        if (ps.length) this.st.phasesUsed[ch.id] = ps;
+      }
+    }
+  }
+
+  private openPeriod(atMs: number): void {
+    const p = periodAt(atMs, this.cfg.periodMin, this.cfg.timeZone);
+    this.st.period = { startMs: p.startMs, endMs: p.endMs, importWh: 0, houseWh: 0, latchedPause: false, warned: false, suspended: false };
+    const mk = monthKey(p.startMs, this.cfg.timeZone);
+    if (this.st.month?.month !== mk) this.st.month = emptyMonth(mk);
+  }
+
+  /** Integrates from the last reading to `wallMs` at the last known power, closing each period it passes. */
+  private advance(wallMs: number): void {
+    const last = this.st.last;
+    if (!this.st.period || (!last && wallMs >= this.st.period.endMs)) this.openPeriod(wallMs);
+    if (!last) return;
+    if (wallMs < last.wallMs || wallMs - last.wallMs > MAX_GAP_MS) {
+      // the wall clock went back, or a very long gap: count nothing, carry on from here
+      last.wallMs = wallMs;
+      if (wallMs < this.st.period!.startMs || wallMs >= this.st.period!.endMs) this.openPeriod(wallMs);
+      return;
+    }
+    let t = last.wallMs;
+    while (t < wallMs) {
+      const period = this.st.period!;
+      const end = Math.min(wallMs, period.endMs);
+      const h = (end - t) / 3.6e6;
+      period.importWh += Math.max(0, last.powerW) * h;
+      period.houseWh += Math.max(0, last.houseW) * h;
+      t = end;
+      if (t >= period.endMs) {
+        this.closePeriod(period);
+        this.openPeriod(t);
+      }
+    }
+    last.wallMs = wallMs;
+  }
+
+  private closePeriod(p: PeriodState): void {
+    const hours = (p.endMs - p.startMs) / 3.6e6;
+    const averageKW = p.importWh / hours / 1000;
+    const houseKW = p.houseWh / hours / 1000;
+    const mk = monthKey(p.startMs, this.cfg.timeZone);
+    if (this.st.month?.month !== mk) this.st.month = emptyMonth(mk);
+    const month = this.st.month!;
+    const cap = capInForce(month, this.cfg, p.startMs);
+    const raised = recordPeriod(month, this.cfg, { startMs: p.startMs, averageKW: round(averageKW, 3) });
+    if (raised && this.cfg.rule !== 'off') {
+      this.onEvent?.({ type: 'newMonthlyPeak', projectedKW: round(averageKW), capKW: round(cap ?? this.cfg.capKW), minutesLeft: 0, peakKW: round(averageKW) });
+    }
+    if (cap !== null) {
+      this.st.baseLoadKW = houseKW;
+      if (houseKW > cap) this.st.baseLoadOver = true;
+      else if (houseKW < cap * BASE_LOAD_CLEAR) this.st.baseLoadOver = false;
+    }
+    this.published = null;
+  }
+
+  /** The cap in force for the running period (kW), or null when none is (off, suspended, an hour that does not count). */
+  private capNowKW(): number | null {
+    const p = this.st.period;
+    if (!p || p.suspended || !this.st.month) return null;
+    return capInForce(this.st.month, this.cfg, p.startMs);
+  }
+
+  private decide(wallMs: number, chargers: readonly ChargerInput[], voltageV: number): void {
+    const capKW = this.capNowKW();
+    const set = phaseSet(chargers, new Map(Object.entries(this.st.phasesUsed)));
+    const p = this.st.period;
+    const last = this.st.last;
+    if (capKW === null || !p || !last) {
+      this.published = null;
+      this.allowedW = Infinity;
+      return;
+    }
+    const houseW = Math.max(last.houseW, this.st.houseEmaW ?? last.houseW);
+    const leftMs = Math.max(0, p.endMs - wallMs);
+    const periodMs = p.endMs - p.startMs;
+    this.warnIfExceeding(capKW, houseW, leftMs, periodMs);
+    if (!set) {
+      this.published = null;
+      this.allowedW = Infinity;
+      return;
+    }
+    const floorW = set.floorA * set.phases.length * voltageV;
+    let mode: PlanMode;
+    if (this.st.baseLoadOver) {
+      mode = 'hold';
+      this.allowedW = floorW;
+    } else {
+      const r = plan({ capW: capKW * 1000, periodMs, leftMs, importWh: p.importWh, houseW, houseVarW: this.st.houseVarW, floorW, latchedPause: p.latchedPause });
+      mode = r.mode;
+      this.allowedW = r.allowedW;
+      p.latchedPause = r.mode === 'pause';
+    }
+    this.publish(ceilingA(this.allowedW, set, voltageV), mode, set, capKW);
+  }
+
+  private publish(next: Triple<number | null>, mode: PlanMode, set: PhaseSet, capKW: number): void {
+    const phases = set.phases.join(',');
+    const prev = this.published;
+    const c = next[set.phases[0]] ?? 0;
+    const pc = prev ? (prev.ceilingA[set.phases[0]] ?? 0) : 0;
+    const keep = prev && prev.mode === mode && prev.phases === phases && c > pc - CUT_DEADBAND_A && c < pc + RAISE_DEADBAND_A;
+    if (keep) return;
+    this.published = { ceilingA: next, mode, phases, reason: this.reasonFor(mode, capKW) };
+  }
+
+  private reasonFor(mode: PlanMode, capKW: number): string {
+    const p = this.st.period!;
+    const what = this.cfg.periodMin === 15 ? 'quarter-hour' : 'hour';
+    const until = local(p.endMs, this.cfg.timeZone).toFormat('HH:mm');
+    const cap = `Capacity cap ${round(capKW)} kW`;
+    if (this.st.baseLoadOver) return `${cap} is below the house's own load: chargers held at their minimum`;
+    if (mode === 'pause') return `${cap}: this ${what}'s budget is spent, paused until ${until}`;
+    if (mode === 'hold') return `${cap}: chargers held at their minimum until ${until}`;
+    return `${cap}: ${round(this.allowedW / 1000, 1)} kW for the chargers until ${until} keeps this ${what} under it`;
+  }
+
+  private warnIfExceeding(capKW: number, houseW: number, leftMs: number, periodMs: number): void {
+    const p = this.st.period!;
+    if (p.warned) return;
+    const withoutChargersKW = (p.importWh + (Math.max(0, houseW) * leftMs) / 3.6e6) / (periodMs / 3.6e6) / 1000;
+    if (withoutChargersKW <= capKW) return;
+    p.warned = true;
+    this.onEvent?.({ type: 'willExceed', projectedKW: round(withoutChargersKW), capKW: round(capKW), minutesLeft: round(leftMs / 60_000, 1) });
+  }
+
+  site(_nowMs?: number): SiteLimit | null {
+    return this.published ? { ceilingA: [...this.published.ceilingA] as Triple<number | null>, reason: this.published.reason } : null;
+  }
+
+  status(): CapacityStatus {
+    const p = this.st.period;
+    const last = this.st.last;
+    const nowMs = last?.wallMs ?? p?.startMs ?? 0;
+    const periodMs = p ? p.endMs - p.startMs : this.cfg.periodMin * 60_000;
+    const elapsedH = p ? Math.max(0, nowMs - p.startMs) / 3.6e6 : 0;
+    const leftMs = p ? Math.max(0, p.endMs - nowMs) : 0;
+    const importWh = p?.importWh ?? 0;
+    const capKW = this.capNowKW();
+    const month = this.st.month ?? emptyMonth('');
+    const projectedWh = importWh + (Math.max(0, last?.powerW ?? 0) * leftMs) / 3.6e6;
+    const headroomW = Number.isFinite(this.allowedW) ? this.allowedW - this.chargersNowW : null;
+    return {
+      rule: this.cfg.rule,
+      active: capKW !== null,
+      suspended: p?.suspended ?? false,
+      periodStartMs: p?.startMs ?? 0,
+      periodEndMs: p?.endMs ?? 0,
+      minutesLeft: round(leftMs / 60_000, 1),
+      averageKW: round(elapsedH > 0 ? importWh / elapsedH / 1000 : Math.max(0, last?.powerW ?? 0) / 1000),
+      projectedKW: round(projectedWh / (periodMs / 3.6e6) / 1000),
+      capKW: round(capKW ?? this.cfg.capKW),
+      headroomKW: headroomW === null ? round(Math.max(0, (capKW ?? this.cfg.capKW) * 1000 - Math.max(0, last?.powerW ?? 0)) / 1000) : round(headroomW / 1000),
+      monthPeaks: countingPeaks(month, this.cfg),
+      meterPeakKW: this.meterPeakKW,
+      warning: this.warning(capKW),
+    };
+  }
+
+  /** The figure the month is billed on so far under the rule (kW). */
+  billedKW(): number {
+    return this.st.month ? billedKW(this.st.month, this.cfg) : 0;
+  }
+
+  private warning(capKW: number | null): string | null {
+    if (!this.st.baseLoadOver || capKW === null) return null;
+    return `The cap (${round(capKW, 1)} kW) is below the house's own load (${round(this.st.baseLoadKW, 1)} kW): chargers held at their minimum`;
+  }
+
+  getState(): GuardState {
+    return JSON.parse(JSON.stringify(this.st)) as GuardState;
+  }
+}

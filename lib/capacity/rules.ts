@@ -1,0 +1,104 @@
+/**
+ * The month's peaks and the cap each rule puts in force for the running period (sources in docs/capacity.md).
+ * A `MonthRecord` is small JSON (persisted with the guard's state): per local day its highest period, and the ten
+ * highest periods of the month (all, and weekday daytime only), enough for every rule.
+ */
+import { dayKey, isWeekdayDaytime } from './period';
+import { DEFAULT_SE_PEAKS, FLANDERS_MIN_KW, NO_STEP_DAYS, type CapacityConfig, type CapacityPeak } from './types';
+
+export interface MonthRecord {
+  /** "2025-03" in the guard's time zone. */
+  month: string;
+  /** Per local day ("2025-03-30") its highest period average. */
+  dayMax: Record<string, CapacityPeak>;
+  /** The ten highest period averages of the month, highest first. */
+  top: CapacityPeak[];
+  /** The same for periods starting on a weekday between 07:00 and 19:00. */
+  topDaytime: CapacityPeak[];
+}
+
+const KEEP = 10;
+
+export function emptyMonth(month: string): MonthRecord {
+  return { month, dayMax: {}, top: [], topDaytime: [] };
+}
+
+function insertTop(list: CapacityPeak[], p: CapacityPeak): CapacityPeak[] {
+  return [...list, p].sort((a, b) => b.averageKW - a.averageKW).slice(0, KEEP);
+}
+
+const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+/** The peaks the rule bills this month, highest first (the UI shows them; 'fixed' shows the month's highest). */
+export function countingPeaks(rec: MonthRecord, cfg: CapacityConfig): CapacityPeak[] {
+  switch (cfg.rule) {
+    case 'no-steps':
+      return Object.values(rec.dayMax).sort((a, b) => b.averageKW - a.averageKW).slice(0, NO_STEP_DAYS);
+    case 'se-peaks':
+      return (cfg.seWeekdayDaytimeOnly ? rec.topDaytime : rec.top).slice(0, cfg.sePeakCount ?? DEFAULT_SE_PEAKS);
+    default:
+      return rec.top.slice(0, 1);
+  }
+}
+
+/** The figure the bill is based on so far (kW): the month's highest, or the average of the counting peaks. */
+export function billedKW(rec: MonthRecord, cfg: CapacityConfig): number {
+  const peaks = countingPeaks(rec, cfg);
+  if (cfg.rule === 'no-steps' || cfg.rule === 'se-peaks') {
+    const n = cfg.rule === 'no-steps' ? NO_STEP_DAYS : (cfg.sePeakCount ?? DEFAULT_SE_PEAKS);
+    // peaks not there yet count as 0 (the month so far)
+    return mean([...peaks.map((p) => p.averageKW), ...new Array<number>(Math.max(0, n - peaks.length)).fill(0)]);
+  }
+  return peaks[0]?.averageKW ?? 0;
+}
+
+/**
+ * Adds a closed period. Returns true when it raised what the month is billed on (a new monthly peak: the highest
+ * period for 'fixed'/'month-peak', the average of the counting peaks for 'no-steps'/'se-peaks').
+ */
+export function recordPeriod(rec: MonthRecord, cfg: CapacityConfig, peak: CapacityPeak): boolean {
+  const before = billedKW(rec, cfg);
+  const day = dayKey(peak.startMs, cfg.timeZone);
+  const dm = rec.dayMax[day];
+  if (!dm || peak.averageKW > dm.averageKW) rec.dayMax[day] = peak;
+  rec.top = insertTop(rec.top, peak);
+  if (isWeekdayDaytime(peak.startMs, cfg.timeZone)) rec.topDaytime = insertTop(rec.topDaytime, peak);
+  return billedKW(rec, cfg) > before + 1e-9;
+}
+
+/**
+ * The cap in force for the period starting at `startMs` (kW), or null when this period does not count (the rule is
+ * off, or 'se-peaks' weekday daytime only outside it).
+ * - fixed: the cap.
+ * - month-peak: the month's highest period so far, at least the cap and Flanders' 2.5 kW minimum: a period up to
+ *   the peak already set costs nothing more.
+ * - no-steps: the step's upper bound, or higher where it changes nothing: up to this day's own highest hour (a
+ *   day counts once, with its highest hour) and up to the third-highest other day (an hour below it does not
+ *   enter the three).
+ * - se-peaks: the cap, or up to the N-th highest counting hour already there (a lower hour does not enter the N).
+ */
+export function capInForce(rec: MonthRecord, cfg: CapacityConfig, startMs: number): number | null {
+  switch (cfg.rule) {
+    case 'off':
+      return null;
+    case 'fixed':
+      return cfg.capKW;
+    case 'month-peak':
+      return Math.max(cfg.capKW, FLANDERS_MIN_KW, rec.top[0]?.averageKW ?? 0);
+    case 'no-steps': {
+      const day = dayKey(startMs, cfg.timeZone);
+      const own = rec.dayMax[day]?.averageKW ?? 0;
+      const others = Object.entries(rec.dayMax)
+        .filter(([d]) => d !== day)
+        .map(([, p]) => p.averageKW)
+        .sort((a, b) => b - a);
+      return Math.max(cfg.capKW, own, others[NO_STEP_DAYS - 1] ?? 0);
+    }
+    case 'se-peaks': {
+      if (cfg.seWeekdayDaytimeOnly && !isWeekdayDaytime(startMs, cfg.timeZone)) return null;
+      const list = cfg.seWeekdayDaytimeOnly ? rec.topDaytime : rec.top;
+      const n = cfg.sePeakCount ?? DEFAULT_SE_PEAKS;
+      return Math.max(cfg.capKW, list[n - 1]?.averageKW ?? 0);
+    }
+  }
+}

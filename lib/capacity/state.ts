@@ -1,0 +1,92 @@
+/** The guard's persisted state (JSON) and its reading back after a restart: anything malformed is dropped whole. */
+import type { MonthRecord } from './rules';
+import type { CapacityPeak } from './types';
+
+export interface PeriodState {
+  startMs: number;
+  endMs: number;
+  /** Import energy so far in the period (Wh): ∫ max(0, net power). */
+  importWh: number;
+  /** The house's own import without the balanced chargers (Wh), for the base-load warning. */
+  houseWh: number;
+  /** Paused by the plan in this period (holds until it ends, unless the plan has room again). */
+  latchedPause: boolean;
+  /** willExceed fired in this period. */
+  warned: boolean;
+  /** The flow action suspended the cap for this period. */
+  suspended: boolean;
+}
+
+export interface GuardState {
+  version: 1;
+  period: PeriodState | null;
+  /** The last reading: its wall time, the net power and the house's own part (W). */
+  last: { wallMs: number; powerW: number; houseW: number } | null;
+  month: MonthRecord | null;
+  /** The house's own load took a whole period over the cap: chargers held at their minimum (sticky). */
+  baseLoadOver: boolean;
+  /** The house's own average of the last closed period (kW). */
+  baseLoadKW: number;
+  houseEmaW: number | null;
+  houseVarW: number;
+  /** Per charger id the grid phases its car drew on this session. */
+  phasesUsed: Record<string, number[]>;
+  /** A cap set by the flow action, and the configured cap it replaced (dropped when the settings change). */
+  capOverride: { kW: number; baseKW: number } | null;
+}
+
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPeak = (v: unknown): v is CapacityPeak => isObj(v) && isNum(v.startMs) && isNum(v.averageKW);
+
+function readPeriod(v: unknown): PeriodState | null | undefined {
+  if (v === null) return null;
+  if (!isObj(v) || !isNum(v.startMs) || !isNum(v.endMs) || !isNum(v.importWh) || !isNum(v.houseWh)) return undefined;
+  return {
+    startMs: v.startMs,
+    endMs: v.endMs,
+    importWh: v.importWh,
+    houseWh: v.houseWh,
+    latchedPause: v.latchedPause === true,
+    warned: v.warned === true,
+    suspended: v.suspended === true,
+  };
+}
+
+function readMonth(v: unknown): MonthRecord | null | undefined {
+  if (v === null) return null;
+  if (!isObj(v) || typeof v.month !== 'string' || !isObj(v.dayMax) || !Array.isArray(v.top) || !Array.isArray(v.topDaytime)) return undefined;
+  const dayMax: Record<string, CapacityPeak> = {};
+  for (const [k, p] of Object.entries(v.dayMax)) if (isPeak(p)) dayMax[k] = { startMs: p.startMs, averageKW: p.averageKW };
+  const peaks = (xs: unknown[]): CapacityPeak[] => xs.filter(isPeak).map((p) => ({ startMs: p.startMs, averageKW: p.averageKW }));
+  return { month: v.month, dayMax, top: peaks(v.top), topDaytime: peaks(v.topDaytime) };
+}
+
+/** The state from `getState()` after a round trip through storage, or null when it is not one. */
+export function readGuardState(v: unknown): GuardState | null {
+  if (!isObj(v) || v.version !== 1) return null;
+  const period = readPeriod(v.period);
+  const month = readMonth(v.month);
+  if (period === undefined || month === undefined) return null;
+  const l = v.last;
+  const last = isObj(l) && isNum(l.wallMs) && isNum(l.powerW) && isNum(l.houseW) ? { wallMs: l.wallMs, powerW: l.powerW, houseW: l.houseW } : null;
+  const phasesUsed: Record<string, number[]> = {};
+  if (isObj(v.phasesUsed)) {
+    for (const [id, ps] of Object.entries(v.phasesUsed)) {
+      if (Array.isArray(ps) && ps.every((g) => g === 0 || g === 1 || g === 2)) phasesUsed[id] = ps as number[];
+    }
+  }
+  const o = v.capOverride;
+  return {
+    version: 1,
+    period,
+    last: period ? last : null,
+    month,
+    baseLoadOver: v.baseLoadOver === true,
+    baseLoadKW: isNum(v.baseLoadKW) ? v.baseLoadKW : 0,
+    houseEmaW: isNum(v.houseEmaW) ? v.houseEmaW : null,
+    houseVarW: isNum(v.houseVarW) ? v.houseVarW : 0,
+    phasesUsed,
+    capOverride: isObj(o) && isNum(o.kW) && o.kW > 0 && isNum(o.baseKW) ? { kW: o.kW, baseKW: o.baseKW } : null,
+  };
+}
