@@ -26,6 +26,7 @@ import { DEFAULT_BALANCER_CONFIG, GRID_PHASES } from './balancer/types';
 import type { Charger, ChargerStatus } from './charger';
 import type { Clock } from './clock';
 import { describeError } from './errors';
+import { applyLimits, type LimitSource } from './limits';
 import { AppSettings, ChargerSettings, defaultChargerSettings, userBalancerSettings } from './settings';
 import type { LiveView } from './webapi';
 import type { MeterSourceKind } from './settings';
@@ -112,6 +113,7 @@ export class Controller extends EventEmitter {
   private balancer: Balancer;
   private readonly entries = new Map<string, Entry>();
   private readonly history: ControllerEvent[] = [];
+  private readonly limitSources: LimitSource[] = [];
   private lastOutput: BalancerOutput | null = null;
   /** Monotonic time the last sample arrived. */
   private lastSampleAtMs: number | null = null;
@@ -300,9 +302,23 @@ export class Controller extends EventEmitter {
 
   // ---- the loop ------------------------------------------------------------------------------
 
+  /** Add a limit from outside the fuse (capacity cap, charging mode, plan: lib/limits.ts); one per id (replaces). */
+  addLimitSource(src: LimitSource): void {
+    this.removeLimitSource(src.id);
+    this.limitSources.push(src);
+  }
+
+  removeLimitSource(id: string): void {
+    const i = this.limitSources.findIndex((s) => s.id === id);
+    if (i >= 0) this.limitSources.splice(i, 1);
+  }
+
   private step(sample: MeterSample | null): BalancerOutput {
     const inputs = [...this.entries.values()].map((e) => this.inputFor(e));
-    const out = this.balancer.step(this.clock.monoMs(), sample, inputs);
+    const nowMs = this.clock.monoMs();
+    const onError = (src: LimitSource, err: unknown): void => this.log(`Limit "${src.id}" skipped this step: ${describeError(err)}`);
+    const site = applyLimits(this.limitSources, { nowMs, wallMs: this.clock.nowMs(), sample }, inputs, onError);
+    const out = this.balancer.step(nowMs, sample, inputs, site);
     this.lastOutput = out;
     if (sample && !out.stale && this.safeStartPending) this.safeStartPending = false;
     if (this.settings.balancing) {

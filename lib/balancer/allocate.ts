@@ -48,7 +48,9 @@ function capsForStep(cfg: BalancerConfig, nowMs: number, work: Work[], view: Pha
     const canRaise = stale === null && dead === null && !missing;
     it.capA = 0;
     if (it.maxA < it.minA) {
-      it.why = `Maximum of ${it.input.name} (${it.maxA} A) is below its minimum (${it.minA} A)`;
+      it.why = it.input.maxReason ?? `Maximum of ${it.input.name} (${it.maxA} A) is below its minimum (${it.minA} A)`;
+      // paused by a limit, not the fuse: keep timing the headroom so it resumes at once when the limit lifts
+      if (m.pausedByBalancer && canRaise) paused.push(it);
     } else if (dead !== null) {
       it.phase = dead;
       it.why = staleWhy(dead, view.ageMs);
@@ -107,7 +109,7 @@ function resumeWhereHeld(cfg: BalancerConfig, nowMs: number, work: Work[], pause
     // plenty of room (twice what it needs) for a quarter of the window is as good as enough room for all of it
     const heldMs = cfg.resumeWindowS * 1000;
     const held = nowMs - m.resumeOkSinceMs >= heldMs || (m.resumeBigSinceMs !== null && nowMs - m.resumeBigSinceMs >= heldMs / 4);
-    if (!held || nowMs - m.lastIncreaseMs < it.writeIntervalMs) continue;
+    if (!held || nowMs - m.lastIncreaseMs < it.writeIntervalMs || it.maxA < it.minA) continue;
     if (tight === null) continue; // maps no phase: cannot happen, every charger loads one
     it.capA = it.minA;
     it.phase = tight;
@@ -200,7 +202,7 @@ export function holdOnStale(work: Work[], ageMs: Triple<number>): void {
     }
     if (it.newA > it.maxA) {
       it.newA = it.maxA >= it.minA ? it.maxA : 0;
-      it.why = `Maximum of ${it.input.name} is ${it.maxA} A`;
+      it.why = it.input.maxReason ?? `Maximum of ${it.input.name} is ${it.maxA} A`;
     }
   }
 }

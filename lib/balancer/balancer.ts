@@ -13,6 +13,7 @@
  * Files: config.ts (settings and their validation), allocate.ts (one allocation in named steps),
  * draw.ts (a charger's own draw), work.ts (per-charger memory and helpers), types.ts (the contract).
  */
+import type { SiteLimit } from '../limits';
 import type { PhaseIndex } from '../phase';
 import { allocate, holdOnStale, type PhaseView } from './allocate';
 import { BalancerConfigError, validateBalancerConfig } from './config';
@@ -58,6 +59,8 @@ export class Balancer {
   private readonly phaseA: Triple<number | null> = [null, null, null];
   private readonly phaseAtMs: Triple<number> = [NaN, NaN, NaN];
   private staleReported = false;
+  /** Per grid phase: the site ceiling's reason while it, not the fuse, binds (this step). */
+  private readonly siteWhy: Triple<string | null> = [null, null, null];
   private readonly overSinceMs: Triple<number | null> = [null, null, null];
   private readonly overReported: Triple<boolean> = [false, false, false];
   private readonly lastPhaseDecreaseMs: Triple<number> = [-Infinity, -Infinity, -Infinity];
@@ -87,7 +90,8 @@ export class Balancer {
     restoreMemos(this.memos, state);
   }
 
-  step(nowMs: number, sample: MeterSample | null, chargers: ChargerInput[]): BalancerOutput {
+  /** One step; `site` = a ceiling from outside the fuse for all balanced chargers together (lib/limits.ts). */
+  step(nowMs: number, sample: MeterSample | null, chargers: ChargerInput[], site: SiteLimit | null = null): BalancerOutput {
     if (this.startMs === null) this.startMs = nowMs;
     if (this.lastNowMs !== null && nowMs < this.lastNowMs) this.shiftTimes(nowMs - this.lastNowMs);
     this.lastNowMs = nowMs;
@@ -97,7 +101,7 @@ export class Balancer {
     const { ageMs, known } = this.phaseAges(nowMs);
     const { work, idle, ownDraw, usedGrid, allowedA } = this.prepareAll(nowMs, chargers);
     this.stepWork = work;
-    const { view, measuredA, headroomA } = this.headroom(nowMs, ownDraw, known, present, ageMs);
+    const { view, measuredA, headroomA } = this.headroom(nowMs, ownDraw, known, present, ageMs, site);
     // 4. decide
     this.markStale(work, ageMs);
     if (fresh) {
@@ -186,10 +190,11 @@ export class Balancer {
   }
 
   /** Headroom per phase = fuse − margin − (measured − the balanced chargers' own draw), and the cloud one. */
-  private headroom(nowMs: number, ownDraw: Triple<number>, known: Triple<boolean>, present: Triple<boolean>, ageMs: Triple<number>) {
+  private headroom(nowMs: number, ownDraw: Triple<number>, known: Triple<boolean>, present: Triple<boolean>, ageMs: Triple<number>, site: SiteLimit | null) {
     const cfg = this.cfg;
     const limitA = cfg.fuseA - cfg.marginA;
     const view: PhaseView = { avail: [NaN, NaN, NaN], cloudAvail: [NaN, NaN, NaN], known, present, ageMs };
+    this.siteWhy.fill(null);
     const measuredA: Triple<number | null> = [null, null, null];
     const headroomA: Triple<number | null> = [null, null, null];
     const windowStartMs = nowMs - cfg.cloudRaiseWindowS * 1000;
@@ -206,6 +211,11 @@ export class Balancer {
       let peakA = houseA;
       for (const h of hist) if (h.a > peakA) peakA = h.a;
       view.cloudAvail[g] = limitA - peakA - cfg.cloudRaiseReserveA;
+      // a site ceiling (capacity cap) below the fuse headroom binds instead; the fuse always wins
+      const ceilA = site?.ceilingA[g];
+      this.siteWhy[g] = typeof ceilA === 'number' && Number.isFinite(ceilA) && ceilA < view.avail[g] ? site!.reason : null;
+      if (this.siteWhy[g] !== null) view.avail[g] = ceilA as number;
+      if (typeof ceilA === 'number' && Number.isFinite(ceilA)) view.cloudAvail[g] = Math.min(view.cloudAvail[g], ceilA);
     }
     return { view, measuredA, headroomA };
   }
@@ -349,7 +359,7 @@ export class Balancer {
     const P = phase !== null ? GRID_PHASES[phase] : undefined;
     const oldA = m.allowedA;
     const maxCut = newA > 0 && newA === it.maxA && oldA > it.maxA;
-    const cause = it.why ?? (maxCut ? `Maximum of ${name} is ${it.maxA} A` : this.overloadCause(phase, it));
+    const cause = it.why ?? (maxCut ? (it.input.maxReason ?? `Maximum of ${name} is ${it.maxA} A`) : this.overloadCause(phase, it));
     if (m.sessionStart) {
       m.sessionStart = false;
       m.allowedA = newA;
@@ -471,6 +481,8 @@ export class Balancer {
   /** "L3 at 26 A of 25 A fuse (house 8 A, Halo 10 A)": the phase and, in plain words, what else is on it. */
   private overloadCause(phase: PhaseIndex | null, it?: Work): string {
     if (phase === null) return 'Meter data missing';
+    const siteWhy = this.siteWhy[phase];
+    if (siteWhy !== null) return siteWhy;
     const v = this.phaseA[phase];
     const P = GRID_PHASES[phase];
     if (v === null) return `No meter data for ${P}`;

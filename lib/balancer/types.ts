@@ -129,6 +129,8 @@ export interface ChargerInput {
   minCurrentA: number;
   /** Highest current allowed: installation/cable limit or the user's target (default 16 A). */
   maxCurrentA: number;
+  /** Why `maxCurrentA` is what it is when a limit from outside the fuse set it (a mode, a plan): shown to the user. */
+  maxReason?: string;
   /** The charger offers no current now (paused by us or anyone else), as far as it reports. */
   paused: boolean;
   /**

@@ -3,6 +3,7 @@
  * that turns balancer commands into charger state and charger state into meter samples.
  */
 import { Balancer } from '../../../lib/balancer/balancer';
+import type { SiteLimit } from '../../../lib/limits';
 import {
   DEFAULT_BALANCER_CONFIG,
   GRID_PHASES,
@@ -46,6 +47,8 @@ export class Rig {
   house: Triple<number> = [0, 0, 0];
   readonly chargers: SimCharger[] = [];
   readonly log: BalancerOutput[] = [];
+  /** A ceiling from outside the fuse handed to every step (lib/limits.ts); null = none. */
+  site: SiteLimit | null = null;
 
   constructor(config: Partial<BalancerConfig> = {}) {
     this.balancer = new Balancer({ ...DEFAULT_BALANCER_CONFIG, ...config });
@@ -101,7 +104,7 @@ export class Rig {
   step(dtS: number, fresh = true, currents?: Triple<number | null>): BalancerOutput {
     this.nowMs += dtS * 1000;
     const sample = fresh ? { timeMs: this.nowMs, seq: ++this.seq, currentsA: currents ?? this.meter() } : null;
-    const out = this.balancer.step(this.nowMs, sample, this.chargers.map((c) => c.input));
+    const out = this.balancer.step(this.nowMs, sample, this.chargers.map((c) => c.input), this.site);
     this.log.push(out);
     this.applyCommands(out.commands);
     return out;
