@@ -21,6 +21,8 @@ import { CONFIRM_MS } from '../lib/actuatorRules';
 import type { BalancerEvent } from '../lib/balancer/types';
 import type { Charger, ChargerStatus } from '../lib/charger';
 import { describeError } from '../lib/errors';
+import type { ChargingMode } from '../lib/limits';
+import { ChargingModeControl } from './chargingMode';
 import { LimitChanges, type LimitChange, type ToldState } from './limitChanges';
 import { phasesInUse, TargetPowerControl, targetPowerMode, type PausedBy, type TargetPowerHost } from './targetPower';
 
@@ -52,6 +54,8 @@ export abstract class ChargerDevice<Reading> extends Homey.Device {
   private target: TargetPowerControl | null = null;
   /** The last good reading. */
   private lastStatus: ChargerStatus | null = null;
+  /** The charging mode (drivers/chargingMode.ts), where the device has one (not a socket). */
+  private chargingMode: ChargingModeControl | null = null;
 
   /** Re-read the status this long after a command. */
   protected abstract readonly refreshAfterCommandMs: number;
@@ -242,6 +246,36 @@ export abstract class ChargerDevice<Reading> extends Homey.Device {
   async resume(): Promise<void> {
     await this.command(() => this.getCharger().resume(), { kind: 'resume' });
     this.target?.noteCommand('resume');
+  }
+
+  // --- charging mode (drivers/chargingMode.ts) --------------------------------------------------
+
+  /** The capability `charging_mode` (added to devices paired before it existed) and its picker (in initCharger). */
+  protected async addChargingMode(): Promise<void> {
+    const control = new ChargingModeControl(this, {
+      setInApp: async (mode, by) => (await chargerRegistrationOf(this.homey.app)?.setMode(this, mode, by)) === true,
+      trigger: (tokens) => this.trigger(`${this.cardPrefix}_charging_mode_changed`, tokens),
+      log: (line) => this.log(line),
+      error: (line) => this.error(line),
+    });
+    await control.init();
+    this.chargingMode = control;
+  }
+
+  /** Where the app's mode store keeps this charger's mode (null: a device without one). */
+  modeHolder(): ChargingModeControl | null {
+    return this.chargingMode;
+  }
+
+  /** The flow action `<brand>_set_charging_mode`. */
+  async setChargingMode(mode: ChargingMode): Promise<void> {
+    if (!this.chargingMode) throw new Error(this.homey.__('mode.none'));
+    await this.chargingMode.set(mode, 'flow');
+  }
+
+  /** The flow condition `<brand>_charging_mode_is`. */
+  chargingModeIs(mode: ChargingMode): boolean {
+    return this.chargingMode?.mode() === mode;
   }
 
   // --- target power (drivers/targetPower.ts) ----------------------------------------------------

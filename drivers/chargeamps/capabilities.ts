@@ -23,6 +23,7 @@ export function chargerCapabilities(hasCableLock: boolean): string[] {
     'target_power',
     'target_power_mode',
     'alarm_generic.below_target',
+    'charging_mode',
     'charger_phases',
     'charger_error',
     'chargeamps_connector_status',

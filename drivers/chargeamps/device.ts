@@ -32,7 +32,10 @@ class ChargeAmpsDevice extends ChargerDevice<ConnectorReading> {
   protected async initCharger(): Promise<void> {
     this.connect();
     if (this.isSchuko()) await this.becomeSocket();
-    else await this.addTargetPower(); // Type 2 connectors paired before target power existed
+    else {
+      await this.addTargetPower(); // Type 2 connectors paired before target power existed
+      await this.addChargingMode();
+    }
     const listen = (id: string, fn: (value: unknown) => Promise<void>): void => {
       if (this.hasCapability(id)) this.registerCapabilityListener(id, fn);
     };

@@ -28,6 +28,7 @@ class GoeDevice extends ChargerDevice<GoeSnapshot> {
     // devices paired before the reason capability existed lack it
     if (!this.hasCapability('goe_reason')) await this.addCapability('goe_reason').catch((err: unknown) => this.error('goe_reason:', describeError(err)));
     await this.addTargetPower();
+    await this.addChargingMode();
     registerSecret(this.getStoreValue('token'));
     this.charger = new GoeCharger(this.buildClient(this.getSettings() as GoeDeviceSettings), this.serial());
     this.registerCapabilityListener('charger_current_limit', (value: number) => this.setCurrentLimit(value));

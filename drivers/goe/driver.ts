@@ -3,6 +3,7 @@ import { describeError, registerSecret } from '../../lib/errors';
 import { GoeClient, GoeConnection, GoeLocalApi, normaliseHost } from '../../lib/goe/client';
 import { GoePairEntry, goeDevicesFromDiscovery, MdnsResult } from '../../lib/goe/discovery';
 import type { GoePhaseMode } from '../../lib/goe/status';
+import { registerChargingModeCards } from '../chargingMode';
 import type GoeDevice from './device';
 
 /** What the pair/repair views send. */
@@ -38,6 +39,7 @@ class GoeDriver extends Homey.Driver {
     action<{ grid: number; pv?: number; battery?: number }>('goe_push_pv_data', (d, a) => d.pushPvData(a.grid, a.pv, a.battery));
     this.homey.flow.getConditionCard('goe_car_connected').registerRunListener(async ({ device }: { device: GoeDevice }) => device.isCarConnected());
     this.homey.flow.getConditionCard('goe_charging_allowed').registerRunListener(async ({ device }: { device: GoeDevice }) => device.isChargingAllowed());
+    registerChargingModeCards(this.homey.flow, 'goe');
   }
 
   /** Results of both mDNS strategies (`goe_http` from the manifest, `goe_legacy`). */

@@ -9,6 +9,8 @@
  */
 import type { BalancerEvent } from '../balancer/types';
 import type { Charger, ChargerStatus } from '../charger';
+import type { ChargingMode } from '../limits';
+import type { ModeChangedBy, ModeHolder, ModeStore } from './modes';
 
 /** A person changed the limit or paused/resumed a charger through Homey (a capability or a device flow card), or
  *  Homey asked for a target power, which the device turned into a current (`target`; null: the target ended). */
@@ -39,6 +41,8 @@ export interface ChargerDeviceLike {
   getName(): string;
   balancerApplied?(told: ToldToCharger): void;
   balancerEvent?(event: BalancerEvent): void;
+  /** Where the device keeps its charging mode (lib/app/modes.ts); absent or null (a socket): always the default mode. */
+  modeHolder?(): ModeHolder | null;
   on(event: 'status', listener: (status: ChargerStatus) => void): unknown;
   on(event: 'manual', listener: (change: ManualChange) => void): unknown;
   removeListener(event: 'status', listener: (status: ChargerStatus) => void): unknown;
@@ -58,6 +62,8 @@ export interface ChargerRegistration {
   renamed(device: ChargerDeviceLike): void;
   /** How the balancer treats the device's target power; null when the device's charger does not take part (yet). */
   targetState(device: ChargerDeviceLike): TargetState | null;
+  /** Set the charging mode of the device's charger; false when its charger does not take part (yet): the device keeps it. */
+  setMode(device: ChargerDeviceLike, mode: ChargingMode, by: ModeChangedBy): Promise<boolean>;
 }
 
 /** The part of the controller the registry drives. */
@@ -90,6 +96,8 @@ export interface ChargerRegistryOptions {
   log: (line: string) => void;
   /** Called for each charger that starts taking part (the app creates its Insights log). */
   onAttached?: (chargerId: string, name: string) => void;
+  /** The app's charging modes: a device's holder attaches with its charger (lib/app/modes.ts). */
+  modes?: ModeStore;
 }
 
 /** The registration as the app exposes it on `homey.app.chargers`; null when there is none (a driver without the app). */
@@ -140,6 +148,7 @@ export class ChargerRegistry implements ChargerRegistration {
     const a = this.forget(device);
     if (!a || !this.sink) return;
     this.sink.removeCharger(a.charger.id);
+    this.opts.modes?.forget(a.charger.id);
     this.opts.log(`charger ${device.getName()} removed from balancing`);
   }
 
@@ -151,6 +160,13 @@ export class ChargerRegistry implements ChargerRegistration {
   targetState(device: ChargerDeviceLike): TargetState | null {
     const a = this.find(device);
     return a && this.sink?.targetState ? this.sink.targetState(a.charger.id) : null;
+  }
+
+  async setMode(device: ChargerDeviceLike, mode: ChargingMode, by: ModeChangedBy): Promise<boolean> {
+    const a = this.find(device);
+    if (!a || !this.opts.modes) return false;
+    await this.opts.modes.setMode(a.charger.id, mode, by);
+    return true;
   }
 
   /** The chargers taking part, in the order they joined. */
@@ -189,6 +205,8 @@ export class ChargerRegistry implements ChargerRegistration {
     if (!a) return undefined;
     a.detach();
     this.attached.delete(a.charger.id);
+    const holder = device.modeHolder?.();
+    if (holder) this.opts.modes?.detach(a.charger.id, holder);
     return a;
   }
 
@@ -213,6 +231,8 @@ export class ChargerRegistry implements ChargerRegistration {
       device.removeListener('manual', onManual);
     };
     this.attached.set(charger.id, { device, charger, detach });
+    const holder = device.modeHolder?.();
+    if (holder) this.opts.modes?.attach(charger.id, holder);
     sink.addCharger(charger, device.getName());
     this.opts.onAttached?.(charger.id, device.getName());
     if (!mine) this.opts.log(`charger ${device.getName()} takes part in balancing`);

@@ -1,0 +1,130 @@
+/**
+ * The charging mode of each charger (issue 14 item 1): `fast` (today: as much as the fuse and the capacity guard
+ * allow), `min+solar`, `solar`, `off` and `planned`. One owner of "which mode is this charger in": the limit sources
+ * (lib/solar's SolarLimitSource, a plan source) ask `modeOf(id)`, the charger devices show and set it.
+ *
+ * Homey-free. Persistence goes through a `ModeHolder` each charger's device backs with its own store (the mode is
+ * remembered across restarts with the device, and goes when the device is deleted). A charger whose device has not
+ * attached (yet) is in the mode last set for it here, or `fast`.
+ *
+ * Events: `modeChanged` (chargerId, mode, previous, by) after a change was saved through the holder.
+ *
+ * Who answers `off` (one owner): `ModeOffSource` here pauses a charger in mode `off` (ChargerLimit 0 A) for as long
+ * as no solar source is wired; once lib/solar's SolarLimitSource (which answers `off` too) is registered with the
+ * controller, the app does not register `ModeOffSource` (see app.ts), so exactly one source answers `off`.
+ * `planned` without a plan source behaves as `fast` (no ceiling), and `modeStatus` says so.
+ */
+import { EventEmitter } from 'events';
+import type { ChargerInput } from '../balancer/types';
+import { CHARGING_MODES, type ChargerLimit, type ChargingMode, isChargingMode, type LimitSource } from '../limits';
+
+/** Who changed a mode: the device view (picker), a Flow card, or the app itself (a default, a migration). */
+export type ModeChangedBy = 'user' | 'flow' | 'app';
+
+export const DEFAULT_CHARGING_MODE: ChargingMode = 'fast';
+
+/**
+ * The Homey enum ids of the capability `charging_mode` and of the flow cards' mode argument ('+' is not allowed in
+ * an enum id). The one place the two spellings meet.
+ */
+export const CHARGING_MODE_IDS: Readonly<Record<ChargingMode, string>> = {
+  fast: 'fast',
+  'min+solar': 'min_solar',
+  solar: 'solar',
+  off: 'off',
+  planned: 'planned',
+};
+
+/** The mode of a capability / flow argument id (`min_solar`), or of a mode written as the app writes it (`min+solar`);
+ *  null for anything else. */
+export function chargingModeFromId(id: unknown): ChargingMode | null {
+  if (isChargingMode(id)) return id;
+  return CHARGING_MODES.find((m) => CHARGING_MODE_IDS[m] === id) ?? null;
+}
+
+export function chargingModeId(mode: ChargingMode): string {
+  return CHARGING_MODE_IDS[mode];
+}
+
+/** Where a charger's mode is kept between restarts: its device's store (and capability). */
+export interface ModeHolder {
+  /** The mode saved before, as saved (anything; not a mode → the default). */
+  savedMode(): unknown;
+  /** Save and show the new mode (and tell Flow); awaited before `setMode` resolves. */
+  modeChanged(mode: ChargingMode, previous: ChargingMode, by: ModeChangedBy): Promise<void> | void;
+}
+
+export interface ModeChange {
+  chargerId: string;
+  mode: ChargingMode;
+  previous: ChargingMode;
+  by: ModeChangedBy;
+}
+
+export class ModeStore extends EventEmitter {
+  private readonly modes = new Map<string, ChargingMode>();
+  private readonly holders = new Map<string, ModeHolder>();
+
+  /** The charger's mode; `fast` for a charger never set. */
+  modeOf(chargerId: string): ChargingMode {
+    return this.modes.get(chargerId) ?? DEFAULT_CHARGING_MODE;
+  }
+
+  /** Every charger with a mode known here (attached or set). */
+  all(): Record<string, ChargingMode> {
+    return Object.fromEntries(this.modes);
+  }
+
+  /** A charger's device is there: its saved mode counts (a saved value that is not a mode is the default). */
+  attach(chargerId: string, holder: ModeHolder): ChargingMode {
+    this.holders.set(chargerId, holder);
+    const saved = holder.savedMode();
+    const mode = chargingModeFromId(saved) ?? DEFAULT_CHARGING_MODE;
+    this.modes.set(chargerId, mode);
+    return mode;
+  }
+
+  /** The device instance goes away (Homey stops the app or restarts the device): the mode stays for the next one. */
+  detach(chargerId: string, holder?: ModeHolder): void {
+    if (!holder || this.holders.get(chargerId) === holder) this.holders.delete(chargerId);
+  }
+
+  /** The charger left for good (its device was deleted): its mode is forgotten. */
+  forget(chargerId: string): void {
+    this.holders.delete(chargerId);
+    this.modes.delete(chargerId);
+  }
+
+  /**
+   * Set a charger's mode: saved through its holder (the device shows it and fires its Flow trigger), then
+   * `modeChanged`. The same mode again changes nothing (no event). Returns the change, or null when there was none.
+   */
+  async setMode(chargerId: string, mode: ChargingMode, by: ModeChangedBy): Promise<ModeChange | null> {
+    if (!isChargingMode(mode)) throw new Error(`charging mode must be one of: ${CHARGING_MODES.join(', ')} (got ${JSON.stringify(mode)})`);
+    const previous = this.modeOf(chargerId);
+    if (previous === mode) return null;
+    this.modes.set(chargerId, mode);
+    await this.holders.get(chargerId)?.modeChanged(mode, previous, by);
+    const change: ModeChange = { chargerId, mode, previous, by };
+    this.emit('modeChanged', chargerId, mode, previous, by);
+    return change;
+  }
+}
+
+/** The reason a charger in mode `off` reads (the balancer's pause event starts with it: "Charging mode Off: paused
+ *  Garage (needs 6 A)"). */
+export const MODE_OFF_REASON = 'Charging mode Off';
+
+/**
+ * Pauses every charger in mode `off` (its maximum is 0 A, below any minimum, so the balancer pauses it) and leaves the
+ * others alone. The owner of `off` only while no solar source is wired (see the file comment).
+ */
+export class ModeOffSource implements LimitSource {
+  readonly id = 'mode-off';
+
+  constructor(private readonly modeOf: (chargerId: string) => ChargingMode) {}
+
+  charger(_nowMs: number, input: ChargerInput): ChargerLimit | null {
+    return this.modeOf(input.id) === 'off' ? { maxA: 0, reason: MODE_OFF_REASON } : null;
+  }
+}
