@@ -1,0 +1,328 @@
+/**
+ * The charging plan as a limit source (lib/limits.ts): for each charger that follows a plan (mode 'planned', or
+ * an active plan where the app has no modes), a ceiling of 0 A outside the planned slots ("Plan: next slot 02:15")
+ * and none inside them, so the balancer charges as fast as the fuse allows in the cheap slots. Charging at once
+ * (no ceiling) when the deadline can no longer be met, or has passed before the target.
+ *
+ * It learns the household's load profile from every meter sample (minus the chargers' draw), counts each charger's
+ * delivered energy from its measured current, and makes the plan again when prices, the target, the car's
+ * connection or the quarter-hour change (so the progress so far counts). Persisted with getState(); a restart
+ * continues the plan with the energy delivered so far.
+ */
+import { GRID_PHASES, type ChargerInput, type MeterSample, type Triple } from '../balancer/types';
+import type { ChargerLimit, ChargingMode, LimitSource } from '../limits';
+import { makePlan, nextSlotAfter, slotAt, type Plan, type PlanSlot } from './planner';
+import { mergePrices, type PriceSlot } from './prices';
+import { LoadProfile, type LoadProfileState } from './profile';
+import { DateTime } from 'luxon';
+
+/** Energy to add, or a state of charge to reach (battery size and the current state of charge from the car). */
+export type PlanTarget = { energyKWh: number } | { socPct: number; batteryKWh: number; currentSocPct: number };
+
+export interface PlanSettings {
+  fuseA: number;
+  marginA: number;
+  voltageV?: number;
+  capKW?: number | null;
+  /** Share of the expected power the plan counts on (default 0.9). */
+  safetyFactor?: number;
+}
+
+export interface PlanChargerState {
+  target: PlanTarget;
+  /** Wall clock (ms). */
+  deadlineMs: number;
+  /** Started (for an app without modes; with modes, mode 'planned' runs it). */
+  active: boolean;
+  /** Energy drawn since the target was set (Wh). */
+  deliveredWh: number;
+  connected: boolean;
+}
+
+export interface PlanLimitState {
+  version: 1;
+  chargers: Record<string, PlanChargerState>;
+  prices: PriceSlot[];
+  profile?: LoadProfileState;
+}
+
+export type PlanEvent = { type: 'planChanged'; id: string; nextSlotStartMs: number | null; expectedCost: number; feasible: boolean; plan: Plan };
+
+export type PlanPhase = 'idle' | 'waiting' | 'charging' | 'fallback' | 'done' | 'missed';
+
+export interface PlanStatus {
+  plan: Plan | null;
+  deliveredKWh: number;
+  neededKWh: number;
+  charging: boolean;
+  nextSlot: PlanSlot | null;
+  phase: PlanPhase;
+  reason: string;
+}
+
+/** Charge efficiency assumed for a state-of-charge target: energy at the charger = energy into the battery / this. */
+export const SOC_CHARGE_EFFICIENCY = 0.9;
+export const DEFAULT_SAFETY_FACTOR = 0.9;
+const DEFAULT_VOLTAGE_V = 230;
+/** A longer gap between two steps (a restart, a stall) is not counted as charging (ms). */
+const MAX_STEP_MS = 120_000;
+const QUARTER_MS = 15 * 60_000;
+
+interface Runtime {
+  plan: Plan | null;
+  dirty: boolean;
+  lastInput: ChargerInput | null;
+  /** Grid phases the car was seen drawing on. */
+  drawPhases: number[] | null;
+  planKey: string;
+}
+
+export function targetEnergyWh(t: PlanTarget): number {
+  if ('energyKWh' in t) return Math.max(0, t.energyKWh * 1000);
+  return Math.max(0, ((t.socPct - t.currentSocPct) / 100) * t.batteryKWh * 1000) / SOC_CHARGE_EFFICIENCY;
+}
+
+/** One line for a bad target, or null. */
+export function checkTarget(t: PlanTarget, deadlineMs: number, nowMs: number): string | null {
+  if (!Number.isFinite(deadlineMs) || deadlineMs <= nowMs) return 'deadline: expected a time in the future';
+  if ('energyKWh' in t) return t.energyKWh > 0 && t.energyKWh <= 200 ? null : `energy: expected 0–200 kWh, got ${t.energyKWh}`;
+  if (!(t.batteryKWh > 0 && t.batteryKWh <= 250)) return `battery size: expected 1–250 kWh, got ${t.batteryKWh}`;
+  for (const [k, v] of [['target state of charge', t.socPct], ['current state of charge', t.currentSocPct]] as const) {
+    if (!(v >= 0 && v <= 100)) return `${k}: expected 0–100 %, got ${v}`;
+  }
+  return null;
+}
+
+export class PlanLimitSource implements LimitSource {
+  readonly id = 'plan';
+  readonly profile: LoadProfile;
+  private readonly chargers = new Map<string, PlanChargerState>();
+  private readonly runtime = new Map<string, Runtime>();
+  private prices: PriceSlot[] = [];
+  private lastNowMs: number | null = null;
+  private lastWallMs: number | null = null;
+  private lastQuarter: number | null = null;
+
+  constructor(
+    private readonly opts: {
+      modeOf?: (id: string) => ChargingMode | null | undefined;
+      timeZone: string;
+      state?: PlanLimitState | null;
+      onEvent?: (e: PlanEvent) => void;
+      settings?: () => PlanSettings;
+      profile?: LoadProfile;
+    },
+  ) {
+    const st = opts.state && opts.state.version === 1 ? opts.state : null;
+    this.profile = opts.profile ?? new LoadProfile({ timeZone: opts.timeZone, state: st?.profile ?? null });
+    if (st) {
+      for (const [id, c] of Object.entries(st.chargers ?? {})) this.chargers.set(id, { ...c });
+      this.prices = Array.isArray(st.prices) ? st.prices.filter((p) => Number.isFinite(p.startMs) && Number.isFinite(p.price)) : [];
+    }
+  }
+
+  /** A new target and deadline: the energy is counted from now on. Returns one line when it is bad, else null. */
+  setTarget(id: string, target: PlanTarget, deadlineMs: number): string | null {
+    const bad = checkTarget(target, deadlineMs, this.lastWallMs ?? -Infinity);
+    if (bad) return bad;
+    const old = this.chargers.get(id);
+    this.chargers.set(id, { target, deadlineMs, active: old?.active ?? false, deliveredWh: 0, connected: old?.connected ?? false });
+    this.touch(id);
+    return null;
+  }
+
+  /** Start following the plan (an app without modes; with modes, mode 'planned' does this). */
+  start(id: string): string | null {
+    const st = this.chargers.get(id);
+    if (!st) return 'no target yet: set a target and a deadline first';
+    st.active = true;
+    this.touch(id);
+    return null;
+  }
+
+  /** Forget the plan and its target. */
+  cancel(id: string): void {
+    this.chargers.delete(id);
+    const rt = this.runtime.get(id);
+    if (rt) {
+      rt.plan = null;
+      rt.planKey = '';
+    }
+  }
+
+  /** Newly arrived prices (merged with the known ones: a new slot replaces what it overlaps). */
+  setPrices(slots: readonly PriceSlot[]): void {
+    const keepAfter = (this.lastWallMs ?? 0) - 24 * 3600_000;
+    this.prices = mergePrices(this.prices, slots).filter((s) => s.endMs > keepAfter);
+    for (const id of this.chargers.keys()) this.touch(id);
+  }
+
+  knownPrices(): readonly PriceSlot[] {
+    return this.prices;
+  }
+
+  observe(nowMs: number, wallMs: number, sample: MeterSample | null, chargers: readonly ChargerInput[]): void {
+    const dtMs = this.lastNowMs === null ? 0 : Math.min(MAX_STEP_MS, Math.max(0, nowMs - this.lastNowMs));
+    this.lastNowMs = nowMs;
+    this.lastWallMs = wallMs;
+    const quarter = Math.floor(wallMs / QUARTER_MS);
+    const newQuarter = this.lastQuarter !== null && quarter !== this.lastQuarter;
+    this.lastQuarter = quarter;
+    if (sample) this.profile.observe(wallMs, houseWithoutChargers(sample, chargers));
+    for (const input of chargers) this.observeCharger(input, dtMs, wallMs, newQuarter);
+  }
+
+  private observeCharger(input: ChargerInput, dtMs: number, wallMs: number, newQuarter: boolean): void {
+    const rt = this.rt(input.id);
+    rt.lastInput = input;
+    const st = this.chargers.get(input.id);
+    if (!st) return;
+    const v = this.settings().voltageV ?? DEFAULT_VOLTAGE_V;
+    const drawA = input.measuredA.map((a) => (a !== null && Number.isFinite(a) ? Math.max(0, a) : 0));
+    if (!this.isDone(st)) st.deliveredWh += (drawA.reduce((s, a) => s + a, 0) * v * dtMs) / 3_600_000;
+    const drawing = drawA.map((a, k) => (a >= 1 && input.phaseMap[k] ? GRID_PHASES.indexOf(input.phaseMap[k]!) : -1)).filter((g) => g >= 0);
+    if (drawing.length > 0) rt.drawPhases = drawing;
+    if (input.carConnected !== st.connected) {
+      st.connected = input.carConnected;
+      if (!input.carConnected && (this.isDone(st) || wallMs >= st.deadlineMs)) {
+        this.cancel(input.id);
+        return;
+      }
+      if (!input.carConnected) rt.drawPhases = null;
+      rt.dirty = true;
+    }
+    if (newQuarter) rt.dirty = true;
+    if (rt.dirty) this.replan(input.id, wallMs);
+  }
+
+  charger(nowMs: number, input: ChargerInput): ChargerLimit | null {
+    if (!this.governs(input.id)) return null;
+    const st = this.chargers.get(input.id);
+    if (!st) return { maxA: 0, reason: 'Plan: no target yet (set a target and a deadline)' };
+    const s = this.status(input.id, nowMs);
+    switch (s.phase) {
+      case 'done':
+        return { maxA: 0, reason: s.reason };
+      case 'charging':
+      case 'fallback':
+      case 'missed':
+      case 'idle':
+        return null;
+      case 'waiting':
+        return { maxA: 0, reason: s.reason };
+    }
+  }
+
+  /** Whether this charger follows a plan now. */
+  governs(id: string): boolean {
+    const mode = this.opts.modeOf?.(id);
+    if (this.opts.modeOf && mode !== undefined && mode !== null) return mode === 'planned';
+    return this.chargers.get(id)?.active === true;
+  }
+
+  status(id: string, nowMs?: number): PlanStatus {
+    const st = this.chargers.get(id);
+    const plan = this.runtime.get(id)?.plan ?? null;
+    const wall = this.wallAt(nowMs);
+    const none: PlanStatus = { plan: null, deliveredKWh: 0, neededKWh: 0, charging: false, nextSlot: null, phase: 'idle', reason: 'Plan: none' };
+    if (!st) return none;
+    const deliveredKWh = st.deliveredWh / 1000;
+    const neededKWh = Math.max(0, targetEnergyWh(st.target) - st.deliveredWh) / 1000;
+    const base = { plan, deliveredKWh, neededKWh, nextSlot: wall === null ? null : nextSlotAfter(plan, wall) };
+    if (this.isDone(st)) return { ...base, charging: false, phase: 'done', reason: `Plan: target reached (${deliveredKWh.toFixed(1)} kWh)` };
+    if (wall !== null && wall >= st.deadlineMs) return { ...base, charging: true, phase: 'missed', reason: 'Plan: the deadline passed before the target: charging now' };
+    if (!plan) return { ...base, charging: false, phase: 'idle', reason: 'Plan: waiting for the first reading' };
+    if (!plan.feasible) return { ...base, charging: true, phase: 'fallback', reason: plan.reason };
+    if (wall !== null && slotAt(plan, wall)) return { ...base, charging: true, phase: 'charging', reason: plan.reason };
+    const next = base.nextSlot;
+    const reason = next ? `Plan: next slot ${this.clock(next.startMs)}` : 'Plan: no slot left before the deadline';
+    return { ...base, charging: false, phase: 'waiting', reason };
+  }
+
+  getState(): PlanLimitState {
+    const chargers: Record<string, PlanChargerState> = {};
+    for (const [id, c] of this.chargers) chargers[id] = { ...c, deliveredWh: Math.round(c.deliveredWh) };
+    const after = (this.lastWallMs ?? 0) - 3600_000;
+    return { version: 1, chargers, prices: this.prices.filter((p) => p.endMs > after), profile: this.profile.getState() };
+  }
+
+  private settings(): PlanSettings {
+    return this.opts.settings?.() ?? { fuseA: 25, marginA: 1 };
+  }
+
+  private isDone(st: PlanChargerState): boolean {
+    return st.deliveredWh >= targetEnergyWh(st.target) - 1;
+  }
+
+  private rt(id: string): Runtime {
+    let rt = this.runtime.get(id);
+    if (!rt) {
+      rt = { plan: null, dirty: true, lastInput: null, drawPhases: null, planKey: '' };
+      this.runtime.set(id, rt);
+    }
+    return rt;
+  }
+
+  private touch(id: string): void {
+    const rt = this.rt(id);
+    rt.dirty = true;
+    if (this.lastWallMs !== null && rt.lastInput) this.replan(id, this.lastWallMs);
+  }
+
+  private wallAt(nowMs?: number): number | null {
+    if (this.lastWallMs === null) return null;
+    return nowMs === undefined || this.lastNowMs === null ? this.lastWallMs : this.lastWallMs + (nowMs - this.lastNowMs);
+  }
+
+  private clock(ms: number): string {
+    return DateTime.fromMillis(ms, { zone: this.opts.timeZone }).toFormat('HH:mm');
+  }
+
+  private replan(id: string, wallMs: number): void {
+    const rt = this.rt(id);
+    const st = this.chargers.get(id);
+    rt.dirty = false;
+    if (!st || !rt.lastInput || this.isDone(st) || wallMs >= st.deadlineMs) return;
+    const input = rt.lastInput;
+    const set = this.settings();
+    const mapped = input.phaseMap.map((p) => (p ? GRID_PHASES.indexOf(p) : -1)).filter((g) => g >= 0);
+    const gridPhases = rt.drawPhases ?? (mapped.length ? mapped : [0, 1, 2]);
+    const plan = makePlan({
+      nowMs: wallMs,
+      deadlineMs: st.deadlineMs,
+      energyWh: targetEnergyWh(st.target) - st.deliveredWh,
+      slots: this.prices,
+      chargerPhases: gridPhases.length === 1 ? 1 : 3,
+      gridPhases,
+      minA: input.minCurrentA,
+      maxA: input.maxCurrentA,
+      fuseA: set.fuseA,
+      marginA: set.marginA,
+      voltageV: set.voltageV ?? DEFAULT_VOLTAGE_V,
+      expectedHouseA: (ms) => this.profile.expectedHouseA(ms),
+      capKW: set.capKW ?? null,
+      safetyFactor: set.safetyFactor ?? DEFAULT_SAFETY_FACTOR,
+      timeZone: this.opts.timeZone,
+    });
+    rt.plan = plan;
+    const key = `${plan.feasible}|${plan.slots.map((s) => `${s.startMs}-${s.endMs}`).join(',')}`;
+    if (key !== rt.planKey) {
+      rt.planKey = key;
+      const next = plan.slots.find((s) => s.endMs > wallMs) ?? null;
+      this.opts.onEvent?.({ type: 'planChanged', id, nextSlotStartMs: next ? Math.max(next.startMs, wallMs) : null, expectedCost: plan.expectedCost, feasible: plan.feasible, plan });
+    }
+  }
+}
+
+/** The house's current per grid phase without any charger's measured draw. */
+export function houseWithoutChargers(sample: MeterSample, chargers: readonly ChargerInput[]): Triple<number | null> {
+  const out = [...sample.currentsA] as Triple<number | null>;
+  for (const ch of chargers) {
+    ch.phaseMap.forEach((p, k) => {
+      const g = p ? GRID_PHASES.indexOf(p) : -1;
+      const a = ch.measuredA[k];
+      if (g >= 0 && out[g] !== null && a !== null && Number.isFinite(a)) out[g] = (out[g] as number) - a;
+    });
+  }
+  return out;
+}

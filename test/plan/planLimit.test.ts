@@ -1,0 +1,202 @@
+import assert from 'assert';
+import type { ChargerInput, Triple } from '../../lib/balancer/types';
+import type { ChargingMode } from '../../lib/limits';
+import { PlanLimitSource, type PlanEvent, type PlanLimitState } from '../../lib/plan/planLimit';
+import type { PriceSlot } from '../../lib/plan/prices';
+
+const TZ = 'Europe/Amsterdam';
+const H = 3600_000;
+const STEP_MS = 10_000;
+/** 18:00 local on a Wednesday. */
+const T0 = Date.parse('2025-10-01T18:00:00+02:00');
+/** The monotonic clock runs 5 s behind... any origin: it starts at 1,000,000 ms here. */
+const MONO = (wall: number): number => wall - T0 + 1_000_000;
+
+function hourly(prices: number[], fromMs: number): PriceSlot[] {
+  return prices.map((price, i) => ({ startMs: fromMs + i * H, endMs: fromMs + (i + 1) * H, price }));
+}
+
+/** The evening from 18:00: 12 hours priced high until midnight, cheap at 02:00-04:00. */
+const EVENING = hourly([9, 9, 8, 7, 6, 5, 4, 1, 1, 2, 3, 6, 9], T0);
+
+interface Car {
+  connected: boolean;
+  drawA: number;
+}
+
+function input(car: Car, maxA = 16): ChargerInput {
+  const a = car.connected ? car.drawA : 0;
+  return {
+    id: 'ev',
+    name: 'EV',
+    enabled: true,
+    phaseMap: ['L1', 'L2', 'L3'],
+    measuredA: [a, a, a],
+    currentLimitA: 16,
+    minCurrentA: 6,
+    maxCurrentA: maxA,
+    paused: false,
+    carConnected: car.connected,
+    priority: 5,
+    latencyClass: 'local',
+  };
+}
+
+/** Steps the source every 10 s; the car draws what the plan lets it (16 A or nothing), the house `houseA`. */
+function run(src: PlanLimitSource, car: Car, fromWall: number, toWall: number, houseA: Triple<number> = [1, 1, 1]): void {
+  for (let wall = fromWall; wall < toWall; wall += STEP_MS) {
+    const before = input(car);
+    const sample = { timeMs: wall, currentsA: houseA.map((h) => h + (car.connected ? car.drawA : 0)) as Triple<number> };
+    src.observe(MONO(wall), wall, sample, [before]);
+    const limit = src.charger(MONO(wall), before);
+    const allowed = limit === null ? 16 : limit.maxA;
+    car.drawA = car.connected && allowed >= 6 ? allowed : 0;
+  }
+}
+
+function source(over: { state?: PlanLimitState; mode?: ChargingMode; events?: PlanEvent[] } = {}): PlanLimitSource {
+  return new PlanLimitSource({
+    timeZone: TZ,
+    modeOf: over.mode ? () => over.mode : undefined,
+    state: over.state,
+    onEvent: (e) => over.events?.push(e),
+    settings: () => ({ fuseA: 25, marginA: 1 }),
+  });
+}
+
+const DEADLINE = T0 + 12 * H + 60_000; // 06:01
+const kWh = (src: PlanLimitSource): number => src.status('ev').deliveredKWh;
+
+describe('lib/plan/planLimit', () => {
+  it('holds the charger at 0 A outside the planned slots, lets it charge inside, and stops at the target', () => {
+    const events: PlanEvent[] = [];
+    const src = source({ events });
+    const car: Car = { connected: true, drawA: 0 };
+    src.setPrices(EVENING);
+    run(src, car, T0, T0 + STEP_MS);
+    assert.strictEqual(src.setTarget('ev', { energyKWh: 15 }, DEADLINE), null);
+    assert.strictEqual(src.start('ev'), null);
+    const at18 = src.charger(MONO(T0 + STEP_MS), input(car));
+    assert.deepStrictEqual(at18, { maxA: 0, reason: 'Plan: next slot 01:00' });
+    assert.strictEqual(events.at(-1)?.nextSlotStartMs, T0 + 7 * H);
+    run(src, car, T0 + STEP_MS, DEADLINE);
+    const s = src.status('ev');
+    assert.strictEqual(s.phase, 'done');
+    assert.ok(s.deliveredKWh >= 15 && s.deliveredKWh < 15.1, `${s.deliveredKWh}`);
+    assert.deepStrictEqual(src.charger(MONO(DEADLINE), input(car)), { maxA: 0, reason: 'Plan: target reached (15.0 kWh)' });
+  });
+
+  it('prices arriving late: plans with what is known, makes the plan again when more arrive', () => {
+    const events: PlanEvent[] = [];
+    const src = source({ events });
+    const car: Car = { connected: true, drawA: 0 };
+    src.setPrices(EVENING.slice(0, 6)); // only until midnight
+    run(src, car, T0, T0 + STEP_MS);
+    src.setTarget('ev', { energyKWh: 10 }, DEADLINE);
+    src.start('ev');
+    const first = src.status('ev').plan!;
+    assert.ok(first.feasible);
+    assert.deepStrictEqual(first.slots.map((s) => s.price), [6, 5], 'the cheapest known hours: 22:00 and 23:00');
+    run(src, car, T0 + STEP_MS, T0 + 2 * STEP_MS); // the car, charging before the target was set, stops
+    const atStart = kWh(src);
+    run(src, car, T0 + 2 * STEP_MS, T0 + 4 * H);
+    assert.strictEqual(kWh(src), atStart, 'nothing charged before the planned slot');
+    src.setPrices(EVENING.slice(6)); // tomorrow's prices at 22:00
+    const second = src.status('ev').plan!;
+    assert.deepStrictEqual(second.slots.map((s) => [s.price, s.startMs]), [[1, T0 + 7 * H], [1, T0 + 8 * H]]);
+    assert.strictEqual(events.length, 2);
+    run(src, car, T0 + 4 * H, DEADLINE);
+    assert.strictEqual(src.status('ev').phase, 'done');
+  });
+
+  it('a restart mid-plan continues from the persisted state with the energy delivered so far', () => {
+    const src = source();
+    const car: Car = { connected: true, drawA: 0 };
+    src.setPrices(EVENING);
+    run(src, car, T0, T0 + STEP_MS);
+    src.setTarget('ev', { energyKWh: 20 }, DEADLINE);
+    src.start('ev');
+    run(src, car, T0 + STEP_MS, T0 + 7.5 * H); // half an hour into the 01:00 slot
+    const half = kWh(src);
+    assert.ok(half > 4 && half < 7, `${half}`);
+    const state = JSON.parse(JSON.stringify(src.getState())) as PlanLimitState;
+    const again = source({ state });
+    assert.ok(Math.abs(kWh(again) - half) < 0.001);
+    run(again, car, T0 + 7.5 * H + 60_000, DEADLINE);
+    assert.strictEqual(again.status('ev').phase, 'done');
+    assert.ok(kWh(again) >= 20 && kWh(again) < 20.1);
+  });
+
+  it('the car unplugged mid-plan and plugged in again: the plan keeps the energy delivered and plans the rest', () => {
+    const src = source();
+    const car: Car = { connected: true, drawA: 0 };
+    src.setPrices(EVENING);
+    run(src, car, T0, T0 + STEP_MS);
+    src.setTarget('ev', { energyKWh: 20 }, DEADLINE);
+    src.start('ev');
+    run(src, car, T0 + STEP_MS, T0 + 7.5 * H);
+    const before = kWh(src);
+    car.connected = false;
+    run(src, car, T0 + 7.5 * H, T0 + 8.5 * H);
+    assert.strictEqual(kWh(src), before, 'nothing counted while unplugged');
+    assert.ok(src.status('ev').plan, 'the plan survives the unplug before its end');
+    car.connected = true;
+    run(src, car, T0 + 8.5 * H, DEADLINE);
+    assert.strictEqual(src.status('ev').phase, 'done');
+    // an unplug after the target ends the plan
+    car.connected = false;
+    run(src, car, DEADLINE, DEADLINE + STEP_MS * 2);
+    assert.strictEqual(src.status('ev').phase, 'idle');
+    assert.strictEqual(src.charger(MONO(DEADLINE + STEP_MS * 2), input(car)), null);
+  });
+
+  it('an infeasible deadline falls back to fast: no ceiling, the status says why', () => {
+    const src = source();
+    const car: Car = { connected: true, drawA: 0 };
+    src.setPrices(EVENING);
+    run(src, car, T0, T0 + STEP_MS);
+    src.setTarget('ev', { socPct: 80, batteryKWh: 77, currentSocPct: 20 }, T0 + 3 * H);
+    src.start('ev');
+    assert.strictEqual(src.charger(MONO(T0 + STEP_MS), input(car)), null);
+    const s = src.status('ev');
+    assert.strictEqual(s.phase, 'fallback');
+    assert.match(s.reason, /51\.3 kWh cannot be charged by 21:00/);
+    run(src, car, T0 + STEP_MS, T0 + H);
+    assert.ok(kWh(src) > 10, 'charging at once');
+  });
+
+  it('with modes: only a charger in mode planned is governed; planned without a target waits with a reason', () => {
+    let mode: ChargingMode = 'fast';
+    const src = new PlanLimitSource({ timeZone: TZ, modeOf: () => mode, settings: () => ({ fuseA: 25, marginA: 1 }) });
+    const car: Car = { connected: true, drawA: 0 };
+    src.setPrices(EVENING);
+    run(src, car, T0, T0 + STEP_MS);
+    assert.strictEqual(src.charger(MONO(T0), input(car)), null);
+    mode = 'planned';
+    assert.deepStrictEqual(src.charger(MONO(T0), input(car)), { maxA: 0, reason: 'Plan: no target yet (set a target and a deadline)' });
+    src.setTarget('ev', { energyKWh: 5 }, DEADLINE);
+    assert.strictEqual(src.charger(MONO(T0), input(car))?.reason, 'Plan: next slot 01:00');
+    assert.match(src.setTarget('ev', { energyKWh: -1 }, DEADLINE) ?? '', /energy: expected 0–200 kWh, got -1/);
+    assert.match(src.setTarget('ev', { energyKWh: 5 }, T0 - H) ?? '', /deadline: expected a time in the future/);
+    assert.match(src.start('other') ?? '', /no target yet/);
+  });
+
+  it('learns the house from the meter minus the chargers and plans around a heavy evening on a small fuse', () => {
+    const events: PlanEvent[] = [];
+    const src = new PlanLimitSource({ timeZone: TZ, onEvent: (e) => events.push(e), settings: () => ({ fuseA: 16, marginA: 1 }) });
+    const car: Car = { connected: false, drawA: 0 };
+    // yesterday: 10 A per phase from 18:00 to 24:00, 1 A after
+    run(src, car, T0 - 24 * H, T0 - 18 * H, [10, 10, 10]);
+    run(src, car, T0 - 18 * H, T0 - 12 * H, [1, 1, 1]);
+    car.connected = true;
+    const flat = hourly(Array(12).fill(1), T0);
+    src.setPrices(flat);
+    run(src, car, T0, T0 + STEP_MS, [10, 10, 10]);
+    src.setTarget('ev', { energyKWh: 9 }, DEADLINE);
+    src.start('ev');
+    const plan = src.status('ev').plan!;
+    // 16 - 1 - 10 = 5 A in the evening: below 6 A, no charging planned there; the night allows 14 A
+    assert.ok(plan.slots.every((s) => s.startMs >= T0 + 6 * H), 'only after midnight');
+    assert.strictEqual(plan.slots[0].powerW, 14 * 690);
+  });
+});
