@@ -48,6 +48,7 @@ import {
   strongestPhase,
 } from './actuatorRules';
 import { describeError, PeerError } from './errors';
+import { createPhaseSwitch, type PhaseSwitch } from './phaseSwitch';
 
 export interface ActuatorTarget {
   /** A per phase while running (ignored when paused). */
@@ -123,12 +124,14 @@ export class Actuator {
   /** The last failure may pass by itself (network, overload, maintenance); not e.g. a refused login or a 4xx. */
   private transient = true;
   private lastRepeatMs = -Infinity;
+  readonly phases: PhaseSwitch | null; // 1-/3-phase switching (lib/phaseSwitch.ts); null: the charger cannot switch
 
   constructor(opts: ActuatorOptions) {
     this.opts = opts;
     this.charger = opts.charger;
     this.clock = opts.clock;
     this.random = opts.random ?? Math.random;
+    this.phases = createPhaseSwitch(opts.charger, opts.clock, opts.name, opts.log);
   }
 
   // ---- inputs ------------------------------------------------------------------------------------
@@ -187,6 +190,7 @@ export class Actuator {
   /** Periodic: retries that fell due. */
   tick(): void {
     if (this.status) this.checkCompliance(this.status);
+    this.phases?.step(this.pauseConfirmed());
     this.reconcile();
   }
 
@@ -284,6 +288,10 @@ export class Actuator {
 
   // ---- reading the charger -----------------------------------------------------------------------
 
+  private pauseConfirmed(): boolean {
+    return !!this.status?.online && this.told.paused === true && this.statusCount > this.statusCountAtTold && !this.status.chargingAllowed && this.maxDrawA() <= COMPLY_TOLERANCE_A;
+  }
+
   private maxDrawA(): number {
     const s = this.status;
     if (!s || !s.online) return 0;
@@ -362,7 +370,7 @@ export class Actuator {
 
   /** The target that is enforced: the balancer's, or a pause while held. */
   private wanted(): ActuatorTarget | null {
-    if (this.held) return { limitA: this.target?.limitA ?? this.charger.minCurrentA, paused: true };
+    if (this.held || this.phases?.holdsPaused) return { limitA: this.target?.limitA ?? this.charger.minCurrentA, paused: true };
     if (this.externalPause) return null;
     return this.target;
   }

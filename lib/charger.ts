@@ -64,6 +64,10 @@ export interface Charger {
   pause(): Promise<void>;
   /** Offer current again after a pause. */
   resume(): Promise<void>;
+  /** Whether it can switch between 1 and 3 phases now (go-e V3/V4 with `psm`); absent or false: it cannot. */
+  readonly canSwitchPhases?: boolean;
+  /** Switch to 1 or 3 phases (one write; only the actuator's phase switch calls it, with the charger paused). */
+  setPhases?(phases: 1 | 3): Promise<void>;
 }
 
 export function emptyPhases(): [PhaseMeasurement, PhaseMeasurement, PhaseMeasurement] {

@@ -60,6 +60,16 @@ export class GoeCharger implements Charger {
     return this.client.pause();
   }
 
+  /** V3/V4 firmware with `psm` over API v2 (local or cloud): the last status reports a phase mode. */
+  get canSwitchPhases(): boolean {
+    return (this.client.lastSnapshot?.detail.phaseMode ?? null) !== null;
+  }
+
+  /** v2 `psm` 1 (force 1 phase) or 2 (force 3 phases); refused with a clear error where the firmware has none. */
+  setPhases(phases: 1 | 3): Promise<void> {
+    return this.client.setPhaseMode(phases === 1 ? '1' : '3');
+  }
+
   /** Offer current again (a session waiting for authorisation: lib/goe/resume.ts). */
   async resume(): Promise<void> {
     await this.client.resume();

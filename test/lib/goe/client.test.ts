@@ -225,6 +225,8 @@ describe('lib/goe/client', () => {
       assert.strictEqual((await client.getSnapshot()).status.activePhases, 3);
       await client.setPhaseMode('1');
       await (emu.clock as ManualClock).advance(1000);
+      assert.strictEqual((await client.getSnapshot()).status.activePhases, 0, 'the firmware stops for the switch');
+      await (emu.clock as ManualClock).advance(10_000);
       const s = await client.getSnapshot();
       assert.strictEqual(s.status.activePhases, 1);
       assert.strictEqual(s.detail.phaseMode, '1');

@@ -41,6 +41,8 @@ export interface GoeFaults {
   status400: boolean;
   /** The 60.0–60.2 key churn: no `cards`, one key per card field instead (`c0n`…`c9i`, v2#288). */
   cardsSplit: boolean;
+  /** A `psm` write is accepted and reported (and the charger pauses for it) but the contactor keeps its phases. */
+  psmIgnored: boolean;
 }
 
 /** The fault switches of one emulated charger; `ignoreLimit` and `ignorePause` act on the model at once. */
@@ -58,6 +60,7 @@ export class GoeFaultSwitches implements GoeFaults {
   modelStatus: number | null = null;
   status400 = false;
   cardsSplit = false;
+  psmIgnored = false;
   /** The limit (A) the car keeps while `ignoreLimit` is on; null when it obeys. */
   ignoredLimitA: number | null = null;
   private ignoringPause = false;

@@ -85,6 +85,12 @@ export interface GoeEmulatorOptions {
   acs?: number;
   /** v2 logic mode `lmo`: 3 default, 4 Eco, 5 next trip (default 3). */
   lmo?: number;
+  /**
+   * How long a `psm` change keeps a connected car from charging (ms, default 10 000): the firmware stops
+   * (`modelStatus` 23), simulates an unplug for `sumd` (5 000 ms, modelStatus 22), resets `wh` and resumes on
+   * the new phase count (reference §7/§8.5; the stop's own length is not documented: 5 s assumed).
+   */
+  phaseSwitchMs?: number;
 }
 
 export interface GoeCar {
@@ -120,6 +126,10 @@ export class GoeChargerModel {
   alwSetting = 1;
   frc = 0;
   psm = 2;
+  /** The phase mode the contactor follows (differs from `psm` only under the `psmIgnored` fault). */
+  psmActive = 2;
+  /** A phase switch keeps the car from charging until then (ms, clock time); null: none runs. */
+  phaseSwitchUntilMs: number | null = null;
   stp = 0;
   dwoWh: number | null = null;
   err = 0;
@@ -164,6 +174,7 @@ export class GoeChargerModel {
       supplyPhases: options.supplyPhases ?? 3,
       voltageV: options.voltageV ?? 230,
       startDelayMs: options.startDelayMs ?? 2000,
+      phaseSwitchMs: options.phaseSwitchMs ?? 10_000,
       cloudToken: options.cloudToken,
     };
     this.acs = options.acs ?? 0;
@@ -250,6 +261,8 @@ export class GoeChargerModel {
     const off = (modelStatus: number): GoeLogic => ({ allowed: false, modelStatus });
     const on = (modelStatus: number): GoeLogic => ({ allowed: true, modelStatus });
     if (this.err !== 0) return off(26);
+    const switching = this.phaseSwitchUntilMs !== null ? this.phaseSwitchUntilMs - this.clock.nowMs() : 0;
+    if (switching > 0 && this.car) return off(switching > 5000 ? 23 : 22);
     if (this.isV1Only()) return this.alwSetting === 1 && !this.limitReached() ? on(15) : off(this.limitReached() ? 6 : 4);
     const frc = this.faults.frcIgnored ? 0 : this.frc;
     if (this.acs === 1 && this.car && this.trx === null) return off(2);
@@ -268,7 +281,7 @@ export class GoeChargerModel {
 
   private phasesUsed(): number {
     if (!this.car) return 0;
-    const byMode = this.spec.psm && this.psm === 1 ? 1 : this.car.phases;
+    const byMode = this.spec.psm && this.psmActive === 1 ? 1 : this.car.phases;
     return Math.min(byMode, this.options.supplyPhases);
   }
 
@@ -526,7 +539,12 @@ export class GoeChargerModel {
         if (!problem && key === 'frc') this.frc = value as number;
         if (!problem && key === 'psm' && this.psm !== value) {
           this.psm = value as number;
-          this.chargeStartMs = null; // the charger stops and restarts on the new phase count
+          if (!this.faults.psmIgnored) this.psmActive = this.psm;
+          this.chargeStartMs = null; // the charger stops, simulates an unplug and restarts on the new phase count
+          if (this.car) {
+            this.phaseSwitchUntilMs = this.clock.nowMs() + this.options.phaseSwitchMs;
+            this.sessionWh = 0; // `wh` restarts (evcc#13726)
+          }
         }
         break;
       case 'dwo':
