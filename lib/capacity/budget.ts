@@ -115,33 +115,50 @@ export interface PhaseSet {
   phases: number[];
   /** Per phase the most the chargers need together at their minimum (A); the ceiling's floor. */
   floorA: number;
+  /** The floor as power (W): on the phases each charger's car drew on, one phase for a car not seen drawing yet. */
+  floorW: number;
+  /** Some charger's phases are not known yet (its car has not drawn this session). */
+  unknown: boolean;
 }
 
 /**
  * The phases the balanced chargers use (per charger: the phases its car drew on this session, else its phase map)
  * and the floor: per phase the sum of their minimum currents, the highest of the phases; +1 A while one of them is
- * paused (the balancer resumes only with its minimum + 1 A of headroom).
+ * paused (the balancer resumes only with its minimum + 1 A of headroom). A car not seen drawing yet counts as one
+ * phase in the floor's power, so that a one-phase car can start where three phases would not fit; once it draws,
+ * its phases are known.
  */
-export function phaseSet(chargers: readonly ChargerInput[], used: ReadonlyMap<string, number[]>): PhaseSet | null {
+export function phaseSet(chargers: readonly ChargerInput[], used: ReadonlyMap<string, number[]>, voltageV: number): PhaseSet | null {
   const need: Triple<number> = [0, 0, 0];
   const phases = new Set<number>();
   let anyPaused = false;
+  let unknown = false;
+  let floorW = 0;
   for (const ch of chargers) {
     if (!isBalanced(ch)) continue;
-    const ps = used.get(ch.id) ?? mappedPhases(ch);
+    const known = used.get(ch.id);
+    const ps = known ?? mappedPhases(ch);
+    if (!known) unknown = true;
     for (const g of ps) {
       phases.add(g);
       need[g] += ch.minCurrentA;
     }
+    const extra = ch.paused ? RESUME_HYSTERESIS_A : 0;
+    floorW += (ch.minCurrentA + extra) * (known ? known.length : Math.min(1, ps.length)) * voltageV;
     if (ch.paused) anyPaused = true;
   }
   if (phases.size === 0) return null;
   const floorA = Math.max(...[...phases].map((g) => need[g])) + (anyPaused ? RESUME_HYSTERESIS_A : 0);
-  return { phases: [...phases].sort(), floorA };
+  return { phases: [...phases].sort(), floorA, floorW, unknown };
 }
 
-/** Allowed power over a phase set → amps per grid phase (null on the phases the chargers do not use). */
+/**
+ * Allowed power over a phase set → amps per grid phase (null on the phases the chargers do not use): the power spread
+ * over the phases; at least the floor while the plan allows the floor's power (a car whose phases are not known yet
+ * may start at its minimum on one phase).
+ */
 export function ceilingA(allowedW: number, set: PhaseSet, voltageV: number): Triple<number | null> {
-  const perPhase = Math.max(0, allowedW) / (set.phases.length * voltageV);
+  let perPhase = Math.max(0, allowedW) / (set.phases.length * voltageV);
+  if (allowedW > 0 && allowedW >= set.floorW - 1e-6) perPhase = Math.max(perPhase, set.floorA);
   return [0, 1, 2].map((g) => (set.phases.includes(g) ? perPhase : null)) as Triple<number | null>;
 }

@@ -93,19 +93,20 @@ export class CapacityGuard implements LimitSource {
       this.openPeriod(wallMs);
       this.st.last = { wallMs: this.st.period!.startMs, powerW, houseW: powerW };
     }
+    const sinceMs = this.st.last ? Math.max(0, wallMs - this.st.last.wallMs) : 0;
     this.advance(wallMs);
     this.chargersNowW = chargersW(chargers, voltageV);
     if (powerW !== null && this.st.last) {
       const houseW = powerW - this.chargersNowW;
-      this.smoothHouse(houseW, wallMs);
+      this.smoothHouse(houseW, sinceMs);
       this.st.last = { wallMs, powerW, houseW };
     }
     this.rememberPhases(chargers);
     this.decide(wallMs, chargers, voltageV);
   }
 
-  private smoothHouse(houseW: number, wallMs: number): void {
-    const dtS = this.st.last ? Math.max(0, (wallMs - this.st.last.wallMs) / 1000) : 0;
+  private smoothHouse(houseW: number, sinceMs: number): void {
+    const dtS = sinceMs / 1000;
     if (this.st.houseEmaW === null) {
       this.st.houseEmaW = houseW;
       return;
@@ -189,7 +190,7 @@ export class CapacityGuard implements LimitSource {
 
   private decide(wallMs: number, chargers: readonly ChargerInput[], voltageV: number): void {
     const capKW = this.capNowKW();
-    const set = phaseSet(chargers, new Map(Object.entries(this.st.phasesUsed)));
+    const set = phaseSet(chargers, new Map(Object.entries(this.st.phasesUsed)), voltageV);
     const p = this.st.period;
     const last = this.st.last;
     if (capKW === null || !p || !last) {
@@ -206,7 +207,7 @@ export class CapacityGuard implements LimitSource {
       this.allowedW = Infinity;
       return;
     }
-    const floorW = set.floorA * set.phases.length * voltageV;
+    const floorW = set.floorW;
     let mode: PlanMode;
     if (this.st.baseLoadOver) {
       mode = 'hold';

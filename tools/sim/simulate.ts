@@ -19,6 +19,7 @@ import {
   type ChargerKind,
   type MeterOptions,
 } from './models';
+import { CapacityMeter, cappedPolicy, type CapacityMetrics, type CapacitySim } from './capacity';
 import { ggFastest, MCB_C_FASTEST, TripStress } from './metrics';
 import { createPolicy, POLICY_NAMES, type Policy, type PolicyName } from './policies';
 import { TraceCursor, type Trace } from './trace';
@@ -42,6 +43,8 @@ export interface Scenario {
    * a policy may prepare the charger meanwhile (the household holds at the first row; nothing is measured).
    */
   plugInAfterS?: number;
+  /** A capacity cap (tools/sim/capacity.ts): `balancer` runs with the guard, every run is measured per period. */
+  capacity?: CapacitySim;
 }
 
 /** The first seconds of a session, whose overload `startOverloadAmpSeconds` counts. */
@@ -75,6 +78,8 @@ export interface PolicyMetrics {
   startOverloadAmpSeconds: number;
   /** Time the charger was paused while the car was plugged in (s). */
   secondsPaused: number;
+  /** Under a capacity cap: periods over it and the highest period average (tools/sim/capacity.ts). */
+  capacity?: CapacityMetrics;
 }
 
 export interface SimEvent {
@@ -105,7 +110,8 @@ export function phaseRotation(start: GridPhase): Triple<GridPhase> {
 export function runPolicy(scenario: Scenario, policy: Policy | PolicyName, opts: { record?: boolean } = {}): RunOutput {
   const stepS = scenario.stepS ?? 1;
   const ctx = { fuseA: scenario.fuseA, marginA: scenario.marginA, carGridPhases: carGridPhases(scenario.car) };
-  const p = typeof policy === 'string' ? createPolicy(policy, ctx) : policy;
+  const p = typeof policy === 'string' ? (cappedPolicy(scenario, policy, ctx) ?? createPolicy(policy, ctx)) : policy;
+  const capm = scenario.capacity ? new CapacityMeter(scenario.capacity) : null;
   const instant = p.zeroLatency === true;
   // Zero latency: the car follows at once (it still needs its start delay after a pause).
   const car = new CarModel(instant ? { ...scenario.car, followS: 0 } : scenario.car);
@@ -170,6 +176,7 @@ export function runPolicy(scenario: Scenario, policy: Policy | PolicyName, opts:
     if (!connected) continue;
     const houseA = house(householdA, drawA);
     acc.add(traceS, houseA, drawA * nCarPhases * PHASE_VOLTAGE_V, charger.state.paused);
+    capm?.add(traceS, stepS, houseA, householdA, drawA * nCarPhases * PHASE_VOLTAGE_V);
     if (series) {
       series.timeS.push(traceS);
       for (let ph = 0; ph < 3; ph++) series.houseA[ph].push(houseA[ph]);
@@ -179,7 +186,7 @@ export function runPolicy(scenario: Scenario, policy: Policy | PolicyName, opts:
     }
     wasPaused = charger.state.paused;
   }
-  return { metrics: acc.metrics(p.name, charger), series };
+  return { metrics: { ...acc.metrics(p.name, charger), ...(capm ? { capacity: capm.result() } : {}) }, series };
 }
 
 /** Integrates the per-step state of one run into its metrics (from the plug-in on). */
