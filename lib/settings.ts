@@ -8,6 +8,7 @@ import { readHomeWizardRecord } from './meter/homewizard';
 import { readMeterHost } from './settingsValidation';
 
 import type { MeterSourceKind } from './meter/source';
+import type { MeterSignSetting } from './solar/surplus';
 import type { CapacityRule } from './capacity/types';
 export type { MeterSourceKind };
 
@@ -84,6 +85,9 @@ export interface AppSettings extends UserBalancerSettings, Partial<CapacitySetti
   /** What a manual current change by the user means: a new max until the car is unplugged, or nothing. */
   manualOverride: ManualOverrideMode;
   meter: MeterSettings;
+  /** Whether the meter reports export as a negative current (solar surplus, lib/solar): 'auto' detects it; an
+   *  unsigned meter's currents are never taken for surplus. Absent in settings saved before 0.4: 'auto'. */
+  meterSign?: MeterSignSetting;
   /** Per charger, keyed by the Charger id. Chargers not listed use `defaultChargerSettings()`. */
   chargers: Record<string, ChargerSettings>;
 }
@@ -101,6 +105,7 @@ export function defaultAppSettings(): AppSettings {
     manualOverride: 'until-unplug',
     meter: { source: 'flow', deviceId: null, host: null, serial: null },
     chargers: {},
+    meterSign: 'auto',
   };
 }
 

@@ -10,6 +10,7 @@ import { type HostUse, tryNormaliseHost } from './host';
 import { HOMEWIZARD_HOST_USE, isHomeWizardSerial } from './meter/homewizard';
 import { tryP1TcpAddress } from './meter/p1tcp';
 import type { AppSettings, ChargerSettings, ManualOverrideMode, MeterSettings, MeterSourceKind } from './settings';
+import type { MeterSignSetting } from './solar/surplus';
 
 export type SettingsValidation = { ok: true; value: AppSettings } | { ok: false; errors: Record<string, string> };
 
@@ -29,6 +30,7 @@ export const SETTINGS_LIMITS = {
 
 export const METER_SOURCES: readonly MeterSourceKind[] = ['homewizard', 'homey-device', 'flow', 'p1tcp'];
 export const MANUAL_OVERRIDE_MODES: readonly ManualOverrideMode[] = ['until-unplug', 'ignore'];
+export const METER_SIGNS: readonly MeterSignSetting[] = ['auto', 'signed', 'unsigned'];
 
 type Errors = Record<string, string>;
 
@@ -67,6 +69,7 @@ export function validateAppSettings(input: unknown, knownChargerIds: string[]): 
   const manualOverride = readChoice(input.manualOverride, 'manualOverride', MANUAL_OVERRIDE_MODES, 'Manual override', errors);
   const meter = readMeter(input.meter, errors);
   const chargers = readChargers(input.chargers, knownChargerIds, errors);
+  const meterSign = readMeterSign(input.meterSign, errors);
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
@@ -83,6 +86,7 @@ export function validateAppSettings(input: unknown, knownChargerIds: string[]): 
       manualOverride: manualOverride!,
       meter: meter!,
       chargers,
+      ...meterSign,
     },
   };
 }
@@ -154,6 +158,15 @@ function readMeter(raw: unknown, errors: Errors): MeterSettings | undefined {
     else if (source === 'homey-device') errors['meter.deviceId'] = 'Choose the Homey meter device to read';
   }
   return source === undefined ? undefined : { source, deviceId, host, serial };
+}
+
+/** "My meter reports export as a negative current": auto (detected), signed or unsigned; absent (settings saved
+ *  before 0.4) stays absent, which means auto. */
+function readMeterSign(raw: unknown, errors: Errors): { meterSign?: MeterSignSetting } {
+  if (raw === undefined || raw === null) return {};
+  if ((METER_SIGNS as readonly unknown[]).includes(raw)) return { meterSign: raw as MeterSignSetting };
+  errors.meterSign = 'Meter current sign must be auto (detect it), signed (export shows as a negative current) or unsigned (currents never negative)';
+  return {};
 }
 
 function readChargers(raw: unknown, knownIds: string[], errors: Errors): Record<string, ChargerSettings> {
