@@ -22,7 +22,7 @@ import { CapacityGuard } from '../../lib/capacity/guard';
 import { periodAt } from '../../lib/capacity/period';
 import { CAPACITY_RULES, type CapacityConfig, type CapacityRule } from '../../lib/capacity/types';
 import type { Policy, PolicyContext, PolicyStep } from './policies';
-import type { Scenario } from './simulate';
+import type { PolicyMetrics, Scenario } from './simulate';
 import { TraceCursor } from './trace';
 
 /** Volts per phase (as simulate.ts). */
@@ -251,3 +251,21 @@ export function capacityFromFlags(flags: Record<string, unknown>, fail: (flag: s
 
 /** The capacity flags for the CLI's flag spec. */
 export const CAPACITY_FLAGS = { 'cap-kw': 'number', 'cap-period': 'number', 'cap-rule': 'string' } as const;
+
+/** The `--json` fields a capped run adds per policy. */
+export function capacityJson(m: CapacityMetrics | undefined): Record<string, number> {
+  if (!m) return {};
+  return {
+    periodsOverCap: m.periodsOverCap,
+    periodsOverCapHouseUnder: m.periodsOverCapHouseUnder,
+    maxPeriodAverageKW: Math.round(m.maxPeriodAverageKW * 1000) / 1000,
+    capacityPeriods: m.periods,
+  };
+}
+
+/** The PELS-like baseline's run of a capped scenario (the CLI adds it as a row; the other policies are by name). */
+export function runPelsLike(scenario: Scenario, run: (s: Scenario, p: Policy) => PolicyMetrics, carGridPhases: number[]): PolicyMetrics {
+  return run(scenario, new PelsLikePolicy({ fuseA: scenario.fuseA, marginA: scenario.marginA, carGridPhases }, scenario.capacity!, scenario.plugInAfterS ?? 0));
+}
+
+export const CAPACITY_USAGE = '[--cap-kw KW [--cap-period 15|60] [--cap-rule fixed|month-peak|no-steps|se-peaks]]';

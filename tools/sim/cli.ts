@@ -11,9 +11,10 @@ import { writeFileSync } from 'fs';
 import { UserInputError, describeError } from '../../lib/errors';
 import { GRID_PHASES, type GridPhase } from '../../lib/balancer/types';
 import { parseFlags, requireFlag, UsageError, type FlagSpec } from '../cli/args';
-import { CHARGER_LATENCY_S, type ChargerKind } from './models';
+import { CAPACITY_FLAGS, CAPACITY_USAGE, capacityFromFlags, capacityJson, runPelsLike } from './capacity';
+import { carGridPhases, CHARGER_LATENCY_S, type ChargerKind } from './models';
 import { POLICY_NAMES, type PolicyName } from './policies';
-import { runPolicies, type PolicyMetrics, type Scenario, type SimSeries } from './simulate';
+import { runPolicies, runPolicy, type PolicyMetrics, type Scenario, type SimSeries } from './simulate';
 import { renderSvgChart } from './svg';
 import { loadTrace } from './trace';
 
@@ -33,12 +34,13 @@ const SPEC: FlagSpec = {
   json: 'boolean',
   plot: 'string',
   help: 'boolean',
+  ...CAPACITY_FLAGS,
 };
 
 const USAGE =
   'usage: sim --trace FILE --fuse A [--margin A] [--car-phases 1|3] [--car-phase L1|L2|L3] [--car-max A] ' +
   '[--meter-interval S] [--meter-exact] [--charger goe|chargeamps] [--latency S] [--plug-in-after S] ' +
-  `[--policy ${POLICY_NAMES.join('|')}|all] [--json] [--plot FILE.svg]`;
+  `[--policy ${POLICY_NAMES.join('|')}|all] [--json] [--plot FILE.svg] ${CAPACITY_USAGE}`;
 
 export interface SimIo {
   out(line: string): void;
@@ -99,6 +101,7 @@ export function scenarioFromArgs(argv: string[]): { scenario: Scenario; policies
       charger,
       chargerLatencyS: latency,
       plugInAfterS,
+      capacity: capacityFromFlags(flags, (flag, why) => new UsageError(flag, why)),
     },
     policies: policyFlag === 'all' ? [...POLICY_NAMES] : [policyFlag as PolicyName],
     json: flags.json === true,
@@ -141,6 +144,7 @@ export function roundMetrics(m: PolicyMetrics): PolicyMetrics {
     tripStressGg: round(m.tripStressGg, 4),
     startOverloadAmpSeconds: round(m.startOverloadAmpSeconds, 1),
     secondsPaused: round(m.secondsPaused, 1),
+    ...capacityJson(m.capacity),
   };
 }
 
@@ -205,6 +209,7 @@ export function runSimCli(argv: string[], io: SimIo): number {
     const { scenario, policies, json, plot } = scenarioFromArgs(argv);
     const plotted: PolicyName | undefined = plot ? (policies.includes('balancer') ? 'balancer' : policies[0]) : undefined;
     const { results, series } = runPolicies(scenario, policies, { record: plotted });
+    if (scenario.capacity) results.push(runPelsLike(scenario, (s, p) => runPolicy(s, p).metrics, carGridPhases(scenario.car)));
     if (plot && series && plotted) {
       writeFileSync(plot, plotRun(`${scenario.trace.name}: ${plotted}, fuse ${scenario.fuseA} A`, scenario.fuseA, series));
     }
