@@ -3,6 +3,7 @@
  * forwards to the app's `webApi` (lib/app/webApi.ts); any unexpected failure reaches the page as one
  * readable line, never a stack.
  */
+import type { V2PairView } from './lib/app/homeWizardV2Pairing';
 import { describeError } from './lib/errors';
 import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from './lib/webapi';
 
@@ -12,6 +13,7 @@ interface SettingsApi {
   saveSettings(body: unknown): Promise<SaveResult>;
   listMeters(): Promise<MeterCandidate[]>;
   listHomeWizardMeters(): HomeWizardDiscoveryView;
+  pairHomeWizardV2(body: unknown): Promise<V2PairView>;
   getLiveView(): LiveView;
 }
 
@@ -59,6 +61,10 @@ export = {
   /** GET /homewizard: HomeWizard meters found on the network (never fails for a missing discovery, see `error`). */
   async getHomeWizard({ homey }: ApiRequest): Promise<HomeWizardDiscoveryView> {
     return call(homey, 'Searching for HomeWizard meters', 'listHomeWizardMeters', (api) => api.listHomeWizardMeters());
+  },
+  /** POST /homewizard-v2/pair: `{ host, restart? }` → press the button / paired (the token never reaches the page). */
+  async pairHomeWizardV2({ homey, body }: ApiRequest): Promise<V2PairView> {
+    return call(homey, 'Pairing the HomeWizard meter', 'pairHomeWizardV2', (api) => api.pairHomeWizardV2(body));
   },
   /** GET /live */
   async getLive({ homey }: ApiRequest): Promise<LiveView> {

@@ -22,6 +22,14 @@ export interface MeterSettings {
   /** HomeWizard serial of the meter picked from the ones Homey found, so the app can follow it to a new address;
    *  null when the host was typed by hand (or settings from before this field). */
   serial: string | null;
+  /** HomeWizard API v2 (source 'homewizard-v2'): the token the meter created at pairing (its button pressed). A secret:
+   *  never sent to the settings page, never logged. Absent until paired. */
+  token?: string;
+  /** HomeWizard API v2: SHA-256 fingerprint of the meter's certificate, pinned at pairing ("AB:CD:…"). */
+  certFingerprint?: string;
+  /** The P1 meter's time zone (IANA name) for the timestamps of raw P1 telegrams (source 'p1tcp'); absent = the
+   *  Homey's own zone. */
+  timeZone?: string;
 }
 
 export interface ChargerSettings {

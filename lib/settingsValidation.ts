@@ -7,7 +7,9 @@
 import { FUSE_LIMITS_A, GRID_PHASES, type GridPhase } from './balancer/types';
 import { quoteInput } from './errors';
 import { type HostUse, tryNormaliseHost } from './host';
+import { isValidTimeZone } from './meter/dsmr';
 import { HOMEWIZARD_HOST_USE, isHomeWizardSerial } from './meter/homewizard';
+import { isV2Token, normaliseFingerprint } from './meter/homewizardV2Client';
 import { tryP1TcpAddress } from './meter/p1tcp';
 import type { AppSettings, ChargerSettings, ManualOverrideMode, MeterSettings, MeterSourceKind } from './settings';
 import type { MeterSignSetting } from './solar/surplus';
@@ -28,7 +30,7 @@ export const SETTINGS_LIMITS = {
   minChargeA: 6,
 } as const;
 
-export const METER_SOURCES: readonly MeterSourceKind[] = ['homewizard', 'homey-device', 'flow', 'p1tcp'];
+export const METER_SOURCES: readonly MeterSourceKind[] = ['homewizard', 'homewizard-v2', 'homey-device', 'flow', 'p1tcp'];
 export const MANUAL_OVERRIDE_MODES: readonly ManualOverrideMode[] = ['until-unplug', 'ignore'];
 export const METER_SIGNS: readonly MeterSignSetting[] = ['auto', 'signed', 'unsigned'];
 
@@ -137,9 +139,12 @@ function readMeter(raw: unknown, errors: Errors): MeterSettings | undefined {
     if (source === 'homewizard' && r.problem !== null) errors['meter.host'] = r.problem;
     // Kept for another source only when valid, so switching back does not lose it.
     host = r.host;
-  } else if (source === 'homewizard') {
+  } else if (source === 'homewizard' || source === 'homewizard-v2') {
     errors['meter.host'] = readMeterHost('').problem!;
   }
+  if (source === 'homewizard-v2' && raw.host !== null && raw.host !== undefined && host === null) errors['meter.host'] = readMeterHost(raw.host).problem!;
+  const v2 = readV2Pairing(raw, source === 'homewizard-v2', errors);
+  const timeZone = readTimeZone(raw.timeZone, errors);
 
   // Missing in settings saved before the app followed a meter by serial: null, like a host typed by hand.
   let serial: string | null = null;
@@ -157,7 +162,34 @@ function readMeter(raw: unknown, errors: Errors): MeterSettings | undefined {
     else if (id !== '') deviceId = id;
     else if (source === 'homey-device') errors['meter.deviceId'] = 'Choose the Homey meter device to read';
   }
-  return source === undefined ? undefined : { source, deviceId, host, serial };
+  return source === undefined ? undefined : { source, deviceId, host, serial, ...v2, ...timeZone };
+}
+
+/**
+ * The HomeWizard API v2 pairing kept with the meter settings: the token (a secret: no message shows it) and the pinned
+ * certificate fingerprint. Both are required for the source 'homewizard-v2' and kept for another source when valid.
+ */
+function readV2Pairing(raw: Record<string, unknown>, required: boolean, errors: Errors): { token?: string; certFingerprint?: string } {
+  const out: { token?: string; certFingerprint?: string } = {};
+  const given = (v: unknown): boolean => v !== null && v !== undefined && v !== '';
+  if (isV2Token(raw.token)) out.token = raw.token;
+  else if (given(raw.token)) errors['meter.token'] = 'The stored HomeWizard token is not valid: pair the meter again (press "Pair", then the button on the meter)';
+  const fp = normaliseFingerprint(raw.certFingerprint);
+  if (fp) out.certFingerprint = fp;
+  else if (given(raw.certFingerprint)) errors['meter.certFingerprint'] = 'Certificate fingerprint must be 64 hexadecimal digits (SHA-256): pair the meter again';
+  if (required && (!out.token || !out.certFingerprint) && !errors['meter.token'] && !errors['meter.certFingerprint']) {
+    errors['meter.token'] = 'Pair the meter first: press "Pair", then the button on the HomeWizard P1 meter within 30 s';
+  }
+  return out;
+}
+
+/** The meter's time zone for raw P1 timestamps: an IANA name, or nothing (the Homey's zone). */
+function readTimeZone(raw: unknown, errors: Errors): { timeZone?: string } {
+  const text = typeof raw === 'string' ? raw.trim() : raw;
+  if (text === null || text === undefined || text === '') return {};
+  if (isValidTimeZone(text)) return { timeZone: text };
+  errors['meter.timeZone'] = `Meter time zone ${quoteInput(text)} is not a time zone name such as Europe/Amsterdam or Europe/Brussels (leave it empty for the Homey's zone)`;
+  return {};
 }
 
 /** "My meter reports export as a negative current": auto (detected), signed or unsigned; absent (settings saved

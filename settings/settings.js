@@ -31,6 +31,10 @@
 
   function $(id) { return document.getElementById(id); }
 
+  /** Sections with their own script (capacity.js, …) add their fields to the one form: each may have
+   *  fill(settings), read(out) and validate(form, value, errors); read at call time, so load order does not matter. */
+  function sections() { return window.pgSettingsSections || []; }
+
   /** Translated text for a key under "settings." with {name} placeholders filled in. */
   function t(key, vars) {
     var full = 'settings.' + key;
@@ -78,7 +82,9 @@
     syncHomeWizardChoice();
     selectedDeviceId = settings.meter.deviceId;
     showMeterPanel(source);
+    meterPanels().forEach(function (p) { p.fill(settings.meter); });
     renderChargers(settings);
+    sections().forEach(function (s) { if (s.fill) s.fill(settings); });
   }
 
   function checkRadio(name, value) {
@@ -89,6 +95,9 @@
     var r = document.querySelector('input[name="' + CSS.escape(name) + '"]:checked');
     return r ? r.value : null;
   }
+
+  /** Meter sections with their own script (homewizardV2.js): { fill(meter), read(meter, source), shownAt(path, source) }. */
+  function meterPanels() { return window.pgMeterPanels || []; }
 
   function showMeterPanel(source) {
     document.querySelectorAll('[data-meter-panel]').forEach(function (panel) {
@@ -200,6 +209,7 @@
       meter: { source: source, host: host === '' ? null : host, deviceId: selectedDeviceId, serial: meterSerial },
       chargers: {},
     };
+    meterPanels().forEach(function (p) { p.read(out.meter, source); });
     Object.keys(NUMBER_FIELDS).forEach(function (name) { out[name] = $(name).value.trim(); });
     view.chargers.forEach(function (c) {
       var p = 'chargers.' + c.id;
@@ -210,6 +220,7 @@
         phaseMap: [0, 1, 2].map(function (i) { return field(p + '.phaseMap.' + i).value || null; }),
       };
     });
+    sections().forEach(function (s) { if (s.read) s.read(out); });
     return out;
   }
 
@@ -257,6 +268,7 @@
       if (used.length === 0) errors[p + '.phaseMap'] = t('err.phaseNone');
       else if (twice) errors[p + '.phaseMap'] = t('err.phaseTwice', { p: twice });
     });
+    sections().forEach(function (s) { if (s.validate) s.validate(form, value, errors); });
     return { errors: errors, value: value };
   }
 
@@ -268,6 +280,8 @@
   /** Where a field's message is shown: meter.host is the HomeWizard's host, or the P1 dongle's address (its own field,
    *  meter.p1Host on the page) when that is the source chosen. */
   function shownAt(path) {
+    var own = meterPanels().map(function (p) { return p.shownAt(path, radioValue('meterSource')); }).filter(Boolean)[0];
+    if (own) return own;
     return path === 'meter.host' && radioValue('meterSource') === 'p1tcp' ? 'meter.p1Host' : path;
   }
 

@@ -1,6 +1,6 @@
 /**
- * The app's house meter: runs the one source the settings name (HomeWizard P1 local API, raw P1 telegrams from a
- * dongle or serial-to-TCP bridge, a Homey device through the Homey Web API, or the "report phase currents" flow card),
+ * The app's house meter: runs the one source the settings name (HomeWizard P1 local API v1, or v2's pinned WebSocket
+ * stream; raw P1 telegrams from a dongle or serial-to-TCP bridge, a Homey device through the Homey Web API, or the "report phase currents" flow card),
  * hands its samples and errors to the balancer, and restarts it when its settings change (a P1 dongle's new address
  * too). Starts and stops run one after the other, so two quick changes never leave two sources polling; a stopped
  * source's late answer never reaches the balancer.
@@ -18,6 +18,7 @@ import { UserInputError, describeError } from '../errors';
 import type { HttpTransport } from '../http';
 import { FlowReportSource } from '../meter/flowReport';
 import { HomeWizardP1Source } from '../meter/homewizard';
+import { HomeWizardV2Source } from '../meter/homewizardV2';
 import { HomeyApiLike, HomeyDeviceSource } from '../meter/homeyDevice';
 import { isValidTimeZone } from '../meter/dsmr';
 import { P1TcpSource } from '../meter/p1tcp';
@@ -133,8 +134,12 @@ export class MeterFeed {
   private async create({ meter: m, staleAfterS }: MeterConfig): Promise<MeterSource> {
     const { clock, http } = this.opts;
     if (m.source === 'homewizard' && m.host) return new HomeWizardP1Source({ host: m.host, clock, http });
+    if (m.source === 'homewizard-v2' && m.host && m.token && m.certFingerprint) {
+      return new HomeWizardV2Source({ host: m.host, token: m.token, certFingerprint: m.certFingerprint, clock });
+    }
     if (m.source === 'p1tcp' && m.host) {
-      const timeZone = this.opts.timeZone?.();
+      // the meter's own zone when the user set one, else the Homey's
+      const timeZone = m.timeZone ?? this.opts.timeZone?.();
       return new P1TcpSource({ host: m.host, clock, timeZone: isValidTimeZone(timeZone) ? timeZone : undefined });
     }
     if (m.source === 'homey-device' && m.deviceId) {

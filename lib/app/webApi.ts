@@ -8,10 +8,11 @@ import type { Triple } from '../balancer/types';
 import { HomeyApiLike, listMeterDevices } from '../meter/homeyDevice';
 import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from '../webapi';
 import type { RegisteredCharger } from './chargerRegistry';
+import { HomeWizardV2Pairing, type V2PairView, withStoredPairing, withoutSecrets } from './homeWizardV2Pairing';
 import type { SettingsStore } from './settingsStore';
 
 export interface WebApiOptions {
-  settings: Pick<SettingsStore, 'get' | 'save'>;
+  settings: Pick<SettingsStore, 'get' | 'save' | 'update'>;
   chargers: { list(): RegisteredCharger[] };
   homeWizard: { list(): HomeWizardDiscoveryView; follow(): Promise<void> };
   live: () => LiveView;
@@ -19,16 +20,20 @@ export interface WebApiOptions {
 }
 
 export class WebApi {
-  constructor(private readonly opts: WebApiOptions) {}
+  private readonly v2Pairing: HomeWizardV2Pairing;
+
+  constructor(private readonly opts: WebApiOptions) {
+    this.v2Pairing = new HomeWizardV2Pairing({ settings: opts.settings });
+  }
 
   /** GET /settings */
   getSettingsView(): SettingsView {
-    return { settings: this.opts.settings.get(), chargers: this.opts.chargers.list() };
+    return { settings: withoutSecrets(this.opts.settings.get()), chargers: this.opts.chargers.list() };
   }
 
   /** PUT /settings: nothing is saved unless every field is valid. */
   async saveSettings(body: unknown): Promise<SaveResult> {
-    const result = await this.opts.settings.save(body);
+    const result = await this.opts.settings.save(withStoredPairing(body, this.opts.settings.get()));
     // A page opened before the meter moved sends its old address with the serial: follow it again right away.
     if (result.ok) await this.opts.homeWizard.follow();
     return result;
@@ -45,6 +50,11 @@ export class WebApi {
       basis: d.capabilities.basis === 'current' ? 'current' : 'power',
       lastValuesA: d.lastCurrentsA,
     }));
+  }
+
+  /** POST /homewizard-v2/pair: one step of pairing a HomeWizard P1 meter over API v2 (the token stays in the app). */
+  pairHomeWizardV2(body: unknown): Promise<V2PairView> {
+    return this.v2Pairing.step(body);
   }
 
   /** GET /homewizard */

@@ -101,7 +101,7 @@ describe('lib/settingsValidation', () => {
 
   describe('meter', () => {
     it('requires a known source', () => {
-      assert.strictEqual(errorsFor({ meter: { source: 'p1', host: null, deviceId: null } })['meter.source'], 'Meter source must be one of: homewizard, homey-device, flow, p1tcp');
+      assert.strictEqual(errorsFor({ meter: { source: 'p1', host: null, deviceId: null } })['meter.source'], 'Meter source must be one of: homewizard, homewizard-v2, homey-device, flow, p1tcp');
       assert.strictEqual(errorsFor({ meter: null }).meter, 'Choose where the meter readings come from');
     });
 

@@ -1,0 +1,74 @@
+/**
+ * Pairing a HomeWizard P1 meter over the local API v2 from the settings page (POST /homewizard-v2/pair): the page
+ * asks once with `restart` (the user pressed "Pair"), then every 2 s while its 30 s countdown runs; each call is one
+ * `POST /api/user` to the meter. Until the button on the meter is pressed the answer is 'press-button'. The first
+ * call pins the certificate the meter presents; later calls of the same pairing go only to that certificate, so the
+ * token is created by, and sent back to, one device. Once the meter gives a token, the device is checked with it
+ * (GET /api: a P1 or 3-phase kWh meter) and the pairing is saved with the meter settings (source 'homewizard-v2',
+ * host, serial, token, certificate fingerprint) through the one settings store, which restarts the meter feed.
+ *
+ * The token never leaves the app: the page gets the state, the device's name and serial and the fingerprint's start.
+ */
+import { UserInputError } from '../errors';
+import { fetchV2Device, requestV2Token, shortFingerprint } from '../meter/homewizardV2Client';
+import type { AppSettings } from '../settings';
+import { readMeterHost } from '../settingsValidation';
+
+export type V2PairView =
+  | { state: 'press-button'; host: string }
+  | { state: 'paired'; host: string; productName: string; serial: string; certificate: string };
+
+export interface V2PairingDeps {
+  settings: { get(): AppSettings; update(change: (s: AppSettings) => AppSettings): Promise<void> };
+  /** For tests: the meter's port when it is not 443 is part of the host anyway. */
+  timeoutMs?: number;
+}
+
+export class HomeWizardV2Pairing {
+  /** The certificate pinned at the first call of the pairing running for a host. */
+  private readonly pins = new Map<string, string>();
+
+  constructor(private readonly deps: V2PairingDeps) {}
+
+  /** One pairing step for `{ host, restart? }` from the page. Throws one line (naming meter.host) on bad input. */
+  async step(body: unknown): Promise<V2PairView> {
+    const b = (typeof body === 'object' && body !== null ? body : {}) as { host?: unknown; restart?: unknown };
+    const r = readMeterHost(b.host ?? '');
+    if (r.problem !== null) throw new UserInputError('meter.host', r.problem);
+    const host = r.host;
+    if (b.restart === true) this.pins.delete(host);
+    const pin = this.pins.get(host) ?? null;
+    const answer = await requestV2Token(host, pin, { timeoutMs: this.deps.timeoutMs });
+    if (pin === null) this.pins.set(host, answer.fingerprint);
+    if (answer.state === 'press-button') return { state: 'press-button', host };
+    this.pins.delete(host);
+    const device = await fetchV2Device(host, answer.fingerprint, answer.token, this.deps.timeoutMs);
+    await this.deps.settings.update((s) => ({
+      ...s,
+      meter: { ...s.meter, source: 'homewizard-v2', host, serial: device.serial || null, token: answer.token, certFingerprint: answer.fingerprint },
+    }));
+    return { state: 'paired', host, productName: device.productName, serial: device.serial, certificate: shortFingerprint(answer.fingerprint) };
+  }
+}
+
+/** The settings as the page may see them: the v2 token left out (a secret stays in the app). */
+export function withoutSecrets(settings: AppSettings): AppSettings {
+  const { token: _token, ...meter } = settings.meter;
+  return { ...settings, meter };
+}
+
+/**
+ * A settings body from the page with the stored pairing put back: the page never has the token, so a save keeps the
+ * stored one (and its certificate) while the meter's host stays the same; a new host needs a new pairing.
+ */
+export function withStoredPairing(body: unknown, stored: AppSettings): unknown {
+  if (typeof body !== 'object' || body === null) return body;
+  const b = body as Record<string, unknown>;
+  const meter = b.meter;
+  if (typeof meter !== 'object' || meter === null || !stored.meter.token) return body;
+  const m = meter as Record<string, unknown>;
+  if (m.token !== undefined) return body;
+  const sameHost = typeof m.host === 'string' && readMeterHost(m.host).host === stored.meter.host;
+  if (!sameHost) return body;
+  return { ...b, meter: { ...m, token: stored.meter.token, certFingerprint: m.certFingerprint ?? stored.meter.certFingerprint } };
+}

@@ -1,0 +1,143 @@
+/* PhaseGuard EV settings page: the HomeWizard P1 meter over the local API v2 (firmware 6+), and the meter time zone
+ * of the P1 dongle section. Pairing: "Pair" sends POST /homewizard-v2/pair { host, restart: true }; while the meter
+ * answers "press the button", a 30 s countdown runs and the page asks again every 2 s (the meter accepts the request
+ * for 30 s after its button was pressed). Once paired the app has saved the token and the pinned certificate with the
+ * meter settings; the token never reaches this page. Meters Homey found (GET /homewizard) can be picked.
+ * Hooks into settings.js through window.pgMeterPanels (fill / read / shownAt). */
+'use strict';
+
+(function () {
+  var WINDOW_S = 30;
+  var ASK_EVERY_MS = 2000;
+  var Homey = null;
+  var pairing = null; // { host, endsAt, timer, ask } while a pairing runs
+  var paired = null; // { certFingerprint } of the saved pairing, shown as state
+
+  function $(id) { return document.getElementById(id); }
+
+  function t(key, vars) {
+    var full = 'settings.' + key;
+    var text = Homey ? Homey.__(full) : full;
+    if (typeof text !== 'string' || text === '' || text === full) text = key;
+    Object.keys(vars || {}).forEach(function (name) { text = text.split('{' + name + '}').join(String(vars[name])); });
+    return text;
+  }
+
+  function api(method, path, body) {
+    return new Promise(function (resolve, reject) {
+      Homey.api(method, path, body === undefined ? null : body, function (err, result) {
+        if (err) reject(err instanceof Error ? err : new Error(String(err && err.message ? err.message : err)));
+        else resolve(result);
+      });
+    });
+  }
+
+  function setState(text, kind) {
+    var s = $('v2State');
+    s.textContent = text;
+    s.className = kind ? 'pg-status pg-status-' + kind : 'pg-muted';
+  }
+
+  function showPaired() {
+    if (paired) setState(t('meter.v2Paired', { cert: paired.certFingerprint.slice(0, 11) + '…' }), 'ok');
+    else setState(t('meter.v2NotPaired'));
+  }
+
+  function stopPairing() {
+    if (pairing) window.clearTimeout(pairing.timer);
+    pairing = null;
+    $('v2Pair').disabled = false;
+  }
+
+  function tick() {
+    var left = Math.max(0, Math.ceil((pairing.endsAt - Date.now()) / 1000));
+    if (left === 0) {
+      stopPairing();
+      setState(t('meter.v2NoPress', { s: WINDOW_S }), 'error');
+      return;
+    }
+    setState(t('meter.v2PressButton', { s: left }), 'warning');
+    pairing.timer = window.setTimeout(tick, 1000);
+  }
+
+  function ask(restart) {
+    var run = pairing;
+    if (!run) return;
+    api('POST', '/homewizard-v2/pair', { host: run.host, restart: restart }).then(function (r) {
+      if (pairing !== run) return;
+      if (r && r.state === 'paired') {
+        stopPairing();
+        paired = { certFingerprint: r.certificate };
+        setState(t('meter.v2Done', { name: r.productName, serial: r.serial || '–', cert: r.certificate }), 'ok');
+        var radio = document.querySelector('input[name="meterSource"][value="homewizard-v2"]');
+        if (radio) radio.checked = true;
+        return;
+      }
+      window.setTimeout(function () { ask(false); }, ASK_EVERY_MS);
+    }).catch(function (err) {
+      if (pairing !== run) return;
+      stopPairing();
+      setState(t('meter.v2Failed', { error: err.message }), 'error');
+    });
+  }
+
+  function startPairing() {
+    var host = $('meterV2Host').value.trim();
+    var line = document.querySelector('[data-error-for="meter.v2Host"]');
+    line.textContent = host ? '' : t('err.hostRequired');
+    if (!host) { $('meterV2Host').focus(); return; }
+    stopPairing();
+    $('v2Pair').disabled = true;
+    pairing = { host: host, endsAt: Date.now() + WINDOW_S * 1000, timer: null };
+    tick();
+    ask(true);
+  }
+
+  /** P1 meters Homey found on the network, each a button that puts its address in the field. */
+  function loadFound() {
+    api('GET', '/homewizard').then(function (found) {
+      var box = $('v2Found');
+      box.textContent = '';
+      (found && found.meters || []).filter(function (m) { return m.isP1; }).forEach(function (m) {
+        var b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'homey-button-secondary-small pg-v2-pick';
+        b.textContent = t('meter.v2Use', { name: m.name, host: m.host });
+        b.addEventListener('click', function () { $('meterV2Host').value = m.host; });
+        box.appendChild(b);
+      });
+    }).catch(function () { /* typing the address still works */ });
+  }
+
+  window.pgMeterPanels = (window.pgMeterPanels || []).concat([{
+    fill: function (meter) {
+      var v2 = meter.source === 'homewizard-v2';
+      $('meterV2Host').value = v2 ? meter.host || '' : '';
+      paired = v2 && meter.certFingerprint ? { certFingerprint: meter.certFingerprint } : null;
+      $('meterTimeZone').value = meter.timeZone || '';
+      showPaired();
+      if (v2) loadFound();
+    },
+    read: function (meter, source) {
+      if (source === 'homewizard-v2') meter.host = $('meterV2Host').value.trim() || null;
+      var zone = $('meterTimeZone').value.trim();
+      meter.timeZone = zone === '' ? null : zone;
+    },
+    shownAt: function (path, source) {
+      if (source !== 'homewizard-v2') return null;
+      if (path === 'meter.host') return 'meter.v2Host';
+      if (path === 'meter.token' || path === 'meter.certFingerprint') return 'meter.v2Token';
+      return null;
+    },
+  }]);
+
+  var ready = window.onHomeyReady;
+  window.onHomeyReady = function (homey) {
+    Homey = homey;
+    $('v2Pair').addEventListener('click', startPairing);
+    document.querySelectorAll('input[name="meterSource"]').forEach(function (r) {
+      r.addEventListener('change', function () { if (r.value === 'homewizard-v2') loadFound(); });
+    });
+    if (ready) ready(homey);
+  };
+})();
