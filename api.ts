@@ -4,6 +4,7 @@
  * readable line, never a stack.
  */
 import type { V2PairView } from './lib/app/homeWizardV2Pairing';
+import type { CapacityStatus } from './lib/capacity/types';
 import { describeError } from './lib/errors';
 import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from './lib/webapi';
 
@@ -15,6 +16,7 @@ interface SettingsApi {
   listHomeWizardMeters(): HomeWizardDiscoveryView;
   pairHomeWizardV2(body: unknown): Promise<V2PairView>;
   getLiveView(): LiveView;
+  getCapacityStatus(): CapacityStatus | null;
 }
 
 /** The app (app.ts): `webApi` once it has started. */
@@ -69,5 +71,9 @@ export = {
   /** GET /live */
   async getLive({ homey }: ApiRequest): Promise<LiveView> {
     return call(homey, 'Loading the live view', 'getLiveView', (api) => api.getLiveView());
+  },
+  /** GET /capacity: the capacity guard's status (null before the app built it). */
+  async getCapacity({ homey }: ApiRequest): Promise<CapacityStatus | null> {
+    return call(homey, 'Loading the capacity status', 'getCapacityStatus', (api) => api.getCapacityStatus());
   },
 };

@@ -1,5 +1,7 @@
 import Homey from 'homey';
 import { BalancerCards, BalancerCardHost } from './flow/balancerCards';
+import { CapacityCards } from './flow/capacityCards';
+import { AppCapacity } from './lib/app/capacity';
 import { ChargerRegistry } from './lib/app/chargerRegistry';
 import { HomeWizardFollower, type DiscoveryStrategyLike } from './lib/app/homeWizardFollower';
 import { AppInsights, type InsightsLike } from './lib/app/insights';
@@ -7,6 +9,7 @@ import { MeterFeed } from './lib/app/meterFeed';
 import { SettingsStore } from './lib/app/settingsStore';
 import { WebApi } from './lib/app/webApi';
 import type { MeterSample } from './lib/balancer/types';
+import { CapacityGuard } from './lib/capacity/guard';
 import { Clock, SystemClock } from './lib/clock';
 import { Controller, ControllerEvent } from './lib/controller';
 import { describeError } from './lib/errors';
@@ -36,6 +39,7 @@ const HOMEWIZARD_DISCOVERY = 'homewizard_energy';
  * | `webApi` (lib/app/webApi) | what api.ts serves the settings page |
  * | `insights` (lib/app/insights) | Insights logs of the phases, the chargers and the events |
  * | `cards` (flow/balancerCards) | the app's flow cards |
+ * | `capacity` (lib/app/capacity, flow/capacityCards) | the capacity-tariff guard: a limit source, its status and cards |
  */
 class PhaseGuardApp extends Homey.App {
   /** Tests replace this to hand in a fake homey-api; on Homey it is HomeyAPI.createAppAPI. */
@@ -71,6 +75,7 @@ class PhaseGuardApp extends Homey.App {
   webApi!: WebApi;
   private controller!: Controller;
   private cards!: BalancerCards;
+  private capacity!: AppCapacity;
   private meter!: MeterFeed;
   private homeWizard!: HomeWizardFollower;
   private homeyApi: Promise<HomeyApiLike> | null = null;
@@ -88,6 +93,7 @@ class PhaseGuardApp extends Homey.App {
     this.controller = this.createController(this.appSettings.get());
     this.cards = new BalancerCards(this.homey, this.cardHost());
     this.cards.register();
+    this.capacity = this.createCapacity();
     this.meter = new MeterFeed({
       clock: this.clock,
       http: PhaseGuardApp.homeWizardHttp,
@@ -109,6 +115,7 @@ class PhaseGuardApp extends Homey.App {
       chargers: this.chargers,
       homeWizard: this.homeWizard,
       live: () => this.controller.liveView(),
+      capacity: () => this.capacity.status(),
       homeyApi: () => this.getHomeyApi(),
     });
     await this.meter.configure(this.appSettings.get());
@@ -122,6 +129,7 @@ class PhaseGuardApp extends Homey.App {
     if (this.tickTimer) this.homey.clearInterval(this.tickTimer);
     this.chargers.close();
     this.homeWizard?.stop();
+    this.capacity?.stop();
     await this.meter?.stop();
   }
 
@@ -161,6 +169,7 @@ class PhaseGuardApp extends Homey.App {
   /** Saved settings reach the controller, then the meter (restarted when its settings changed), then the page. */
   private async applySettings(next: AppSettings): Promise<void> {
     this.controller.setSettings(next);
+    this.capacity.configure(next);
     await this.meter.configure(next);
     this.pushLive();
   }
@@ -174,6 +183,30 @@ class PhaseGuardApp extends Homey.App {
       isChargerLimited: (id) => this.controller.isLimited(id),
       headroomA: () => this.controller.liveView().headroomA,
     };
+  }
+
+  /** The capacity guard from the settings and the Homey's time zone, a limit source of the controller, with its cards. */
+  private createCapacity(): AppCapacity {
+    const cards = new CapacityCards(this.homey, {
+      capacityStatus: () => this.capacity.status(),
+      setCapacityKW: (kw) => this.capacity.setCapKW(kw),
+      suspendCapacity: () => this.capacity.suspendForPeriod(),
+      reportHouse: (currentsA, powerW) => this.meter.report(currentsA, powerW),
+    });
+    cards.register();
+    const capacity = new AppCapacity({
+      clock: this.clock,
+      createGuard: (cfg, opts) => new CapacityGuard(cfg, opts),
+      timeZone: () => this.homey.clock.getTimezone(),
+      store: this.homey.settings,
+      limits: this.controller,
+      onEvent: (e) => cards.fireEvent(e),
+      onMinute: (s) => this.insights.capacity(s),
+      log: (line) => this.log(line),
+      error: (line) => this.error(line),
+    });
+    capacity.configure(this.appSettings.get());
+    return capacity;
   }
 
   /** The Homey Web API, created once (again after a failure), within 10 s. */

@@ -1,7 +1,8 @@
 /**
  * The app's Insights: house current and headroom per phase (at most every 10 s), each charger's allowed current
  * (at every applied change and with the phases), and each balancer event as a yes/no log (yes, then no a second
- * later), so one chart shows how the house and the chargers moved. Logs are created on first use; a log that
+ * later), so one chart shows how the house and the chargers moved; the capacity guard's period average, projection
+ * and month peak (kW) once a minute. Logs are created on first use; a log that
  * cannot be created or written costs one error line, never an exception.
  *
  * Homey-free: Insights is anything with getLog/createLog (homey.insights); timers through `setTimeout`.
@@ -48,6 +49,13 @@ const EVENT_LOGS: Record<BalancerEventType, { id: string; title: string }> = {
   overloadUnresolved: { id: 'event_overload_unresolved', title: 'Overload not resolvable' },
 };
 
+/** The capacity guard's figures (kW), written once a minute. */
+const CAPACITY_LOGS = {
+  average: { id: 'capacity_average', title: 'Capacity: this period\'s average import' },
+  projected: { id: 'capacity_projected', title: 'Capacity: projected period average' },
+  peak: { id: 'capacity_month_peak', title: 'Capacity: this month\'s peak' },
+} as const;
+
 const phaseLogId = (phase: GridPhase, what: 'current' | 'headroom'): string => `phase_${phase.toLowerCase()}_${what}`;
 
 /** The app's fixed logs: per phase the house current and the headroom, per event type a yes/no log. */
@@ -57,6 +65,7 @@ const LOGS: Record<string, LogSpec> = Object.fromEntries([
     [phaseLogId(p, 'headroom'), { title: `${p} headroom`, units: 'A' }],
   ]),
   ...Object.values(EVENT_LOGS).map(({ id, title }) => [id, { title, type: 'boolean' }]),
+  ...Object.values(CAPACITY_LOGS).map(({ id, title }) => [id, { title, units: 'kW' }]),
 ]);
 
 /** Insights log id for a charger (ids allow letters, digits and _). */
@@ -97,6 +106,13 @@ export class AppInsights {
     for (const [id, allowedA] of Object.entries(out.allowedA)) {
       if (isCharger(id)) void this.write(chargerLogId(id), allowedA);
     }
+  }
+
+  /** The capacity guard's status (once a minute): the period's average so far, its projection, the month's peak. */
+  capacity(s: { averageKW: number; projectedKW: number; monthPeaks: readonly { averageKW: number }[] }): void {
+    void this.write(CAPACITY_LOGS.average.id, s.averageKW);
+    void this.write(CAPACITY_LOGS.projected.id, s.projectedKW);
+    if (s.monthPeaks.length > 0) void this.write(CAPACITY_LOGS.peak.id, Math.max(...s.monthPeaks.map((p) => p.averageKW)));
   }
 
   private ensure(id: string, spec?: LogSpec): Promise<InsightsLogLike | null> {

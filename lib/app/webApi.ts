@@ -5,6 +5,7 @@
  * Homey-free: the Homey Web API (for the meter devices) comes in through `homeyApi`.
  */
 import type { Triple } from '../balancer/types';
+import type { CapacityStatus } from '../capacity/types';
 import { HomeyApiLike, listMeterDevices } from '../meter/homeyDevice';
 import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from '../webapi';
 import type { RegisteredCharger } from './chargerRegistry';
@@ -16,6 +17,8 @@ export interface WebApiOptions {
   chargers: { list(): RegisteredCharger[] };
   homeWizard: { list(): HomeWizardDiscoveryView; follow(): Promise<void> };
   live: () => LiveView;
+  /** The capacity guard's status (lib/app/capacity); absent or null before it exists. */
+  capacity?: () => CapacityStatus | null;
   homeyApi: () => Promise<HomeyApiLike>;
 }
 
@@ -65,5 +68,10 @@ export class WebApi {
   /** GET /live */
   getLiveView(): LiveView {
     return this.opts.live();
+  }
+
+  /** GET /capacity: this period's average and projection against the cap, the month's peaks, the meter's own peak. */
+  getCapacityStatus(): CapacityStatus | null {
+    return this.opts.capacity?.() ?? null;
   }
 }
