@@ -51,8 +51,9 @@ export interface HomeWizardV2Counters {
   disconnects: number;
   /** Connections closed because no measurement came for `silenceTimeoutMs`. */
   staleTimeouts: number;
-  /** Measurement pushes received, turned into a sample, equal to the last one, or without any phase. */
-  pushes: number;
+  /** Measurement pushes received (each a telegram the meter read); turned into a sample, equal to the last one, or
+   *  without any phase. */
+  telegrams: number;
   accepted: number;
   repeated: number;
   unusable: number;
@@ -79,7 +80,7 @@ export class HomeWizardV2Source extends BaseMeterSource {
   readonly kind = 'homewizard-v2' as const;
   readonly host: string;
   readonly counters: HomeWizardV2Counters = {
-    connects: 0, connectFailures: 0, disconnects: 0, staleTimeouts: 0, pushes: 0, accepted: 0, repeated: 0, unusable: 0, tokenRefused: 0,
+    connects: 0, connectFailures: 0, disconnects: 0, staleTimeouts: 0, telegrams: 0, accepted: 0, repeated: 0, unusable: 0, tokenRefused: 0,
   };
   private readonly token: string;
   private readonly pin: string;
@@ -205,7 +206,7 @@ export class HomeWizardV2Source extends BaseMeterSource {
   }
 
   private measurement(data: HomeWizardData): void {
-    this.counters.pushes++;
+    this.counters.telegrams++;
     const currents = homeWizardCurrents(data, this.opts.nominalVoltageV);
     if (currents.every((c) => c === null)) {
       this.counters.unusable++;

@@ -18,6 +18,7 @@ import { GoeClient } from '../../lib/goe/client';
 import { nodeFetchTransport } from '../../lib/http';
 import { DEFAULT_METER_TIME_ZONE, isValidTimeZone } from '../../lib/meter/dsmr';
 import { HomeWizardP1Source } from '../../lib/meter/homewizard';
+import { HomeWizardV2Source } from '../../lib/meter/homewizardV2';
 import { P1TcpSource } from '../../lib/meter/p1tcp';
 import { AppSettings, defaultAppSettings } from '../../lib/settings';
 
@@ -28,8 +29,10 @@ export const LIVE_TICK_MS = 1000;
 export interface LiveOptions {
   /** host[:port] of the HomeWizard P1 meter, or host:port of the P1 dongle (`meterKind` 'p1tcp'). */
   meterHost: string;
-  /** Which meter `meterHost` is; default 'homewizard'. */
-  meterKind?: 'homewizard' | 'p1tcp';
+  /** Which meter `meterHost` is; default 'homewizard' (the local API v1). */
+  meterKind?: 'homewizard' | 'homewizard-v2' | 'p1tcp';
+  /** The HomeWizard API v2 pairing (`meterKind` 'homewizard-v2'): see homewizardV2Live.ts. */
+  v2?: { token: string; certFingerprint: string };
   /** The P1 dongle's meter time zone (IANA); default this machine's, or Europe/Amsterdam when it has none known. */
   timeZone?: string;
   /** The go-e's host or http:// URL. */
@@ -53,7 +56,7 @@ export interface LiveCharger {
 
 export interface LiveRun {
   controller: Controller;
-  meter: HomeWizardP1Source | P1TcpSource;
+  meter: HomeWizardP1Source | HomeWizardV2Source | P1TcpSource;
   chargers: LiveCharger[];
   settings: AppSettings;
   /** Stop polling and ticking; resolves once nothing is in flight. */
@@ -81,7 +84,11 @@ async function liveChargers(opts: LiveOptions, clock: Clock): Promise<LiveCharge
   return chargers;
 }
 
-function liveMeter(opts: LiveOptions, clock: Clock): HomeWizardP1Source | P1TcpSource {
+function liveMeter(opts: LiveOptions, clock: Clock): HomeWizardP1Source | HomeWizardV2Source | P1TcpSource {
+  if (opts.meterKind === 'homewizard-v2') {
+    if (!opts.v2) throw new Error('live: a HomeWizard API v2 meter needs its pairing (token and certificate)');
+    return new HomeWizardV2Source({ host: opts.meterHost, token: opts.v2.token, certFingerprint: opts.v2.certFingerprint, clock });
+  }
   if (opts.meterKind !== 'p1tcp') return new HomeWizardP1Source({ host: opts.meterHost, clock });
   const local = opts.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   return new P1TcpSource({ host: opts.meterHost, clock, timeZone: isValidTimeZone(local) ? local : DEFAULT_METER_TIME_ZONE });

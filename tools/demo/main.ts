@@ -13,10 +13,11 @@
 import fs from 'fs';
 import path from 'path';
 import { UserInputError, describeError, quoteInput } from '../../lib/errors';
-import { readP1TcpHost } from '../../lib/settingsValidation';
+import { readMeterHost, readP1TcpHost } from '../../lib/settingsValidation';
 import { formatHelp, parseFlags, specOf, UsageError, wantsHelp, type FlagDocs } from '../cli/args';
 import { readCredential, terminalPrompt, type Prompt } from '../cli/credentials';
 import { runDemo } from './demo';
+import { liveV2Pairing } from './homewizardV2Live';
 import { startLive, type LiveOptions } from './live';
 import { renderDemoReport, summaryLines } from './report';
 
@@ -39,7 +40,8 @@ const FLAGS: FlagDocs = {
   out: { type: 'string', value: 'DIR', help: 'demo: the directory for demo-report.html (default out/; checked before the run)' },
   meter: {
     type: 'string', value: 'homewizard://HOST',
-    help: 'live: the HomeWizard P1 meter (its local API switched on); or p1tcp://HOST:PORT, a P1 dongle / serial-to-TCP bridge streaming raw P1 telegrams',
+    help: 'live: the HomeWizard P1 meter (its local API switched on); homewizard-v2://HOST, a P1 meter with firmware 6+ over API v2 ' +
+      '(paired at start: press its button); or p1tcp://HOST:PORT, a P1 dongle / serial-to-TCP bridge streaming raw P1 telegrams',
   },
   goe: { type: 'string', value: 'HOST', help: "live: a go-e charger's IP address or host name" },
   chargeamps: { type: 'boolean', help: 'live: every Charge Amps connector of the account (credentials from the environment or a prompt)' },
@@ -56,10 +58,13 @@ const HELP = formatHelp({
     CHARGEAMPS_EMAIL: 'live --chargeamps: the e-mail of the Charge Amps account',
     CHARGEAMPS_PASSWORD: 'its password (asked for in a terminal when not set)',
     CHARGEAMPS_API_KEY: 'the API key Charge Amps support issued (asked for in a terminal when not set)',
+    HOMEWIZARD_TOKEN: 'live --meter homewizard-v2://…: a token the meter gave before (with HOMEWIZARD_CERT_SHA256); else pair at start',
+    HOMEWIZARD_CERT_SHA256: "the SHA-256 fingerprint of that meter's certificate, pinned at that pairing",
   },
   notes: [
     'examples:', '  npm start -- --fuse 20 --duration 3600 --out out/short', '  npm start -- --meter homewizard://192.168.1.30 --goe 192.168.1.20 --fuse 25',
-    '  npm start -- --meter p1tcp://192.168.1.40:8088 --goe 192.168.1.20', 'Exit 0 done, 1 a device failed, 2 bad input.',
+    '  npm start -- --meter p1tcp://192.168.1.40:8088 --goe 192.168.1.20', '  npm start -- --meter homewizard-v2://192.168.1.30 --goe 192.168.1.20',
+    'Exit 0 done, 1 a device failed, 2 bad input.',
   ],
 });
 
@@ -140,9 +145,14 @@ async function demo(flags: Record<string, unknown>, outDir: string, io: MainIo):
 
 /** `--meter homewizard://HOST` or `--meter p1tcp://HOST:PORT` (the address checked like the settings page does). */
 function liveMeter(meterUrl: string): Pick<LiveOptions, 'meterHost' | 'meterKind'> {
-  const m = /^(homewizard|p1tcp):\/\/(.+)$/i.exec(meterUrl);
-  if (!m) throw new UsageError('--meter', `expected homewizard://HOST or p1tcp://HOST:PORT, got ${quoteInput(meterUrl)}`);
+  const m = /^(homewizard|homewizard-v2|p1tcp):\/\/(.+)$/i.exec(meterUrl);
+  if (!m) throw new UsageError('--meter', `expected homewizard://HOST, homewizard-v2://HOST or p1tcp://HOST:PORT, got ${quoteInput(meterUrl)}`);
   if (m[1].toLowerCase() === 'homewizard') return { meterHost: m[2], meterKind: 'homewizard' };
+  if (m[1].toLowerCase() === 'homewizard-v2') {
+    const r = readMeterHost(m[2]);
+    if (r.problem !== null) throw new UsageError('--meter', r.problem.charAt(0).toLowerCase() + r.problem.slice(1));
+    return { meterHost: r.host, meterKind: 'homewizard-v2' };
+  }
   const r = readP1TcpHost(m[2]);
   if (r.problem !== null) throw new UsageError('--meter', r.problem.charAt(0).toLowerCase() + r.problem.slice(1));
   return { meterHost: r.host, meterKind: 'p1tcp' };
@@ -160,8 +170,10 @@ async function live(flags: Record<string, unknown>, io: MainIo): Promise<number>
     const apiKey = await readCredential({ env: 'CHARGEAMPS_API_KEY', label: 'Charge Amps API key', secret: true }, io.env, io.prompt);
     chargeAmps = { email, password, apiKey, baseUrl: flags['chargeamps-base-url'] as string | undefined };
   }
+  const v2 = meter.meterKind === 'homewizard-v2' ? await liveV2Pairing(meter.meterHost, { env: io.env, out: io.out }) : undefined;
   const run = await startLive({
     ...meter,
+    v2,
     goeHost: flags.goe === undefined ? undefined : String(flags.goe),
     chargeAmps,
     settings: { fuseA: checkFuse(flags.fuse) ?? 25 },

@@ -114,7 +114,7 @@ describe('tools/demo --meter p1tcp://… refused before anything runs', () => {
       ['p1tcp://[fd00::40]', 'error: --meter: add the TCP port the P1 dongle streams on (e.g. 192.168.1.40:8088)'],
       ['p1tcp://192.168.1.40:0', 'error: --meter: port "0" must be a whole number from 1 to 65535 (e.g. 192.168.1.40:8088)'],
       ['p1tcp://user:secret@192.168.1.40:23', 'error: --meter: a user name or password does not belong in the address of the P1 dongle: enter only its host name or IP address (e.g. 192.168.1.40:8088)'],
-      ['tcp://192.168.1.40:8088', 'error: --meter: expected homewizard://HOST or p1tcp://HOST:PORT, got "tcp://192.168.1.40:8088"'],
+      ['tcp://192.168.1.40:8088', 'error: --meter: expected homewizard://HOST, homewizard-v2://HOST or p1tcp://HOST:PORT, got "tcp://192.168.1.40:8088"'],
     ];
     for (const [meter, line] of cases) {
       const out: string[] = [];
