@@ -6,12 +6,14 @@ import { ChargerRegistry } from './lib/app/chargerRegistry';
 import { HomeWizardFollower, type DiscoveryStrategyLike } from './lib/app/homeWizardFollower';
 import { AppInsights, type InsightsLike } from './lib/app/insights';
 import { MeterFeed } from './lib/app/meterFeed';
+import { ModeStore } from './lib/app/modes';
 import { SettingsStore } from './lib/app/settingsStore';
 import { WebApi } from './lib/app/webApi';
 import type { MeterSample } from './lib/balancer/types';
 import { CapacityGuard } from './lib/capacity/guard';
 import { Clock, SystemClock } from './lib/clock';
 import { Controller, ControllerEvent } from './lib/controller';
+import { SolarLimitSource } from './lib/solar';
 import { describeError } from './lib/errors';
 import { type HttpTransport, nodeFetchTransport } from './lib/http';
 import type { HomeyApiLike } from './lib/meter/homeyDevice';
@@ -33,6 +35,7 @@ const HOMEWIZARD_DISCOVERY = 'homewizard_energy';
  * | module | purpose |
  * | --- | --- |
  * | `chargers` (lib/app/chargerRegistry) | charger devices join in onInit and leave in onUninit/onDeleted |
+ * | `modes` (lib/app/modes) | each charger's charging mode (fast, min+solar, solar, off, planned) |
  * | `appSettings` (lib/app/settingsStore) | the settings: loaded, validated as a whole, saved, applied here |
  * | `meter` (lib/app/meterFeed) | the one meter source the settings name, feeding the controller |
  * | `homeWizard` (lib/app/homeWizardFollower) | HomeWizard meters on the network; follows the picked one |
@@ -57,10 +60,13 @@ class PhaseGuardApp extends Homey.App {
   static homeWizardHttp: HttpTransport = nodeFetchTransport;
 
   private readonly clock = PhaseGuardApp.clockFactory(this.homey);
+  /** Each charger's charging mode (lib/app/modes); its device keeps it, the limit sources read it. */
+  readonly modes = new ModeStore();
   /** Exists from construction: devices may join before onInit has finished; they are attached when it has. */
   readonly chargers = new ChargerRegistry({
     log: (line) => this.log(line),
     onAttached: (id, name) => this.insights.chargerAttached(id, name),
+    modes: this.modes,
   });
 
   private readonly insights = new AppInsights({
@@ -74,6 +80,7 @@ class PhaseGuardApp extends Homey.App {
   /** What api.ts serves; set in onInit (api.ts answers "still starting" before). */
   webApi!: WebApi;
   private controller!: Controller;
+  private solar!: SolarLimitSource;
   private cards!: BalancerCards;
   private capacity!: AppCapacity;
   private meter!: MeterFeed;
@@ -87,7 +94,7 @@ class PhaseGuardApp extends Homey.App {
     this.appSettings = new SettingsStore({
       store: this.homey.settings,
       knownChargerIds: () => this.chargers.list().map((c) => c.id),
-      onChange: (next) => this.applySettings(next),
+      onChange: (next, previous) => this.applySettings(next, previous),
       error: (line) => this.error(line),
     });
     this.controller = this.createController(this.appSettings.get());
@@ -138,6 +145,7 @@ class PhaseGuardApp extends Homey.App {
   async tick(): Promise<void> {
     try {
       this.controller.tick();
+      this.followPhaseWishes();
       if (++this.ticks % LIVE_EVERY_TICKS === 0) this.pushLive();
       await this.controller.idle();
     } catch (err) {
@@ -155,6 +163,10 @@ class PhaseGuardApp extends Homey.App {
       },
       log: (line) => this.log(line),
     });
+    // solar, min+solar and off: lib/solar's source is the one owner of 'off' too (a 0 A ceiling pauses the charger)
+    controller.addLimitSource(this.createSolar(settings));
+    controller.on('phasesSwitched', (s: { chargerId: string; phases: 1 | 3 }) => this.solar.notePhases(s.chargerId, s.phases));
+    this.modes.on('modeChanged', () => this.pushLive());
     controller.on('event', (ev: ControllerEvent) => {
       this.chargers.event(ev);
       void this.onControllerEvent(ev);
@@ -166,9 +178,11 @@ class PhaseGuardApp extends Homey.App {
     return controller;
   }
 
-  /** Saved settings reach the controller, then the meter (restarted when its settings changed), then the page. */
-  private async applySettings(next: AppSettings): Promise<void> {
+  /** Saved settings reach the controller (and solar charging), then the meter (restarted when its settings changed),
+   *  then the page. */
+  private async applySettings(next: AppSettings, previous: AppSettings): Promise<void> {
     this.controller.setSettings(next);
+    if ((next.meterSign ?? 'auto') !== (previous.meterSign ?? 'auto')) this.controller.addLimitSource(this.createSolar(next));
     this.capacity.configure(next);
     await this.meter.configure(next);
     this.pushLive();
@@ -207,6 +221,26 @@ class PhaseGuardApp extends Homey.App {
     });
     capacity.configure(this.appSettings.get());
     return capacity;
+  }
+
+  /** Solar charging (lib/solar) for the chargers in solar, min+solar and off, reading each one's mode from `modes`;
+   *  made anew (replacing the old one) when the meter's sign setting changes. */
+  private createSolar(settings: AppSettings): SolarLimitSource {
+    this.solar = new SolarLimitSource({
+      modeOf: (id) => this.modes.modeOf(id),
+      meterSigned: settings.meterSign ?? 'auto',
+      canSwitchPhases: (id) => this.chargers.canSwitchPhases(id),
+      fuse: () => ({ fuseA: this.appSettings.get().fuseA, marginA: this.appSettings.get().marginA }),
+    });
+    return this.solar;
+  }
+
+  /** Solar's phase wishes (a go-e with psm) go to the controller, which switches through the charger's actuator. */
+  private followPhaseWishes(): void {
+    for (const { id } of this.chargers.list()) {
+      const wish = this.solar.phaseWish(id);
+      if (wish !== null) this.controller.requestPhases(id, wish);
+    }
   }
 
   /** The Homey Web API, created once (again after a failure), within 10 s. */

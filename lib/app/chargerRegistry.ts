@@ -183,6 +183,11 @@ export class ChargerRegistry implements ChargerRegistration {
     return this.attached.has(chargerId);
   }
 
+  /** The charger can switch between 1 and 3 phases (a go-e V3/V4 with psm). */
+  canSwitchPhases(chargerId: string): boolean {
+    return this.attached.get(chargerId)?.charger.canSwitchPhases === true;
+  }
+
   /** The controller's `applied`: the charger's device hears what its charger was told. */
   applied(chargerId: string, told: ToldToCharger): void {
     this.attached.get(chargerId)?.device.balancerApplied?.({ limitA: told.limitA, paused: told.paused });

@@ -9,14 +9,13 @@
  *
  * Events: `modeChanged` (chargerId, mode, previous, by) after a change was saved through the holder.
  *
- * Who answers `off` (one owner): `ModeOffSource` here pauses a charger in mode `off` (ChargerLimit 0 A) for as long
- * as no solar source is wired; once lib/solar's SolarLimitSource (which answers `off` too) is registered with the
- * controller, the app does not register `ModeOffSource` (see app.ts), so exactly one source answers `off`.
- * `planned` without a plan source behaves as `fast` (no ceiling), and `modeStatus` says so.
+ * Who answers for which mode (one owner each, registered with the controller in app.ts): lib/solar's SolarLimitSource
+ * for `solar`, `min+solar` and `off` (a 0 A ceiling: the balancer pauses the charger, "Charging mode Off: paused …");
+ * lib/plan's source for `planned` (lib/app/plan.ts; without a target it holds the charger paused and says so).
+ * `fast` has no source: the fuse and the capacity guard only.
  */
 import { EventEmitter } from 'events';
-import type { ChargerInput } from '../balancer/types';
-import { CHARGING_MODES, type ChargerLimit, type ChargingMode, isChargingMode, type LimitSource } from '../limits';
+import { CHARGING_MODES, type ChargingMode, isChargingMode } from '../limits';
 
 /** Who changed a mode: the device view (picker), a Flow card, or the app itself (a default, a migration). */
 export type ModeChangedBy = 'user' | 'flow' | 'app';
@@ -108,23 +107,5 @@ export class ModeStore extends EventEmitter {
     const change: ModeChange = { chargerId, mode, previous, by };
     this.emit('modeChanged', chargerId, mode, previous, by);
     return change;
-  }
-}
-
-/** The reason a charger in mode `off` reads (the balancer's pause event starts with it: "Charging mode Off: paused
- *  Garage (needs 6 A)"). */
-export const MODE_OFF_REASON = 'Charging mode Off';
-
-/**
- * Pauses every charger in mode `off` (its maximum is 0 A, below any minimum, so the balancer pauses it) and leaves the
- * others alone. The owner of `off` only while no solar source is wired (see the file comment).
- */
-export class ModeOffSource implements LimitSource {
-  readonly id = 'mode-off';
-
-  constructor(private readonly modeOf: (chargerId: string) => ChargingMode) {}
-
-  charger(_nowMs: number, input: ChargerInput): ChargerLimit | null {
-    return this.modeOf(input.id) === 'off' ? { maxA: 0, reason: MODE_OFF_REASON } : null;
   }
 }

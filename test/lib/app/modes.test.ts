@@ -1,8 +1,7 @@
 import assert from 'assert';
-import type { ChargerInput } from '../../../lib/balancer/types';
 import { CHARGING_MODES, type ChargingMode } from '../../../lib/limits';
 import {
-  CHARGING_MODE_IDS, chargingModeFromId, chargingModeId, MODE_OFF_REASON, ModeOffSource, ModeStore, type ModeChangedBy, type ModeHolder,
+  CHARGING_MODE_IDS, chargingModeFromId, chargingModeId, ModeStore, type ModeChangedBy, type ModeHolder,
 } from '../../../lib/app/modes';
 
 /** A holder like a device's store: it keeps what it is told and records each change. */
@@ -19,11 +18,6 @@ function holder(saved: unknown = undefined): ModeHolder & { saved: unknown; chan
     },
   };
 }
-
-const input = (id: string): ChargerInput => ({
-  id, name: id, enabled: true, phaseMap: ['L1', 'L2', 'L3'], measuredA: [0, 0, 0], currentLimitA: 16, minCurrentA: 6, maxCurrentA: 16,
-  paused: false, carConnected: true, priority: 5, latencyClass: 'local',
-});
 
 describe('lib/app/modes', () => {
   it('the enum ids: one per mode, valid Homey ids (no "+"), and back again; the app\'s own spelling is accepted too', () => {
@@ -89,16 +83,5 @@ describe('lib/app/modes', () => {
     const modes = new ModeStore();
     await assert.rejects(modes.setMode('a', 'turbo' as ChargingMode, 'flow'), /charging mode must be one of: fast, min\+solar, solar, off, planned \(got "turbo"\)/);
     assert.strictEqual(modes.modeOf('a'), 'fast');
-  });
-
-  it('ModeOffSource pauses exactly the chargers in off (0 A, with the reason), none other', async () => {
-    const modes = new ModeStore();
-    const source = new ModeOffSource((id) => modes.modeOf(id));
-    await modes.setMode('a', 'off', 'user');
-    await modes.setMode('b', 'planned', 'user');
-    assert.deepStrictEqual(source.charger(0, input('a')), { maxA: 0, reason: MODE_OFF_REASON });
-    for (const id of ['b', 'c']) assert.strictEqual(source.charger(0, input(id)), null, id);
-    await modes.setMode('a', 'fast', 'flow');
-    assert.strictEqual(source.charger(0, input('a')), null);
   });
 });
