@@ -15,6 +15,7 @@ import { carGridPhases } from '../sim/models';
 import { createPolicy } from '../sim/policies';
 import { runPolicy } from '../sim/simulate';
 import { doneWhen } from './doneWhen';
+import { appendLatencySection } from './latency';
 import { sweep } from './frontier';
 import { byGroup, ROOT, runMatrix, sum, traceGroups, type Row } from './matrix';
 import { measurePerformance } from './perf';
@@ -71,6 +72,7 @@ function main(): void {
 
   console.log(formatTable(['Done-when line', 'measured', 'met'], targets.map((t) => [t.line, t.measured, t.met === null ? 'not measured' : t.met ? 'yes' : 'NO'])));
   console.log(`\nwrote ${path.relative(ROOT, out)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  void appendLatencySection(out).then(() => process.exit(0));
 }
 
 main();
