@@ -13,7 +13,9 @@ import { GRID_PHASES, type GridPhase } from '../../lib/balancer/types';
 import { parseFlags, requireFlag, UsageError, type FlagSpec } from '../cli/args';
 import { CAPACITY_FLAGS, CAPACITY_USAGE, capacityFromFlags, capacityJson, runPelsLike } from './capacity';
 import { carGridPhases, CHARGER_LATENCY_S, type ChargerKind } from './models';
+import { PLAN_FLAGS, PLAN_USAGE, planFromFlags, printPlan, runPlanPolicies } from './plan';
 import { POLICY_NAMES, type PolicyName } from './policies';
+import { printSolar, SOLAR_FLAGS, SOLAR_USAGE, solarFromFlags } from './solar';
 import { runPolicies, runPolicy, type PolicyMetrics, type Scenario, type SimSeries } from './simulate';
 import { renderSvgChart } from './svg';
 import { loadTrace } from './trace';
@@ -35,12 +37,14 @@ const SPEC: FlagSpec = {
   plot: 'string',
   help: 'boolean',
   ...CAPACITY_FLAGS,
+  ...PLAN_FLAGS,
+  ...SOLAR_FLAGS,
 };
 
 const USAGE =
   'usage: sim --trace FILE --fuse A [--margin A] [--car-phases 1|3] [--car-phase L1|L2|L3] [--car-max A] ' +
   '[--meter-interval S] [--meter-exact] [--charger goe|chargeamps] [--latency S] [--plug-in-after S] ' +
-  `[--policy ${POLICY_NAMES.join('|')}|all] [--json] [--plot FILE.svg] ${CAPACITY_USAGE}`;
+  `[--policy ${POLICY_NAMES.join('|')}|all] [--json] [--plot FILE.svg] ${CAPACITY_USAGE} ${PLAN_USAGE} ${SOLAR_USAGE}`;
 
 export interface SimIo {
   out(line: string): void;
@@ -207,6 +211,10 @@ export function runSimCli(argv: string[], io: SimIo): number {
       return 0;
     }
     const { scenario, policies, json, plot } = scenarioFromArgs(argv);
+    const plan = planFromFlags(parseFlags(argv, SPEC).flags, scenario.trace);
+    if (plan) return printPlan(io, json, describeScenario(scenario), runPlanPolicies(scenario, plan), plan);
+    const solar = solarFromFlags(parseFlags(argv, SPEC).flags);
+    if (solar) return printSolar(io, json, describeScenario(scenario), scenario, solar);
     const plotted: PolicyName | undefined = plot ? (policies.includes('balancer') ? 'balancer' : policies[0]) : undefined;
     const { results, series } = runPolicies(scenario, policies, { record: plotted });
     if (scenario.capacity) results.push(runPelsLike(scenario, (s, p) => runPolicy(s, p).metrics, carGridPhases(scenario.car)));
