@@ -16,9 +16,15 @@ import { billedKW, capInForce, countingPeaks, emptyMonth, recordPeriod } from '.
 import { readGuardState, type GuardState, type PeriodState } from './state';
 import { DEFAULT_VOLTAGE_V, type CapacityConfig, type CapacityEvent, type CapacityStatus } from './types';
 
-/** House load smoothing (s): the estimate is the higher of now and this average; its mean deviation over VAR. */
+/**
+ * House load smoothing (s): "now" is the higher of the last reading and its 1-minute average; the usual load is a
+ * 10-minute average; the mean deviation over 5 minutes. A rise above the usual load is expected to last SPIKE_MS
+ * (a kettle, an oven's element), not the whole rest of the period.
+ */
 const HOUSE_TAU_S = 60;
+const HOUSE_LONG_TAU_S = 600;
 const HOUSE_VAR_TAU_S = 300;
+const SPIKE_MS = 5 * 60_000;
 /** A ceiling is raised only by this much at least, lowered by this much at least (A): fewer charger writes. */
 const RAISE_DEADBAND_A = 0.5;
 const CUT_DEADBAND_A = 0.2;
@@ -42,7 +48,7 @@ export class CapacityGuard implements LimitSource {
   constructor(cfg: CapacityConfig, opts: { state?: unknown; onEvent?: (e: CapacityEvent) => void } = {}) {
     this.cfg = { ...cfg };
     this.onEvent = opts.onEvent;
-    this.st = readGuardState(opts.state) ?? { version: 1, period: null, last: null, month: null, baseLoadOver: false, baseLoadKW: 0, houseEmaW: null, houseVarW: 0, phasesUsed: {}, capOverride: null };
+    this.st = readGuardState(opts.state) ?? { version: 1, period: null, last: null, month: null, baseLoadOver: false, baseLoadKW: 0, houseEmaW: null, houseLongW: null, houseVarW: 0, phasesUsed: {}, capOverride: null };
     const o = this.st.capOverride;
     if (o && o.baseKW === cfg.capKW) this.cfg.capKW = o.kW;
     else this.st.capOverride = null;
@@ -107,12 +113,14 @@ export class CapacityGuard implements LimitSource {
 
   private smoothHouse(houseW: number, sinceMs: number): void {
     const dtS = sinceMs / 1000;
-    if (this.st.houseEmaW === null) {
+    if (this.st.houseEmaW === null || this.st.houseLongW === null) {
       this.st.houseEmaW = houseW;
+      this.st.houseLongW = houseW;
       return;
     }
     const a = 1 - Math.exp(-dtS / HOUSE_TAU_S);
     this.st.houseEmaW += a * (houseW - this.st.houseEmaW);
+    this.st.houseLongW += (1 - Math.exp(-dtS / HOUSE_LONG_TAU_S)) * (houseW - this.st.houseLongW);
     const b = 1 - Math.exp(-dtS / HOUSE_VAR_TAU_S);
     this.st.houseVarW += b * (Math.abs(houseW - this.st.houseEmaW) - this.st.houseVarW);
   }
@@ -198,8 +206,8 @@ export class CapacityGuard implements LimitSource {
       this.allowedW = Infinity;
       return;
     }
-    const houseW = Math.max(last.houseW, this.st.houseEmaW ?? last.houseW);
     const leftMs = Math.max(0, p.endMs - wallMs);
+    const houseW = this.houseEstimateW(last.houseW, leftMs);
     const periodMs = p.endMs - p.startMs;
     this.warnIfExceeding(capKW, houseW, leftMs, periodMs);
     if (!set) {
@@ -219,6 +227,13 @@ export class CapacityGuard implements LimitSource {
       p.latchedPause = r.mode === 'pause';
     }
     this.publish(ceilingA(this.allowedW, set, voltageV), mode, set, capKW);
+  }
+
+  /** The house's own load over the time left (W): the usual load, plus a rise above it for SPIKE_MS of that time. */
+  private houseEstimateW(lastW: number, leftMs: number): number {
+    const now = Math.max(lastW, this.st.houseEmaW ?? lastW);
+    const usual = this.st.houseLongW ?? now;
+    return usual + Math.max(0, now - usual) * Math.min(1, SPIKE_MS / Math.max(1, leftMs));
   }
 
   private publish(next: Triple<number | null>, mode: PlanMode, set: PhaseSet, capKW: number): void {

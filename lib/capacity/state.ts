@@ -27,7 +27,9 @@ export interface GuardState {
   baseLoadOver: boolean;
   /** The house's own average of the last closed period (kW). */
   baseLoadKW: number;
+  /** The house's own load: 1-minute and 10-minute averages, mean deviation (W). */
   houseEmaW: number | null;
+  houseLongW: number | null;
   houseVarW: number;
   /** Per charger id the grid phases its car drew on this session. */
   phasesUsed: Record<string, number[]>;
@@ -85,6 +87,7 @@ export function readGuardState(v: unknown): GuardState | null {
     baseLoadOver: v.baseLoadOver === true,
     baseLoadKW: isNum(v.baseLoadKW) ? v.baseLoadKW : 0,
     houseEmaW: isNum(v.houseEmaW) ? v.houseEmaW : null,
+    houseLongW: isNum(v.houseLongW) ? v.houseLongW : null,
     houseVarW: isNum(v.houseVarW) ? v.houseVarW : 0,
     phasesUsed,
     capOverride: isObj(o) && isNum(o.kW) && o.kW > 0 && isNum(o.baseKW) ? { kW: o.kW, baseKW: o.baseKW } : null,
