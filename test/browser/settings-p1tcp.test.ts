@@ -32,7 +32,7 @@ describe('settings page: P1 dongle as meter source (headless Chromium)', functio
   it('offers it as the 4th choice; a bad address gets the app\'s one line next to its field, a good one is saved', async () => {
     const p = await open();
     const choices = await p.evaluate(() => Array.from(document.querySelectorAll('input[name="meterSource"]')).map((r: any) => r.value));
-    assert.deepStrictEqual(choices, ['homewizard', 'homey-device', 'flow', 'p1tcp']);
+    assert.deepStrictEqual(choices, ['homewizard', 'homey-device', 'flow', 'p1tcp', 'homewizard-v2']);
     assert.strictEqual(await p.textContent(`label:has(${P1}) .homey-form-radio-text`), 'P1 dongle / serial-to-TCP bridge (raw P1 telegrams)');
     assert.strictEqual(await p.isVisible('#meterP1Host'), false, 'hidden while the source is "flow"');
 
