@@ -5,6 +5,7 @@
  */
 import type { V2PairView } from './lib/app/homeWizardV2Pairing';
 import type { CapacityStatus } from './lib/capacity/types';
+import type { PlanView } from './lib/app/plan';
 import { describeError } from './lib/errors';
 import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from './lib/webapi';
 
@@ -16,6 +17,7 @@ interface SettingsApi {
   listHomeWizardMeters(): HomeWizardDiscoveryView;
   pairHomeWizardV2(body: unknown): Promise<V2PairView>;
   getLiveView(): LiveView;
+  getPlanView(): PlanView;
   getCapacityStatus(): CapacityStatus | null;
 }
 
@@ -71,6 +73,10 @@ export = {
   /** GET /live */
   async getLive({ homey }: ApiRequest): Promise<LiveView> {
     return call(homey, 'Loading the live view', 'getLiveView', (api) => api.getLiveView());
+  },
+  /** GET /plan: the charging plan of each charger against the prices (settings/plan.js). */
+  async getPlan({ homey }: ApiRequest): Promise<PlanView> {
+    return call(homey, 'Loading the charging plan', 'getPlanView', (api) => api.getPlanView());
   },
   /** GET /capacity: the capacity guard's status (null before the app built it). */
   async getCapacity({ homey }: ApiRequest): Promise<CapacityStatus | null> {

@@ -1,11 +1,14 @@
 import Homey from 'homey';
 import { BalancerCards, BalancerCardHost } from './flow/balancerCards';
+import { PlanCards } from './flow/planCards';
 import { CapacityCards } from './flow/capacityCards';
 import { AppCapacity } from './lib/app/capacity';
 import { ChargerRegistry } from './lib/app/chargerRegistry';
 import { HomeWizardFollower, type DiscoveryStrategyLike } from './lib/app/homeWizardFollower';
 import { AppInsights, type InsightsLike } from './lib/app/insights';
 import { MeterFeed } from './lib/app/meterFeed';
+import { PbthPrices, PBTH_APP_ID, type ApiAppLike } from './lib/app/pbthPrices';
+import { AppPlan, PLAN_STATE_KEY } from './lib/app/plan';
 import { ModeStore } from './lib/app/modes';
 import { SettingsStore } from './lib/app/settingsStore';
 import { WebApi } from './lib/app/webApi';
@@ -42,6 +45,7 @@ const HOMEWIZARD_DISCOVERY = 'homewizard_energy';
  * | `webApi` (lib/app/webApi) | what api.ts serves the settings page |
  * | `insights` (lib/app/insights) | Insights logs of the phases, the chargers and the events |
  * | `cards` (flow/balancerCards) | the app's flow cards |
+ * | `plan` (lib/app/plan, flow/planCards) | the charging plan: a limit source, prices (a flow, Power by the Hour), GET /plan |
  * | `capacity` (lib/app/capacity, flow/capacityCards) | the capacity-tariff guard: a limit source, its status and cards |
  */
 class PhaseGuardApp extends Homey.App {
@@ -79,6 +83,9 @@ class PhaseGuardApp extends Homey.App {
   appSettings!: SettingsStore;
   /** What api.ts serves; set in onInit (api.ts answers "still starting" before). */
   webApi!: WebApi;
+  /** The charging plan (lib/app/plan); the device plan cards reach it as `homey.app.plan`. Set in onInit. */
+  plan!: AppPlan;
+  private planCards!: PlanCards;
   private controller!: Controller;
   private solar!: SolarLimitSource;
   private cards!: BalancerCards;
@@ -100,6 +107,7 @@ class PhaseGuardApp extends Homey.App {
     this.controller = this.createController(this.appSettings.get());
     this.cards = new BalancerCards(this.homey, this.cardHost());
     this.cards.register();
+    this.plan = this.createPlan();
     this.capacity = this.createCapacity();
     this.meter = new MeterFeed({
       clock: this.clock,
@@ -122,6 +130,7 @@ class PhaseGuardApp extends Homey.App {
       chargers: this.chargers,
       homeWizard: this.homeWizard,
       live: () => this.controller.liveView(),
+      plan: () => this.plan.view(),
       capacity: () => this.capacity.status(),
       homeyApi: () => this.getHomeyApi(),
     });
@@ -135,6 +144,7 @@ class PhaseGuardApp extends Homey.App {
   async onUninit(): Promise<void> {
     if (this.tickTimer) this.homey.clearInterval(this.tickTimer);
     this.chargers.close();
+    this.plan?.save();
     this.homeWizard?.stop();
     this.capacity?.stop();
     await this.meter?.stop();
@@ -145,6 +155,7 @@ class PhaseGuardApp extends Homey.App {
   async tick(): Promise<void> {
     try {
       this.controller.tick();
+      this.plan.tick();
       this.followPhaseWishes();
       if (++this.ticks % LIVE_EVERY_TICKS === 0) this.pushLive();
       await this.controller.idle();
@@ -240,6 +251,38 @@ class PhaseGuardApp extends Homey.App {
     for (const { id } of this.chargers.list()) {
       const wish = this.solar.phaseWish(id);
       if (wish !== null) this.controller.requestPhases(id, wish);
+    }
+  }
+
+  /** The charging plan in the Homey's time zone, a limit source of the controller, with its cards and PBTH's prices. */
+  private createPlan(): AppPlan {
+    this.planCards = new PlanCards(this.homey, { setPricesFromFlow: (text) => this.plan.setPricesFromFlow(text) });
+    this.planCards.register();
+    const plan = new AppPlan({
+      clock: this.clock,
+      timeZone: this.homey.clock.getTimezone(),
+      store: { load: () => this.homey.settings.get(PLAN_STATE_KEY), save: (state) => this.homey.settings.set(PLAN_STATE_KEY, state) },
+      settings: () => this.appSettings.get(),
+      chargers: this.chargers,
+      modes: this.modes,
+      onPlanChanged: (id, tokens) => void this.planCards.planChanged(id, tokens),
+      onView: (view) => this.homey.api.realtime('plan', view),
+      insights: this.insights,
+      log: (line) => this.log(line),
+      error: (line) => this.error(line),
+    });
+    plan.register(this.controller);
+    void new PbthPrices({ app: this.pbthApp(), onPrices: (answer) => plan.setPricesFromPbth(answer), log: (line) => this.log(line) }).start();
+    return plan;
+  }
+
+  /** Power by the Hour's inter-app API (permission homey:app:com.gruijter.powerhour), or null where Homey refuses it. */
+  private pbthApp(): ApiAppLike | null {
+    try {
+      return this.homey.api.getApiApp(PBTH_APP_ID) as unknown as ApiAppLike;
+    } catch (err) {
+      this.log(`Power by the Hour is not reachable: ${describeError(err)}`);
+      return null;
     }
   }
 

@@ -7,6 +7,7 @@ import { describeError, registerSecret } from '../../lib/errors';
 import { ChargeAmpsStore, verifiedClientFor } from './account';
 import { SCHUKO_CAPABILITIES, chargerCapabilities } from './capabilities';
 import { registerChargingModeCards } from '../chargingMode';
+import { registerPlanCards } from '../planCards';
 import type ChargeAmpsDevice from './device';
 
 /** What the api_key view sends; `baseUrl` only for tests and other API hosts (advanced field). */
@@ -31,6 +32,7 @@ class ChargeAmpsDriver extends Homey.Driver {
     condition('chargeamps_is_online', (d) => d.isOnline());
     condition('chargeamps_cable_locked', (d) => d.getCapabilityValue('chargeamps_cable_lock') === true);
     registerChargingModeCards(this.homey.flow, 'chargeamps');
+    registerPlanCards(this.homey, 'chargeamps');
   }
 
   async onPair(session: Homey.Driver.PairSession): Promise<void> {

@@ -4,6 +4,7 @@ import { GoeClient, GoeConnection, GoeLocalApi, normaliseHost } from '../../lib/
 import { GoePairEntry, goeDevicesFromDiscovery, MdnsResult } from '../../lib/goe/discovery';
 import type { GoePhaseMode } from '../../lib/goe/status';
 import { registerChargingModeCards } from '../chargingMode';
+import { registerPlanCards } from '../planCards';
 import type GoeDevice from './device';
 
 /** What the pair/repair views send. */
@@ -40,6 +41,7 @@ class GoeDriver extends Homey.Driver {
     this.homey.flow.getConditionCard('goe_car_connected').registerRunListener(async ({ device }: { device: GoeDevice }) => device.isCarConnected());
     this.homey.flow.getConditionCard('goe_charging_allowed').registerRunListener(async ({ device }: { device: GoeDevice }) => device.isChargingAllowed());
     registerChargingModeCards(this.homey.flow, 'goe');
+    registerPlanCards(this.homey, 'goe');
   }
 
   /** Results of both mDNS strategies (`goe_http` from the manifest, `goe_legacy`). */

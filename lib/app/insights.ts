@@ -87,6 +87,15 @@ export class AppInsights {
     void this.write(chargerLogId(chargerId), paused ? 0 : limitA);
   }
 
+  /** A charging plan's target and the energy delivered towards it (kWh), as two logs per charger (planned vs delivered). */
+  planEnergy(chargerId: string, name: string, plannedKWh: number, deliveredKWh: number): void {
+    const base = chargerLogId(chargerId).replace(/_allowed$/, '');
+    void this.ensure(`${base}_plan_target`, { title: `${name}: plan target`, units: 'kWh' });
+    void this.ensure(`${base}_plan_delivered`, { title: `${name}: plan delivered`, units: 'kWh' });
+    void this.write(`${base}_plan_target`, plannedKWh);
+    void this.write(`${base}_plan_delivered`, deliveredKWh);
+  }
+
   /** A balancer event: its log says yes, and no again a second later. */
   event(type: BalancerEventType): Promise<void> {
     const { id } = EVENT_LOGS[type];

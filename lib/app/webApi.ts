@@ -9,6 +9,7 @@ import type { CapacityStatus } from '../capacity/types';
 import { HomeyApiLike, listMeterDevices } from '../meter/homeyDevice';
 import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from '../webapi';
 import type { RegisteredCharger } from './chargerRegistry';
+import type { PlanView } from './plan';
 import { HomeWizardV2Pairing, type V2PairView, withStoredPairing, withoutSecrets } from './homeWizardV2Pairing';
 import type { SettingsStore } from './settingsStore';
 
@@ -17,6 +18,8 @@ export interface WebApiOptions {
   chargers: { list(): RegisteredCharger[] };
   homeWizard: { list(): HomeWizardDiscoveryView; follow(): Promise<void> };
   live: () => LiveView;
+  /** The charging plan (lib/app/plan.ts). */
+  plan?: () => PlanView;
   /** The capacity guard's status (lib/app/capacity); absent or null before it exists. */
   capacity?: () => CapacityStatus | null;
   homeyApi: () => Promise<HomeyApiLike>;
@@ -68,6 +71,13 @@ export class WebApi {
   /** GET /live */
   getLiveView(): LiveView {
     return this.opts.live();
+  }
+
+  /** GET /plan: per charger its target, deadline, progress and planned slots, and the known prices. */
+  getPlanView(): PlanView {
+    const plan = this.opts.plan;
+    if (!plan) throw new Error('the charging plan is still starting, try again in a moment');
+    return plan();
   }
 
   /** GET /capacity: this period's average and projection against the cap, the month's peaks, the meter's own peak. */

@@ -24,7 +24,8 @@ function flatten(node: unknown, prefix: string, out: Map<string, string>): Map<s
 
 function usedKeys(): string[] {
   const html = read('settings/index.html');
-  const js = read('settings/settings.js');
+  // settings.js and every section's own script (settings/<topic>.js)
+  const js = fs.readdirSync(path.join(ROOT, 'settings')).filter((f) => f.endsWith('.js')).map((f) => read(`settings/${f}`)).join('\n');
   const keys = new Set<string>();
   for (const m of html.matchAll(/data-i18n="settings\.([^"]+)"/g)) keys.add(m[1]);
   for (const m of js.matchAll(/\bt\('([^']+)'\s*[,)]/g)) keys.add(m[1]);
