@@ -35,18 +35,20 @@ export interface SolarConfig {
 }
 
 export const DEFAULT_SOLAR_CONFIG: SolarConfig = {
-  enableDelayS: 60,
-  disableDelayS: 180,
+  // tuned on the solar bench (docs/benchmarks.md, docs/solar.md): shorter than evcc's 1 min / 3 min, with a
+  // minimum on-time and a start budget instead, so a cloud neither flaps the car nor imports for long
+  enableDelayS: 30,
+  disableDelayS: 120,
   startThresholdW: 0,
   stopThresholdW: 0,
   minOnTimeS: 300,
-  minOffTimeS: 300,
+  minOffTimeS: 120,
   maxStartsPerHour: 3,
-  smoothingS: 20,
-  reserveW: 50,
+  smoothingS: 5,
+  reserveW: 0,
   balance: 'net',
   phaseDownDelayS: 180,
-  phaseUpDelayS: 300,
+  phaseUpDelayS: 60,
   phaseUpHysteresisW: 250,
   staleAfterS: 60,
 };

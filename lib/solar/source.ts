@@ -311,7 +311,7 @@ export class SolarLimitSource implements LimitSource {
       return;
     }
     if (st.phaseTimer?.to !== want) st.phaseTimer = { to: want, sinceMs: nowMs };
-    const delayS = want === 1 ? (st.on || st.mode === 'min+solar' ? c.phaseDownDelayS : c.enableDelayS) : c.phaseUpDelayS;
+    const delayS = want === 1 ? c.phaseDownDelayS : c.phaseUpDelayS;
     if (nowMs - st.phaseTimer.sinceMs >= delayS * 1000) st.wish = want;
   }
 

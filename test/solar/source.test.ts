@@ -1,6 +1,7 @@
 import { strict as assert } from 'assert';
 import type { ChargerInput, MeterSample, Triple } from '../../lib/balancer/types';
 import type { ChargingMode } from '../../lib/limits';
+import { DEFAULT_SOLAR_CONFIG } from '../../lib/solar/config';
 import { SolarLimitSource, type SolarLimitOptions } from '../../lib/solar/source';
 import { solarCharger } from './surplus.test';
 
@@ -55,17 +56,17 @@ class Plant {
 
 describe('SolarLimitSource', () => {
   it('solar: waits for surplus, starts after the enable delay, follows the surplus in whole amps', () => {
-    const p = new Plant({});
+    const p = new Plant({ config: { enableDelayS: 60 } });
     assert.equal(p.run(300, 1000), 0, 'no start below the 4.1 kW a 3-phase car needs');
     assert.equal(p.source.status('ev')?.state, 'waiting');
     assert.equal(p.run(50, 6000), 0, 'the enable delay (60 s) holds it off');
     const a = p.run(120, 6000);
-    assert.equal(a, Math.floor((6000 - 50) / 690), 'whole amps of (surplus − reserve) over three phases');
+    assert.equal(a, Math.floor((6000 - DEFAULT_SOLAR_CONFIG.reserveW) / 690), 'whole amps of (surplus − reserve) over three phases');
     assert.equal(p.source.status('ev')?.state, 'charging');
   });
 
   it('solar: a passing cloud keeps the car at its minimum; a long one stops it after the disable delay and the minimum on-time', () => {
-    const p = new Plant({ config: { minOnTimeS: 0 } });
+    const p = new Plant({ config: { minOnTimeS: 0, disableDelayS: 180 } });
     p.run(200, 8000);
     assert.ok(p.drawA > 6);
     assert.equal(p.run(120, 1500), 6, 'two minutes of cloud: at the minimum, not stopped');
@@ -92,7 +93,7 @@ describe('SolarLimitSource', () => {
   it('min+solar never offers less than the minimum, more with surplus', () => {
     const p = new Plant({ mode: 'min+solar' });
     assert.equal(p.run(60, 0), 6);
-    assert.equal(p.run(600, 9000), Math.floor((9000 - 50) / 690));
+    assert.equal(p.run(600, 9000), Math.floor((9000 - DEFAULT_SOLAR_CONFIG.reserveW) / 690));
     assert.equal(p.run(60, -2000), 6, 'the house imports: still the minimum');
   });
 
@@ -118,7 +119,7 @@ describe('SolarLimitSource', () => {
   });
 
   it('wishes 1 phase when the surplus sits between a 1- and a 3-phase start, 3 again when it rises; only where the charger can switch', () => {
-    const p = new Plant({ canSwitchPhases: () => true, config: { enableDelayS: 60 } });
+    const p = new Plant({ canSwitchPhases: () => true, config: { phaseDownDelayS: 60, phaseUpDelayS: 300 } });
     p.run(50, 2500);
     assert.equal(p.source.phaseWish('ev'), null, 'not before the delay');
     p.run(60, 2500);
