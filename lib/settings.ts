@@ -113,6 +113,7 @@ export function defaultAppSettings(): AppSettings {
     manualOverride: 'until-unplug',
     meter: { source: 'flow', deviceId: null, host: null, serial: null },
     chargers: {},
+    ...DEFAULT_CAPACITY_SETTINGS,
     meterSign: 'auto',
   };
 }

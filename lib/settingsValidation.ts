@@ -11,7 +11,8 @@ import { isValidTimeZone } from './meter/dsmr';
 import { HOMEWIZARD_HOST_USE, isHomeWizardSerial } from './meter/homewizard';
 import { isV2Token, normaliseFingerprint } from './meter/homewizardV2Client';
 import { tryP1TcpAddress } from './meter/p1tcp';
-import type { AppSettings, ChargerSettings, ManualOverrideMode, MeterSettings, MeterSourceKind } from './settings';
+import { validateCapacitySettings } from './capacity/validate';
+import { type AppSettings, type CapacitySettings, type ChargerSettings, DEFAULT_CAPACITY_SETTINGS, type ManualOverrideMode, type MeterSettings, type MeterSourceKind } from './settings';
 import type { MeterSignSetting } from './solar/surplus';
 
 export type SettingsValidation = { ok: true; value: AppSettings } | { ok: false; errors: Record<string, string> };
@@ -71,6 +72,7 @@ export function validateAppSettings(input: unknown, knownChargerIds: string[]): 
   const manualOverride = readChoice(input.manualOverride, 'manualOverride', MANUAL_OVERRIDE_MODES, 'Manual override', errors);
   const meter = readMeter(input.meter, errors);
   const chargers = readChargers(input.chargers, knownChargerIds, errors);
+  const capacity = readCapacity(input, errors);
   const meterSign = readMeterSign(input.meterSign, errors);
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };
@@ -88,8 +90,29 @@ export function validateAppSettings(input: unknown, knownChargerIds: string[]): 
       manualOverride: manualOverride!,
       meter: meter!,
       chargers,
+      ...capacity,
       ...meterSign,
     },
+  };
+}
+
+/**
+ * The capacity guard's settings through its one validation (lib/capacity/validate.ts), each problem on its own key
+ * (capacity_kw, …); the time zone is the Homey's, checked where the guard is built (lib/app/capacity.ts).
+ */
+function readCapacity(input: Record<string, unknown>, errors: Errors): CapacitySettings | undefined {
+  const r = validateCapacitySettings(input, 'UTC');
+  if (!r.ok) {
+    Object.assign(errors, r.errors);
+    return undefined;
+  }
+  const c = r.value;
+  return {
+    capacity_rule: c.rule,
+    capacity_kw: c.capKW,
+    capacity_period_min: c.periodMin,
+    capacity_se_peaks: c.sePeakCount ?? DEFAULT_CAPACITY_SETTINGS.capacity_se_peaks,
+    capacity_se_weekday_daytime: c.seWeekdayDaytimeOnly ?? false,
   };
 }
 
