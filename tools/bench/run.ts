@@ -14,6 +14,7 @@ import { formatTable } from '../sim/cli';
 import { carGridPhases } from '../sim/models';
 import { createPolicy } from '../sim/policies';
 import { runPolicy } from '../sim/simulate';
+import { capacitySection } from './capacity';
 import { doneWhen } from './doneWhen';
 import { appendLatencySection } from './latency';
 import { appendSolarSection } from './solar';
@@ -69,7 +70,7 @@ function main(): void {
   const perf = measurePerformance(oneSecond);
   const targets = doneWhen(rows, sw, perf);
   const seconds = (Date.now() - started) / 1000;
-  writeFileSync(out, renderBenchmarks({ groups, missingGroups: missing, rows, sweep: sw, targets, perf, variants, seconds }));
+  writeFileSync(out, `${renderBenchmarks({ groups, missingGroups: missing, rows, sweep: sw, targets, perf, variants, seconds })}\n${capacitySection(groups)}`);
 
   console.log(formatTable(['Done-when line', 'measured', 'met'], targets.map((t) => [t.line, t.measured, t.met === null ? 'not measured' : t.met ? 'yes' : 'NO'])));
   console.log(`\nwrote ${path.relative(ROOT, out)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
