@@ -175,13 +175,13 @@ export class PlanLimitSource implements LimitSource {
   private observeCharger(input: ChargerInput, dtMs: number, wallMs: number, newQuarter: boolean): void {
     const rt = this.rt(input.id);
     rt.lastInput = input;
+    const drawA = input.measuredA.map((a) => (a !== null && Number.isFinite(a) ? Math.max(0, a) : 0));
+    const drawing = drawA.map((a, k) => (a >= 1 && input.phaseMap[k] ? GRID_PHASES.indexOf(input.phaseMap[k]!) : -1)).filter((g) => g >= 0);
+    if (drawing.length > 0 && input.carConnected) rt.drawPhases = drawing;
     const st = this.chargers.get(input.id);
     if (!st) return;
     const v = this.settings().voltageV ?? DEFAULT_VOLTAGE_V;
-    const drawA = input.measuredA.map((a) => (a !== null && Number.isFinite(a) ? Math.max(0, a) : 0));
     if (!this.isDone(st)) st.deliveredWh += (drawA.reduce((s, a) => s + a, 0) * v * dtMs) / 3_600_000;
-    const drawing = drawA.map((a, k) => (a >= 1 && input.phaseMap[k] ? GRID_PHASES.indexOf(input.phaseMap[k]!) : -1)).filter((g) => g >= 0);
-    if (drawing.length > 0) rt.drawPhases = drawing;
     if (input.carConnected !== st.connected) {
       st.connected = input.carConnected;
       if (!input.carConnected && (this.isDone(st) || wallMs >= st.deadlineMs)) {
@@ -286,7 +286,8 @@ export class PlanLimitSource implements LimitSource {
     const input = rt.lastInput;
     const set = this.settings();
     const mapped = input.phaseMap.map((p) => (p ? GRID_PHASES.indexOf(p) : -1)).filter((g) => g >= 0);
-    const gridPhases = rt.drawPhases ?? (mapped.length ? mapped : [0, 1, 2]);
+    // until the car draws, assume it uses one phase (the lower power: more slots, the deadline safe); then what it draws on
+    const gridPhases = rt.drawPhases ?? [mapped.length ? mapped[0] : 0];
     const plan = makePlan({
       nowMs: wallMs,
       deadlineMs: st.deadlineMs,

@@ -71,7 +71,7 @@ describe('lib/plan/planLimit', () => {
   it('holds the charger at 0 A outside the planned slots, lets it charge inside, and stops at the target', () => {
     const events: PlanEvent[] = [];
     const src = source({ events });
-    const car: Car = { connected: true, drawA: 0 };
+    const car: Car = { connected: true, drawA: 16 }; // charging (on three phases) before the target
     src.setPrices(EVENING);
     run(src, car, T0, T0 + STEP_MS);
     assert.strictEqual(src.setTarget('ev', { energyKWh: 15 }, DEADLINE), null);
@@ -89,7 +89,7 @@ describe('lib/plan/planLimit', () => {
   it('prices arriving late: plans with what is known, makes the plan again when more arrive', () => {
     const events: PlanEvent[] = [];
     const src = source({ events });
-    const car: Car = { connected: true, drawA: 0 };
+    const car: Car = { connected: true, drawA: 16 }; // charging (on three phases) before the target
     src.setPrices(EVENING.slice(0, 6)); // only until midnight
     run(src, car, T0, T0 + STEP_MS);
     src.setTarget('ev', { energyKWh: 10 }, DEADLINE);
@@ -111,7 +111,7 @@ describe('lib/plan/planLimit', () => {
 
   it('a restart mid-plan continues from the persisted state with the energy delivered so far', () => {
     const src = source();
-    const car: Car = { connected: true, drawA: 0 };
+    const car: Car = { connected: true, drawA: 16 }; // charging (on three phases) before the target
     src.setPrices(EVENING);
     run(src, car, T0, T0 + STEP_MS);
     src.setTarget('ev', { energyKWh: 20 }, DEADLINE);
@@ -129,7 +129,7 @@ describe('lib/plan/planLimit', () => {
 
   it('the car unplugged mid-plan and plugged in again: the plan keeps the energy delivered and plans the rest', () => {
     const src = source();
-    const car: Car = { connected: true, drawA: 0 };
+    const car: Car = { connected: true, drawA: 16 }; // charging (on three phases) before the target
     src.setPrices(EVENING);
     run(src, car, T0, T0 + STEP_MS);
     src.setTarget('ev', { energyKWh: 20 }, DEADLINE);
@@ -152,7 +152,7 @@ describe('lib/plan/planLimit', () => {
 
   it('an infeasible deadline falls back to fast: no ceiling, the status says why', () => {
     const src = source();
-    const car: Car = { connected: true, drawA: 0 };
+    const car: Car = { connected: true, drawA: 16 }; // charging (on three phases) before the target
     src.setPrices(EVENING);
     run(src, car, T0, T0 + STEP_MS);
     src.setTarget('ev', { socPct: 80, batteryKWh: 77, currentSocPct: 20 }, T0 + 3 * H);
@@ -168,7 +168,7 @@ describe('lib/plan/planLimit', () => {
   it('with modes: only a charger in mode planned is governed; planned without a target waits with a reason', () => {
     let mode: ChargingMode = 'fast';
     const src = new PlanLimitSource({ timeZone: TZ, modeOf: () => mode, settings: () => ({ fuseA: 25, marginA: 1 }) });
-    const car: Car = { connected: true, drawA: 0 };
+    const car: Car = { connected: true, drawA: 16 }; // charging (on three phases) before the target
     src.setPrices(EVENING);
     run(src, car, T0, T0 + STEP_MS);
     assert.strictEqual(src.charger(MONO(T0), input(car)), null);
@@ -197,6 +197,6 @@ describe('lib/plan/planLimit', () => {
     const plan = src.status('ev').plan!;
     // 16 - 1 - 10 = 5 A in the evening: below 6 A, no charging planned there; the night allows 14 A
     assert.ok(plan.slots.every((s) => s.startMs >= T0 + 6 * H), 'only after midnight');
-    assert.strictEqual(plan.slots[0].powerW, 14 * 690);
+    assert.strictEqual(plan.slots[0].powerW, 14 * 230, 'until the car draws it counts on one phase (the lower power)');
   });
 });

@@ -21,6 +21,7 @@ import { appendSolarSection } from './solar';
 import { sweep } from './frontier';
 import { byGroup, ROOT, runMatrix, sum, traceGroups, type Row } from './matrix';
 import { measurePerformance } from './perf';
+import { appendPlanSection } from './plan';
 import { renderBenchmarks, type Variant } from './report';
 
 const DEFAULT_OUT = path.join(ROOT, 'docs', 'benchmarks.md');
@@ -75,6 +76,7 @@ function main(): void {
   console.log(formatTable(['Done-when line', 'measured', 'met'], targets.map((t) => [t.line, t.measured, t.met === null ? 'not measured' : t.met ? 'yes' : 'NO'])));
   console.log(`\nwrote ${path.relative(ROOT, out)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   appendSolarSection(out);
+  appendPlanSection(out);
   void appendLatencySection(out).then(() => process.exit(0));
 }
 
