@@ -85,7 +85,7 @@
   function drawChart(view, c, width) {
     var W = Math.max(260, Math.round(width));
     var H = 170;
-    var pad = { l: 34, r: 46, t: 18, b: 22 };
+    var pad = { l: 46, r: 46, t: 18, b: 22 };
     var s = span(view, c);
     var x = function (ms) { return pad.l + ((Math.min(Math.max(ms, s.t0), s.t1) - s.t0) / (s.t1 - s.t0)) * (W - pad.l - pad.r); };
     var prices = view.prices.filter(function (p) { return p.endMs > s.t0 && p.startMs < s.t1; });
@@ -150,7 +150,8 @@
     if (!c.active) {
       box.appendChild(el('p', 'pg-muted pg-plan-state', t('plan.notStarted')));
     } else if (c.feasible === false) {
-      var warn = el('p', 'pg-note pg-warning pg-plan-state', t('plan.infeasible', { reason: c.reason }));
+      var why = c.reason.replace(/^Plan: /, '').replace(/: charging now$/, '');
+      var warn = el('p', 'pg-note pg-warning pg-plan-state', t('plan.infeasible', { reason: why }));
       warn.setAttribute('role', 'status');
       box.appendChild(warn);
     } else if (c.charging) {

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'net';
 import path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import api from '../../api';
+import type { PlanView } from '../../lib/app/plan';
 import { defaultAppSettings, type AppSettings } from '../../lib/settings';
 import { validateAppSettings } from '../../lib/settingsValidation';
 import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from '../../lib/webapi';
@@ -89,6 +90,13 @@ export class FakeApp {
 
   getLiveView(): LiveView {
     return this.live;
+  }
+
+  /** GET /plan (settings/plan.js): no prices and no plans unless a test sets it. */
+  plan: PlanView = { timeMs: 0, timeZone: 'Europe/Stockholm', prices: [], pricesFrom: null, chargers: [] };
+
+  getPlanView(): PlanView {
+    return this.plan;
   }
 }
 
