@@ -30,6 +30,8 @@ const HOMEY_API_TIMEOUT_MS = 10_000;
 /** .homeycompose/discovery/homewizard_energy.json: every `_hwenergy._tcp` device, no conditions (lib/meter/homewizard
  *  tells P1 meters from other HomeWizard products, case-insensitively). */
 const HOMEWIZARD_DISCOVERY = 'homewizard_energy';
+/** .homeycompose/discovery/homewizard_v2.json: `_homewizard._tcp` (API v2, firmware 6+), to follow a paired v2 meter. */
+const HOMEWIZARD_V2_DISCOVERY = 'homewizard_v2';
 
 /**
  * PhaseGuard EV: drives Charge Amps and go-e chargers and keeps every phase of the house under the main fuse.
@@ -120,6 +122,7 @@ class PhaseGuardApp extends Homey.App {
     });
     this.homeWizard = new HomeWizardFollower({
       strategy: () => this.homey.discovery.getStrategy(HOMEWIZARD_DISCOVERY) as unknown as DiscoveryStrategyLike,
+      strategyV2: () => this.homey.discovery.getStrategy(HOMEWIZARD_V2_DISCOVERY) as unknown as DiscoveryStrategyLike,
       settings: this.appSettings,
       push: (view) => this.homey.api.realtime('homewizard', view),
       log: (line) => this.log(line),
