@@ -11,6 +11,7 @@ import type { AddressInfo } from 'net';
 import path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import api from '../../api';
+import type { CapacityStatus } from '../../lib/capacity/types';
 import type { PlanView } from '../../lib/app/plan';
 import { defaultAppSettings, type AppSettings } from '../../lib/settings';
 import { validateAppSettings } from '../../lib/settingsValidation';
@@ -90,6 +91,13 @@ export class FakeApp {
 
   getLiveView(): LiveView {
     return this.live;
+  }
+
+  /** GET /capacity: the capacity guard's status; none unless a test sets it (the section then shows no status). */
+  capacity: CapacityStatus | null = null;
+
+  getCapacityStatus(): CapacityStatus | null {
+    return this.capacity;
   }
 
   /** GET /plan (settings/plan.js): no prices and no plans unless a test sets it. */

@@ -33,9 +33,6 @@ const STATUS: CapacityStatus = {
 /** The settings page's app with the capacity guard's status behind GET /capacity. */
 class CapacityApp extends FakeApp {
   capacity: CapacityStatus | null = STATUS;
-  getCapacityStatus(): CapacityStatus | null {
-    return this.capacity;
-  }
 
   /** GET /plan of the charging-plan section on the same page: no plan. */
   getPlanView(): { timeMs: number; timeZone: string; prices: never[]; pricesFrom: null; chargers: never[] } {

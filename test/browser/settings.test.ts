@@ -5,7 +5,7 @@
 import assert from 'assert';
 import path from 'path';
 import type { Page } from 'playwright-core';
-import { defaultAppSettings, type AppSettings } from '../../lib/settings';
+import { DEFAULT_CAPACITY_SETTINGS, defaultAppSettings, type AppSettings } from '../../lib/settings';
 import { FakeApp, HOMEWIZARD_FOUND, openSettingsPage, startSettingsServer, useBrowser } from './harness';
 
 // Browser globals inside page.evaluate callbacks (the test build has no DOM lib; kept local to this file).
@@ -123,6 +123,7 @@ describe('settings page (headless Chromium)', function () {
         'goe-garage': { enabled: false, priority: 5, phaseMap: ['L1', 'L2', 'L3'], maxCurrentA: 16 },
         'ca-drive': { enabled: true, priority: 8, phaseMap: ['L2', null, null], maxCurrentA: 20 },
       },
+      ...DEFAULT_CAPACITY_SETTINGS,
     };
     assert.strictEqual(rig.server.app.saveCalls, 1);
     assert.deepStrictEqual(rig.server.app.settings, expected);
