@@ -106,6 +106,8 @@ describe('settings page (headless Chromium)', function () {
     await page.selectOption('[name="chargers.ca-drive.phaseMap.0"]', 'L2');
     await page.selectOption('[name="chargers.ca-drive.phaseMap.1"]', '');
     await page.selectOption('[name="chargers.ca-drive.phaseMap.2"]', '');
+    assert.strictEqual(await page.isChecked('input[name="meterSign"][value="auto"]'), true, 'the meter sign as loaded (settings/modes.js)');
+    await page.check('input[name="meterSign"][value="unsigned"]');
     await page.click('#save');
     await page.waitForFunction(() => document.getElementById('formStatus')?.textContent === 'Saved.');
     const expected: AppSettings = {
@@ -124,6 +126,7 @@ describe('settings page (headless Chromium)', function () {
         'ca-drive': { enabled: true, priority: 8, phaseMap: ['L2', null, null], maxCurrentA: 20 },
       },
       ...DEFAULT_CAPACITY_SETTINGS,
+      meterSign: 'unsigned',
     };
     assert.strictEqual(rig.server.app.saveCalls, 1);
     assert.deepStrictEqual(rig.server.app.settings, expected);
