@@ -107,6 +107,16 @@ describe('charging mode: go-e through the stand-in (app, controller, emulator)',
     assert.strictEqual(emu.offeredA, 7);
   });
 
+  it('Planned hands the charger to the plan: without a target it waits, paused, and the plan says why', async () => {
+    await homey.flow.runAction('goe_set_charging_mode', { device, mode: 'planned' });
+    assert.strictEqual(await modeIs('planned'), true);
+    await seconds(5);
+    assert.strictEqual(emu.allowed, false);
+    const limited = homey.flow.triggersOf('goe_balancer_limited').map((t) => t.tokens as { limit: number; reason: string });
+    assert.deepStrictEqual(limited.map((t) => t.limit), [0]);
+    assert.match(limited[0].reason, /^Plan\b/);
+  });
+
   it('Solar only: no surplus, paused; a house that exports about 8 kW starts it after the off time and the enable delay', async () => {
     await device.triggerCapabilityListener(CHARGING_MODE_CAPABILITY, 'solar');
     await seconds(5);
