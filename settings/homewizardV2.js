@@ -10,8 +10,8 @@
   var WINDOW_S = 30;
   var ASK_EVERY_MS = 2000;
   var Homey = null;
-  var pairing = null; // { host, endsAt, timer, ask } while a pairing runs
-  var paired = null; // { certFingerprint } of the saved pairing, shown as state
+  var pairing = null; // { host, endsAt, timer } while a pairing runs
+  var paired = null; // { certFingerprint, host, serial } of the saved pairing, shown as state
 
   function $(id) { return document.getElementById(id); }
 
@@ -43,6 +43,24 @@
     else setState(t('meter.v2NotPaired'));
   }
 
+  /** The message of a failed call without the API's "<what> failed: " in front (the page says what failed). */
+  function reason(err) {
+    return String(err && err.message || err).replace(/^[^:]*? failed: /, '');
+  }
+
+  /** The app's one line about the address, next to its field (the API answers "meter.host: <line>"). */
+  function showHostProblem(text) {
+    var line = document.querySelector('[data-error-for="meter.v2Host"]');
+    line.textContent = text;
+    $('meterV2Host').setAttribute('aria-invalid', 'true');
+    $('meterV2Host').focus();
+  }
+
+  function clearHostProblem() {
+    document.querySelector('[data-error-for="meter.v2Host"]').textContent = '';
+    $('meterV2Host').removeAttribute('aria-invalid');
+  }
+
   function stopPairing() {
     if (pairing) window.clearTimeout(pairing.timer);
     pairing = null;
@@ -67,7 +85,9 @@
       if (pairing !== run) return;
       if (r && r.state === 'paired') {
         stopPairing();
-        paired = { certFingerprint: r.certificate };
+        // saved by the app with the address as it stores it and the serial it follows the meter by
+        paired = { certFingerprint: r.certificate, host: r.host, serial: r.serial || null };
+        $('meterV2Host').value = r.host;
         setState(t('meter.v2Done', { name: r.productName, serial: r.serial || '–', cert: r.certificate }), 'ok');
         var radio = document.querySelector('input[name="meterSource"][value="homewizard-v2"]');
         if (radio) radio.checked = true;
@@ -77,15 +97,21 @@
     }).catch(function (err) {
       if (pairing !== run) return;
       stopPairing();
-      setState(t('meter.v2Failed', { error: err.message }), 'error');
+      var text = reason(err);
+      var host = /^meter\.host: (.*)$/.exec(text);
+      if (host) {
+        showPaired();
+        showHostProblem(host[1]);
+      } else {
+        setState(t('meter.v2Failed', { error: text }), 'error');
+      }
     });
   }
 
   function startPairing() {
     var host = $('meterV2Host').value.trim();
-    var line = document.querySelector('[data-error-for="meter.v2Host"]');
-    line.textContent = host ? '' : t('err.hostRequired');
-    if (!host) { $('meterV2Host').focus(); return; }
+    clearHostProblem();
+    if (!host) { showHostProblem(t('err.hostRequired')); return; }
     stopPairing();
     $('v2Pair').disabled = true;
     pairing = { host: host, endsAt: Date.now() + WINDOW_S * 1000, timer: null };
@@ -113,13 +139,17 @@
     fill: function (meter) {
       var v2 = meter.source === 'homewizard-v2';
       $('meterV2Host').value = v2 ? meter.host || '' : '';
-      paired = v2 && meter.certFingerprint ? { certFingerprint: meter.certFingerprint } : null;
+      paired = v2 && meter.certFingerprint ? { certFingerprint: meter.certFingerprint, host: meter.host, serial: meter.serial || null } : null;
       $('meterTimeZone').value = meter.timeZone || '';
       showPaired();
       if (v2) loadFound();
     },
     read: function (meter, source) {
-      if (source === 'homewizard-v2') meter.host = $('meterV2Host').value.trim() || null;
+      if (source === 'homewizard-v2') {
+        meter.host = $('meterV2Host').value.trim() || null;
+        // the serial the app follows the meter by belongs to the paired address; another address needs a new pairing
+        meter.serial = paired && paired.host === meter.host ? paired.serial : null;
+      }
       var zone = $('meterTimeZone').value.trim();
       meter.timeZone = zone === '' ? null : zone;
     },
