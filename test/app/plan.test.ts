@@ -5,7 +5,12 @@
  * "plan changed" carries the next slot, the expected cost and the planned energy, and the plan stops at the target.
  */
 import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
 import api from '../../api';
+import GoeDevice from '../../drivers/goe/device';
+import GoeDriver from '../../drivers/goe/driver';
+import { addDevice, createHomey, startDriver, teardown, type StandinHomey } from '../homey-standin';
 import { NIGHT_PRICES, PlanRig, localClock } from './planRig';
 
 describe('app: the charging plan (flow cards, held outside the planned slots, charging inside)', function () {
@@ -149,5 +154,19 @@ describe('app: the charging plan (flow cards, held outside the planned slots, ch
       assert.strictEqual(rig.mine().targetKWh, 33.3);
       assert.strictEqual(rig.mine().active, false, 'set, not started');
     });
+  });
+});
+
+describe('device plan cards without the app', () => {
+  let homey: StandinHomey;
+  afterEach(() => teardown(homey));
+
+  it('fail with one line in the user\'s language while the app has not started', async () => {
+    homey = createHomey({ language: 'nl' });
+    const driver = await startDriver(GoeDriver, GoeDevice, { homey, id: 'goe' });
+    const device = await addDevice<GoeDevice>(driver, { name: 'Garage', data: { id: 'x1' }, store: { serial: 'x1' }, settings: { host: '127.0.0.1:9', api: 'v2' } });
+    const nl = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'locales', 'nl.json'), 'utf8')) as { plan: { starting: string } }).plan.starting;
+    await assert.rejects(homey.flow.runAction('goe_plan_start', { device }), (err: Error) => err.message === nl);
+    await assert.rejects(homey.flow.runCondition('goe_plan_charges_now', { device }), (err: Error) => err.message === nl);
   });
 });
