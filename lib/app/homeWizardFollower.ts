@@ -15,6 +15,7 @@
  * `addressChanged`; getting it may throw (Homey Cloud, Homey Bridge: no local discovery).
  */
 import { EventEmitter } from 'events';
+import net from 'net';
 import { describeError } from '../errors';
 import { GRID_METER_PRODUCTS, homeWizardMetersFromDiscovery, isHomeWizardSerial, readHomeWizardRecord } from '../meter/homewizard';
 import { HOMEWIZARD_V2_PORT } from '../meter/homewizardV2Client';
@@ -173,13 +174,19 @@ export function readV2Record(rec: unknown): DiscoveredV2 | null {
   return { serial, host, productType: known ?? productType, gridMeter: known !== undefined };
 }
 
+/** The address part of host[:port] is an IP address (not a host name, which finds the meter wherever it is). */
+function isIpHost(host: string): boolean {
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::\d+)?$/.exec(host.trim());
+  return m !== null && net.isIP(m[1] ?? m[2]) !== 0;
+}
+
 /**
  * The new host of the API v2 meter the settings name (by its serial, which the meter itself gave at pairing), when
  * its `_homewizard._tcp` record puts it at exactly one other address; null otherwise (another source, no serial, not
- * found, seen at two addresses at once, or already there).
+ * found, seen at two addresses at once, already there, or paired by a host name, which is kept as typed).
  */
 export function followedV2Host(meter: MeterSettings, records: readonly unknown[]): string | null {
-  if (meter.source !== 'homewizard-v2' || !meter.serial) return null;
+  if (meter.source !== 'homewizard-v2' || !meter.serial || !isIpHost(meter.host ?? '')) return null;
   const serial = meter.serial.toLowerCase();
   const hosts = new Map<string, string>();
   for (const rec of records) {

@@ -45,5 +45,8 @@ describe('HomeWizard API v2 discovery records', () => {
     assert.strictEqual(followedV2Host(paired({ serial: null }), [rec('192.168.1.31')]), null);
     assert.strictEqual(followedV2Host(paired({ source: 'homewizard' }), [rec('192.168.1.31')]), null);
     assert.strictEqual(followedV2Host(paired(), []), null);
+    assert.strictEqual(followedV2Host(paired({ host: '[fd00::30]' }), [rec('fd00::31')]), '[fd00::31]');
+    assert.strictEqual(followedV2Host(paired({ host: '192.168.1.30:8443' }), [rec('192.168.1.31')]), '192.168.1.31');
+    assert.strictEqual(followedV2Host(paired({ host: 'p1meter-aabbcc.local' }), [rec('192.168.1.31')]), null, 'a host name is kept as typed');
   });
 });
