@@ -1,19 +1,22 @@
 /**
  * How much the balanced chargers may draw for the rest of the period, and that as amps per grid phase.
  *
- * The energy still allowed in the period is planned over the time left: `planW` = (allowed − used − cushion −
- * variation reserve) / time left − the house's own load. The chargers charge at that while it is at least their
- * floor (their minimum current on the phases they use). Below it they are held at the floor while the cap still
- * holds with the floor for the rest of the period (`hardW`, without the variation reserve), and paused only when even
- * the floor would take the period over the cap. A pause holds until the period ends unless the plan has room again
- * with a margin and five minutes are left: at most one pause per period, never a pause storm at its end.
+ * The meter counts import only: an export never pays back an import, and a load that swings around zero imports on
+ * its upswings even when its mean is an export. So the plan works on the expected import (`expectedImportW`, the
+ * house's spread as its mean deviation), not on the mean net power. A decision lands only after the reaction time
+ * (meter interval + the charger's latency + the car): until then the chargers draw what they draw now (`committed`),
+ * and a house jump in that time is cushioned. The rest of the budget is spread over the time after it (`rateWithinW`):
+ * the house at its level now (+ 2 × its mean deviation, the reserve) for the next five minutes, then at its usual
+ * level. The chargers charge at that while it is at least their floor (their minimum current on the phases they use).
+ * Below it they are held at the floor while the expected import still fits with the floor (`hardW`, no reserve), and
+ * paused only when even the floor would take the period over the cap. A pause holds until the period ends unless
+ * the plan has room again with a margin and five minutes are left; within the last reaction time nothing changes
+ * (guard.ts): at most one pause per period, never a pause storm at its end.
  */
 import type { ChargerInput, MeterSample, Triple } from '../balancer/types';
 import { GRID_PHASES } from '../balancer/types';
 
-/** Energy kept back for what the cars and the meter cannot follow at once (a house jump × ~30 s) (Wh). */
-export const CUSHION_S = 30;
-/** The least house jump the cushion covers (W). */
+/** The cushion covers a house jump of at least this much (W), or 4 × the house's mean deviation, for one reaction time. */
 export const CUSHION_MIN_JUMP_W = 1500;
 /** The variation reserve covers this much of the time left, at most (ms), at 2 × the house's mean deviation. */
 export const VARIATION_WINDOW_MS = 5 * 60_000;
@@ -31,9 +34,16 @@ export interface PlanInput {
   leftMs: number;
   importWh: number;
   /** The house's own load now, conservatively (without the balanced chargers; negative = export) (W). */
-  houseW: number;
+  houseNowW: number;
+  /** The house's usual load (W): a rise above it is expected to last `spikeMs`, then the load is back to this. */
+  houseUsualW: number;
+  spikeMs: number;
   /** Mean absolute deviation of the house's own load (W). */
   houseVarW: number;
+  /** What the balanced chargers draw now (W). */
+  chargersNowW: number;
+  /** From a decision to the chargers drawing accordingly: meter interval + the charger's latency + the car (ms). */
+  reactionMs: number;
   /** The chargers' floor: their minimum on their phases, as power (W). */
   floorW: number;
   /** Paused by this plan earlier in this period. */
@@ -48,13 +58,56 @@ export interface Plan {
   planW: number;
 }
 
+/**
+ * The expected import rate (W) of a net load whose mean is `meanW` and which varies around it by a mean absolute
+ * deviation of `devW` (a Laplace spread): the meter counts import only, so export does not pay back import, and a
+ * load that swings around zero imports on its upswings even when its mean is an export.
+ */
+export function expectedImportW(meanW: number, devW: number): number {
+  const d = Math.max(1, devW);
+  return meanW >= 0 ? meanW + (d / 2) * Math.exp(-meanW / d) : (d / 2) * Math.exp(meanW / d);
+}
+
+/**
+ * The most the chargers may draw (W) from now to the period's end so that the expected import stays within
+ * `budgetWh`: the house at `nowW` for `spikeMs` (of `leftMs`), at `usualW` after it, each with the spread `devW`.
+ * Import only: an export later in the period never pays for an import now.
+ */
+export function rateWithinW(budgetWh: number, leftMs: number, nowW: number, usualW: number, spikeMs: number, devW: number): number {
+  const a = Math.min(spikeMs, leftMs) / 3.6e6;
+  const b = Math.max(0, leftMs) / 3.6e6 - a;
+  const top = Math.max(nowW, usualW);
+  // the linear plan (net import throughout) is the upper bound: expectedImportW(m) ≥ m
+  const linear = (budgetWh - a * top - b * usualW) / Math.max(a + b, 1e-9);
+  // far enough below the house's export that the expected import is nil
+  let lo = -top - 30 * Math.max(1, devW);
+  if (budgetWh <= 0 || a + b <= 0) return Math.min(linear, lo);
+  const used = (c: number): number => a * expectedImportW(top + c, devW) + b * expectedImportW(usualW + c, devW);
+  let hi = linear;
+  if (hi <= lo || used(lo) > budgetWh) return Math.min(linear, lo);
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if (used(mid) <= budgetWh) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export function plan(p: PlanInput): Plan {
-  const leftH = Math.max(p.leftMs, 1000) / 3.6e6;
   const remainingWh = (p.capW * p.periodMs) / 3.6e6 - p.importWh;
-  const cushionWh = (Math.max(CUSHION_MIN_JUMP_W, 4 * p.houseVarW) * CUSHION_S) / 3600;
-  const reserveWh = (2 * p.houseVarW * Math.min(p.leftMs, VARIATION_WINDOW_MS)) / 3.6e6;
-  const hardW = (remainingWh - cushionWh) / leftH - p.houseW;
-  const planW = hardW - reserveWh / leftH;
+  const dev = p.houseVarW;
+  // a change decided now lands after the reaction time: until then the chargers draw what they draw now; only the
+  // time after it is the plan's to spend
+  const lagMs = Math.min(p.reactionMs, p.leftMs);
+  const committedWh = (expectedImportW(Math.max(p.houseNowW, p.houseUsualW) + p.chargersNowW, dev) * lagMs) / 3.6e6;
+  const cushionWh = (Math.max(CUSHION_MIN_JUMP_W, 4 * dev) * p.reactionMs) / 3.6e6;
+  const budgetWh = remainingWh - committedWh - cushionWh;
+  const planLeftMs = p.leftMs - lagMs;
+  const nearMs = Math.max(0, Math.max(p.spikeMs, VARIATION_WINDOW_MS) - lagMs);
+  const hardW = rateWithinW(budgetWh, planLeftMs, p.houseNowW, p.houseUsualW, nearMs, dev);
+  // the variation reserve: the house 2 × its mean deviation higher than thought over the next minutes
+  const top = Math.max(p.houseNowW, p.houseUsualW);
+  const planW = rateWithinW(budgetWh, planLeftMs, top + 2 * dev, p.houseUsualW, nearMs, dev);
   if (p.latchedPause) {
     const resume = planW >= p.floorW * RESUME_FACTOR && p.leftMs >= RESUME_MIN_LEFT_MS;
     return resume ? { mode: 'charge', allowedW: planW, planW } : { mode: 'pause', allowedW: 0, planW };

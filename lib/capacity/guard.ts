@@ -10,7 +10,7 @@
  */
 import type { ChargerInput, MeterSample, Triple } from '../balancer/types';
 import type { LimitSource, SiteLimit } from '../limits';
-import { ceilingA, chargersW, drawingPhases, phaseSet, plan, samplePowerW, type PhaseSet, type PlanMode, type PowerSample } from './budget';
+import { ceilingA, chargersW, drawingPhases, isBalanced, phaseSet, plan, samplePowerW, type PhaseSet, type PlanMode, type PowerSample } from './budget';
 import { local, monthKey, periodAt } from './period';
 import { billedKW, capInForce, countingPeaks, emptyMonth, recordPeriod } from './rules';
 import { readGuardState, type GuardState, type PeriodState } from './state';
@@ -25,6 +25,15 @@ const HOUSE_TAU_S = 60;
 const HOUSE_LONG_TAU_S = 600;
 const HOUSE_VAR_TAU_S = 300;
 const SPIKE_MS = 5 * 60_000;
+/**
+ * From a decision to the chargers drawing accordingly (s): the time to the next meter reading (measured) + the
+ * charger's latency (go-e local API ~1 s, Charge Amps cloud ~15 s; with a margin) + the car following (~5 s).
+ */
+const LATENCY_S = { local: 2, cloud: 20 } as const;
+const CAR_FOLLOW_S = 5;
+/** The meter interval assumed until two readings were seen, and the most one counts as (s). */
+const DEFAULT_METER_S = 10;
+const MAX_METER_S = 60;
 /** A ceiling is raised only by this much at least, lowered by this much at least (A): fewer charger writes. */
 const RAISE_DEADBAND_A = 0.5;
 const CUT_DEADBAND_A = 0.2;
@@ -43,7 +52,13 @@ export class CapacityGuard implements LimitSource {
   private published: { ceilingA: Triple<number | null>; mode: PlanMode; reason: string; phases: string } | null = null;
   private allowedW = 0;
   private chargersNowW = 0;
+  /** The chargers' draw as last observed (W), null until observed since the start: between two meter readings the
+   *  import runs at the house's last reading + the chargers' draw as it is observed (they change between readings). */
+  private chargersSeenW: number | null = null;
   private meterPeakKW: number | null = null;
+  /** Seconds between the meter's readings (an average), null until two were seen. */
+  private meterIntervalS: number | null = null;
+  private lastReadingWallMs: number | null = null;
 
   constructor(cfg: CapacityConfig, opts: { state?: unknown; onEvent?: (e: CapacityEvent) => void } = {}) {
     this.cfg = { ...cfg };
@@ -102,6 +117,8 @@ export class CapacityGuard implements LimitSource {
     const sinceMs = this.st.last ? Math.max(0, wallMs - this.st.last.wallMs) : 0;
     this.advance(wallMs);
     this.chargersNowW = chargersW(chargers, voltageV);
+    this.chargersSeenW = this.chargersNowW;
+    if (powerW !== null) this.noteInterval(wallMs);
     if (powerW !== null && this.st.last) {
       const houseW = powerW - this.chargersNowW;
       this.smoothHouse(houseW, sinceMs);
@@ -109,6 +126,21 @@ export class CapacityGuard implements LimitSource {
     }
     this.rememberPhases(chargers);
     this.decide(wallMs, chargers, voltageV);
+  }
+
+  private noteInterval(wallMs: number): void {
+    const prev = this.lastReadingWallMs;
+    this.lastReadingWallMs = wallMs;
+    if (prev === null || wallMs <= prev) return;
+    const s = Math.min(MAX_METER_S, (wallMs - prev) / 1000);
+    this.meterIntervalS = this.meterIntervalS === null ? s : this.meterIntervalS + 0.2 * (s - this.meterIntervalS);
+  }
+
+  /** From a decision now to the balanced chargers drawing accordingly (ms): the slowest of them. */
+  private reactionMs(chargers: readonly ChargerInput[]): number {
+    let latencyS = 0;
+    for (const ch of chargers) if (isBalanced(ch)) latencyS = Math.max(latencyS, LATENCY_S[ch.latencyClass] ?? LATENCY_S.cloud);
+    return ((this.meterIntervalS ?? DEFAULT_METER_S) + latencyS + CAR_FOLLOW_S) * 1000;
   }
 
   private smoothHouse(houseW: number, sinceMs: number): void {
@@ -142,7 +174,7 @@ export class CapacityGuard implements LimitSource {
     if (this.st.month?.month !== mk) this.st.month = emptyMonth(mk);
   }
 
-  /** Integrates from the last reading to `wallMs` at the last known power, closing each period it passes. */
+  /** Integrates to `wallMs` at the house's last reading + the chargers' observed draw, closing each period it passes. */
   private advance(wallMs: number): void {
     const last = this.st.last;
     if (!this.st.period || (!last && wallMs >= this.st.period.endMs)) this.openPeriod(wallMs);
@@ -158,7 +190,7 @@ export class CapacityGuard implements LimitSource {
       const period = this.st.period!;
       const end = Math.min(wallMs, period.endMs);
       const h = (end - t) / 3.6e6;
-      period.importWh += Math.max(0, last.powerW) * h;
+      period.importWh += Math.max(0, this.chargersSeenW === null ? last.powerW : last.houseW + this.chargersSeenW) * h;
       period.houseWh += Math.max(0, last.houseW) * h;
       t = end;
       if (t >= period.endMs) {
@@ -207,21 +239,29 @@ export class CapacityGuard implements LimitSource {
       return;
     }
     const leftMs = Math.max(0, p.endMs - wallMs);
-    const houseW = this.houseEstimateW(last.houseW, leftMs);
+    const houseNowW = Math.max(last.houseW, this.st.houseEmaW ?? last.houseW);
+    const houseUsualW = this.st.houseLongW ?? houseNowW;
     const periodMs = p.endMs - p.startMs;
-    this.warnIfExceeding(capKW, houseW, leftMs, periodMs);
+    this.warnIfExceeding(capKW, this.houseEstimateW(houseNowW, houseUsualW, leftMs), leftMs, periodMs);
     if (!set) {
       this.published = null;
       this.allowedW = Infinity;
       return;
     }
     const floorW = set.floorW;
+    const reactionMs = this.reactionMs(chargers);
     let mode: PlanMode;
     if (this.st.baseLoadOver) {
       mode = 'hold';
       this.allowedW = floorW;
+    } else if (leftMs <= reactionMs && this.published) {
+      // nothing decided now lands before the period ends: keep the last decision (no pause at the very end)
+      return;
     } else {
-      const r = plan({ capW: capKW * 1000, periodMs, leftMs, importWh: p.importWh, houseW, houseVarW: this.st.houseVarW, floorW, latchedPause: p.latchedPause });
+      const r = plan({
+        capW: capKW * 1000, periodMs, leftMs, importWh: p.importWh, houseNowW, houseUsualW, spikeMs: SPIKE_MS,
+        houseVarW: this.st.houseVarW, chargersNowW: this.chargersNowW, reactionMs, floorW, latchedPause: p.latchedPause,
+      });
       mode = r.mode;
       this.allowedW = r.allowedW;
       p.latchedPause = r.mode === 'pause';
@@ -229,11 +269,9 @@ export class CapacityGuard implements LimitSource {
     this.publish(ceilingA(this.allowedW, set, voltageV), mode, set, capKW);
   }
 
-  /** The house's own load over the time left (W): the usual load, plus a rise above it for SPIKE_MS of that time. */
-  private houseEstimateW(lastW: number, leftMs: number): number {
-    const now = Math.max(lastW, this.st.houseEmaW ?? lastW);
-    const usual = this.st.houseLongW ?? now;
-    return usual + Math.max(0, now - usual) * Math.min(1, SPIKE_MS / Math.max(1, leftMs));
+  /** The house's own mean load over the time left (W): the usual load, plus a rise above it for SPIKE_MS of it. */
+  private houseEstimateW(nowW: number, usualW: number, leftMs: number): number {
+    return usualW + Math.max(0, nowW - usualW) * Math.min(1, SPIKE_MS / Math.max(1, leftMs));
   }
 
   private publish(next: Triple<number | null>, mode: PlanMode, set: PhaseSet, capKW: number): void {

@@ -10,6 +10,7 @@
  *   Budget Model"; docs/ev-charger.md at 169b905: PELS hands the charger a current): soft limit = min(remaining
  *   budget / time left, budget) with budget = cap − 0.2 kW; the car gets what the soft limit leaves above the rest of
  *   the house, in whole amps, off below its minimum; after a cut it waits 60 s before raising, after a raise 30 s.
+ *   Both read the meter's power (as PELS reads a Homey power meter), see `withMeterPower`.
  *   PELS has no per-phase fuse: it does not protect the fuse.
  * - `idealUnderCapKWh` is the energy bound under the cap: per period it knows the household in advance and fills
  *   the budget (a water level over the period, the car between its minimum and the fuse headroom, never below its
@@ -17,7 +18,7 @@
  * The other peers have no period cap in their real counterparts and run as without one (docs/capacity.md says why).
  */
 import { Balancer } from '../../lib/balancer/balancer';
-import { DEFAULT_BALANCER_CONFIG, type BalancerCommand, type BalancerConfig, type Triple } from '../../lib/balancer/types';
+import { DEFAULT_BALANCER_CONFIG, type BalancerCommand, type BalancerConfig, type ChargerInput, type MeterSample, type Triple } from '../../lib/balancer/types';
 import { CapacityGuard } from '../../lib/capacity/guard';
 import { periodAt } from '../../lib/capacity/period';
 import { CAPACITY_RULES, type CapacityConfig, type CapacityRule } from '../../lib/capacity/types';
@@ -109,6 +110,19 @@ export class CapacityMeter {
   }
 }
 
+/**
+ * The reading with the power a P1 meter reports next to its currents (DSMR `power_delivered` per phase, HomeWizard
+ * `active_power_w`, Homey `measure_power`: W resolution), which the simulator's meter model leaves out: its currents
+ * are whole amps, and Σ whole amps × 230 V is off by up to 0.5 A per phase (on the hass-evse trace 157 W low on
+ * average). The power is the load at the reading's instant (house + car), nothing later: null between readings.
+ */
+export function withMeterPower(sample: MeterSample | null, householdA: Triple<number>, chargers: readonly ChargerInput[]): (MeterSample & { powerW: number }) | null {
+  if (!sample) return null;
+  let amps = householdA[0] + householdA[1] + householdA[2];
+  for (const ch of chargers) for (const a of ch.measuredA) amps += a ?? 0;
+  return { ...sample, powerW: Math.round(amps * V) };
+}
+
 /** Our balancer with the capacity guard as a limit source, as the controller wires it. */
 export class CappedBalancerPolicy implements Policy {
   readonly name = 'balancer';
@@ -120,9 +134,9 @@ export class CappedBalancerPolicy implements Policy {
     this.guard = new CapacityGuard(guardConfig(cap));
   }
 
-  step({ nowMs, sample, chargers }: PolicyStep): BalancerCommand[] {
+  step({ nowMs, sample, chargers, householdA }: PolicyStep): BalancerCommand[] {
     const wallMs = this.cap.startWallMs + nowMs - this.plugInAfterS * 1000;
-    this.guard.observe(nowMs, wallMs, sample, chargers);
+    this.guard.observe(nowMs, wallMs, withMeterPower(sample, householdA, chargers), chargers);
     return this.balancer.step(nowMs, sample, chargers, this.guard.site(nowMs)).commands;
   }
 }
@@ -141,7 +155,7 @@ export class PelsLikePolicy implements Policy {
 
   constructor(private readonly ctx: PolicyContext, private readonly cap: CapacitySim, private readonly plugInAfterS: number) {}
 
-  step({ nowMs, sample, chargers }: PolicyStep): BalancerCommand[] {
+  step({ nowMs, sample, chargers, householdA }: PolicyStep): BalancerCommand[] {
     const wallMs = this.cap.startWallMs + nowMs - this.plugInAfterS * 1000;
     if (this.lastMs !== null) this.usedWh += (Math.max(0, this.lastW) * (nowMs - this.lastMs)) / 3.6e6;
     this.lastMs = nowMs;
@@ -150,8 +164,9 @@ export class PelsLikePolicy implements Policy {
       this.periodEndMs = p.endMs;
       this.usedWh = 0;
     }
-    if (!sample) return [];
-    const houseW = sample.currentsA.reduce<number>((s, a) => s + (a ?? 0), 0) * V;
+    const reading = withMeterPower(sample, householdA, chargers);
+    if (!reading) return [];
+    const houseW = reading.powerW;
     this.lastW = houseW;
     const ch = chargers[0];
     const phases = this.ctx.carGridPhases.length;
