@@ -19,14 +19,15 @@
  * Homey-free: time comes from the injected clock, persistence through a small `StateStore`.
  */
 import { EventEmitter } from 'events';
-import { Actuator, type ActuatorNotice, type ActuatorSnapshot } from './actuator';
+import { Actuator, type ActuatorNotice } from './actuator';
 import { Balancer } from './balancer/balancer';
-import type { BalancerConfig, BalancerEvent, BalancerOutput, BalancerState, ChargerInput, MeterSample, Triple } from './balancer/types';
+import type { BalancerConfig, BalancerEvent, BalancerOutput, ChargerInput, MeterSample, Triple } from './balancer/types';
 import { DEFAULT_BALANCER_CONFIG, GRID_PHASES } from './balancer/types';
 import type { Charger, ChargerStatus } from './charger';
 import type { Clock } from './clock';
 import { describeError } from './errors';
 import { applyLimits, type LimitSource } from './limits';
+import { migrateState, type PersistedCharger, type PersistedState } from './controllerState';
 import { AppSettings, ChargerSettings, defaultChargerSettings, userBalancerSettings } from './settings';
 import type { LiveView } from './webapi';
 import type { MeterSourceKind } from './settings';
@@ -61,19 +62,6 @@ interface Entry {
   carConnected: boolean;
 }
 
-interface PersistedCharger {
-  actuator: ActuatorSnapshot;
-  manualMaxA: number | null;
-  /** Absent in state saved before target power existed. */
-  targetMaxA?: number | null;
-}
-
-interface PersistedState {
-  version: 2;
-  balancer: BalancerState | null;
-  chargers: Record<string, PersistedCharger>;
-}
-
 const EVENT_HISTORY = 20;
 
 export function balancerConfigFrom(settings: AppSettings): BalancerConfig {
@@ -82,26 +70,6 @@ export function balancerConfigFrom(settings: AppSettings): BalancerConfig {
 
 function carConnectedIn(status: ChargerStatus | null): boolean {
   return !!status && status.online && ['connected', 'charging', 'complete'].includes(status.state);
-}
-
-/** Read a stored state of this or the previous version (0.2: `{ limitA, paused, manualMaxA }` per charger). */
-function migrateState(raw: unknown): PersistedState | null {
-  if (!raw || typeof raw !== 'object') return null;
-  const r = raw as { version?: unknown; balancer?: unknown; chargers?: unknown };
-  if (!r.chargers || typeof r.chargers !== 'object') return null;
-  const balancer = (r.balancer ?? null) as BalancerState | null;
-  if (r.version === 2) return { version: 2, balancer, chargers: r.chargers as Record<string, PersistedCharger> };
-  if (r.version !== 1) return null;
-  const chargers: Record<string, PersistedCharger> = {};
-  for (const [id, c] of Object.entries(r.chargers as Record<string, { limitA?: unknown; paused?: unknown; manualMaxA?: unknown }>)) {
-    if (!c || typeof c !== 'object') continue;
-    const limitA = typeof c.limitA === 'number' ? c.limitA : null;
-    chargers[id] = {
-      actuator: { target: null, confirmedLevelA: null, assumedLevelA: c.paused === true ? 0 : limitA, pausedByApp: c.paused === true, held: false },
-      manualMaxA: typeof c.manualMaxA === 'number' ? c.manualMaxA : null,
-    };
-  }
-  return { version: 2, balancer, chargers };
 }
 
 export class Controller extends EventEmitter {
@@ -186,7 +154,10 @@ export class Controller extends EventEmitter {
     }
   }
 
+  /** A device that goes (also for a restart of the device alone): what its actuator knew is kept for its return. */
   removeCharger(id: string): void {
+    const e = this.entries.get(id);
+    if (e) (this.persisted ??= { version: 2, balancer: null, chargers: {} }).chargers[id] = this.snapshotOf(e);
     this.entries.delete(id);
     this.persist();
   }
@@ -428,10 +399,14 @@ export class Controller extends EventEmitter {
     return null;
   }
 
+  private snapshotOf(e: Entry): PersistedCharger {
+    return { actuator: e.actuator.snapshot(), manualMaxA: e.manualMaxA, targetMaxA: e.targetMaxA };
+  }
+
   private persist(): void {
     if (!this.store) return;
     const chargers: PersistedState['chargers'] = {};
-    for (const [id, e] of this.entries) chargers[id] = { actuator: e.actuator.snapshot(), manualMaxA: e.manualMaxA, targetMaxA: e.targetMaxA };
+    for (const [id, e] of this.entries) chargers[id] = this.snapshotOf(e);
     const state: PersistedState = { version: 2, balancer: this.balancer.getState(), chargers };
     const json = JSON.stringify(state);
     if (json === this.lastSavedJson) return; // save only what changed

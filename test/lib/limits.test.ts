@@ -117,4 +117,41 @@ describe('lib/limits', () => {
     ctrl.removeLimitSource('mode');
     assert.strictEqual(ctrl.events()[0].reason.includes('Mode'), true);
   });
+
+  it("a device's own restart keeps the app's pause: the charger resumes when the limit lifts", async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 1, 12));
+    const saved: unknown[] = [];
+    const store = { load: (): unknown => null, save: (st: unknown): void => void saved.push(st) };
+    const ctrl = new Controller({ clock, settings: { ...defaultAppSettings(), fuseA: 25, marginA: 1 }, store });
+    let c = new FakeCharger('a');
+    c.drawA = 32;
+    ctrl.addCharger(c, 'Garage');
+    let maxA = 0;
+    ctrl.addLimitSource({ id: 'mode', charger: () => ({ maxA, reason: 'Charging mode Off' }) });
+    let seq = 0;
+    const flush = async (): Promise<void> => {
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+    };
+    const run = async (seconds: number): Promise<void> => {
+      for (let s = 0; s < seconds; s++) {
+        await clock.advance(1000);
+        ctrl.reportStatus('a', c.status());
+        ctrl.onSample({ timeMs: clock.nowMs(), seq: ++seq, currentsA: [2, 2, 2] });
+        await flush();
+      }
+    };
+    await run(5);
+    assert.strictEqual(c.paused, true, 'paused by the mode');
+    // the device restarts alone (the app keeps running): a new client for the same charger, still paused
+    ctrl.removeCharger('a');
+    const again = new FakeCharger('a');
+    again.drawA = 32;
+    again.paused = true;
+    c = again;
+    ctrl.addCharger(c, 'Garage');
+    await run(130); // the headroom holds for the whole resume window while the mode keeps it off
+    maxA = 16;
+    await run(5);
+    assert.strictEqual(c.paused, false, 'resumed: the pause was the app\'s own, not someone else\'s');
+  });
 });
