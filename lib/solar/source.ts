@@ -306,8 +306,9 @@ export class SolarLimitSource implements LimitSource {
       else if (st.phases === 1 && w >= min3W + c.phaseUpHysteresisW && fuseAllows3) want = 3;
     } else if (st.phases === 1 && room && room.three >= ch.minCurrentA + 1) want = 3;
     if (want === null || want === st.phases) {
+      // a wish that no longer holds is dropped (not executed later, when the switch budget allows)
       st.phaseTimer = null;
-      if (st.wish === st.phases) st.wish = null;
+      st.wish = null;
       return;
     }
     if (st.phaseTimer?.to !== want) st.phaseTimer = { to: want, sinceMs: nowMs };
@@ -315,7 +316,10 @@ export class SolarLimitSource implements LimitSource {
     if (nowMs - st.phaseTimer.sinceMs >= delayS * 1000) st.wish = want;
   }
 
-  /** Room the fuse leaves this charger (A): on its best single phase and on all three; null without a fuse. */
+  /**
+   * Room the fuse leaves this charger (A): on its best single phase and on all three; null without a fuse. The
+   * balancer's headroom: fuse − margin − (phase current − own draw), so an exporting phase has more room, not less.
+   */
   private lastRoom = new Map<string, { one: number; three: number }>();
   private fuseRoomA(ch: ChargerInput, sample: MeterSample | null): { one: number; three: number } | null {
     const fuse = this.opts.fuse?.();
@@ -325,7 +329,7 @@ export class SolarLimitSource implements LimitSource {
     const wired = ch.phaseMap.map((g) => (g ? GRID_PHASES.indexOf(g) : -1)).filter((g) => g >= 0);
     const rooms = wired.map((g) => {
       const a = sample.currentsA[g];
-      return typeof a === 'number' ? fuse.fuseA - fuse.marginA - Math.abs(a - own[g]) : 0;
+      return typeof a === 'number' ? fuse.fuseA - fuse.marginA - (a - own[g]) : 0;
     });
     if (!rooms.length) return null;
     const room = { one: Math.max(...rooms), three: Math.min(...rooms) };

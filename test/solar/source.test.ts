@@ -134,6 +134,25 @@ describe('SolarLimitSource', () => {
     assert.equal(fixed.source.phaseWish('ev'), null, 'a charger that cannot switch simply waits');
   });
 
+  it('drops a phase wish that no longer holds (a switch the hour\'s budget held back is not made later, when the sun is back)', () => {
+    const p = new Plant({ canSwitchPhases: () => true, config: { phaseDownDelayS: 60 } });
+    p.run(100, 2500);
+    assert.equal(p.source.phaseWish('ev'), 1, 'a cloud: 1 phase wished');
+    p.run(20, 8000);
+    assert.equal(p.source.phaseWish('ev'), null, 'the sun is back before the switch ran: no switch to 1 phase any more');
+  });
+
+  it('counts an exporting phase as room for the fuse, as the balancer does: back to 3 phases under a 16 A fuse', () => {
+    const p = new Plant({ canSwitchPhases: () => true, fuse: () => ({ fuseA: 16, marginA: 1 }), config: { phaseUpDelayS: 60 } });
+    p.run(10, 7000);
+    p.source.notePhases('ev', 1);
+    p.carPhases = 1;
+    p.drawA = 16;
+    // the house exports 10.1 A per phase; the car draws 16 A on L1 (L1 reads +5.9 A): room 25 A on each phase
+    p.run(200, 7000);
+    assert.equal(p.source.phaseWish('ev'), 3, '7 kW of surplus and a fuse with room on every phase: 3 phases');
+  });
+
   it('wishes 1 phase in fast mode when the fuse leaves room for 6 A on one phase but not on three', () => {
     const src = new SolarLimitSource({ modeOf: () => 'fast', canSwitchPhases: () => true, fuse: () => ({ fuseA: 16, marginA: 1 }) });
     const ch = solarCharger();
