@@ -25,6 +25,59 @@ import { chargerDrawPerGridPhase, describeMeterSign, MeterSignDetector, NOMINAL_
 
 export type SolarState = 'waiting' | 'charging' | 'stopping' | 'off';
 
+/**
+ * Why a charger gets what it gets, as a stable id and numbers: the UI translates it (lib/app/modeStatus.ts), the
+ * balancer's events read `solarReason(cause)`, a short cause its sentences go on from ("…: paused Garage (needs 6 A)").
+ */
+export type SolarCauseId =
+  | 'off'
+  | 'solar_unknown'
+  | 'solar_waiting'
+  | 'solar_starting'
+  | 'solar_start_limit'
+  | 'solar_charging'
+  | 'solar_stopping'
+  | 'min_solar_surplus'
+  | 'min_solar_minimum';
+
+export interface SolarCause {
+  id: SolarCauseId;
+  /** The surplus the decision saw (W); null = unknown. */
+  surplusW: number | null;
+  /** The surplus a start needs (W): the car's minimum power + the start threshold. */
+  neededW?: number;
+  /** The car's minimum current (A). */
+  minA?: number;
+  /** Starts in the last hour (solar_start_limit). */
+  starts?: number;
+}
+
+const kw = (w: number | null): string => (w === null ? 'unknown' : `${(Math.max(0, w) / 1000).toFixed(1)} kW`);
+
+/** The English cause for logs and the balancer's events: short, so "<cause>: paused <name> (needs 6 A)" reads well. */
+export function solarReason(c: SolarCause): string {
+  switch (c.id) {
+    case 'off':
+      return 'Charging mode Off';
+    case 'solar_unknown':
+      return 'Solar only: surplus unknown';
+    case 'solar_waiting':
+      return `Solar only: ${kw(c.surplusW)} surplus, ${kw(c.neededW ?? null)} needed to start`;
+    case 'solar_starting':
+      return `Solar only: ${kw(c.surplusW)} surplus, starting soon`;
+    case 'solar_start_limit':
+      return `Solar only: ${c.starts ?? 0} starts in the last hour`;
+    case 'solar_charging':
+      return `Solar only: ${kw(c.surplusW)} surplus`;
+    case 'solar_stopping':
+      return `Solar only: ${kw(c.surplusW)} surplus, less than the car's minimum; pausing soon`;
+    case 'min_solar_surplus':
+      return `Min + solar: ${kw(c.surplusW)} surplus`;
+    case 'min_solar_minimum':
+      return c.surplusW === null ? 'Min + solar: surplus unknown, the minimum' : `Min + solar: ${kw(c.surplusW)} surplus, the minimum`;
+  }
+}
+
 export interface SolarStatus {
   mode: ChargingMode;
   /** The smoothed surplus this charger may use (W, its own draw included); null = unknown. */
@@ -33,6 +86,9 @@ export interface SolarStatus {
   offeredA: number;
   phases: 1 | 3;
   state: SolarState;
+  /** Why, as an id and numbers (for the UI to translate). */
+  cause: SolarCause;
+  /** The same in English (logs). */
   reason: string;
 }
 
@@ -63,7 +119,7 @@ interface PerCharger {
   singlePhaseCar: boolean;
   wish: 1 | 3 | null;
   phaseTimer: { to: 1 | 3; sinceMs: number } | null;
-  reason: string;
+  cause: SolarCause;
 }
 
 const SOLAR_MODES: readonly ChargingMode[] = ['solar', 'min+solar'];
@@ -127,14 +183,17 @@ export class SolarLimitSource implements LimitSource {
 
   charger(_nowMs: number, input: ChargerInput): ChargerLimit | null {
     const mode = this.opts.modeOf(input.id);
-    if (mode === 'off') return { maxA: 0, reason: 'Charging mode Off: paused' };
+    if (mode === 'off') return { maxA: 0, reason: solarReason({ id: 'off', surplusW: null }) };
     if (!SOLAR_MODES.includes(mode)) return null;
     const st = this.chargers.get(input.id);
     if (!st || st.mode !== mode) {
-      return mode === 'solar' ? { maxA: 0, reason: 'Solar only: waiting for surplus' } : { maxA: input.minCurrentA, reason: 'Min + solar: the minimum until surplus is known' };
+      return mode === 'solar'
+        ? { maxA: 0, reason: solarReason({ id: 'solar_unknown', surplusW: null }) }
+        : { maxA: input.minCurrentA, reason: solarReason({ id: 'min_solar_minimum', surplusW: null, minA: input.minCurrentA }) };
     }
-    if (mode === 'min+solar') return { maxA: Math.max(input.minCurrentA, st.offeredA), reason: st.reason };
-    return { maxA: st.on ? Math.max(input.minCurrentA, st.offeredA) : 0, reason: st.reason };
+    const reason = solarReason(st.cause);
+    if (mode === 'min+solar') return { maxA: Math.max(input.minCurrentA, st.offeredA), reason };
+    return { maxA: st.on ? Math.max(input.minCurrentA, st.offeredA) : 0, reason };
   }
 
   /** What the UI shows for one charger; null for a charger never seen. */
@@ -146,7 +205,8 @@ export class SolarLimitSource implements LimitSource {
     if (mode === 'min+solar') state = 'charging';
     else if (mode === 'solar') state = st.on ? (st.timerMs !== null ? 'stopping' : 'charging') : 'waiting';
     const offeredA = mode === 'min+solar' ? Math.max(st.minA, st.offeredA) : mode === 'solar' && st.on ? Math.max(st.minA, st.offeredA) : 0;
-    return { mode, surplusW: st.emaW === null ? null : Math.round(st.emaW), offeredA, phases: st.phases, state, reason: st.reason };
+    const cause: SolarCause = mode === 'off' ? { id: 'off', surplusW: null } : st.mode === mode ? st.cause : { id: mode === 'solar' ? 'solar_unknown' : 'min_solar_minimum', surplusW: null, minA: st.minA };
+    return { mode, surplusW: st.emaW === null ? null : Math.round(st.emaW), offeredA, phases: st.phases, state, cause, reason: solarReason(cause) };
   }
 
   /** The phase count this charger should switch to, or null (no switch wanted, or it cannot switch). */
@@ -171,7 +231,7 @@ export class SolarLimitSource implements LimitSource {
     let st = this.chargers.get(ch.id);
     if (!st) {
       const wired = ch.phaseMap.filter((g) => g !== null).length === 1 ? 1 : 3;
-      st = { mode, emaW: null, lastW: null, atMs: null, on: false, sinceMs: -Infinity, timerMs: null, starts: [], offeredA: 0, minA: ch.minCurrentA, phases: wired, singlePhaseCar: false, wish: null, phaseTimer: null, reason: '' };
+      st = { mode, emaW: null, lastW: null, atMs: null, on: false, sinceMs: -Infinity, timerMs: null, starts: [], offeredA: 0, minA: ch.minCurrentA, phases: wired, singlePhaseCar: false, wish: null, phaseTimer: null, cause: { id: 'solar_unknown', surplusW: null } };
       this.chargers.set(ch.id, st);
     }
     if (st.mode !== mode) {
@@ -245,10 +305,10 @@ export class SolarLimitSource implements LimitSource {
     const effW = Math.min(emaW, st.lastW ?? 0);
     const fitA = Math.floor(effW / (volts * st.phases) + 1e-9);
     st.offeredA = Math.max(ch.minCurrentA, Math.min(ch.maxCurrentA, fitA));
-    const kw = (w: number): string => `${(w / 1000).toFixed(1)} kW`;
     const known = st.emaW !== null;
+    const neededW = minW + c.startThresholdW;
     if (st.mode === 'min+solar') {
-      st.reason = fitA >= ch.minCurrentA ? `Min + solar: ${st.offeredA} A from ${kw(effW)} surplus` : `Min + solar: the minimum ${ch.minCurrentA} A (surplus ${known ? kw(Math.max(0, effW)) : 'unknown'})`;
+      st.cause = fitA >= ch.minCurrentA ? { id: 'min_solar_surplus', surplusW: effW } : { id: 'min_solar_minimum', surplusW: known ? effW : null, minA: ch.minCurrentA };
       return;
     }
     if (!st.on) {
@@ -256,7 +316,7 @@ export class SolarLimitSource implements LimitSource {
       const enough = known && emaW >= minW + c.startThresholdW && ch.carConnected;
       if (!enough) {
         st.timerMs = null;
-        st.reason = `Solar only: waiting for ${kw(minW + c.startThresholdW)} surplus (${known ? kw(Math.max(0, emaW)) : 'unknown'} now)`;
+        st.cause = known ? { id: 'solar_waiting', surplusW: emaW, neededW } : { id: 'solar_unknown', surplusW: null, neededW };
         return;
       }
       st.timerMs ??= nowMs;
@@ -267,7 +327,7 @@ export class SolarLimitSource implements LimitSource {
         st.timerMs = null;
         st.starts.push(nowMs);
       } else {
-        st.reason = st.starts.length >= c.maxStartsPerHour ? `Solar only: ${c.maxStartsPerHour} starts this hour already; waiting` : `Solar only: surplus ${kw(emaW)}; starting soon`;
+        st.cause = st.starts.length >= c.maxStartsPerHour ? { id: 'solar_start_limit', surplusW: emaW, starts: st.starts.length } : { id: 'solar_starting', surplusW: emaW, neededW };
         return;
       }
     }
@@ -277,14 +337,14 @@ export class SolarLimitSource implements LimitSource {
         st.on = false;
         st.sinceMs = nowMs;
         st.timerMs = null;
-        st.reason = `Solar only: paused, surplus ${kw(Math.max(0, effW))} below the ${kw(minW)} the car needs`;
+        st.cause = { id: 'solar_waiting', surplusW: effW, neededW };
         return;
       }
-      st.reason = `Solar only: surplus ${kw(Math.max(0, effW))} below the minimum; pausing soon`;
+      st.cause = { id: 'solar_stopping', surplusW: effW, neededW: minW, minA: ch.minCurrentA };
       return;
     }
     st.timerMs = null;
-    st.reason = `Solar only: ${st.offeredA} A from ${kw(effW)} surplus`;
+    st.cause = { id: 'solar_charging', surplusW: effW };
   }
 
   /** Phase wishes: surplus between a 1- and a 3-phase start, or the fuse's room for 1 phase but not 3. */
