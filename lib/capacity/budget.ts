@@ -4,8 +4,8 @@
  * The meter counts import only: an export never pays back an import, and a load that swings around zero imports on
  * its upswings even when its mean is an export. So the plan works on the expected import (`expectedImportW`, the
  * house's spread as its mean deviation), not on the mean net power. A decision lands only after the reaction time
- * (meter interval + the charger's latency + the car): until then the chargers draw what they draw now (`committed`),
- * and a house jump in that time is cushioned. The rest of the budget is spread over the time after it (`rateWithinW`):
+ * (the charger's latency + the car): until then the chargers draw what they draw now (`committed`), and a house
+ * jump in the time it is seen (one meter interval) and reacted to is cushioned. The rest of the budget is spread over the time after it (`rateWithinW`):
  * the house at its level now (+ 2 × its mean deviation, the reserve) for the next five minutes, then at its usual
  * level. The chargers charge at that while it is at least their floor (their minimum current on the phases they use).
  * Below it they are held at the floor while the expected import still fits with the floor (`hardW`, no reserve), and
@@ -16,7 +16,8 @@
 import type { ChargerInput, MeterSample, Triple } from '../balancer/types';
 import { GRID_PHASES } from '../balancer/types';
 
-/** The cushion covers a house jump of at least this much (W), or 4 × the house's mean deviation, for one reaction time. */
+/** The cushion covers a house jump of at least this much (W), or 4 × the house's mean deviation, from one meter
+ *  reading to the chargers' reaction. */
 export const CUSHION_MIN_JUMP_W = 1500;
 /** The variation reserve covers this much of the time left, at most (ms), at 2 × the house's mean deviation. */
 export const VARIATION_WINDOW_MS = 5 * 60_000;
@@ -42,8 +43,13 @@ export interface PlanInput {
   houseVarW: number;
   /** What the balanced chargers draw now (W). */
   chargersNowW: number;
-  /** From a decision to the chargers drawing accordingly: meter interval + the charger's latency + the car (ms). */
+  /** Cuts sent earlier that have not landed yet, each deeper than the one before: what each allows them (W), and
+   *  in how long it lands (ms). */
+  cuts?: readonly { allowedW: number; landsInMs: number }[];
+  /** From a decision to the chargers drawing accordingly: the charger's latency + the car following (ms). */
   reactionMs: number;
+  /** The meter's interval (ms): a house jump is seen up to this much later. */
+  meterMs: number;
   /** The chargers' floor: their minimum on their phases, as power (W). */
   floorW: number;
   /** Paused by this plan earlier in this period. */
@@ -93,20 +99,35 @@ export function rateWithinW(budgetWh: number, leftMs: number, nowW: number, usua
   return lo;
 }
 
+/** The expected import (Wh) over the next `lagMs`: the house at `houseW`, the chargers at `drawW` until each cut
+ *  on its way lands. */
+export function committedImportWh(houseW: number, drawW: number, cuts: readonly { allowedW: number; landsInMs: number }[], lagMs: number, devW: number): number {
+  let wh = 0;
+  let t = 0;
+  let w = drawW;
+  for (const c of cuts) {
+    const until = Math.min(lagMs, Math.max(t, c.landsInMs));
+    wh += (expectedImportW(houseW + w, devW) * (until - t)) / 3.6e6;
+    t = until;
+    w = Math.min(w, c.allowedW);
+  }
+  return wh + (expectedImportW(houseW + w, devW) * Math.max(0, lagMs - t)) / 3.6e6;
+}
+
 export function plan(p: PlanInput): Plan {
   const remainingWh = (p.capW * p.periodMs) / 3.6e6 - p.importWh;
   const dev = p.houseVarW;
-  // a change decided now lands after the reaction time: until then the chargers draw what they draw now; only the
-  // time after it is the plan's to spend
+  // a change decided now lands after the reaction time: until then the chargers draw what they draw now, down to
+  // what each cut on its way allows once it lands; only the time after it is the plan's to spend
   const lagMs = Math.min(p.reactionMs, p.leftMs);
-  const committedWh = (expectedImportW(Math.max(p.houseNowW, p.houseUsualW) + p.chargersNowW, dev) * lagMs) / 3.6e6;
-  const cushionWh = (Math.max(CUSHION_MIN_JUMP_W, 4 * dev) * p.reactionMs) / 3.6e6;
+  const top = Math.max(p.houseNowW, p.houseUsualW);
+  const committedWh = committedImportWh(top, p.chargersNowW, p.cuts ?? [], lagMs, dev);
+  const cushionWh = (Math.max(CUSHION_MIN_JUMP_W, 4 * dev) * (p.meterMs + p.reactionMs)) / 3.6e6;
   const budgetWh = remainingWh - committedWh - cushionWh;
   const planLeftMs = p.leftMs - lagMs;
   const nearMs = Math.max(0, Math.max(p.spikeMs, VARIATION_WINDOW_MS) - lagMs);
   const hardW = rateWithinW(budgetWh, planLeftMs, p.houseNowW, p.houseUsualW, nearMs, dev);
   // the variation reserve: the house 2 × its mean deviation higher than thought over the next minutes
-  const top = Math.max(p.houseNowW, p.houseUsualW);
   const planW = rateWithinW(budgetWh, planLeftMs, top + 2 * dev, p.houseUsualW, nearMs, dev);
   if (p.latchedPause) {
     const resume = planW >= p.floorW * RESUME_FACTOR && p.leftMs >= RESUME_MIN_LEFT_MS;

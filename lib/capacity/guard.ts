@@ -26,8 +26,9 @@ const HOUSE_LONG_TAU_S = 600;
 const HOUSE_VAR_TAU_S = 300;
 const SPIKE_MS = 5 * 60_000;
 /**
- * From a decision to the chargers drawing accordingly (s): the time to the next meter reading (measured) + the
- * charger's latency (go-e local API ~1 s, Charge Amps cloud ~15 s; with a margin) + the car following (~5 s).
+ * From a decision to the chargers drawing accordingly (s): the charger's latency (go-e local API ~1 s, Charge Amps
+ * cloud ~15 s; with a margin) + the car following (~5 s). A house jump is seen up to one meter interval (measured)
+ * later on top of that.
  */
 const LATENCY_S = { local: 2, cloud: 20 } as const;
 const CAR_FOLLOW_S = 5;
@@ -55,6 +56,8 @@ export class CapacityGuard implements LimitSource {
   /** The chargers' draw as last observed (W), null until observed since the start: between two meter readings the
    *  import runs at the house's last reading + the chargers' draw as it is observed (they change between readings). */
   private chargersSeenW: number | null = null;
+  /** Cuts sent and not landed yet, each deeper than the one before: what it allows (W) and when it lands (wall ms). */
+  private cuts: { allowedW: number; landsAtMs: number }[] = [];
   private meterPeakKW: number | null = null;
   /** Seconds between the meter's readings (an average), null until two were seen. */
   private meterIntervalS: number | null = null;
@@ -140,7 +143,7 @@ export class CapacityGuard implements LimitSource {
   private reactionMs(chargers: readonly ChargerInput[]): number {
     let latencyS = 0;
     for (const ch of chargers) if (isBalanced(ch)) latencyS = Math.max(latencyS, LATENCY_S[ch.latencyClass] ?? LATENCY_S.cloud);
-    return ((this.meterIntervalS ?? DEFAULT_METER_S) + latencyS + CAR_FOLLOW_S) * 1000;
+    return (latencyS + CAR_FOLLOW_S) * 1000;
   }
 
   private smoothHouse(houseW: number, sinceMs: number): void {
@@ -170,6 +173,7 @@ export class CapacityGuard implements LimitSource {
   private openPeriod(atMs: number): void {
     const p = periodAt(atMs, this.cfg.periodMin, this.cfg.timeZone);
     this.st.period = { startMs: p.startMs, endMs: p.endMs, importWh: 0, houseWh: 0, latchedPause: false, warned: false, suspended: false };
+    this.cuts = [];
     const mk = monthKey(p.startMs, this.cfg.timeZone);
     if (this.st.month?.month !== mk) this.st.month = emptyMonth(mk);
   }
@@ -258,15 +262,27 @@ export class CapacityGuard implements LimitSource {
       // nothing decided now lands before the period ends: keep the last decision (no pause at the very end)
       return;
     } else {
+      this.cuts = this.cuts.filter((c) => c.landsAtMs > wallMs);
       const r = plan({
         capW: capKW * 1000, periodMs, leftMs, importWh: p.importWh, houseNowW, houseUsualW, spikeMs: SPIKE_MS,
-        houseVarW: this.st.houseVarW, chargersNowW: this.chargersNowW, reactionMs, floorW, latchedPause: p.latchedPause,
+        houseVarW: this.st.houseVarW, chargersNowW: this.chargersNowW, reactionMs, meterMs: (this.meterIntervalS ?? DEFAULT_METER_S) * 1000,
+        floorW, latchedPause: p.latchedPause,
+        cuts: this.cuts.map((c) => ({ allowedW: c.allowedW, landsInMs: c.landsAtMs - wallMs })),
       });
       mode = r.mode;
       this.allowedW = r.allowedW;
       p.latchedPause = r.mode === 'pause';
+      this.noteCut(r.allowedW, wallMs + reactionMs);
     }
     this.publish(ceilingA(this.allowedW, set, voltageV), mode, set, capKW);
+  }
+
+  /** A decision below what the chargers draw (and below the cuts on their way) is a cut that lands after the
+   *  reaction time; a decision at or above their draw leaves none on its way. */
+  private noteCut(allowedW: number, landsAtMs: number): void {
+    const last = this.cuts[this.cuts.length - 1];
+    if (allowedW >= this.chargersNowW) this.cuts = [];
+    else if (!last || allowedW < last.allowedW) this.cuts.push({ allowedW, landsAtMs });
   }
 
   /** The house's own mean load over the time left (W): the usual load, plus a rise above it for SPIKE_MS of it. */

@@ -49,20 +49,21 @@ export function capacitySection(groups: TraceGroup[]): string {
   );
   const bal = rows.map((r) => r.results.balancer);
   const overHouseUnder = sum(bal.map((m) => m.capacity!.periodsOverCapHouseUnder));
+  const overHouseOver = sum(bal.map((m) => m.capacity!.periodsOverCap)) - overHouseUnder;
   const energy = sum(bal.map((m) => m.capacity!.periodEnergyKWh)) / idealKWh;
   const cappedAs = sum(bal.map((m) => m.overloadAmpSeconds));
   const uncappedAs = sum(rows.map((r) => r.uncappedOverloadAs));
   const trip = Math.max(...bal.map((m) => Math.max(m.tripStressMcbC, m.tripStressGg)));
   const met = (ok: boolean): string => (ok ? 'met' : '**not met**');
   const done = mdTable(['Done-when line (issue 13)', 'measured (balancer with the guard)', 'met'], [
-    ['0 periods over the cap where the house without the EV stays under it', `${overHouseUnder} of ${sum(bal.map((m) => m.capacity!.periods))} periods`, met(overHouseUnder === 0)],
+    ['0 periods over the cap where the house without the EV stays under it', `${overHouseUnder} of ${sum(bal.map((m) => m.capacity!.periods))} periods (${overHouseOver} more over it where the house alone averaged above the cap: over even with the car at 0 all hour)`, met(overHouseUnder === 0)],
     ['energy ≥ 95 % of the best possible under the cap', `${f(energy * 100, 1)} % of the ideal under the cap`, met(energy >= 0.95)],
     ['every fuse target still holds', `overload ${f(cappedAs)} A·s capped vs ${f(uncappedAs)} A·s uncapped; highest trip stress ${f(trip, 4)}`, met(cappedAs <= uncappedAs + 1e-9 && trip < 1)],
   ]);
   return [
     '## Capacity cap (issue 13)',
     '',
-    `Traces of an hour or more (${used.map((g) => `\`${g.name}\``).join(', ')}), fuse 25 A, car 1-/3-phase × meter 1/10 s × go-e/Charge Amps (${rows.length} scenarios). Per scenario the cap is ${CAP_SHARE * 100} % of the highest hour of household + car under the balancer without a cap; periods of 60 min on the wall clock (Brussels, from a Monday 17:00); only whole hours count. "Over the cap" = the hour's average import (house + car, 230 V per phase) above it; "house under it" = of those, the hours whose household alone stayed under it. The ideal under the cap knows each hour's household in advance and fills the budget (car between 6 A and the fuse headroom, at once): the best possible. \`pels\` is the PELS-like hourly budget; \`none\`, \`seed-flows\`, \`evcc\`, \`hass-evse\` and \`smartevse\` run without a cap: their counterparts have no period-average cap (docs/capacity.md).`,
+    `Traces of an hour or more (${used.map((g) => `\`${g.name}\``).join(', ')}), fuse 25 A, car 1-/3-phase × meter 1/10 s × go-e/Charge Amps (${rows.length} scenarios). Per scenario the cap is ${CAP_SHARE * 100} % of the highest hour of household + car under the balancer without a cap; periods of 60 min on the wall clock (Brussels, from a Monday 17:00); only whole hours count. The guard (and \`pels\`) read the meter's power as a P1 meter reports it (W resolution; the balancer its whole-amp currents). "Over the cap" = the hour's average import (house + car, 230 V per phase) above it; "house under it" = of those, the hours whose household alone stayed under it. The ideal under the cap knows each hour's household in advance and fills the budget (car between 6 A and the fuse headroom, at once): the best possible. \`pels\` is the PELS-like hourly budget; \`none\`, \`seed-flows\`, \`evcc\`, \`hass-evse\` and \`smartevse\` run without a cap: their counterparts have no period-average cap (docs/capacity.md).`,
     '',
     table,
     '',
