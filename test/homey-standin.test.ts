@@ -493,7 +493,7 @@ describe('homey stand-in', () => {
     it('reads the real app\'s strategies', () => {
       const real = createHomey();
       try {
-        assert.deepStrictEqual(Object.keys(real.appManifest.discovery()).sort(), ['goe_http', 'goe_legacy', 'homewizard_energy']);
+        assert.deepStrictEqual(Object.keys(real.appManifest.discovery()).sort(), ['goe_http', 'goe_legacy', 'homewizard_energy', 'homewizard_v2']);
         const ids = real.discovery.announceMdns({ service: '_hwenergy._tcp', name: 'p1meter-aabbcc', address: '192.168.1.20', port: 80, txt: { serial: '3c39e7aabbcc', product_type: 'HWE-P1' } });
         assert.deepStrictEqual(ids, ['homewizard_energy']);
         assert.deepStrictEqual(Object.keys(real.discovery.getStrategy('homewizard_energy').getDiscoveryResults()), ['3c39e7aabbcc']);
