@@ -10,7 +10,7 @@
   var WINDOW_S = 30;
   var ASK_EVERY_MS = 2000;
   var Homey = null;
-  var pairing = null; // { host, endsAt, timer } while a pairing runs
+  var pairing = null; // { host, endsAt, timer, askTimer } while a pairing runs
   var paired = null; // { certFingerprint, host, serial } of the saved pairing, shown as state
 
   function $(id) { return document.getElementById(id); }
@@ -62,7 +62,10 @@
   }
 
   function stopPairing() {
-    if (pairing) window.clearTimeout(pairing.timer);
+    if (pairing) {
+      window.clearTimeout(pairing.timer);
+      window.clearTimeout(pairing.askTimer); // a new pairing never runs a second loop of asks
+    }
     pairing = null;
     $('v2Pair').disabled = false;
   }
@@ -93,7 +96,7 @@
         if (radio) radio.checked = true;
         return;
       }
-      window.setTimeout(function () { ask(false); }, ASK_EVERY_MS);
+      run.askTimer = window.setTimeout(function () { ask(false); }, ASK_EVERY_MS);
     }).catch(function (err) {
       if (pairing !== run) return;
       stopPairing();
@@ -114,7 +117,7 @@
     if (!host) { showHostProblem(t('err.hostRequired')); return; }
     stopPairing();
     $('v2Pair').disabled = true;
-    pairing = { host: host, endsAt: Date.now() + WINDOW_S * 1000, timer: null };
+    pairing = { host: host, endsAt: Date.now() + WINDOW_S * 1000, timer: null, askTimer: null };
     tick();
     ask(true);
   }
@@ -129,7 +132,10 @@
         b.type = 'button';
         b.className = 'homey-button-secondary-small pg-v2-pick';
         b.textContent = t('meter.v2Use', { name: m.name, host: m.host });
-        b.addEventListener('click', function () { $('meterV2Host').value = m.host; });
+        b.addEventListener('click', function () {
+          $('meterV2Host').value = m.host;
+          clearHostProblem();
+        });
         box.appendChild(b);
       });
     }).catch(function () { /* typing the address still works */ });

@@ -193,6 +193,13 @@ describe('settings page: HomeWizard API v2 pairing (headless Chromium)', functio
     assert.strictEqual(await state(p), 'Not paired yet.', 'no countdown for a bad address');
     assert.strictEqual(await p.isDisabled('#v2Pair'), false);
     assert.strictEqual(app.pairCalls, 1);
+    await p.click(`.pg-v2-pick:has-text("${emuHost}")`);
+    assert.strictEqual(await errorText(p, 'meter.v2Host'), '', 'picking a meter found clears the message');
+    assert.strictEqual(await p.getAttribute('#meterV2Host', 'aria-invalid'), null);
+    await p.fill('#meterV2Host', 'http://192.168.1.30/api');
+    await p.click('#v2Pair');
+    await p.waitForFunction(() => document.querySelector('[data-error-for="meter.v2Host"]')?.textContent !== '');
+    takeServerErrorNotes(1);
     await p.fill('#meterV2Host', '192.168.1.30');
     assert.strictEqual(await errorText(p, 'meter.v2Host'), '', 'typing clears the message');
 
