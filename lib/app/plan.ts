@@ -37,6 +37,7 @@ export type PriceSource = 'flow' | 'powerbythehour';
 export interface PlanChangedTokens {
   /** Local clock time of the next planned slot ("02:15"); empty when none is left. */
   next_slot: string;
+  /** What the plan expects the energy still to charge to cost; the same figure as the view's `expectedCost`. */
   expected_cost: number;
   planned_kwh: number;
 }
@@ -310,7 +311,7 @@ export class AppPlan {
   private onEvent(e: PlanEvent): void {
     const tokens: PlanChangedTokens = {
       next_slot: e.nextSlotStartMs !== null ? this.clockText(e.nextSlotStartMs) : '',
-      expected_cost: Math.round(e.expectedCost * 100) / 100,
+      expected_cost: e.expectedCost, // the plan's figure, as status() gives the view (lib/plan/planLimit.ts)
       planned_kwh: Math.round(e.plan.plannedWh / 100) / 10,
     };
     this.opts.log(`plan ${this.nameOf(e.id)}: ${e.plan.reason}`);
@@ -343,7 +344,7 @@ export class AppPlan {
         deliveredKWh: Math.round(s.deliveredKWh * 100) / 100,
         charging: this.source.governs(c.id) && s.charging,
         nextSlotStartMs: s.nextSlot ? Math.max(s.nextSlot.startMs, now) : null,
-        expectedCost: plan ? Math.round(plan.expectedCost * 100) / 100 : null,
+        expectedCost: st ? s.expectedCost : null,
         feasible: plan ? plan.feasible : null,
         reason: s.reason,
         slots: plan ? plan.slots.filter((p) => p.endMs > now) : [],

@@ -7,7 +7,11 @@
  * It learns the household's load profile from every meter sample (minus the chargers' draw), counts each charger's
  * delivered energy from its measured current, and makes the plan again when prices, the target, the car's
  * connection or the quarter-hour change (so the progress so far counts). Persisted with getState(); a restart
- * continues the plan with the energy delivered so far.
+ * continues the plan with the energy delivered so far and the phases the car drew on (an unplug of the same car keeps
+ * them too; a car drawing on another number of phases changes them and the plan).
+ *
+ * The expected cost has one owner: the plan. status() gives it to the cent, and 'planChanged' fires whenever that
+ * figure or the slots change, so the trigger and the view always show the same number.
  */
 import { GRID_PHASES, type ChargerInput, type MeterSample, type Triple } from '../balancer/types';
 import type { ChargerLimit, ChargingMode, LimitSource } from '../limits';
@@ -37,6 +41,12 @@ export interface PlanChargerState {
   /** Energy drawn since the target was set (Wh). */
   deliveredWh: number;
   connected: boolean;
+  /**
+   * Grid phases (0..2) the car was last seen drawing on, kept across a restart and an unplug of the car within this
+   * plan (absent: not seen yet; the plan counts on one phase until it is). Taken from the charger when a new target
+   * is set, and updated when the car draws on another number of phases.
+   */
+  drawPhases?: number[];
 }
 
 export interface PlanLimitState {
@@ -46,6 +56,7 @@ export interface PlanLimitState {
   profile?: LoadProfileState;
 }
 
+/** `expectedCost` is status().expectedCost (to the cent). */
 export type PlanEvent = { type: 'planChanged'; id: string; nextSlotStartMs: number | null; expectedCost: number; feasible: boolean; plan: Plan };
 
 export type PlanPhase = 'idle' | 'waiting' | 'charging' | 'fallback' | 'done' | 'missed';
@@ -58,12 +69,31 @@ export interface PlanStatus {
   nextSlot: PlanSlot | null;
   phase: PlanPhase;
   reason: string;
+  /** A target is set (`idle` without one: no plan at all). */
+  hasTarget: boolean;
+  /**
+   * The cost the plan expects for the energy still to charge (price units, to the cent); null without a plan. The one
+   * figure the view and the trigger "plan changed" show: the trigger fires whenever it changes.
+   */
+  expectedCost: number | null;
 }
 
 /** Charge efficiency assumed for a state-of-charge target: energy at the charger = energy into the battery / this. */
 export const SOC_CHARGE_EFFICIENCY = 0.9;
 export const DEFAULT_SAFETY_FACTOR = 0.9;
 const DEFAULT_VOLTAGE_V = 230;
+/** The expected cost as the plan announces it: to the cent. */
+export function roundCost(cost: number): number {
+  return Math.round(cost * 100) / 100;
+}
+
+/** Grid phases from a stored state: whole numbers 0..2, one to three of them, no repeats; else null. */
+function validPhases(v: unknown): number[] | null {
+  if (!Array.isArray(v) || v.length < 1 || v.length > 3) return null;
+  const ok = v.every((g) => Number.isInteger(g) && g >= 0 && g <= 2) && new Set(v).size === v.length;
+  return ok ? [...(v as number[])] : null;
+}
+
 /** A longer gap between two steps (a restart, a stall) is not counted as charging (ms). */
 const MAX_STEP_MS = 120_000;
 const QUARTER_MS = 15 * 60_000;
@@ -116,7 +146,11 @@ export class PlanLimitSource implements LimitSource {
     const st = opts.state && opts.state.version === 1 ? opts.state : null;
     this.profile = opts.profile ?? new LoadProfile({ timeZone: opts.timeZone, state: st?.profile ?? null });
     if (st) {
-      for (const [id, c] of Object.entries(st.chargers ?? {})) this.chargers.set(id, { ...c });
+      for (const [id, c] of Object.entries(st.chargers ?? {})) {
+        const { drawPhases, ...rest } = c;
+        const phases = validPhases(drawPhases);
+        this.chargers.set(id, phases ? { ...rest, drawPhases: phases } : rest);
+      }
       this.prices = Array.isArray(st.prices) ? st.prices.filter((p) => Number.isFinite(p.startMs) && Number.isFinite(p.price)) : [];
     }
   }
@@ -126,7 +160,9 @@ export class PlanLimitSource implements LimitSource {
     const bad = checkTarget(target, deadlineMs, this.lastWallMs ?? -Infinity);
     if (bad) return bad;
     const old = this.chargers.get(id);
-    this.chargers.set(id, { target, deadlineMs, active: old?.active ?? false, deliveredWh: 0, connected: old?.connected ?? false });
+    const phases = this.runtime.get(id)?.drawPhases ?? old?.drawPhases;
+    const next: PlanChargerState = { target, deadlineMs, active: old?.active ?? false, deliveredWh: 0, connected: old?.connected ?? false };
+    this.chargers.set(id, phases ? { ...next, drawPhases: [...phases] } : next);
     this.touch(id);
     return null;
   }
@@ -177,8 +213,15 @@ export class PlanLimitSource implements LimitSource {
     rt.lastInput = input;
     const drawA = input.measuredA.map((a) => (a !== null && Number.isFinite(a) ? Math.max(0, a) : 0));
     const drawing = drawA.map((a, k) => (a >= 1 && input.phaseMap[k] ? GRID_PHASES.indexOf(input.phaseMap[k]!) : -1)).filter((g) => g >= 0);
-    if (drawing.length > 0 && input.carConnected) rt.drawPhases = drawing;
     const st = this.chargers.get(input.id);
+    if (drawing.length > 0 && input.carConnected) {
+      rt.drawPhases = drawing;
+      // the plan keeps the car's phases; another number of them (another car, a switch) changes the plan
+      if (st && st.drawPhases?.length !== drawing.length) {
+        st.drawPhases = drawing;
+        rt.dirty = true;
+      }
+    }
     if (!st) return;
     const v = this.settings().voltageV ?? DEFAULT_VOLTAGE_V;
     if (!this.isDone(st)) st.deliveredWh += (drawA.reduce((s, a) => s + a, 0) * v * dtMs) / 3_600_000;
@@ -198,7 +241,7 @@ export class PlanLimitSource implements LimitSource {
   charger(nowMs: number, input: ChargerInput): ChargerLimit | null {
     if (!this.governs(input.id)) return null;
     const st = this.chargers.get(input.id);
-    if (!st) return { maxA: 0, reason: 'Plan: no target yet (set a target and a deadline)' };
+    if (!st) return { maxA: 0, reason: 'Plan: no target set' };
     const s = this.status(input.id, nowMs);
     switch (s.phase) {
       case 'done':
@@ -224,18 +267,19 @@ export class PlanLimitSource implements LimitSource {
     const st = this.chargers.get(id);
     const plan = this.runtime.get(id)?.plan ?? null;
     const wall = this.wallAt(nowMs);
-    const none: PlanStatus = { plan: null, deliveredKWh: 0, neededKWh: 0, charging: false, nextSlot: null, phase: 'idle', reason: 'Plan: none' };
+    const none: PlanStatus = { plan: null, deliveredKWh: 0, neededKWh: 0, charging: false, nextSlot: null, phase: 'idle', reason: 'Plan: none', hasTarget: false, expectedCost: null };
     if (!st) return none;
     const deliveredKWh = st.deliveredWh / 1000;
     const neededKWh = Math.max(0, targetEnergyWh(st.target) - st.deliveredWh) / 1000;
-    const base = { plan, deliveredKWh, neededKWh, nextSlot: wall === null ? null : nextSlotAfter(plan, wall) };
+    const expectedCost = plan ? roundCost(plan.expectedCost) : null;
+    const base = { plan, deliveredKWh, neededKWh, nextSlot: wall === null ? null : nextSlotAfter(plan, wall), hasTarget: true, expectedCost };
     if (this.isDone(st)) return { ...base, charging: false, phase: 'done', reason: `Plan: target reached (${deliveredKWh.toFixed(1)} kWh)` };
     if (wall !== null && wall >= st.deadlineMs) return { ...base, charging: true, phase: 'missed', reason: 'Plan: the deadline passed before the target: charging now' };
     if (!plan) return { ...base, charging: false, phase: 'idle', reason: 'Plan: waiting for the first reading' };
     if (!plan.feasible) return { ...base, charging: true, phase: 'fallback', reason: plan.reason };
     if (wall !== null && slotAt(plan, wall)) return { ...base, charging: true, phase: 'charging', reason: plan.reason };
     const next = base.nextSlot;
-    const reason = next ? `Plan: next slot ${this.clock(next.startMs)}` : 'Plan: no slot left before the deadline';
+    const reason = next ? `Plan: waiting for the ${this.clock(next.startMs)} slot` : 'Plan: no slot left before the deadline';
     return { ...base, charging: false, phase: 'waiting', reason };
   }
 
@@ -286,8 +330,9 @@ export class PlanLimitSource implements LimitSource {
     const input = rt.lastInput;
     const set = this.settings();
     const mapped = input.phaseMap.map((p) => (p ? GRID_PHASES.indexOf(p) : -1)).filter((g) => g >= 0);
-    // until the car draws, assume it uses one phase (the lower power: more slots, the deadline safe); then what it draws on
-    const gridPhases = rt.drawPhases ?? [mapped.length ? mapped[0] : 0];
+    // the phases the car drew on in this plan (kept across a restart or unplug), else what the charger shows now; until
+    // the car has drawn, assume one phase (the lower power: more slots, the deadline safe)
+    const gridPhases = st.drawPhases ?? rt.drawPhases ?? [mapped.length ? mapped[0] : 0];
     const plan = makePlan({
       nowMs: wallMs,
       deadlineMs: st.deadlineMs,
@@ -306,11 +351,13 @@ export class PlanLimitSource implements LimitSource {
       timeZone: this.opts.timeZone,
     });
     rt.plan = plan;
-    const key = `${plan.feasible}|${plan.slots.map((s) => `${s.startMs}-${s.endMs}`).join(',')}`;
+    // the slots, or the expected cost as status() shows it: the trigger never lags behind the view
+    const expectedCost = roundCost(plan.expectedCost);
+    const key = `${plan.feasible}|${plan.slots.map((s) => `${s.startMs}-${s.endMs}`).join(',')}|${expectedCost}`;
     if (key !== rt.planKey) {
       rt.planKey = key;
       const next = plan.slots.find((s) => s.endMs > wallMs) ?? null;
-      this.opts.onEvent?.({ type: 'planChanged', id, nextSlotStartMs: next ? Math.max(next.startMs, wallMs) : null, expectedCost: plan.expectedCost, feasible: plan.feasible, plan });
+      this.opts.onEvent?.({ type: 'planChanged', id, nextSlotStartMs: next ? Math.max(next.startMs, wallMs) : null, expectedCost, feasible: plan.feasible, plan });
     }
   }
 }

@@ -22,7 +22,11 @@ const EVENING = hourly([9, 9, 8, 7, 6, 5, 4, 1, 1, 2, 3, 6, 9], T0);
 interface Car {
   connected: boolean;
   drawA: number;
+  /** A 1-phase car draws on L1 only (default: three phases). */
+  phases?: 1 | 3;
 }
+
+const drawOf = (car: Car, a: number): Triple<number> => (car.phases === 1 ? [a, 0, 0] : [a, a, a]);
 
 function input(car: Car, maxA = 16): ChargerInput {
   const a = car.connected ? car.drawA : 0;
@@ -31,7 +35,7 @@ function input(car: Car, maxA = 16): ChargerInput {
     name: 'EV',
     enabled: true,
     phaseMap: ['L1', 'L2', 'L3'],
-    measuredA: [a, a, a],
+    measuredA: drawOf(car, a),
     currentLimitA: 16,
     minCurrentA: 6,
     maxCurrentA: maxA,
@@ -46,7 +50,8 @@ function input(car: Car, maxA = 16): ChargerInput {
 function run(src: PlanLimitSource, car: Car, fromWall: number, toWall: number, houseA: Triple<number> = [1, 1, 1]): void {
   for (let wall = fromWall; wall < toWall; wall += STEP_MS) {
     const before = input(car);
-    const sample = { timeMs: wall, currentsA: houseA.map((h) => h + (car.connected ? car.drawA : 0)) as Triple<number> };
+    const own = drawOf(car, car.connected ? car.drawA : 0);
+    const sample = { timeMs: wall, currentsA: houseA.map((h, g) => h + own[g]) as Triple<number> };
     src.observe(MONO(wall), wall, sample, [before]);
     const limit = src.charger(MONO(wall), before);
     const allowed = limit === null ? 16 : limit.maxA;
@@ -77,7 +82,7 @@ describe('lib/plan/planLimit', () => {
     assert.strictEqual(src.setTarget('ev', { energyKWh: 15 }, DEADLINE), null);
     assert.strictEqual(src.start('ev'), null);
     const at18 = src.charger(MONO(T0 + STEP_MS), input(car));
-    assert.deepStrictEqual(at18, { maxA: 0, reason: 'Plan: next slot 01:00' });
+    assert.deepStrictEqual(at18, { maxA: 0, reason: 'Plan: waiting for the 01:00 slot' });
     assert.strictEqual(events.at(-1)?.nextSlotStartMs, T0 + 7 * H);
     run(src, car, T0 + STEP_MS, DEADLINE);
     const s = src.status('ev');
@@ -104,7 +109,10 @@ describe('lib/plan/planLimit', () => {
     src.setPrices(EVENING.slice(6)); // tomorrow's prices at 22:00
     const second = src.status('ev').plan!;
     assert.deepStrictEqual(second.slots.map((s) => [s.price, s.startMs]), [[1, T0 + 7 * H], [1, T0 + 8 * H]]);
-    assert.strictEqual(events.length, 2);
+    // the plan changed: announced with the new slots and the cost the status shows
+    const last = events.at(-1)!;
+    assert.deepStrictEqual(last.plan.slots.map((s) => s.startMs), [T0 + 7 * H, T0 + 8 * H]);
+    assert.strictEqual(last.expectedCost, src.status('ev').expectedCost);
     run(src, car, T0 + 4 * H, DEADLINE);
     assert.strictEqual(src.status('ev').phase, 'done');
   });
@@ -150,6 +158,41 @@ describe('lib/plan/planLimit', () => {
     assert.strictEqual(src.charger(MONO(DEADLINE + STEP_MS * 2), input(car)), null);
   });
 
+  it('keeps the car\'s phases with the plan: a restart and an unplug while waiting keep the 3-phase plan; a 1-phase car changes it', () => {
+    const src = source();
+    const car: Car = { connected: true, drawA: 16 }; // charging on three phases before the target
+    src.setPrices(EVENING);
+    run(src, car, T0, T0 + STEP_MS);
+    src.setTarget('ev', { energyKWh: 15 }, DEADLINE);
+    src.start('ev');
+    run(src, car, T0 + STEP_MS, T0 + H); // held: the car no longer draws
+    const slots = (s: PlanLimitSource): string[] => s.status('ev').plan!.slots.map((x) => new Date(x.startMs).toISOString());
+    const threePhase = slots(src);
+    assert.deepStrictEqual(threePhase, [T0 + 7 * H, T0 + 8 * H].map((t) => new Date(t).toISOString()), 'two cheap hours at about 10 kW');
+    assert.deepStrictEqual(src.getState().chargers.ev.drawPhases, [0, 1, 2], 'persisted with the plan');
+    // a restart while waiting: the car does not draw, yet the plan is still for three phases (no extra, pricier slot)
+    const again = source({ state: JSON.parse(JSON.stringify(src.getState())) as PlanLimitState });
+    run(again, car, T0 + H + 60_000, T0 + 2 * H);
+    assert.deepStrictEqual(slots(again), threePhase);
+    // unplugged and plugged in again (the same car) while waiting: still three phases
+    car.connected = false;
+    run(again, car, T0 + 2 * H, T0 + 2.5 * H);
+    car.connected = true;
+    run(again, car, T0 + 2.5 * H, T0 + 3 * H);
+    assert.deepStrictEqual(slots(again), threePhase);
+    // another car, drawing on one phase in the slot: the plan counts on one phase from then on and takes more slots
+    car.connected = false;
+    run(again, car, T0 + 3 * H, T0 + 3.5 * H);
+    Object.assign(car, { connected: true, phases: 1 });
+    run(again, car, T0 + 3.5 * H, T0 + 7 * H + 5 * 60_000);
+    assert.deepStrictEqual(again.getState().chargers.ev.drawPhases, [0]);
+    assert.ok(again.status('ev').plan!.slots.length > 2, `a 1-phase car needs more time: ${slots(again).join(', ')}`);
+    // a broken stored value is dropped (the plan counts on one phase until the car draws)
+    const broken = JSON.parse(JSON.stringify(src.getState())) as PlanLimitState;
+    (broken.chargers.ev as { drawPhases: unknown }).drawPhases = [0, 7];
+    assert.strictEqual(source({ state: broken }).getState().chargers.ev.drawPhases, undefined);
+  });
+
   it('an infeasible deadline falls back to fast: no ceiling, the status says why', () => {
     const src = source();
     const car: Car = { connected: true, drawA: 16 }; // charging (on three phases) before the target
@@ -173,9 +216,9 @@ describe('lib/plan/planLimit', () => {
     run(src, car, T0, T0 + STEP_MS);
     assert.strictEqual(src.charger(MONO(T0), input(car)), null);
     mode = 'planned';
-    assert.deepStrictEqual(src.charger(MONO(T0), input(car)), { maxA: 0, reason: 'Plan: no target yet (set a target and a deadline)' });
+    assert.deepStrictEqual(src.charger(MONO(T0), input(car)), { maxA: 0, reason: 'Plan: no target set' });
     src.setTarget('ev', { energyKWh: 5 }, DEADLINE);
-    assert.strictEqual(src.charger(MONO(T0), input(car))?.reason, 'Plan: next slot 01:00');
+    assert.strictEqual(src.charger(MONO(T0), input(car))?.reason, 'Plan: waiting for the 01:00 slot');
     assert.match(src.setTarget('ev', { energyKWh: -1 }, DEADLINE) ?? '', /energy: expected 0–200 kWh, got -1/);
     assert.match(src.setTarget('ev', { energyKWh: 5 }, T0 - H) ?? '', /deadline: expected a time in the future/);
     assert.match(src.start('other') ?? '', /no target yet/);
