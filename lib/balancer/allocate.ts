@@ -7,7 +7,7 @@
  */
 import type { PhaseIndex } from '../phase';
 import { GRID_PHASES, type BalancerConfig, type Triple } from './types';
-import { BIG_HEADROOM_FACTOR, dropFirst, EPS, fmt, KEEP_SLACK_A, staleWhy, type Work } from './work';
+import { backoffNow, dropFirst, EPS, fmt, holdWindowMs, KEEP_SLACK_A, RAISE_BACKOFF_MAX, staleWhy, type Work } from './work';
 
 /** What the meter says for this step, per grid phase. */
 export interface PhaseView {
@@ -15,6 +15,8 @@ export interface PhaseView {
   avail: Triple<number>;
   /** The more careful headroom a raise of a cloud charger must also fit (A). */
   cloudAvail: Triple<number>;
+  /** The headroom on phase g that held on every fresh sample of the last `windowMs` (A): what a raise must fit. */
+  heldAvail: (g: number, windowMs: number) => number;
   /** A good value not older than staleAfterS. */
   known: Triple<boolean>;
   /** A good value in this very sample. */
@@ -27,12 +29,17 @@ export function keepSlackA(cfg: BalancerConfig): number {
   return Math.max(EPS, Math.min(KEEP_SLACK_A, cfg.marginA / 2));
 }
 
+/** The longest a raise's headroom may have to hold (the house history keeps this much; ms). */
+export function longestHoldWindowMs(cfg: BalancerConfig): number {
+  return holdWindowMs(cfg, RAISE_BACKOFF_MAX);
+}
+
 /** Fresh sample: compute every balanced charger's new limit (`newA`, −1 = no decision yet). */
 export function allocate(cfg: BalancerConfig, nowMs: number, work: Work[], view: PhaseView): void {
   const paused = capsForStep(cfg, nowMs, work, view);
   if (paused.length) resumeWhereHeld(cfg, nowMs, work, paused, view.avail);
   const load = pauseWhereMinimumsDoNotFit(work, view);
-  fairFill(work, view, load, keepSlackA(cfg));
+  fairFill(cfg, nowMs, work, view, load);
 }
 
 /** Each charger's ceiling for this step (`capA`; 0 = paused); returns the paused ones that may resume. */
@@ -61,7 +68,7 @@ function capsForStep(cfg: BalancerConfig, nowMs: number, work: Work[], view: Pha
       else if (it.input.paused) it.waitStart = true;
       else it.capA = it.minA;
     } else if (m.pausedByBalancer) {
-      if (!canRaise) m.resumeOkSinceMs = null;
+      if (!canRaise) m.resumeHist.length = 0;
       else paused.push(it);
     } else {
       // (a limit below a raised minimum is corrected up to the minimum when that fits)
@@ -79,8 +86,10 @@ function capsForStep(cfg: BalancerConfig, nowMs: number, work: Work[], view: Pha
 }
 
 /**
- * Resume paused chargers whose headroom has held for resumeWindowS (highest priority first), reserving
- * each one's minimum with everyone already running counted at theirs.
+ * Resume paused chargers whose headroom has held long enough (highest priority first), reserving each
+ * one's minimum with everyone already running counted at theirs. How long depends on how much room there
+ * is: `resumeWindowS` for its minimum + `resumeHysteresisA`, scaled by (that / the lowest spare of the
+ * stretch)² — a quarter of it with twice that much room (never less), longer when less than that fits.
  */
 function resumeWhereHeld(cfg: BalancerConfig, nowMs: number, work: Work[], paused: Work[], avail: Triple<number>): void {
   const spare: Triple<number> = [avail[0], avail[1], avail[2]];
@@ -88,37 +97,41 @@ function resumeWhereHeld(cfg: BalancerConfig, nowMs: number, work: Work[], pause
   paused.sort((a, b) => b.input.priority - a.input.priority);
   for (const it of paused) {
     const m = it.memo;
-    const needA = it.minA + cfg.resumeHysteresisA;
-    let ok = true;
-    let big = true;
     let tight: PhaseIndex | null = null;
     for (let g = 0; g < 3; g++) {
-      if (!it.w[g]) continue;
-      if (!(spare[g] >= it.w[g] * needA - EPS)) ok = false;
-      if (!(spare[g] >= it.w[g] * needA * BIG_HEADROOM_FACTOR - EPS)) big = false;
-      if (tight === null || spare[g] / it.w[g] < spare[tight] / it.w[tight]) tight = g as PhaseIndex;
+      if (it.w[g] && (tight === null || spare[g] / it.w[g] < spare[tight] / it.w[tight])) tight = g as PhaseIndex;
     }
-    if (!ok) {
-      m.resumeOkSinceMs = null;
-      m.resumeBigSinceMs = null;
+    if (tight === null) continue; // maps no phase: cannot happen, every charger loads one
+    const roomA = spare[tight] / it.w[tight];
+    if (!(roomA >= it.minA - EPS)) {
+      m.resumeHist.length = 0;
       continue;
     }
-    if (m.resumeOkSinceMs === null) m.resumeOkSinceMs = nowMs;
-    if (!big) m.resumeBigSinceMs = null;
-    else if (m.resumeBigSinceMs === null) m.resumeBigSinceMs = nowMs;
-    // plenty of room (twice what it needs) for a quarter of the window is as good as enough room for all of it
-    const heldMs = cfg.resumeWindowS * 1000;
-    const held = nowMs - m.resumeOkSinceMs >= heldMs || (m.resumeBigSinceMs !== null && nowMs - m.resumeBigSinceMs >= heldMs / 4);
+    const needA = it.minA + cfg.resumeHysteresisA;
+    // a stretch older than the longest wait (for just the minimum) would have resumed already
+    const keepMs = cfg.resumeWindowS * 1000 * (needA / Math.max(it.minA, EPS)) ** 2;
+    m.resumeHist.push({ atMs: nowMs, spareA: roomA });
+    while (m.resumeHist.length > 1 && nowMs - m.resumeHist[1].atMs >= keepMs) m.resumeHist.shift();
+    const held = heldLongEnough(cfg, nowMs, m.resumeHist, needA);
     if (!held || nowMs - m.lastIncreaseMs < it.writeIntervalMs || it.maxA < it.minA) continue;
-    if (tight === null) continue; // maps no phase: cannot happen, every charger loads one
     it.capA = it.minA;
     it.phase = tight;
-    const quick = nowMs - m.resumeOkSinceMs < heldMs;
-    it.why = quick
-      ? `${GRID_PHASES[tight]} had ${fmt(needA * BIG_HEADROOM_FACTOR)} A or more free for the chargers for ${cfg.resumeWindowS / 4} s`
-      : `${GRID_PHASES[tight]} had ${fmt(needA)} A or more free for the chargers for ${cfg.resumeWindowS} s`;
+    it.why = `${GRID_PHASES[tight]} had ${fmt(Math.floor(held.spareA + EPS))} A or more free for the chargers for ${Math.round(held.seconds)} s`;
     for (let g = 0; g < 3; g++) spare[g] -= it.w[g] * it.minA;
   }
+}
+
+/** The stretch up to now whose lowest spare held for resumeWindowS × (need / that spare)², if there is one. */
+function heldLongEnough(cfg: BalancerConfig, nowMs: number, hist: { atMs: number; spareA: number }[], needA: number): { spareA: number; seconds: number } | null {
+  const windowMs = cfg.resumeWindowS * 1000;
+  let lowA = Infinity;
+  for (let i = hist.length - 1; i >= 0; i--) {
+    lowA = Math.min(lowA, hist[i].spareA);
+    const heldMs = nowMs - hist[i].atMs;
+    const wantMs = Math.max(windowMs / 4, windowMs * (needA / Math.max(lowA, EPS)) ** 2);
+    if (heldMs >= wantMs - EPS) return { spareA: lowA, seconds: heldMs / 1000 };
+  }
+  return null;
 }
 
 /** Everyone who may run gets the minimum; where that does not fit, pause lowest priority first. Returns the load. */
@@ -149,10 +162,13 @@ function pauseWhereMinimumsDoNotFit(work: Work[], view: PhaseView): Triple<numbe
  * An amp a charger already has is kept while the phase is at most KEEP_SLACK_A over fuse − margin (still
  * under the fuse by nearly the margin): a meter reading a few hundredths over the line after a raise to
  * exactly fuse − margin does not undo that raise (no raise/cut flapping); with a small margin at most
- * half of it, so the phase stays under the fuse. A raise must fit strictly.
+ * half of it, so the phase stays under the fuse. A raise must fit strictly, and into headroom that held
+ * for its hold window (restoreHoldS, doubled after raises that were cut back soon: a load that cycles does
+ * not get the same raise and overload every cycle).
  */
-function fairFill(work: Work[], view: PhaseView, load: Triple<number>, keepSlack: number): void {
-  const { avail, cloudAvail, known } = view;
+function fairFill(cfg: BalancerConfig, nowMs: number, work: Work[], view: PhaseView, load: Triple<number>): void {
+  const { avail, cloudAvail, heldAvail, known } = view;
+  const keepSlack = keepSlackA(cfg);
   for (const it of work) it.newA = it.waitStart ? -1 : it.capA >= it.minA ? it.minA : 0;
   const frozen = new Array<boolean>(work.length).fill(false);
   for (;;) {
@@ -171,9 +187,14 @@ function fairFill(work: Work[], view: PhaseView, load: Triple<number>, keepSlack
     // a raise (or a starting limit) of a cloud charger must also fit its more careful headroom
     const raise = it.memo.sessionStart || it.newA >= it.memo.allowedA;
     const ceil = it.input.latencyClass === 'cloud' && raise ? cloudAvail : avail;
+    const holdMs = raise && !it.memo.sessionStart ? holdWindowMs(cfg, backoffNow(it.memo, nowMs)) : -1;
     const slack = raise ? EPS : keepSlack;
     let binding: PhaseIndex | null = null;
-    for (let g = 0; g < 3; g++) if (it.w[g] && known[g] && load[g] + it.w[g] > Math.min(avail[g], ceil[g]) + slack) binding ??= g as PhaseIndex;
+    for (let g = 0; g < 3; g++) {
+      if (!it.w[g] || !known[g]) continue;
+      const topA = Math.min(avail[g], ceil[g], holdMs >= 0 ? heldAvail(g, holdMs) : Infinity);
+      if (load[g] + it.w[g] > topA + slack) binding ??= g as PhaseIndex;
+    }
     if (binding !== null) {
       frozen[pick] = true;
       if (it.phase === null) it.phase = binding; // the phase that stopped it: what its reason names

@@ -15,9 +15,9 @@
  */
 import type { SiteLimit } from '../limits';
 import type { PhaseIndex } from '../phase';
-import { allocate, holdOnStale, type PhaseView } from './allocate';
+import { allocate, holdOnStale, longestHoldWindowMs, type PhaseView } from './allocate';
 import { BalancerConfigError, validateBalancerConfig } from './config';
-import { MeterHistory, ownDrawEstimate } from './draw';
+import { HouseHistory, MeterHistory, ownDrawEstimate } from './draw';
 import { memosToState, restoreMemos } from './state';
 import {
   DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S,
@@ -37,6 +37,7 @@ import {
   finiteOr,
   fmt,
   METER_CLOCK_RESET_MS,
+  noteDecrease,
   prepareWork,
   UNCONFIRMED_ALARM_MS,
   validLimit,
@@ -64,8 +65,8 @@ export class Balancer {
   private readonly overSinceMs: Triple<number | null> = [null, null, null];
   private readonly overReported: Triple<boolean> = [false, false, false];
   private readonly lastPhaseDecreaseMs: Triple<number> = [-Infinity, -Infinity, -Infinity];
-  /** Household current (measured − balanced chargers' draw) per phase on fresh samples of the last cloudRaiseWindowS. */
-  private readonly houseHist: Triple<{ atMs: number; a: number }[]> = [[], [], []];
+  /** Household current (measured − balanced chargers' draw) per phase on recent fresh samples. */
+  private readonly houseHist = new HouseHistory();
   /** The meter on fresh samples of the last two minutes (a charger reading's time → what the meter read then). */
   private readonly meterHistory = new MeterHistory(2 * 60_000);
 
@@ -189,28 +190,26 @@ export class Balancer {
     memo.sentA = want;
   }
 
-  /** Headroom per phase = fuse − margin − (measured − the balanced chargers' own draw), and the cloud one. */
+  /** Headroom per phase = fuse − margin − (measured − the balanced chargers' own draw), the cloud one and the held one. */
   private headroom(nowMs: number, ownDraw: Triple<number>, known: Triple<boolean>, present: Triple<boolean>, ageMs: Triple<number>, site: SiteLimit | null) {
     const cfg = this.cfg;
     const limitA = cfg.fuseA - cfg.marginA;
-    const view: PhaseView = { avail: [NaN, NaN, NaN], cloudAvail: [NaN, NaN, NaN], known, present, ageMs };
+    const hist = this.houseHist;
+    const heldAvail = (g: number, windowMs: number): number => hist.heldAvail(nowMs, g, windowMs, limitA);
+    const view: PhaseView = { avail: [NaN, NaN, NaN], cloudAvail: [NaN, NaN, NaN], heldAvail, known, present, ageMs };
     this.siteWhy.fill(null);
     const measuredA: Triple<number | null> = [null, null, null];
     const headroomA: Triple<number | null> = [null, null, null];
-    const windowStartMs = nowMs - cfg.cloudRaiseWindowS * 1000;
+    const keepMs = Math.max(cfg.cloudRaiseWindowS * 1000, longestHoldWindowMs(cfg));
     for (let g = 0; g < 3; g++) {
-      const hist = this.houseHist[g];
-      while (hist.length && hist[0].atMs < windowStartMs) hist.shift();
-      if (!known[g]) continue;
       const v = this.phaseA[g] as number;
-      const houseA = v - ownDraw[g];
+      const houseA = known[g] ? v - ownDraw[g] : null;
+      hist.update(nowMs, g, houseA, present[g], keepMs);
+      if (houseA === null) continue;
       view.avail[g] = limitA - houseA;
       measuredA[g] = v;
       headroomA[g] = view.avail[g];
-      if (present[g]) hist.push({ atMs: nowMs, a: houseA });
-      let peakA = houseA;
-      for (const h of hist) if (h.a > peakA) peakA = h.a;
-      view.cloudAvail[g] = limitA - peakA - cfg.cloudRaiseReserveA;
+      view.cloudAvail[g] = heldAvail(g, cfg.cloudRaiseWindowS * 1000) - cfg.cloudRaiseReserveA;
       // a site ceiling (capacity cap) below the fuse headroom binds instead; the fuse always wins
       const ceilA = site?.ceilingA[g];
       this.siteWhy[g] = typeof ceilA === 'number' && Number.isFinite(ceilA) && ceilA < view.avail[g] ? site!.reason : null;
@@ -262,10 +261,10 @@ export class Balancer {
    */
   private shiftTimes(deltaMs: number): void {
     if (this.startMs !== null) this.startMs += deltaMs;
+    this.houseHist.shift(deltaMs);
     for (let g = 0; g < 3; g++) {
       this.phaseAtMs[g] += deltaMs;
       this.lastPhaseDecreaseMs[g] += deltaMs;
-      for (const h of this.houseHist[g]) h.atMs += deltaMs;
       if (g === 0) this.meterHistory.shift(deltaMs);
       const since = this.overSinceMs[g];
       if (since !== null) this.overSinceMs[g] = since + deltaMs;
@@ -275,8 +274,8 @@ export class Balancer {
       m.lastIncreaseMs += deltaMs;
       if (m.move) m.move.atMs += deltaMs;
       if (m.connectedAtMs !== null) m.connectedAtMs += deltaMs;
-      if (m.resumeOkSinceMs !== null) m.resumeOkSinceMs += deltaMs;
-      if (m.resumeBigSinceMs !== null) m.resumeBigSinceMs += deltaMs;
+      m.backoffAtMs += deltaMs;
+      for (const h of m.resumeHist) h.atMs += deltaMs;
     }
   }
 
@@ -371,7 +370,7 @@ export class Balancer {
         it.why = `Car connected to ${name}: starting at ${newA} A${phase !== null && P && !it.why ? ` (${fmt(avail[phase])} A free on ${P})` : ''}`;
       } else if (!m.pausedByBalancer) {
         m.pausedByBalancer = true;
-        m.resumeOkSinceMs = null;
+        m.resumeHist.length = 0;
         it.why = `${cause}: paused ${name} (needs ${it.minA} A)`;
         events.push({ type: 'paused', timeMs: nowMs, chargerId: it.input.id, phase: P, reason: it.why });
       }
@@ -382,11 +381,12 @@ export class Balancer {
     m.lastChangeMs = nowMs;
     const base = { timeMs: nowMs, chargerId: it.input.id, phase: P, fromA: oldA, toA: newA };
     if (newA < oldA) {
+      noteDecrease(this.cfg, m, nowMs);
       for (let g = 0; g < 3; g++) if (it.w[g]) this.lastPhaseDecreaseMs[g] = nowMs;
       m.move = { atMs: nowMs, toA: newA, up: false, meterA: [...this.phaseA] as Triple<number | null>, ownA: [...it.ownA] as Triple<number> };
       if (newA === 0) {
         m.pausedByBalancer = true;
-        m.resumeOkSinceMs = null;
+        m.resumeHist.length = 0;
         it.why = `${cause}: paused ${name} (needs ${it.minA} A)`;
         events.push({ type: 'paused', ...base, reason: it.why });
       } else {
@@ -398,7 +398,7 @@ export class Balancer {
       m.move = { atMs: nowMs, toA: newA, up: true, meterA: [...this.phaseA] as Triple<number | null>, ownA: [...it.ownA] as Triple<number> };
       if (oldA === 0) {
         m.pausedByBalancer = false;
-        m.resumeOkSinceMs = null;
+        m.resumeHist.length = 0;
         it.why = `${cause}: resumed ${name} at ${newA} A`;
         events.push({ type: 'resumed', ...base, reason: it.why });
       } else {

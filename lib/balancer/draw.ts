@@ -34,6 +34,34 @@ export class MeterHistory {
 }
 
 /**
+ * The household current (measured − the balanced chargers' own draw) per grid phase on recent fresh
+ * samples: how much headroom has held over a window (a raise's hold, a cloud charger's raise window).
+ */
+export class HouseHistory {
+  private readonly points: Triple<{ atMs: number; a: number }[]> = [[], [], []];
+  private readonly nowA: Triple<number> = [NaN, NaN, NaN];
+
+  /** Forget what is older than `keepMs`; phase g's household now (recorded when it came in this sample). */
+  update(nowMs: number, g: number, houseA: number | null, present: boolean, keepMs: number): void {
+    const list = this.points[g];
+    while (list.length && list[0].atMs < nowMs - keepMs) list.shift();
+    this.nowA[g] = houseA ?? NaN;
+    if (houseA !== null && present) list.push({ atMs: nowMs, a: houseA });
+  }
+
+  /** `limitA` − the highest household on phase g over the last `windowMs` (now included): the headroom that held. */
+  heldAvail(nowMs: number, g: number, windowMs: number, limitA: number): number {
+    let peakA = this.nowA[g];
+    for (const h of this.points[g]) if (h.atMs >= nowMs - windowMs && h.a > peakA) peakA = h.a;
+    return limitA - peakA;
+  }
+
+  shift(deltaMs: number): void {
+    for (const list of this.points) for (const p of list) p.atMs += deltaMs;
+  }
+}
+
+/**
  * Where a charger's change began: the meter per phase then, the charger's own draw per grid phase as
  * counted then, and how far up (or down) it may go.
  * - After a decision (a raise, a start, a cut): the meter and the estimate at the decision, the new limit.
@@ -54,7 +82,9 @@ function reference(it: Work, nowMs: number, history: MeterHistory, readA: Triple
   if (typeof at !== 'number') return null;
   const followMs = FOLLOW_MS[input.latencyClass];
   const move = it.memo.move;
-  if (move && at < move.atMs + followMs && nowMs - move.atMs < 2 * followMs) {
+  // after a cut, for as long as the reading is older (a charger whose polls fail): the fall only ever
+  // lowers its count toward its new limit, so the house is never taken for less than the meter shows
+  if (move && at < move.atMs + followMs && (!move.up || nowMs - move.atMs < 2 * followMs)) {
     return { meterAt: (g) => move.meterA[g], baseA: (g) => move.ownA[g], toA: move.toA, up: move.up };
   }
   const connectedAt = it.memo.connectedAtMs;
@@ -71,9 +101,10 @@ function reference(it: Work, nowMs: number, history: MeterHistory, readA: Triple
  * - after a raise or a start, the rise at the meter on the phases it uses since then is counted as its
  *   own, up to its new limit: a car starting between two charger polls is not taken for a household
  *   jump (no pause at session start, no raise/cut pair);
- * - after a cut, the fall at the meter since then is counted as its own, down to its new limit: the
- *   old reading neither hides a house load (its draw counted in full once the car has followed) nor
- *   invents one (its draw counted at the new limit before the car has);
+ * - after a cut, the fall at the meter since then is counted as its own, down to its new limit, for as
+ *   long as the reading is older than the cut: the old reading neither hides a house load (its draw
+ *   counted in full once the car has followed) nor invents one (its draw counted at the new limit before
+ *   the car has; a charger whose polls fail after a cut that landed is not counted at its old draw);
  * - at a session start, the rise since the reading that saw the car connect, up to what the charger
  *   offers (see `reference`).
  * Each amp of a rise or fall is attributed to one charger only.

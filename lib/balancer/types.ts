@@ -88,7 +88,7 @@ export const DEFAULT_BALANCER_CONFIG: BalancerConfig = {
   staleAfterS: 15,
   pauseAfterS: 60,
   resumeWindowS: 120,
-  resumeHysteresisA: 1,
+  resumeHysteresisA: 0,
   cloudWriteIntervalS: 60,
   localWriteIntervalS: 5,
   cloudRaiseWindowS: 60,

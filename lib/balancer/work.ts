@@ -8,8 +8,12 @@ import { GRID_PHASES, type BalancerConfig, type ChargerInput, type Triple } from
 export const EPS = 1e-6;
 /** How far over fuse − margin a phase may read before an amp a charger already has is taken back (A). */
 export const KEEP_SLACK_A = 0.3;
-/** A paused charger resumes after a quarter of resumeWindowS when the headroom held at this many times what it needs. */
-export const BIG_HEADROOM_FACTOR = 2;
+/** Raises cut back soon after double how long the headroom must hold before the next, at most this many times. */
+export const RAISE_BACKOFF_MAX = 2;
+/** The back-off drops one step per this long without another raise cut back (ms). */
+export const RAISE_BACKOFF_DECAY_MS = 10 * 60_000;
+/** A cut this long after the hold window of a raise still counts against that raise (the car follows in ~5 s; ms). */
+const RAISE_CUT_GRACE_MS = 10_000;
 /** A charger phase carrying at least this much is in use by the car (A). */
 export const PHASE_IN_USE_A = 1;
 /** The car is really drawing once its strongest phase carries this much (A): phase detection starts. */
@@ -40,9 +44,11 @@ export interface Memo {
   sentA: number | null;
   lastChangeMs: number;
   lastIncreaseMs: number;
-  resumeOkSinceMs: number | null;
-  /** Since when the headroom has been at least BIG_HEADROOM_FACTOR × what a resume needs. */
-  resumeBigSinceMs: number | null;
+  /** Raises cut back soon after (each doubles the hold window of the next, see holdWindowMs) and when the last was. */
+  backoff: number;
+  backoffAtMs: number;
+  /** While paused: its spare headroom (A per charger phase) on each fresh sample since it last fell below its minimum. */
+  resumeHist: { atMs: number; spareA: number }[];
   /** When the car connected (this session); null when no car. */
   connectedAtMs: number | null;
   /** The last change of limit: when, to what, up or down, and the meter per grid phase then (see FOLLOW_MS). */
@@ -96,11 +102,37 @@ export function newMemo(nowMs: number): Memo {
     sentA: null,
     lastChangeMs: nowMs,
     lastIncreaseMs: -Infinity,
-    resumeOkSinceMs: null,
-    resumeBigSinceMs: null,
+    backoff: 0,
+    backoffAtMs: -Infinity,
+    resumeHist: [],
     move: null,
     connectedAtMs: null,
   };
+}
+
+/** The raise back-off now: one step less per RAISE_BACKOFF_DECAY_MS since the last raise that was cut back. */
+export function backoffNow(m: Memo, nowMs: number): number {
+  return Math.max(0, m.backoff - Math.floor((nowMs - m.backoffAtMs) / RAISE_BACKOFF_DECAY_MS));
+}
+
+/** How long the headroom must have held before a raise: restoreHoldS, doubled per back-off step (ms). */
+export function holdWindowMs(cfg: BalancerConfig, backoff: number): number {
+  return cfg.restoreHoldS * 1000 * 2 ** backoff;
+}
+
+/**
+ * A decrease: one that comes within the hold window (plus the car's follow time) of the last raise shows
+ * that raise went into headroom that did not last (a load that cycles): the next raise waits twice as long.
+ */
+export function noteDecrease(cfg: BalancerConfig, m: Memo, nowMs: number): void {
+  const b = backoffNow(m, nowMs);
+  if (nowMs - m.lastIncreaseMs < holdWindowMs(cfg, b) + RAISE_CUT_GRACE_MS) {
+    m.backoff = Math.min(RAISE_BACKOFF_MAX, b + 1);
+    m.backoffAtMs = nowMs;
+  } else if (b < m.backoff) {
+    m.backoff = b;
+    m.backoffAtMs = nowMs;
+  }
 }
 
 export function validLimit(v: number | null): number | null {

@@ -135,12 +135,13 @@ describe('lib/balancer/balancer', () => {
       assert.strictEqual(r.limit(), 10);
       r.house = [0, 0, 0];
       const outs = r.run(200);
-      // raise every 30 s after the last change: 12 @31, 14 @61, 16 @91
+      // a raise needs restoreHoldS since the last change and 30 s of headroom: the house read 14 A at 1 s,
+      // so the first raise comes at 32 s (12 A), then every 30 s: 14 @62, 16 @92
       const raises = outs.flatMap((o, i) => o.commands.map((c) => [i + 2, c.type === 'setCurrentLimit' && c.currentA]));
       assert.deepStrictEqual(raises, [
-        [31, 12],
-        [61, 14],
-        [91, 16],
+        [32, 12],
+        [62, 14],
+        [92, 16],
       ]);
       assert.ok(types(outs).every((t) => t === 'restored'));
     });
@@ -155,32 +156,86 @@ describe('lib/balancer/balancer', () => {
       assert.strictEqual(r.limit(), 13);
       assert.ok(r.meter()[0] <= 24);
     });
+
+    it('raises only into headroom that held for the hold window, and waits twice as long after a raise a cycling load cut back', () => {
+      const r = new Rig();
+      r.add({ phaseMap: ['L1', null, null], maxCurrentA: 12 }, [0]);
+      r.house = [14, 0, 0];
+      r.step(1);
+      assert.strictEqual(r.limit(), 10);
+      // a load that cycles: 40 s off, 40 s on
+      const outs: BalancerOutput[] = [];
+      for (let cycle = 0; cycle < 5; cycle++) {
+        r.house = [0, 0, 0];
+        outs.push(...r.run(40));
+        r.house = [14, 0, 0];
+        outs.push(...r.run(40));
+      }
+      // one raise into the first 40 s gap, cut when the load came back; after that the headroom must hold
+      // 60 s, longer than any gap: no raise, no cut
+      assert.deepStrictEqual(limits(outs), [12, 10]);
+      // a stretch with room: the next raise waits for 60 s of it
+      r.house = [0, 0, 0];
+      const quiet = r.run(140);
+      assert.deepStrictEqual(limits(quiet.slice(0, 60)), []);
+      assert.deepStrictEqual(limits(quiet), [12]);
+      // a cut long after that raise and ten minutes without a raise cut back soon: the back-off is gone,
+      // a raise after 30 s of room again
+      r.house = [14, 0, 0];
+      r.run(600);
+      r.house = [0, 0, 0];
+      const again = r.run(31);
+      assert.deepStrictEqual(limits(again), [12]);
+    });
   });
 
   describe('pause and resume', () => {
-    it('pauses below the minimum and resumes only after the headroom held for resumeWindowS', () => {
+    it('pauses below the minimum and resumes once the headroom held for resumeWindowS × (minimum / lowest headroom)²', () => {
       const r = new Rig();
       r.add();
       r.house = [20, 0, 0];
       const out = r.step(1);
       assert.deepStrictEqual(out.commands.map((c) => c.type), ['pause']);
       assert.strictEqual(out.events[0].reason, 'L1 at 36 A of 25 A fuse (house 20 A): paused Garage (needs 6 A)');
-      r.house = [17.5, 0, 0]; // 6.5 A headroom: enough for 6 A but not for 6 + 1 hysteresis
+      r.house = [18.5, 0, 0]; // 5.5 A headroom: not enough for 6 A
       assert.deepStrictEqual(limits(r.run(300)), []);
-      r.house = [17, 0, 0]; // 7 A: enough
+      r.house = [18, 0, 0]; // 6 A: just the minimum, the whole window
       const outs = r.run(60);
-      r.house = [18, 0, 0]; // dip resets the window
+      r.house = [19, 0, 0]; // a dip below the minimum starts the window again
       outs.push(...r.run(5));
-      r.house = [17, 0, 0];
+      r.house = [18, 0, 0];
       outs.push(...r.run(120));
       assert.deepStrictEqual(limits(outs), []);
       const resumed = r.step(1);
       assert.deepStrictEqual(resumed.commands.map((c) => [c.type, c.type === 'resume' && c.currentA]), [['resume', 6]]);
       assert.strictEqual(resumed.events[0].type, 'resumed');
-      assert.match(resumed.events[0].reason, /L1 had 7 A or more free for the chargers for 120 s: resumed Garage at 6 A$/);
+      assert.match(resumed.events[0].reason, /L1 had 6 A or more free for the chargers for 120 s: resumed Garage at 6 A$/);
     });
 
-    it('a single in-range spike pauses for the resume window only (a quarter of it with plenty of room); absurd values are ignored', () => {
+    it('with more room a paused charger waits less: 8 A for 120 × (6/8)² = 67.5 s, never less than a quarter of the window', () => {
+      const r = new Rig();
+      r.add({ phaseMap: ['L1', null, null] }, [0]);
+      r.house = [30, 0, 0];
+      r.run(2);
+      assert.strictEqual(r.limit(), 0);
+      r.house = [24 - 8, 0, 0];
+      r.run(68);
+      assert.strictEqual(r.limit(), 0);
+      r.run(1);
+      assert.strictEqual(r.limit(), 6);
+      // resumeHysteresisA counts in what it needs: (6 + 2) / 8 = 1, the whole window
+      const h = new Rig({ resumeHysteresisA: 2 });
+      h.add({ phaseMap: ['L1', null, null] }, [0]);
+      h.house = [30, 0, 0];
+      h.run(2);
+      h.house = [24 - 8, 0, 0];
+      h.run(120);
+      assert.strictEqual(h.limit(), 0);
+      h.run(1);
+      assert.strictEqual(h.limit(), 6);
+    });
+
+    it('a single in-range spike pauses for a quarter of the resume window when there is plenty of room; absurd values are ignored', () => {
       const r = new Rig();
       r.add();
       r.run(2);
@@ -190,24 +245,11 @@ describe('lib/balancer/balancer', () => {
       assert.strictEqual(r.limit(), 16);
       r.step(1, true, [45, 16, 16]);
       assert.strictEqual(r.limit(), 0);
-      r.run(29); // the house is empty: 24 A free, over twice the 7 A a resume needs
+      r.run(29); // the house is empty: 24 A free, four times the 6 A a resume needs, but never before 30 s
       assert.strictEqual(r.limit(), 0);
       const out = r.run(2);
       assert.strictEqual(r.limit(), 6);
-      assert.match(out.flatMap((o) => o.events).find((e) => e.type === 'resumed')!.reason, /had 14 A or more free for the chargers for 30 s/);
-    });
-
-    it('with just enough room a paused charger waits the whole resume window', () => {
-      const r = new Rig();
-      r.add({ phaseMap: ['L1', null, null] }, [0]);
-      r.house = [30, 0, 0];
-      r.run(2);
-      assert.strictEqual(r.limit(), 0);
-      r.house = [24 - 8, 0, 0]; // 8 A free: enough for 6 A + 1 A, not twice that
-      r.run(119);
-      assert.strictEqual(r.limit(), 0);
-      r.run(2);
-      assert.strictEqual(r.limit(), 6);
+      assert.match(out.flatMap((o) => o.events).find((e) => e.type === 'resumed')!.reason, /had 24 A or more free for the chargers for 30 s/);
     });
   });
 
