@@ -110,6 +110,8 @@ class PhaseGuardApp extends Homey.App {
     this.cards = new BalancerCards(this.homey, this.cardHost());
     this.cards.register();
     this.plan = this.createPlan();
+    // why each charger in its mode is (not) charging: the device capability and the live view (lib/app/modeStatus)
+    this.modes.useStatus({ solar: () => this.solar, plan: () => this.plan?.source, timeZone: () => this.homey.clock.getTimezone(), error: (line) => this.error(line) });
     this.capacity = this.createCapacity();
     this.meter = new MeterFeed({
       clock: this.clock,
@@ -132,7 +134,7 @@ class PhaseGuardApp extends Homey.App {
       settings: this.appSettings,
       chargers: this.chargers,
       homeWizard: this.homeWizard,
-      live: () => this.controller.liveView(),
+      live: () => this.modes.withStatus(this.controller.liveView()),
       plan: () => this.plan.view(),
       capacity: () => this.capacity.status(),
       homeyApi: () => this.getHomeyApi(),
@@ -325,7 +327,8 @@ class PhaseGuardApp extends Homey.App {
   }
 
   private pushLive(): void {
-    this.homey.api.realtime('live', this.controller.liveView());
+    this.homey.api.realtime('live', this.modes.withStatus(this.controller.liveView()));
+    this.modes.showStatus();
   }
 }
 

@@ -7,13 +7,20 @@
  * for one device: the store reads the saved mode through `savedMode()` when the device joins, and every change
  * comes back through `modeChanged()` (save, show, trigger). A device whose charger does not take part in the app's
  * balancing (yet, or a driver without the app) keeps its mode itself: it is shown and saved, and counts once it joins.
+ *
+ * The capability `charging_mode_status` (a text) says why the charger in its mode is (not) charging ("Solar only:
+ * waiting, 0.8 kW surplus of the 4.1 kW a start needs", "Plan: next slot 02:15"): the app's mode store hands it a
+ * stable id with numbers (lib/app/modeStatus.ts), translated here in the user's language.
  */
 import type { ModeHolder, ModeChangedBy } from '../lib/app/modes';
 import { chargingModeFromId, chargingModeId, DEFAULT_CHARGING_MODE } from '../lib/app/modes';
+import { modeStatusText, type ModeStatusView } from '../lib/app/modeStatus';
 import { describeError } from '../lib/errors';
 import type { ChargingMode } from '../lib/limits';
 
 export const CHARGING_MODE_CAPABILITY = 'charging_mode';
+/** Why the charger in its mode is (not) charging: a text in the user's language. */
+export const CHARGING_MODE_STATUS_CAPABILITY = 'charging_mode_status';
 /** The device store key of the mode (as the app writes it, e.g. `min+solar`). */
 export const CHARGING_MODE_STORE_KEY = 'chargingMode';
 
@@ -26,6 +33,8 @@ export interface ChargingModeDevice {
   getStoreValue(key: string): unknown;
   setStoreValue(key: string, value: unknown): Promise<unknown>;
   registerCapabilityListener(id: string, listener: (value: unknown) => Promise<void>): void;
+  /** Homey's translations (a Homey device has them); without, the status shows its id. */
+  readonly homey?: { __(key: string, tags?: Record<string, string>): string; i18n?: { getLanguage(): string } };
 }
 
 export interface ChargingModeOptions {
@@ -45,8 +54,8 @@ export class ChargingModeControl implements ModeHolder {
 
   /** Add the capability to a device paired before it existed, show the saved mode, listen to the picker. */
   async init(): Promise<void> {
-    if (!this.device.hasCapability(CHARGING_MODE_CAPABILITY)) {
-      await this.device.addCapability(CHARGING_MODE_CAPABILITY).catch((err: unknown) => this.opts.error(`${CHARGING_MODE_CAPABILITY}: ${describeError(err)}`));
+    for (const id of [CHARGING_MODE_CAPABILITY, CHARGING_MODE_STATUS_CAPABILITY]) {
+      if (!this.device.hasCapability(id)) await this.device.addCapability(id).catch((err: unknown) => this.opts.error(`${id}: ${describeError(err)}`));
     }
     await this.show(this.mode());
     if (!this.device.hasCapability(CHARGING_MODE_CAPABILITY)) return;
@@ -79,6 +88,15 @@ export class ChargingModeControl implements ModeHolder {
     await this.show(mode);
     this.opts.log(`charging mode ${mode} (was ${previous}; by ${by})`);
     await this.opts.trigger({ mode: chargingModeId(mode), previous: chargingModeId(previous) });
+  }
+
+  /** The app's status for this charger (lib/app/modes.ts `showStatus`): written when its text changed. */
+  async showStatus(status: ModeStatusView): Promise<void> {
+    const homey = this.device.homey;
+    const text = homey ? modeStatusText(status, (key, tags) => homey.__(key, tags), homey.i18n?.getLanguage() ?? 'en') : status.id;
+    const id = CHARGING_MODE_STATUS_CAPABILITY;
+    if (!this.device.hasCapability(id) || this.device.getCapabilityValue(id) === text) return;
+    await this.device.setCapabilityValue(id, text).catch((err: unknown) => this.opts.error(`${id}: ${describeError(err)}`));
   }
 
   private async show(mode: ChargingMode): Promise<void> {

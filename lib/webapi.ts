@@ -1,6 +1,7 @@
 /**
  * Shapes exchanged between the app (api.ts), the settings page and the controller. Plain JSON.
  */
+import type { ModeStatusView } from './app/modeStatus';
 import type { BalancerEventType, Triple } from './balancer/types';
 import type { DiscoveredHomeWizard } from './meter/homewizard';
 import type { AppSettings, MeterSourceKind } from './settings';
@@ -46,6 +47,9 @@ export interface LiveView {
     drawnA: Triple<number | null>;
     paused: boolean;
     limited: boolean;
+    /** Why the charger in its charging mode is (not) charging: an id and numbers the page translates
+     *  (locales `modeStatus.<id>`); absent or null where the app has no status for it. */
+    modeStatus?: ModeStatusView | null;
   }[];
   /** The last 20 balancer events, newest first. */
   events: { timeMs: number; type: BalancerEventType; chargerName: string | null; reason: string }[];

@@ -15,7 +15,12 @@
  * `fast` has no source: the fuse and the capacity guard only.
  */
 import { EventEmitter } from 'events';
+import { describeError } from '../errors';
 import { CHARGING_MODES, type ChargingMode, isChargingMode } from '../limits';
+import type { PlanStatus } from '../plan/planLimit';
+import type { SolarStatus } from '../solar/source';
+import type { LiveView } from '../webapi';
+import { chargerModeStatus, type ModeStatusView } from './modeStatus';
 
 /** Who changed a mode: the device view (picker), a Flow card, or the app itself (a default, a migration). */
 export type ModeChangedBy = 'user' | 'flow' | 'app';
@@ -51,6 +56,16 @@ export interface ModeHolder {
   savedMode(): unknown;
   /** Save and show the new mode (and tell Flow); awaited before `setMode` resolves. */
   modeChanged(mode: ChargingMode, previous: ChargingMode, by: ModeChangedBy): Promise<void> | void;
+  /** Show why the charger in its mode is (not) charging (the device translates it). */
+  showStatus?(status: ModeStatusView): Promise<void> | void;
+}
+
+/** Where the status of each charger comes from (the app's solar source and plan; either may not exist yet). */
+export interface ModeStatusSources {
+  solar: () => { status(id: string): SolarStatus | null } | null | undefined;
+  plan: () => { status(id: string): PlanStatus } | null | undefined;
+  timeZone: () => string;
+  error?: (line: string) => void;
 }
 
 export interface ModeChange {
@@ -63,6 +78,8 @@ export interface ModeChange {
 export class ModeStore extends EventEmitter {
   private readonly modes = new Map<string, ChargingMode>();
   private readonly holders = new Map<string, ModeHolder>();
+  private statusSources: ModeStatusSources | null = null;
+  private statusErrorLogged = false;
 
   /** The charger's mode; `fast` for a charger never set. */
   modeOf(chargerId: string): ChargingMode {
@@ -92,6 +109,41 @@ export class ModeStore extends EventEmitter {
   forget(chargerId: string): void {
     this.holders.delete(chargerId);
     this.modes.delete(chargerId);
+  }
+
+  /** Where `statusOf` reads the solar and plan status (app.ts, once both exist). */
+  useStatus(sources: ModeStatusSources): void {
+    this.statusSources = sources;
+  }
+
+  /** Why the charger in its mode is (not) charging, as an id with numbers; null without sources (no app). */
+  statusOf(chargerId: string): ModeStatusView | null {
+    const src = this.statusSources;
+    if (!src) return null;
+    try {
+      const mode = this.modeOf(chargerId);
+      const solar = mode === 'solar' || mode === 'min+solar' ? (src.solar()?.status(chargerId) ?? null) : null;
+      const plan = mode === 'planned' ? (src.plan()?.status(chargerId) ?? null) : null;
+      return chargerModeStatus(mode, solar, plan, src.timeZone());
+    } catch (err) {
+      if (!this.statusErrorLogged) src.error?.(`charging mode status: ${describeError(err)}`);
+      this.statusErrorLogged = true;
+      return null;
+    }
+  }
+
+  /** Hand every attached device its charger's status (the device writes it when the text changed). */
+  showStatus(): void {
+    for (const [id, holder] of this.holders) {
+      const status = holder.showStatus ? this.statusOf(id) : null;
+      if (status) void Promise.resolve(holder.showStatus?.(status)).catch(() => undefined);
+    }
+  }
+
+  /** The live view with each charger's status (the settings page translates it). */
+  withStatus(view: LiveView): LiveView {
+    if (!this.statusSources) return view;
+    return { ...view, chargers: view.chargers.map((c) => ({ ...c, modeStatus: this.statusOf(c.id) })) };
   }
 
   /**

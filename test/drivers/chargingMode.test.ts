@@ -248,10 +248,12 @@ describe('charging mode: Charge Amps through the stand-in (app, controller, clou
     await device.triggerCapabilityListener(CHARGING_MODE_CAPABILITY, 'solar');
     await seconds(5);
     assert.strictEqual(connector().mode, 'Off', 'waiting for surplus');
+    assert.match(String(device.getCapabilityValue('charging_mode_status')), /^Solar only: waiting, 0 kW surplus of the [\d.]+ kW a start needs$/, 'the status says why');
     await seconds(480, [-12, -12, -12]);
     assert.notStrictEqual(connector().mode, 'Off', 'charging from the surplus');
     const offeredA = connector().maxCurrent ?? 0;
     assert.ok(offeredA >= 6 && offeredA <= 16, `offered ${offeredA} A`);
+    assert.match(String(device.getCapabilityValue('charging_mode_status')), new RegExp(`^Solar only: charging at ${offeredA} A from [\\d.]+ kW surplus$`));
   });
 
   it('a restart of the device keeps the mode', async () => {
