@@ -524,6 +524,17 @@
   }
 
   function renderLiveChargers(live) {
+    // why a charger in its charging mode is (not) charging: an id and numbers from the app (lib/app/modeStatus.ts)
+    function modeStatusText(st) {
+      var key = 'modeStatus.' + st.id;
+      var text = Homey.__(key);
+      if (typeof text !== 'string' || text === '' || text === key) return '';
+      Object.keys(st.values || {}).forEach(function (name) {
+        var v = st.values[name];
+        text = text.split('__' + name + '__').join(typeof v === 'number' ? v.toLocaleString(undefined, { maximumFractionDigits: 1 }) : String(v));
+      });
+      return text;
+    }
     var chargers = $('live-chargers');
     chargers.textContent = '';
     if (live.chargers.length === 0) chargers.appendChild(el('li', 'pg-muted', t('live.noChargers')));
@@ -536,6 +547,8 @@
       if (!c.enabled) li.appendChild(el('span', 'pg-badge', t('live.notTakingPart')));
       if (c.paused) li.appendChild(el('span', 'pg-badge pg-badge-warning', t('live.paused')));
       else if (c.limited) li.appendChild(el('span', 'pg-badge pg-badge-info', t('live.limited')));
+      var status = c.modeStatus && modeStatusText(c.modeStatus);
+      if (status) li.appendChild(el('div', 'pg-muted pg-live-status', status));
       chargers.appendChild(li);
     });
   }
