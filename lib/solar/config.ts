@@ -47,7 +47,9 @@ export const DEFAULT_SOLAR_CONFIG: SolarConfig = {
   smoothingS: 5,
   reserveW: 0,
   balance: 'net',
-  phaseDownDelayS: 180,
+  // below the disable delay: a switchable car tries one phase before it stops (a cloud rides on 1 phase instead of
+  // spending a start); docs/solar.md has the bench figures for 30–180 s
+  phaseDownDelayS: 60,
   phaseUpDelayS: 60,
   phaseUpHysteresisW: 250,
   staleAfterS: 60,

@@ -18,8 +18,9 @@ import type { SolarConfig } from '../../lib/solar/config';
 import { SolarLimitSource } from '../../lib/solar/source';
 import { UsageError } from '../cli/args';
 import { MCB_C_FASTEST, TripStress } from './metrics';
-import { CarModel, ChargerModel, MeterModel, CHARGER_LATENCY_S, type CarOptions } from './models';
+import { CarModel, ChargerModel, MeterModel, CHARGER_LATENCY_S } from './models';
 import { EvccPvLimit } from './peers/evccPv';
+import { fixedIdealWs, freeIdealWs, idealW, minGapIdealWs, switchLimitedIdealWs, type IdealSeries } from './solarIdeal';
 import { phaseRotation, type Scenario } from './simulate';
 import { TraceCursor } from './trace';
 
@@ -47,6 +48,16 @@ export interface SolarMetrics {
   surplusKWh: number;
   /** solarToCarKWh / surplusKWh (null without surplus). */
   surplusUsed: number | null;
+  /**
+   * With switching: the ideal whose phase switches pause it like the firmware's and fall at most
+   * `MAX_PHASE_SWITCHES_PER_HOUR` in each clock hour (an upper bound of the rolling-hour ideal; tools/sim/solarIdeal.ts).
+   * Without switching: surplusKWh.
+   */
+  surplusSwitchLimitedKWh: number;
+  /** solarToCarKWh / surplusSwitchLimitedKWh. */
+  surplusUsedSwitchLimited: number | null;
+  /** With switching: the lower bound of the rolling-hour ideal (switches ≥ 3600 / max s apart); without: surplusKWh. */
+  surplusMinGapKWh: number;
   /** gridToCarKWh / carKWh (null when the car took nothing). */
   gridShare: number | null;
   modeChangesPerHour: number;
@@ -54,8 +65,16 @@ export interface SolarMetrics {
   overloadAmpSeconds: number;
   maxOverloadA: number;
   tripStressMcbC: number;
-  /** min+solar: seconds the charger offered less than the minimum although the fuse had room for it (the balancer's resume rule: minimum + 1 A for its 120 s window). */
+  /**
+   * min+solar: seconds the charger offered nothing (below the minimum), outside a phase switch, while the fuse allowed
+   * the minimum: on every phase the car draws on, the house left ≥ the minimum + the balancer's resume hysteresis
+   * (`resumeHysteresisA`) under fuse − margin for the balancer's whole resume window (`resumeWindowS`), plus the time to
+   * see and act on it (meter interval + charger latency + 3 s). A pause the fuse forces, and the balancer's wait after
+   * it for that window, are the fuse's and not counted.
+   */
   secondsBelowMinWhileFuseAllows: number;
+  /** min+solar: seconds the car was held paused by phase switches (the mode's own, counted apart: a contactor cannot switch under load). */
+  secondsInPhaseSwitch: number;
   durationHours: number;
 }
 
@@ -83,12 +102,19 @@ function ceilingFor(policy: SolarPolicy, o: SolarOptions, s: Scenario): Ceiling 
   };
 }
 
-/** Best whole-amp charging power (W) a zero-latency ideal could take from `surplusW` on `n` phases within the fuse. */
-function idealW(surplusW: number, household: Triple<number>, n: 1 | 3, car: CarOptions, fuseA: number): number {
-  const phases = n === 3 ? [0, 1, 2] : [0];
-  const fuseRoom = Math.min(...phases.map((g) => fuseA - household[g]));
-  const a = Math.min(car.maxA, Math.floor(surplusW / (VOLTS * n) + 1e-9), Math.floor(fuseRoom));
-  return a >= (car.minA ?? 6) ? a * VOLTS * n : 0;
+/**
+ * Whether the fuse allows a car its minimum at second `t`, as SolarMetrics.secondsBelowMinWhileFuseAllows defines it:
+ * the room (fuse − margin − house, on the phases the car draws on) has stayed ≥ the minimum + the balancer's resume
+ * hysteresis for its whole resume window, plus `actS` (time to see and act on it).
+ */
+export class FuseAllowsMinimum {
+  private sinceS: number | null = null;
+  constructor(private readonly actS: number) {}
+
+  allows(t: number, roomA: number, minA: number): boolean {
+    this.sinceS = roomA >= minA + DEFAULT_BALANCER_CONFIG.resumeHysteresisA ? (this.sinceS ?? t) : null;
+    return this.sinceS !== null && t - this.sinceS >= DEFAULT_BALANCER_CONFIG.resumeWindowS + this.actS;
+  }
 }
 
 export function runSolar(s: Scenario, policy: SolarPolicy, o: SolarOptions): SolarMetrics {
@@ -96,17 +122,19 @@ export function runSolar(s: Scenario, policy: SolarPolicy, o: SolarOptions): Sol
   const balancer = new Balancer({ ...DEFAULT_BALANCER_CONFIG, fuseA: s.fuseA, marginA: s.marginA });
   let carOpts: CarOptions = { ...s.car };
   let car = new CarModel(carOpts);
-  const charger = new ChargerModel(s.chargerLatencyS ?? CHARGER_LATENCY_S[s.charger], car.minA, s.car.maxA);
+  const latencyS = s.chargerLatencyS ?? CHARGER_LATENCY_S[s.charger];
+  const charger = new ChargerModel(latencyS, car.minA, s.car.maxA);
   const meter = new MeterModel(s.meter);
   const cursor = new TraceCursor(s.trace);
   const phaseMap = phaseRotation(s.car.phases === 1 ? (s.car.phase ?? 'L1') : 'L1');
   const trip = new TripStress(MCB_C_FASTEST, s.fuseA);
-  const m = { carWs: 0, solarWs: 0, idealWs: 0, changes: 0, switches: 0, overAs: 0, maxOver: 0, belowMinS: 0 };
+  const series: IdealSeries = { one: [], three: [] };
+  const m = { carWs: 0, solarWs: 0, changes: 0, switches: 0, overAs: 0, maxOver: 0, belowMinS: 0, switchS: 0 };
   let switchUntilS = -Infinity;
   let pendingPhases: 1 | 3 | null = null;
   const switchTimes: number[] = [];
   let wasOn: boolean | null = null;
-  let roomSinceS: number | null = null;
+  const fuseWatch = new FuseAllowsMinimum(s.meter.intervalS + latencyS + 3);
   const steps = Math.ceil(s.trace.durationS - 1e-9);
   for (let t = 0; t < steps; t++) {
     if (pendingPhases !== null && t >= switchUntilS) {
@@ -153,16 +181,15 @@ export function runSolar(s: Scenario, policy: SolarPolicy, o: SolarOptions): Sol
     const surplusW = Math.max(0, -household.reduce((sum, a) => sum + a * VOLTS, 0));
     m.carWs += carW;
     m.solarWs += Math.min(carW, surplusW);
-    const allowed: (1 | 3)[] = o.phaseSwitching ? [1, 3] : [s.car.phases];
-    m.idealWs += Math.max(...allowed.map((p) => idealW(surplusW, household, p, s.car, s.fuseA)));
+    series.one.push(idealW(surplusW, household, 1, s.car, s.fuseA));
+    series.three.push(idealW(surplusW, household, 3, s.car, s.fuseA));
     const on = !switching && charger.offeredA() > 0;
     if (wasOn !== null && on !== wasOn && !switching && t >= switchUntilS + 1) m.changes++;
     if (!switching) wasOn = on;
-    // the fuse allows the minimum as the balancer defines it: room ≥ minimum + resume hysteresis for its resume window
-    const room = Math.min(...car.gridPhases.map((g) => s.fuseA - s.marginA - household[g]));
-    roomSinceS = room >= car.minA + DEFAULT_BALANCER_CONFIG.resumeHysteresisA ? (roomSinceS ?? t) : null;
-    const fuseAllows = roomSinceS !== null && t - roomSinceS >= DEFAULT_BALANCER_CONFIG.resumeWindowS + 5;
+    // the fuse allows the minimum (SolarMetrics.secondsBelowMinWhileFuseAllows): on the phases the car draws on
+    const fuseAllows = fuseWatch.allows(t, Math.min(...car.gridPhases.map((g) => s.fuseA - s.marginA - household[g])), car.minA);
     if (o.mode === 'min+solar' && !switching && !on && fuseAllows) m.belowMinS++;
+    if (o.mode === 'min+solar' && switching) m.switchS++;
     for (const a of houseA) {
       const over = Math.abs(a) - s.fuseA;
       if (over > 1e-9) {
@@ -173,6 +200,10 @@ export function runSolar(s: Scenario, policy: SolarPolicy, o: SolarOptions): Sol
     trip.add(t, 1, houseA);
   }
   const hours = steps / 3600;
+  const limits = { maxPerHour: MAX_PHASE_SWITCHES_PER_HOUR, pauseS: PHASE_SWITCH_WAIT_MS / 1000 };
+  const idealWs = o.phaseSwitching ? freeIdealWs(series) : fixedIdealWs(series, s.car.phases);
+  const limitedWs = o.phaseSwitching ? switchLimitedIdealWs(series, limits) : idealWs;
+  const gapWs = o.phaseSwitching ? minGapIdealWs(series, limits) : idealWs;
   const kwh = (ws: number): number => ws / 3.6e6;
   return {
     policy,
@@ -181,8 +212,11 @@ export function runSolar(s: Scenario, policy: SolarPolicy, o: SolarOptions): Sol
     carKWh: kwh(m.carWs),
     solarToCarKWh: kwh(m.solarWs),
     gridToCarKWh: kwh(m.carWs - m.solarWs),
-    surplusKWh: kwh(m.idealWs),
-    surplusUsed: m.idealWs > 0 ? m.solarWs / m.idealWs : null,
+    surplusKWh: kwh(idealWs),
+    surplusUsed: idealWs > 0 ? m.solarWs / idealWs : null,
+    surplusSwitchLimitedKWh: kwh(limitedWs),
+    surplusUsedSwitchLimited: limitedWs > 0 ? m.solarWs / limitedWs : null,
+    surplusMinGapKWh: kwh(gapWs),
     gridShare: m.carWs > 0 ? (m.carWs - m.solarWs) / m.carWs : null,
     modeChangesPerHour: hours > 0 ? m.changes / hours : 0,
     phaseSwitchesPerHour: hours > 0 ? m.switches / hours : 0,
@@ -190,6 +224,7 @@ export function runSolar(s: Scenario, policy: SolarPolicy, o: SolarOptions): Sol
     maxOverloadA: m.maxOver,
     tripStressMcbC: trip.value,
     secondsBelowMinWhileFuseAllows: m.belowMinS,
+    secondsInPhaseSwitch: m.switchS,
     durationHours: hours,
   };
 }
@@ -204,6 +239,9 @@ export function roundSolar(m: SolarMetrics): SolarMetrics {
     gridToCarKWh: r(m.gridToCarKWh),
     surplusKWh: r(m.surplusKWh),
     surplusUsed: m.surplusUsed === null ? null : r(m.surplusUsed),
+    surplusSwitchLimitedKWh: r(m.surplusSwitchLimitedKWh),
+    surplusUsedSwitchLimited: m.surplusUsedSwitchLimited === null ? null : r(m.surplusUsedSwitchLimited),
+    surplusMinGapKWh: r(m.surplusMinGapKWh),
     gridShare: m.gridShare === null ? null : r(m.gridShare),
     modeChangesPerHour: r(m.modeChangesPerHour, 2),
     phaseSwitchesPerHour: r(m.phaseSwitchesPerHour, 2),
@@ -226,19 +264,25 @@ export function solarFromFlags(flags: Record<string, unknown>): SolarOptions | n
     return null;
   }
   if (!SOLAR_MODES.includes(mode as SolarMode)) throw new UsageError('--mode', `must be fast, min+solar or solar, got "${mode}"`);
+  if (flags['plug-in-after'] !== undefined) throw new UsageError('--plug-in-after', 'the solar sim (--mode) plugs the car in at t = 0; leave --plug-in-after out');
   return { mode: mode as SolarMode, phaseSwitching: flags['phase-switching'] === true };
 }
 
 /** Ours and the evcc-like PV baseline on the scenario; JSON (one line) or a table. Returns the exit code. */
 export function printSolar(io: { out(line: string): void }, json: boolean, scenario: Record<string, unknown>, s: Scenario, o: SolarOptions): number {
   const results = (['balancer', 'evcc-pv'] as const).map((p) => roundSolar(runSolar(s, p, o)));
+  // the solar sim plugs the car in at t = 0 (runSolar): the scenario line says so
+  const line = { ...scenario, plugInAfterS: 0 };
   if (json) {
-    io.out(JSON.stringify({ scenario: { ...scenario, mode: o.mode, phaseSwitching: o.phaseSwitching }, results }));
+    io.out(JSON.stringify({ scenario: { ...line, mode: o.mode, phaseSwitching: o.phaseSwitching }, results }));
     return 0;
   }
-  io.out(`${Object.entries(scenario).map(([k, v]) => `${k}=${v}`).join(' ')} mode=${o.mode} phaseSwitching=${o.phaseSwitching}`);
-  const head = ['policy', 'car kWh', 'solar→car kWh', 'grid→car kWh', 'ideal surplus kWh', 'surplus used', 'grid share', 'mode changes/h', 'phase switches/h', 'overload A·s'];
-  const rows = results.map((m) => [m.policy, m.carKWh, m.solarToCarKWh, m.gridToCarKWh, m.surplusKWh, m.surplusUsed ?? '-', m.gridShare ?? '-', m.modeChangesPerHour, m.phaseSwitchesPerHour, m.overloadAmpSeconds]);
+  io.out(`${Object.entries(line).map(([k, v]) => `${k}=${v}`).join(' ')} mode=${o.mode} phaseSwitching=${o.phaseSwitching}`);
+  const head = ['policy', 'car kWh', 'solar→car kWh', 'grid→car kWh', 'ideal surplus kWh', 'surplus used', 'ideal ≤4 sw/h kWh', 'used of it', 'grid share', 'mode changes/h', 'phase switches/h', 'below min s', 'overload A·s'];
+  const rows = results.map((m) => [
+    m.policy, m.carKWh, m.solarToCarKWh, m.gridToCarKWh, m.surplusKWh, m.surplusUsed ?? '-', m.surplusSwitchLimitedKWh, m.surplusUsedSwitchLimited ?? '-',
+    m.gridShare ?? '-', m.modeChangesPerHour, m.phaseSwitchesPerHour, m.secondsBelowMinWhileFuseAllows, m.overloadAmpSeconds,
+  ]);
   const widths = head.map((h, k) => Math.max(h.length, ...rows.map((r) => String(r[k]).length)));
   for (const r of [head, ...rows]) io.out(r.map((c, k) => (k === 0 ? String(c).padEnd(widths[k]) : String(c).padStart(widths[k]))).join('  '));
   return 0;

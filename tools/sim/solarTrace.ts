@@ -90,7 +90,14 @@ export const SOLAR_TRACES = [
   { file: 'solar_hu_aux_day_pv4kw_clouds.csv', peakW: 4200, seed: 15, cloudEveryS: 1200 },
 ] as const;
 
-export function buildSolarTrace(household: Trace, spec: (typeof SOLAR_TRACES)[number]): Trace {
+export interface SolarTraceSpec {
+  file: string;
+  peakW: number;
+  seed: number;
+  cloudEveryS: number;
+}
+
+export function buildSolarTrace(household: Trace, spec: SolarTraceSpec): Trace {
   const pv = pvProfile(household.points.map((p) => p.timeS), { ...HU_AUX_DAY, peakW: spec.peakW, seed: spec.seed, cloudEveryS: spec.cloudEveryS });
   return withPv(household, pv, spec.file.replace(/\.csv$/, ''));
 }
