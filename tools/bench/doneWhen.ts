@@ -17,6 +17,11 @@ export interface Target {
   /** Whether that oracle meets the line (null: not applicable). */
   oracleMet: boolean | null;
   /**
+   * Energy lines: the oracle's overload / the balancer's, both at the same margin over the groups the
+   * balancer misses: what the oracle's energy costs (a trade, not a free gain).
+   */
+  oracleOverloadTimes?: number;
+  /**
    * The oracle's frontier (dominance lines) bounds reaction time, not overload at equal energy: its miss
    * proves nothing about the line. Told the same margin it does bound energy.
    */
@@ -89,6 +94,8 @@ export function doneWhen(rows: Row[], sw: Sweep, perf: Performance): Target[] {
 
   const groupEnergy = groups.map(([group, rs]) => ({
     group,
+    balancerAs: sum(rs.map((r) => r.results.balancer.overloadAmpSeconds)),
+    oracleAs: sum(rs.map((r) => oracle(r).overloadAmpSeconds)),
     balancer: energyRatio(rs.map((r) => r.results.balancer), rs.map((r) => r.results.ideal)),
     oracle: energyRatio(rs.map(oracle), rs.map((r) => r.results.ideal)),
     evcc: (() => {
@@ -97,19 +104,30 @@ export function doneWhen(rows: Row[], sw: Sweep, perf: Performance): Target[] {
     })(),
   }));
   const low = [...groupEnergy].sort((a, b) => a.balancer - b.balancer)[0];
+  /** The oracle's overload over the balancer's in the groups that miss (undefined when the balancer has none there). */
+  const overloadTimes = (missed: typeof groupEnergy): number | undefined => {
+    const b = sum(missed.map((g) => g.balancerAs));
+    return b > 0 ? sum(missed.map((g) => g.oracleAs)) / b : undefined;
+  };
+  const costs = (missed: typeof groupEnergy): string =>
+    missed.length ? `; its overload there ${f(sum(missed.map((g) => g.oracleAs)), 0)} A·s against the balancer's ${f(sum(missed.map((g) => g.balancerAs)), 0)} A·s` : '';
+  const belowEnergy = groupEnergy.filter((g) => g.balancer < TARGETS.energyOfIdeal);
   out.push({
     line: `Energy ≥ ${TARGETS.energyOfIdeal} of ideal in every trace group (default settings)`,
     measured: `lowest ${f(low.balancer, 3)} (${low.group}); ${groupEnergy.filter((g) => g.balancer < TARGETS.energyOfIdeal).length} of ${groups.length} groups below`,
-    oracle: `${f(low.oracle, 3)} in that group; lowest ${f(Math.min(...groupEnergy.map((g) => g.oracle)), 3)}`,
+    oracle: `${f(low.oracle, 3)} in that group; lowest ${f(Math.min(...groupEnergy.map((g) => g.oracle)), 3)}; in the ${belowEnergy.length} groups the balancer misses: ${belowEnergy.filter((g) => g.oracle >= TARGETS.energyOfIdeal).length} met by the oracle${costs(belowEnergy)}`,
     oracleMet: groupEnergy.every((g) => g.oracle >= TARGETS.energyOfIdeal),
+    oracleOverloadTimes: overloadTimes(belowEnergy),
     met: groupEnergy.every((g) => g.balancer >= TARGETS.energyOfIdeal),
   });
   const vsEvcc = [...groupEnergy].sort((a, b) => a.balancer - a.evcc - (b.balancer - b.evcc))[0];
+  const belowEvcc = groupEnergy.filter((g) => g.balancer - g.evcc < -TARGETS.energyVsEvcc - 1e-9);
   out.push({
     line: `Energy ≥ evcc's energy − ${TARGETS.energyVsEvcc} (of ideal) in every trace group`,
     measured: policyFor('evcc') ? `worst ${f(vsEvcc.balancer - vsEvcc.evcc, 3)} (${vsEvcc.group}: ${f(vsEvcc.balancer, 3)} vs ${f(vsEvcc.evcc, 3)})` : 'no evcc policy',
-    oracle: policyFor('evcc') ? `${f(vsEvcc.oracle - vsEvcc.evcc, 3)} in that group; worst ${f(Math.min(...groupEnergy.map((g) => g.oracle - g.evcc)), 3)}` : '',
+    oracle: policyFor('evcc') ? `${f(vsEvcc.oracle - vsEvcc.evcc, 3)} in that group; worst ${f(Math.min(...groupEnergy.map((g) => g.oracle - g.evcc)), 3)}${costs(belowEvcc)}` : '',
     oracleMet: policyFor('evcc') ? groupEnergy.every((g) => g.oracle - g.evcc >= -TARGETS.energyVsEvcc - 1e-9) : null,
+    oracleOverloadTimes: overloadTimes(belowEvcc),
     met: policyFor('evcc') ? groupEnergy.every((g) => g.balancer - g.evcc >= -TARGETS.energyVsEvcc - 1e-9) : null,
   });
   const floorB = belowFloor(rows, (r) => r.results.balancer);
@@ -167,6 +185,10 @@ export function reading(t: Target): string {
     return t.oracleMet ? "the oracle's frontier meets it: reachable by a reactive policy" : '';
   }
   if (t.oracleMet === false) return 'the oracle with the same margin misses too: out of reach for a purely reactive policy at this margin';
-  if (t.oracleMet === true) return "the oracle with the same margin meets it: the balancer's own rules";
+  if (t.oracleMet === true) {
+    const x = t.oracleOverloadTimes;
+    const cost = x !== undefined && x > 1 ? `, but with ${f(x, 1)}× the balancer's overload there` : '';
+    return `the oracle with the same margin meets it${cost}: the balancer's own restore and resume rules hold this energy back${cost ? ' in exchange for less overload (the frontier weighs the two)' : ''}`;
+  }
   return '';
 }
