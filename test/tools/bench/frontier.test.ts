@@ -75,7 +75,10 @@ describe('tools/bench/doneWhen', () => {
   it('reads a miss from the oracle beside it', () => {
     const t = (met: boolean | null, oracleMet: boolean | null): Target => ({ line: '', measured: '', oracle: '', met, oracleMet });
     assert.match(reading(t(false, false)), /out of reach/);
-    assert.match(reading(t(false, true)), /balancer's own rules/);
+    assert.match(reading(t(false, true)), /balancer's own restore and resume rules/);
+    assert.doesNotMatch(reading(t(false, true)), /overload/);
+    // the oracle's energy with more overload is a trade: the reading says how much more
+    assert.match(reading({ ...t(false, true), oracleOverloadTimes: 3.7 }), /with 3\.7× the balancer's overload there.*less overload/);
     assert.strictEqual(reading(t(true, false)), '');
     assert.match(reading({ ...t(false, false), oracleFrontier: true }), /no proof/);
   });
