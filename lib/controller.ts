@@ -257,7 +257,12 @@ export class Controller extends EventEmitter {
   /** Switch to 1 or 3 phases through the charger's actuator (lib/phaseSwitch.ts; e.g. on SolarLimitSource.phaseWish); emits 'phasesSwitched'. */
   requestPhases(id: string, phases: 1 | 3): { ok: boolean; reason: string } {
     const a = this.entries.get(id)?.actuator;
-    if (a?.phases) a.phases.onSwitched = (p) => this.emit('phasesSwitched', { chargerId: id, phases: p });
+    if (a?.phases) {
+      a.phases.onSwitched = (p) => {
+        this.balancer.forgetPhases(id); // the car draws on other phases now: count every wired one until it shows
+        this.emit('phasesSwitched', { chargerId: id, phases: p });
+      };
+    }
     const res = a?.phases?.request(phases) ?? { ok: false, reason: `${this.entries.get(id)?.name ?? id} cannot switch phases` };
     a?.tick();
     return res;

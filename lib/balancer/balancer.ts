@@ -19,31 +19,10 @@ import { allocate, holdOnStale, longestHoldWindowMs, type PhaseView } from './al
 import { BalancerConfigError, validateBalancerConfig } from './config';
 import { HouseHistory, MeterHistory, ownDrawEstimate } from './draw';
 import { memosToState, restoreMemos } from './state';
-import {
-  DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S,
-  GRID_PHASES,
-  type BalancerCommand,
-  type BalancerConfig,
-  type BalancerEvent,
-  type BalancerOutput,
-  type BalancerState,
-  type ChargerInput,
-  type GridPhase,
-  type MeterSample,
-  type Triple,
-} from './types';
-import {
-  EPS,
-  finiteOr,
-  fmt,
-  METER_CLOCK_RESET_MS,
-  noteDecrease,
-  prepareWork,
-  UNCONFIRMED_ALARM_MS,
-  validLimit,
-  type Memo,
-  type Work,
-} from './work';
+import { DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S, GRID_PHASES, type BalancerCommand, type BalancerConfig, type BalancerEvent } from './types';
+import type { BalancerOutput, BalancerState, ChargerInput, GridPhase, MeterSample, Triple } from './types';
+import { EPS, finiteOr, fmt, METER_CLOCK_RESET_MS, noteDecrease, prepareWork, UNCONFIRMED_ALARM_MS, validLimit } from './work';
+import type { Memo, Work } from './work';
 
 export { BalancerConfigError, validateBalancerConfig };
 
@@ -80,6 +59,12 @@ export class Balancer {
 
   getConfig(): BalancerConfig {
     return { ...this.cfg };
+  }
+
+  /** The car's phases changed (a 1-/3-phase switch): learn them again, counting every wired phase until it draws. */
+  forgetPhases(id: string): void {
+    const m = this.memos.get(id);
+    if (m) m.sessionPhaseMask = 0;
   }
 
   getState(): BalancerState {

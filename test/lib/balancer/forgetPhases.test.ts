@@ -1,0 +1,28 @@
+import assert from 'assert';
+import { Rig } from './rig';
+
+/** A go-e switched 3 → 1 phase while the car stayed connected (lib/phaseSwitch.ts); house load then rises on L3. */
+function switchedToOnePhase(forget: boolean): number | null {
+  const r = new Rig({ fuseA: 16, marginA: 1 });
+  const c = r.add({ maxCurrentA: 6 }, [0, 1, 2]);
+  r.house = [0, 0, 0];
+  r.run(60);
+  assert.strictEqual(r.limit(), 6);
+  c.carPhases = [0];
+  r.updateDraw();
+  if (forget) r.balancer.forgetPhases('a');
+  r.run(60);
+  r.house = [0, 0, 11];
+  r.step(1);
+  return r.limit();
+}
+
+describe('lib/balancer: forgetPhases after a 1-/3-phase switch', () => {
+  it('a car switched to one phase is no longer paused for load on a phase it left', () => {
+    assert.strictEqual(switchedToOnePhase(true), 6);
+  });
+
+  it('without it the balancer still counts the car on all three phases (what the controller now prevents)', () => {
+    assert.strictEqual(switchedToOnePhase(false), 0);
+  });
+});
