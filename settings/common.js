@@ -1,0 +1,51 @@
+/* PhaseGuard EV settings page: the helpers every script of the page shares, defined once. Vanilla JS, no external
+ * resources. Loaded first (before settings.js and the section scripts), it only defines window.pgPage:
+ *   $(id)                         document.getElementById
+ *   el(tag, className, text)      a new element with an optional class and text
+ *   fmtA(a)                       a current in A with at most one decimal in the browser's locale ('–' when unknown)
+ *   forHomey(Homey) → { t, api }  once Homey is ready:
+ *     t(key, vars)                the text under "settings." + key with its {name} placeholders filled in; the key
+ *                                 itself when the locale has no such text
+ *     api(method, path, body)     a Promise around Homey.api; rejects with an Error carrying the API's message */
+'use strict';
+
+(function () {
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function fmtA(a) {
+    if (a === null || a === undefined) return '–';
+    return (Math.round(a * 10) / 10).toLocaleString(undefined, { maximumFractionDigits: 1 });
+  }
+
+  function forHomey(Homey) {
+    function t(key, vars) {
+      var full = 'settings.' + key;
+      var text = Homey.__(full);
+      if (typeof text !== 'string' || text === '' || text === full) text = key;
+      if (vars) {
+        Object.keys(vars).forEach(function (name) { text = text.split('{' + name + '}').join(String(vars[name])); });
+      }
+      return text;
+    }
+
+    function api(method, path, body) {
+      return new Promise(function (resolve, reject) {
+        Homey.api(method, path, body === undefined ? null : body, function (err, result) {
+          if (err) reject(err instanceof Error ? err : new Error(String(err && err.message ? err.message : err)));
+          else resolve(result);
+        });
+      });
+    }
+
+    return { t: t, api: api };
+  }
+
+  window.pgPage = { $: $, el: el, fmtA: fmtA, forHomey: forHomey };
+})();
