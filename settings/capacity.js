@@ -3,33 +3,18 @@
  * saved with the rest of the form (settings.js asks window.pgSettingsSections); the app validates them once more.
  * The status comes from GET /capacity, every 10 s while the page is open: this period's average so far and its
  * projection as a bar against the cap, the month's peaks that count, the meter's own peak next to the app's figure,
- * and a warning when the cap is below the house's own load. Loaded after settings.js; chains onto its onHomeyReady. */
+ * and a warning when the cap is below the house's own load. Loaded after common.js (window.pgPage) and settings.js;
+ * chains onto its onHomeyReady. */
 'use strict';
 
 (function () {
   var REFRESH_MS = 10000;
   var MAX_SE_PEAKS = 10;
-  var Homey = null;
 
-  function $(id) { return document.getElementById(id); }
-
-  /** Translated text for a key under "settings." with {name} placeholders filled in. */
-  function t(key, vars) {
-    var full = 'settings.' + key;
-    var text = Homey.__(full);
-    if (typeof text !== 'string' || text === '' || text === full) text = key;
-    if (vars) {
-      Object.keys(vars).forEach(function (name) { text = text.split('{' + name + '}').join(String(vars[name])); });
-    }
-    return text;
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
+  var $ = window.pgPage.$;
+  var el = window.pgPage.el;
+  var t = null; // t(key, vars) and api(method, path) from window.pgPage.forHomey once Homey is ready
+  var api = null;
 
   function kw(value) {
     return Number(value).toLocaleString(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -41,15 +26,6 @@
 
   function dayTime(ms) {
     return new Date(ms).toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
-  }
-
-  function api(method, path) {
-    return new Promise(function (resolve, reject) {
-      Homey.api(method, path, null, function (err, result) {
-        if (err) reject(err instanceof Error ? err : new Error(String(err && err.message ? err.message : err)));
-        else resolve(result);
-      });
-    });
   }
 
   // --- the form fields ---------------------------------------------------------------------------
@@ -187,7 +163,9 @@
 
   var previous = window.onHomeyReady;
   window.onHomeyReady = function (homey) {
-    Homey = homey;
+    var page = window.pgPage.forHomey(homey);
+    t = page.t;
+    api = page.api;
     if (typeof previous === 'function') previous(homey);
     start();
   };
