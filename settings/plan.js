@@ -2,7 +2,7 @@
  * GET /plan (and the realtime event "plan"): per charger with a target, the plan as a small SVG chart of the planned
  * power per slot against the prices until the deadline, with delivered vs target, the expected cost and the next
  * slot. Times in the Homey's time zone (the plan's own), numbers in the browser's locale.
- * Loaded after settings.js; chains onto its onHomeyReady. */
+ * Loaded after common.js (window.pgPage) and settings.js; chains onto its onHomeyReady. */
 'use strict';
 
 (function () {
@@ -11,25 +11,10 @@
   var Homey = null;
   var last = null; // PlanView last shown (drawn again at a new width)
 
-  function $(id) { return document.getElementById(id); }
-
-  /** Translated text for a key under "settings." with {name} placeholders filled in. */
-  function t(key, vars) {
-    var full = 'settings.' + key;
-    var text = Homey.__(full);
-    if (typeof text !== 'string' || text === '' || text === full) text = key;
-    if (vars) {
-      Object.keys(vars).forEach(function (name) { text = text.split('{' + name + '}').join(String(vars[name])); });
-    }
-    return text;
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
+  var $ = window.pgPage.$;
+  var el = window.pgPage.el;
+  var t = null; // t(key, vars) and api(method, path) from window.pgPage.forHomey once Homey is ready
+  var api = null;
 
   function svg(tag, attrs, text) {
     var node = document.createElementNS(SVG, tag);
@@ -52,15 +37,6 @@
 
   function hourOf(ms, view) {
     return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', hourCycle: 'h23', timeZone: view.timeZone }).format(new Date(ms));
-  }
-
-  function api(method, path) {
-    return new Promise(function (resolve, reject) {
-      Homey.api(method, path, null, function (err, result) {
-        if (err) reject(err instanceof Error ? err : new Error(String(err && err.message ? err.message : err)));
-        else resolve(result);
-      });
-    });
   }
 
   // --- the chart ---------------------------------------------------------------------------------
@@ -218,7 +194,10 @@
 
   var previous = window.onHomeyReady;
   window.onHomeyReady = function (homey) {
+    var page = window.pgPage.forHomey(homey);
     Homey = homey;
+    t = page.t;
+    api = page.api;
     if (typeof previous === 'function') previous(homey);
     start();
   };
