@@ -3,34 +3,18 @@
  * answers "press the button", a 30 s countdown runs and the page asks again every 2 s (the meter accepts the request
  * for 30 s after its button was pressed). Once paired the app has saved the token and the pinned certificate with the
  * meter settings; the token never reaches this page. Meters Homey found (GET /homewizard) can be picked.
- * Hooks into settings.js through window.pgMeterPanels (fill / read / shownAt). */
+ * Hooks into settings.js through window.pgMeterPanels (fill / read / shownAt); loaded after common.js (window.pgPage). */
 'use strict';
 
 (function () {
   var WINDOW_S = 30;
   var ASK_EVERY_MS = 2000;
-  var Homey = null;
   var pairing = null; // { host, endsAt, timer, askTimer } while a pairing runs
   var paired = null; // { certFingerprint, host, serial } of the saved pairing, shown as state
 
-  function $(id) { return document.getElementById(id); }
-
-  function t(key, vars) {
-    var full = 'settings.' + key;
-    var text = Homey ? Homey.__(full) : full;
-    if (typeof text !== 'string' || text === '' || text === full) text = key;
-    Object.keys(vars || {}).forEach(function (name) { text = text.split('{' + name + '}').join(String(vars[name])); });
-    return text;
-  }
-
-  function api(method, path, body) {
-    return new Promise(function (resolve, reject) {
-      Homey.api(method, path, body === undefined ? null : body, function (err, result) {
-        if (err) reject(err instanceof Error ? err : new Error(String(err && err.message ? err.message : err)));
-        else resolve(result);
-      });
-    });
-  }
+  var $ = window.pgPage.$;
+  var t = null; // t(key, vars) and api(method, path, body) from window.pgPage.forHomey once Homey is ready
+  var api = null;
 
   function setState(text, kind) {
     var s = $('v2State');
@@ -169,7 +153,9 @@
 
   var ready = window.onHomeyReady;
   window.onHomeyReady = function (homey) {
-    Homey = homey;
+    var page = window.pgPage.forHomey(homey);
+    t = page.t;
+    api = page.api;
     $('v2Pair').addEventListener('click', startPairing);
     document.querySelectorAll('input[name="meterSource"]').forEach(function (r) {
       r.addEventListener('change', function () { if (r.value === 'homewizard-v2') loadFound(); });
