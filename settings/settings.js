@@ -1,4 +1,4 @@
-/* PhaseGuard EV settings page. Vanilla JS, no external resources.
+/* PhaseGuard EV settings page. Vanilla JS, no external resources; the shared helpers come from common.js (window.pgPage).
  * Talks to the app only through its Web API (api.ts): GET /settings, PUT /settings (the whole object, saved
  * all or nothing), GET /meters, GET /homewizard, GET /live, and the realtime events "live" and "homewizard". */
 'use strict';
@@ -21,6 +21,12 @@
     maxCurrentA: { min: 6, max: 32, integer: true },
   };
 
+  var $ = window.pgPage.$;
+  var el = window.pgPage.el;
+  var fmtA = window.pgPage.fmtA;
+  var t = null; // t(key, vars) and api(method, path, body) from window.pgPage.forHomey once Homey is ready
+  var api = null;
+
   var Homey = null;
   var view = null; // SettingsView from GET /settings
   var meters = null; // MeterCandidate[] from GET /meters, null until loaded
@@ -29,43 +35,9 @@
   var meterSerial = null; // serial of the HomeWizard meter picked from that list (the app follows it); null when typed
   var lastLive = null; // LiveView last shown; drawn again once the saved settings (the chargers' phase wiring) change
 
-  function $(id) { return document.getElementById(id); }
-
   /** Sections with their own script (capacity.js, …) add their fields to the one form: each may have
    *  fill(settings), read(out) and validate(form, value, errors); read at call time, so load order does not matter. */
   function sections() { return window.pgSettingsSections || []; }
-
-  /** Translated text for a key under "settings." with {name} placeholders filled in. */
-  function t(key, vars) {
-    var full = 'settings.' + key;
-    var text = Homey.__(full);
-    if (typeof text !== 'string' || text === '' || text === full) text = key;
-    if (vars) {
-      Object.keys(vars).forEach(function (name) { text = text.split('{' + name + '}').join(String(vars[name])); });
-    }
-    return text;
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-
-  function api(method, path, body) {
-    return new Promise(function (resolve, reject) {
-      Homey.api(method, path, body === undefined ? null : body, function (err, result) {
-        if (err) reject(err instanceof Error ? err : new Error(String(err && err.message ? err.message : err)));
-        else resolve(result);
-      });
-    });
-  }
-
-  function fmtA(a) {
-    if (a === null || a === undefined) return '–';
-    return (Math.round(a * 10) / 10).toLocaleString(undefined, { maximumFractionDigits: 1 });
-  }
 
   // ---------------------------------------------------------------- form: fill and read
 
@@ -612,7 +584,10 @@
   }
 
   window.onHomeyReady = function (homey) {
+    var page = window.pgPage.forHomey(homey);
     Homey = homey;
+    t = page.t;
+    api = page.api;
     translatePage();
     wire();
     api('GET', '/settings').then(function (v) {
