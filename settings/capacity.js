@@ -4,7 +4,7 @@
  * The status comes from GET /capacity, every 10 s while the page is open: this period's average so far and its
  * projection as a bar against the cap, the month's peaks that count, the meter's own peak next to the app's figure,
  * and a warning when the cap is below the house's own load. Loaded after common.js (window.pgPage) and settings.js;
- * chains onto its onHomeyReady. */
+ * chains onto its onHomeyReady (window.pgPage.onReady). */
 'use strict';
 
 (function () {
@@ -13,7 +13,7 @@
 
   var $ = window.pgPage.$;
   var el = window.pgPage.el;
-  var t = null; // t(key, vars) and api(method, path) from window.pgPage.forHomey once Homey is ready
+  var t = null; // t(key, vars) and api(method, path) from window.pgPage once Homey is ready
   var api = null;
 
   function kw(value) {
@@ -161,12 +161,9 @@
     $('form').addEventListener('submit', function () { setTimeout(refresh, 1500); });
   }
 
-  var previous = window.onHomeyReady;
-  window.onHomeyReady = function (homey) {
-    var page = window.pgPage.forHomey(homey);
+  window.pgPage.onReady(function (homey, page) {
     t = page.t;
     api = page.api;
-    if (typeof previous === 'function') previous(homey);
     start();
-  };
+  });
 })();

@@ -6,7 +6,9 @@
  *   forHomey(Homey) → { t, api }  once Homey is ready:
  *     t(key, vars)                the text under "settings." + key with its {name} placeholders filled in; the key
  *                                 itself when the locale has no such text
- *     api(method, path, body)     a Promise around Homey.api; rejects with an Error carrying the API's message */
+ *     api(method, path, body)     a Promise around Homey.api; rejects with an Error carrying the API's message
+ *   onReady(start)                chains a section script onto window.onHomeyReady (settings.js sets it first): the
+ *                                 handlers before it run, then start(Homey, { t, api }) */
 'use strict';
 
 (function () {
@@ -47,5 +49,13 @@
     return { t: t, api: api };
   }
 
-  window.pgPage = { $: $, el: el, fmtA: fmtA, forHomey: forHomey };
+  function onReady(start) {
+    var previous = window.onHomeyReady;
+    window.onHomeyReady = function (Homey) {
+      if (typeof previous === 'function') previous(Homey);
+      start(Homey, forHomey(Homey));
+    };
+  }
+
+  window.pgPage = { $: $, el: el, fmtA: fmtA, forHomey: forHomey, onReady: onReady };
 })();

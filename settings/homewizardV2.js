@@ -13,7 +13,7 @@
   var paired = null; // { certFingerprint, host, serial } of the saved pairing, shown as state
 
   var $ = window.pgPage.$;
-  var t = null; // t(key, vars) and api(method, path, body) from window.pgPage.forHomey once Homey is ready
+  var t = null; // t(key, vars) and api(method, path, body) from window.pgPage once Homey is ready
   var api = null;
 
   function setState(text, kind) {
@@ -151,15 +151,12 @@
     },
   }]);
 
-  var ready = window.onHomeyReady;
-  window.onHomeyReady = function (homey) {
-    var page = window.pgPage.forHomey(homey);
+  window.pgPage.onReady(function (homey, page) {
     t = page.t;
     api = page.api;
     $('v2Pair').addEventListener('click', startPairing);
     document.querySelectorAll('input[name="meterSource"]').forEach(function (r) {
       r.addEventListener('change', function () { if (r.value === 'homewizard-v2') loadFound(); });
     });
-    if (ready) ready(homey);
-  };
+  });
 })();

@@ -2,7 +2,7 @@
  * GET /plan (and the realtime event "plan"): per charger with a target, the plan as a small SVG chart of the planned
  * power per slot against the prices until the deadline, with delivered vs target, the expected cost and the next
  * slot. Times in the Homey's time zone (the plan's own), numbers in the browser's locale.
- * Loaded after common.js (window.pgPage) and settings.js; chains onto its onHomeyReady. */
+ * Loaded after common.js (window.pgPage) and settings.js; chains onto its onHomeyReady (window.pgPage.onReady). */
 'use strict';
 
 (function () {
@@ -13,7 +13,7 @@
 
   var $ = window.pgPage.$;
   var el = window.pgPage.el;
-  var t = null; // t(key, vars) and api(method, path) from window.pgPage.forHomey once Homey is ready
+  var t = null; // t(key, vars) and api(method, path) from window.pgPage once Homey is ready
   var api = null;
 
   function svg(tag, attrs, text) {
@@ -192,13 +192,10 @@
     });
   }
 
-  var previous = window.onHomeyReady;
-  window.onHomeyReady = function (homey) {
-    var page = window.pgPage.forHomey(homey);
+  window.pgPage.onReady(function (homey, page) {
     Homey = homey;
     t = page.t;
     api = page.api;
-    if (typeof previous === 'function') previous(homey);
     start();
-  };
+  });
 })();
