@@ -1,5 +1,6 @@
 /* PhaseGuard EV settings page: the helpers every script of the page shares, defined once. Vanilla JS, no external
  * resources. Loaded first (before settings.js and the section scripts), it only defines window.pgPage:
+ *   PHASES                        the grid phases, in order
  *   $(id)                         document.getElementById
  *   el(tag, className, text)      a new element with an optional class and text
  *   fmtA(a)                       a current in A with at most one decimal in the browser's locale ('–' when unknown)
@@ -12,6 +13,8 @@
 'use strict';
 
 (function () {
+  var PHASES = ['L1', 'L2', 'L3'];
+
   function $(id) { return document.getElementById(id); }
 
   function el(tag, className, text) {
@@ -57,5 +60,5 @@
     };
   }
 
-  window.pgPage = { $: $, el: el, fmtA: fmtA, forHomey: forHomey, onReady: onReady };
+  window.pgPage = { PHASES: PHASES, $: $, el: el, fmtA: fmtA, forHomey: forHomey, onReady: onReady };
 })();

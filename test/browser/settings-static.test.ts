@@ -69,7 +69,7 @@ describe('settings page translations', () => {
   });
 
   it('offers exactly the grid phases the validation accepts', () => {
-    assert.match(read('settings/settings.js'), new RegExp(`var PHASES = \\[${GRID_PHASES.map((p) => `'${p}'`).join(', ')}\\]`));
+    assert.match(read('settings/common.js'), new RegExp(`var PHASES = \\[${GRID_PHASES.map((p) => `'${p}'`).join(', ')}\\]`));
   });
 });
 
