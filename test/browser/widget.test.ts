@@ -108,12 +108,13 @@ describe('dashboard widget (headless Chromium)', function () {
     it(`shows each phase against the fuse with the fuse marker on top of a bar past it, and each charger, in its frame (${dark ? 'dark' : 'light'})`, async () => {
       await open({ dark });
       const { live } = liveStory();
-      // The story's last reading: L3 at 33.2 A on a 25 A fuse (the oven), both chargers just paused by the balancer.
+      // The story's last reading: L3 over the 25 A fuse (the oven), both chargers just paused by the balancer.
+      assert.ok(live.measuredA[2]! > 25, 'the story ends with L3 over the fuse');
       assert.deepStrictEqual(await texts('.pw-phase-name'), ['L1', 'L2', 'L3']);
       assert.deepStrictEqual(await texts('.pw-phase-value'), live.measuredA.map((a) => `${num(a!, 'en')} A`));
       assert.deepStrictEqual(await texts('.pw-phase-distance'), live.measuredA.map((a) => (a! <= 25
         ? `${num(25 - a!, 'en')} A left` : `${num(a! - 25, 'en')} A over the fuse`)));
-      assert.strictEqual(await page.textContent('[data-phase="L3"] .pw-phase-distance'), '8.2 A over the fuse');
+      assert.strictEqual(await page.textContent('[data-phase="L3"] .pw-phase-distance'), `${num(live.measuredA[2]! - 25, 'en')} A over the fuse`);
       assert.match(await page.getAttribute('[data-phase="L3"] .pw-fill', 'class') ?? '', /pw-over/);
       assert.match(await page.getAttribute('[data-phase="L3"] .pw-phase-distance', 'class') ?? '', /pw-over-text/);
 
@@ -172,7 +173,8 @@ describe('dashboard widget (headless Chromium)', function () {
 
   it('follows the app\'s realtime "live" events: new figures, a new charger (and its wiring, and a taller frame), a silent meter, balancing off', async () => {
     await open();
-    assert.strictEqual(await page.textContent('[data-phase="L3"] .pw-phase-distance'), '8.2 A over the fuse');
+    const storyL3A = liveStory().live.measuredA[2]!;
+    assert.strictEqual(await page.textContent('[data-phase="L3"] .pw-phase-distance'), `${num(storyL3A - 25, 'en')} A over the fuse`);
     const kettle = kettleLive();
     await page.evaluate((data) => window.__homeyEmit('live', data), kettle);
     assert.deepStrictEqual(await texts('.pw-phase-value'), kettle.measuredA.map((a) => `${num(a!, 'en')} A`));
@@ -306,7 +308,7 @@ describe('dashboard widget (headless Chromium)', function () {
     await page.close();
     await open({ lang: 'fr' });
     assert.strictEqual(await page.textContent('#pw-chargers-title'), strings.en.chargers);
-    assert.strictEqual(await page.textContent('[data-phase="L1"] .pw-phase-value'), `${(12.7).toLocaleString('fr')} A`);
+    assert.strictEqual(await page.textContent('[data-phase="L1"] .pw-phase-value'), `${liveStory().live.measuredA[0]!.toLocaleString('fr')} A`);
   });
 
   for (const dark of [false, true]) {
