@@ -15,6 +15,8 @@ export interface PhaseView {
   avail: Triple<number>;
   /** The more careful headroom a raise of a cloud charger must also fit (A). */
   cloudAvail: Triple<number>;
+  /** The headroom an amp a cloud charger already has must fit: export counts only beyond `cloudRaiseReserveA` (A). */
+  cloudKeep: Triple<number>;
   /** The headroom on phase g that held on every fresh sample of the last `windowMs` (A): what a raise must fit. */
   heldAvail: (g: number, windowMs: number) => number;
   /** A good value not older than staleAfterS. */
@@ -164,10 +166,11 @@ function pauseWhereMinimumsDoNotFit(work: Work[], view: PhaseView): Triple<numbe
  * exactly fuse − margin does not undo that raise (no raise/cut flapping); with a small margin at most
  * half of it, so the phase stays under the fuse. A raise must fit strictly, and into headroom that held
  * for its hold window (restoreHoldS, doubled after raises that were cut back soon: a load that cycles does
- * not get the same raise and overload every cycle).
+ * not get the same raise and overload every cycle). A cloud charger keeps an amp only under `cloudKeep`
+ * (export counts beyond its reserve only: a cloud takes it faster than the charger's cut lands).
  */
 function fairFill(cfg: BalancerConfig, nowMs: number, work: Work[], view: PhaseView, load: Triple<number>): void {
-  const { avail, cloudAvail, heldAvail, known } = view;
+  const { avail, cloudAvail, cloudKeep, heldAvail, known } = view;
   const keepSlack = keepSlackA(cfg);
   for (const it of work) it.newA = it.waitStart ? -1 : it.capA >= it.minA ? it.minA : 0;
   const frozen = new Array<boolean>(work.length).fill(false);
@@ -186,7 +189,7 @@ function fairFill(cfg: BalancerConfig, nowMs: number, work: Work[], view: PhaseV
     const it = work[pick];
     // a raise (or a starting limit) of a cloud charger must also fit its more careful headroom
     const raise = it.memo.sessionStart || it.newA >= it.memo.allowedA;
-    const ceil = it.input.latencyClass === 'cloud' && raise ? cloudAvail : avail;
+    const ceil = it.input.latencyClass !== 'cloud' ? avail : raise ? cloudAvail : cloudKeep;
     const holdMs = raise && !it.memo.sessionStart ? holdWindowMs(cfg, backoffNow(it.memo, nowMs)) : -1;
     const slack = raise ? EPS : keepSlack;
     let binding: PhaseIndex | null = null;
@@ -198,6 +201,10 @@ function fairFill(cfg: BalancerConfig, nowMs: number, work: Work[], view: PhaseV
     if (binding !== null) {
       frozen[pick] = true;
       if (it.phase === null) it.phase = binding; // the phase that stopped it: what its reason names
+      const b = binding;
+      if (ceil === cloudKeep && load[b] + it.w[b] <= avail[b] + slack) {
+        it.why ??= `Export on ${GRID_PHASES[b]} can vanish with a cloud (${fmt(cloudKeep[b])} of ${fmt(avail[b])} A free counted for ${it.input.name})`;
+      }
       continue;
     }
     it.newA++;

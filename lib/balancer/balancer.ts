@@ -181,7 +181,7 @@ export class Balancer {
     const limitA = cfg.fuseA - cfg.marginA;
     const hist = this.houseHist;
     const heldAvail = (g: number, windowMs: number): number => hist.heldAvail(nowMs, g, windowMs, limitA);
-    const view: PhaseView = { avail: [NaN, NaN, NaN], cloudAvail: [NaN, NaN, NaN], heldAvail, known, present, ageMs };
+    const view: PhaseView = { avail: [NaN, NaN, NaN], cloudAvail: [NaN, NaN, NaN], cloudKeep: [NaN, NaN, NaN], heldAvail, known, present, ageMs };
     this.siteWhy.fill(null);
     const measuredA: Triple<number | null> = [null, null, null];
     const headroomA: Triple<number | null> = [null, null, null];
@@ -195,6 +195,8 @@ export class Balancer {
       measuredA[g] = v;
       headroomA[g] = view.avail[g];
       view.cloudAvail[g] = heldAvail(g, cfg.cloudRaiseWindowS * 1000) - cfg.cloudRaiseReserveA;
+      // export (a cloud can take it within seconds) keeps a cloud charger's amps only beyond its reserve
+      view.cloudKeep[g] = limitA - (houseA < 0 ? Math.min(0, houseA + cfg.cloudRaiseReserveA) : houseA);
       // a site ceiling (capacity cap) below the fuse headroom binds instead; the fuse always wins
       const ceilA = site?.ceilingA[g];
       this.siteWhy[g] = typeof ceilA === 'number' && Number.isFinite(ceilA) && ceilA < view.avail[g] ? site!.reason : null;
@@ -312,7 +314,7 @@ export class Balancer {
       it.why = null;
     }
     const less = (t: Triple<number>): Triple<number> => t.map((v, g) => v - reserve[g]) as Triple<number>;
-    allocate(this.cfg, nowMs, others, { ...view, avail: less(view.avail), cloudAvail: less(view.cloudAvail) });
+    allocate(this.cfg, nowMs, others, { ...view, avail: less(view.avail), cloudAvail: less(view.cloudAvail), cloudKeep: less(view.cloudKeep) });
     const names = pinned.map((p) => `${p.input.name} may still draw ${fmt(this.committedOf(p) ?? 0)} A until it confirms its cut`).join('; ');
     others.forEach((it, i) => {
       if (it.newA >= 0 && it.newA < before[i]) {
