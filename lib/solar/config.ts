@@ -7,7 +7,7 @@ import { UserInputError } from '../errors';
 export interface SolarConfig {
   /** Surplus must stay at or above the car's minimum power (+ `startThresholdW`) this long before a start (s). evcc Enable.Delay 1 min. */
   enableDelayS: number;
-  /** Surplus must stay below the car's minimum power (− `stopThresholdW`) this long before a stop (s). evcc Disable.Delay 3 min. */
+  /** A cap: below the car's minimum power (− `stopThresholdW`) this long, the car stops even within its grid budget (s). evcc Disable.Delay 3 min. */
   disableDelayS: number;
   /** Surplus above the car's minimum power needed to start (W). evcc Enable.Threshold 0 W. */
   startThresholdW: number;
@@ -17,8 +17,16 @@ export interface SolarConfig {
   minOnTimeS: number;
   /** A stopped car waits at least this long before a start (s). */
   minOffTimeS: number;
-  /** At most this many starts per rolling hour in 'solar' (each start and stop is a mode change). */
+  /** Start budget in 'solar', a token bucket: at most this many tokens, one back every 3600 / this s; a start takes one. */
   maxStartsPerHour: number;
+  /** Below the minimum the car rides on while the grid gave at most this share of the session's energy (+ `gridAllowanceWh`). */
+  gridBudgetShare: number;
+  /** Grid energy a session may borrow beyond `gridBudgetShare` (Wh): lets the first cloud of a session be ridden. */
+  gridAllowanceWh: number;
+  /** Over the grid budget, the surplus must stay below the minimum this long before a stop (s): one sample's dip does not stop the car. */
+  stopConfirmS: number;
+  /** With no start left, the car may borrow this much more grid energy riding a cloud (Wh): a stop would leave it idle until a start is back. */
+  noStartRideWh: number;
   /** Time constant of the smoothing of raises (s); decreases follow the latest sample at once. */
   smoothingS: number;
   /** Keep this much exported (W): a margin for meter rounding and the car's own rounding. evcc residualPower. */
@@ -35,15 +43,19 @@ export interface SolarConfig {
 }
 
 export const DEFAULT_SOLAR_CONFIG: SolarConfig = {
-  // tuned on the solar bench (docs/benchmarks.md, docs/solar.md): shorter than evcc's 1 min / 3 min, with a
-  // minimum on-time and a start budget instead, so a cloud neither flaps the car nor imports for long
-  enableDelayS: 30,
-  disableDelayS: 120,
+  // docs/solar.md ("Control", "Experiments"): a start budget that refills (token bucket) and a stop on the grid
+  // energy the session borrowed, instead of evcc's fixed 1 min / 3 min timers; disableDelayS is only a cap
+  enableDelayS: 20,
+  disableDelayS: 900,
   startThresholdW: 0,
   stopThresholdW: 0,
-  minOnTimeS: 300,
-  minOffTimeS: 120,
+  minOnTimeS: 0,
+  minOffTimeS: 60,
   maxStartsPerHour: 3,
+  gridBudgetShare: 0.025,
+  gridAllowanceWh: 30,
+  stopConfirmS: 15,
+  noStartRideWh: 80,
   smoothingS: 5,
   reserveW: 0,
   balance: 'net',
@@ -63,6 +75,10 @@ const RANGES: Record<Exclude<keyof SolarConfig, 'balance'>, [number, number]> = 
   minOnTimeS: [0, 7200],
   minOffTimeS: [0, 7200],
   maxStartsPerHour: [1, 60],
+  gridBudgetShare: [0, 1],
+  gridAllowanceWh: [0, 10_000],
+  stopConfirmS: [0, 3600],
+  noStartRideWh: [0, 10_000],
   smoothingS: [0, 600],
   reserveW: [0, 5000],
   phaseDownDelayS: [0, 3600],

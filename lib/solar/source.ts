@@ -4,11 +4,12 @@
  *
  * On every fresh meter sample the surplus (surplus.ts, the solar chargers' own draw added back) is shared out in
  * priority order; each charger keeps a smoothed figure (raises follow an exponential average of `smoothingS`,
- * decreases the latest sample at once) and, in 'solar', a start/stop state machine like evcc's PV mode:
+ * decreases the latest sample at once) and, in 'solar', a start/stop state machine (startStop.ts):
  * - **start** when the smoothed surplus stays ≥ the car's minimum power (+ `startThresholdW`) for `enableDelayS`,
- *   the car has been off `minOffTimeS` and fewer than `maxStartsPerHour` starts fell in the last hour;
- * - **stop** when the surplus stays below the minimum power (− `stopThresholdW`) for `disableDelayS` and the car
- *   has charged `minOnTimeS`; until then it charges at its minimum (a passing cloud does not stop it).
+ *   the car has been off `minOffTimeS` and a start is left in its bucket (`maxStartsPerHour`, refilled continuously);
+ * - **stop** when the surplus is below the minimum power (− `stopThresholdW`) and the grid energy the session
+ *   borrowed passes its budget (`gridBudgetShare` of its energy + allowances) for `stopConfirmS`, or after
+ *   `disableDelayS` below; until then it charges at its minimum (a cloud the session can afford does not stop it).
  * 'min+solar' never goes below the minimum (the fuse may still pause it). Unknown surplus (no sample for
  * `staleAfterS`, an unsigned meter without `powerW`) counts as none.
  *
@@ -21,6 +22,7 @@ import type { ChargerInput, MeterSample, Triple } from '../balancer/types';
 import { GRID_PHASES } from '../balancer/types';
 import type { ChargerLimit, ChargingMode, LimitSource } from '../limits';
 import { DEFAULT_SOLAR_CONFIG, type SolarConfig, validateSolarConfig } from './config';
+import { StartStop } from './startStop';
 import { chargerDrawPerGridPhase, describeMeterSign, MeterSignDetector, NOMINAL_VOLTAGE_V, surplusOf, usableW, type MeterSignSetting, type Surplus } from './surplus';
 
 export type SolarState = 'waiting' | 'charging' | 'stopping' | 'off';
@@ -107,10 +109,8 @@ interface PerCharger {
   emaW: number | null;
   lastW: number | null;
   atMs: number | null;
-  on: boolean;
-  sinceMs: number;
-  timerMs: number | null;
-  starts: number[];
+  /** Start and stop ('solar'): the state machine, its start budget and the session's borrowed energy. */
+  ss: StartStop;
   offeredA: number;
   minA: number;
   /** Phases the car draws on now (measured), or the switch asked for, or the charger's wiring. */
@@ -169,14 +169,18 @@ export class SolarLimitSource implements LimitSource {
         continue;
       }
       const grid = this.gridPhases(ch, st.phases);
-      if (surplus) this.smooth(st, nowMs, this.usable(surplus, claimedA, grid));
+      if (surplus) {
+        this.smooth(st, nowMs, this.usable(surplus, claimedA, grid));
+        const carW = ch.measuredA.reduce((sum: number, a) => sum + (typeof a === 'number' && a > 0 ? a : 0), 0) * NOMINAL_VOLTAGE_V;
+        st.ss.account(nowMs, carW, st.lastW === null ? null : st.lastW + this.config.reserveW);
+      }
       if (this.lastSampleMs === null || nowMs - this.lastSampleMs > this.config.staleAfterS * 1000) {
         st.emaW = null;
         st.lastW = null;
       }
       this.decide(st, ch, nowMs);
       this.phaseStep(st, ch, nowMs, sample);
-      const drawA = st.mode === 'min+solar' || st.on ? st.offeredA : 0;
+      const drawA = st.mode === 'min+solar' || st.ss.on ? st.offeredA : 0;
       for (const g of grid) claimedA[g] += drawA;
     }
   }
@@ -193,7 +197,7 @@ export class SolarLimitSource implements LimitSource {
     }
     const reason = solarReason(st.cause);
     if (mode === 'min+solar') return { maxA: Math.max(input.minCurrentA, st.offeredA), reason };
-    return { maxA: st.on ? Math.max(input.minCurrentA, st.offeredA) : 0, reason };
+    return { maxA: st.ss.on ? Math.max(input.minCurrentA, st.offeredA) : 0, reason };
   }
 
   /** What the UI shows for one charger; null for a charger never seen. */
@@ -203,8 +207,8 @@ export class SolarLimitSource implements LimitSource {
     const mode = this.opts.modeOf(id);
     let state: SolarState = 'off';
     if (mode === 'min+solar') state = 'charging';
-    else if (mode === 'solar') state = st.on ? (st.timerMs !== null ? 'stopping' : 'charging') : 'waiting';
-    const offeredA = mode === 'min+solar' ? Math.max(st.minA, st.offeredA) : mode === 'solar' && st.on ? Math.max(st.minA, st.offeredA) : 0;
+    else if (mode === 'solar') state = st.ss.on ? (st.ss.timerMs !== null ? 'stopping' : 'charging') : 'waiting';
+    const offeredA = mode === 'min+solar' ? Math.max(st.minA, st.offeredA) : mode === 'solar' && st.ss.on ? Math.max(st.minA, st.offeredA) : 0;
     const cause: SolarCause = mode === 'off' ? { id: 'off', surplusW: null } : st.mode === mode ? st.cause : { id: mode === 'solar' ? 'solar_unknown' : 'min_solar_minimum', surplusW: null, minA: st.minA };
     return { mode, surplusW: st.emaW === null ? null : Math.round(st.emaW), offeredA, phases: st.phases, state, cause, reason: solarReason(cause) };
   }
@@ -231,22 +235,18 @@ export class SolarLimitSource implements LimitSource {
     let st = this.chargers.get(ch.id);
     if (!st) {
       const wired = ch.phaseMap.filter((g) => g !== null).length === 1 ? 1 : 3;
-      st = { mode, emaW: null, lastW: null, atMs: null, on: false, sinceMs: -Infinity, timerMs: null, starts: [], offeredA: 0, minA: ch.minCurrentA, phases: wired, singlePhaseCar: false, wish: null, phaseTimer: null, cause: { id: 'solar_unknown', surplusW: null } };
+      st = { mode, emaW: null, lastW: null, atMs: null, ss: new StartStop(), offeredA: 0, minA: ch.minCurrentA, phases: wired, singlePhaseCar: false, wish: null, phaseTimer: null, cause: { id: 'solar_unknown', surplusW: null } };
       this.chargers.set(ch.id, st);
     }
     if (st.mode !== mode) {
       // a new mode starts afresh: a car switched to 'solar' starts only after the enable delay
       st.mode = mode;
-      st.on = false;
-      st.timerMs = null;
-      st.sinceMs = -Infinity;
+      st.ss.reset(nowMs, false);
     }
     st.minA = ch.minCurrentA;
     if (!ch.carConnected) {
       st.singlePhaseCar = false;
-      if (st.on) st.sinceMs = nowMs;
-      st.on = false;
-      st.timerMs = null;
+      st.ss.reset(nowMs, true);
     }
     return st;
   }
@@ -311,40 +311,23 @@ export class SolarLimitSource implements LimitSource {
       st.cause = fitA >= ch.minCurrentA ? { id: 'min_solar_surplus', surplusW: effW } : { id: 'min_solar_minimum', surplusW: known ? effW : null, minA: ch.minCurrentA };
       return;
     }
-    if (!st.on) {
-      st.starts = st.starts.filter((t) => nowMs - t < 3_600_000);
-      const enough = known && emaW >= minW + c.startThresholdW && ch.carConnected;
-      if (!enough) {
-        st.timerMs = null;
-        st.cause = known ? { id: 'solar_waiting', surplusW: emaW, neededW } : { id: 'solar_unknown', surplusW: null, neededW };
+    const verdict = st.ss.step(nowMs, c, { startW: known ? emaW : null, stayW: effW, neededW, minW: minW - c.stopThresholdW, connected: ch.carConnected });
+    switch (verdict) {
+      case 'waiting':
+        st.cause = known ? { id: 'solar_waiting', surplusW: st.ss.on ? effW : emaW, neededW } : { id: 'solar_unknown', surplusW: null, neededW };
         return;
-      }
-      st.timerMs ??= nowMs;
-      const ready = nowMs - st.timerMs >= c.enableDelayS * 1000 && nowMs - st.sinceMs >= c.minOffTimeS * 1000;
-      if (ready && st.starts.length < c.maxStartsPerHour) {
-        st.on = true;
-        st.sinceMs = nowMs;
-        st.timerMs = null;
-        st.starts.push(nowMs);
-      } else {
-        st.cause = st.starts.length >= c.maxStartsPerHour ? { id: 'solar_start_limit', surplusW: emaW, starts: st.starts.length } : { id: 'solar_starting', surplusW: emaW, neededW };
+      case 'starting':
+        st.cause = { id: 'solar_starting', surplusW: emaW, neededW };
         return;
-      }
+      case 'start_limit':
+        st.cause = { id: 'solar_start_limit', surplusW: emaW, starts: st.ss.starts.length };
+        return;
+      case 'stopping':
+        st.cause = { id: 'solar_stopping', surplusW: effW, neededW: minW, minA: ch.minCurrentA };
+        return;
+      case 'charging':
+        st.cause = { id: 'solar_charging', surplusW: effW };
     }
-    if (effW < minW - c.stopThresholdW) {
-      st.timerMs ??= nowMs;
-      if (nowMs - st.timerMs >= c.disableDelayS * 1000 && nowMs - st.sinceMs >= c.minOnTimeS * 1000) {
-        st.on = false;
-        st.sinceMs = nowMs;
-        st.timerMs = null;
-        st.cause = { id: 'solar_waiting', surplusW: effW, neededW };
-        return;
-      }
-      st.cause = { id: 'solar_stopping', surplusW: effW, neededW: minW, minA: ch.minCurrentA };
-      return;
-    }
-    st.timerMs = null;
-    st.cause = { id: 'solar_charging', surplusW: effW };
   }
 
   /** Phase wishes: surplus between a 1- and a 3-phase start, or the fuse's room for 1 phase but not 3. */

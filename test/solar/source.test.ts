@@ -16,9 +16,14 @@ class Plant {
   carPhases: number | null = null;
   readonly source: SolarLimitSource;
   readonly offered: number[] = [];
+  /** The car's energy and what of it the grid gave (Wh), from the plant's own figures. */
+  carWh = 0;
+  gridWh = 0;
   constructor(
     opts: Partial<SolarLimitOptions> & { mode?: ChargingMode },
     private readonly ch: ChargerInput = solarCharger(),
+    /** Seconds between meter samples. */
+    private readonly stepS = 10,
   ) {
     const mode = opts.mode ?? 'solar';
     this.source = new SolarLimitSource({ modeOf: () => mode, ...opts });
@@ -37,8 +42,8 @@ class Plant {
   /** Run `seconds` with the house exporting `exportW` (before the car); returns the last ceiling. */
   run(seconds: number, exportW: number, powerW = true): number {
     let maxA = 0;
-    for (let s = 0; s < seconds; s += 10) {
-      this.t += 10_000;
+    for (let s = 0; s < seconds; s += this.stepS) {
+      this.t += this.stepS * 1000;
       const ch = this.input();
       const phases = this.phases();
       const carW = this.drawA * 230 * phases;
@@ -48,6 +53,9 @@ class Plant {
       this.source.observe(this.t, this.t, sample, [ch]);
       maxA = this.source.charger(this.t, ch)?.maxA ?? -1;
       this.offered.push(maxA);
+      // the 10 s before this sample: the car drew what the previous ceiling allowed
+      this.carWh += (carW * this.stepS) / 3600;
+      this.gridWh += (Math.max(0, carW - exportW) * this.stepS) / 3600;
       this.drawA = maxA >= 6 ? Math.min(maxA, 16) : 0;
     }
     return maxA;
@@ -65,15 +73,80 @@ describe('SolarLimitSource', () => {
     assert.equal(p.source.status('ev')?.state, 'charging');
   });
 
-  it('solar: a passing cloud keeps the car at its minimum; a long one stops it after the disable delay and the minimum on-time', () => {
-    const p = new Plant({ config: { minOnTimeS: 0, disableDelayS: 180 } });
-    p.run(200, 8000);
+  it('solar: a cloud within the grid budget is ridden at the minimum; past it the car stops after stopConfirmS', () => {
+    const c = DEFAULT_SOLAR_CONFIG;
+    const p = new Plant({});
+    p.run(1800, 8000);
     assert.ok(p.drawA > 6);
-    assert.equal(p.run(120, 1500), 6, 'two minutes of cloud: at the minimum, not stopped');
+    assert.equal(p.run(120, 3500), 6, 'two minutes of a light cloud (0.6 kW short of the minimum): ridden at the minimum');
     assert.equal(p.source.status('ev')?.state, 'stopping');
-    assert.ok(p.run(200, 8000) > 6, 'the sun is back: raised again');
-    assert.equal(p.run(200, 1500), 0, 'more than three minutes of cloud: paused');
+    assert.ok(p.run(200, 8000) > 6, 'the sun is back: raised again, no start spent');
+    assert.equal(p.run(60, 3500), 6, 'a light cloud again: at the minimum');
+    // then a dark one: 2.6 kW short; the budget left is what the session may still borrow
+    const budgetWh = c.gridBudgetShare * p.carWh + c.gridAllowanceWh - p.gridWh;
+    const deficitW = 6 * 690 - 1500;
+    const expectS = (budgetWh / deficitW) * 3600 + c.stopConfirmS;
+    let pausedAfterS = 0;
+    while (p.run(10, 1500) > 0) pausedAfterS += 10;
+    assert.ok(pausedAfterS >= expectS - 20 && pausedAfterS <= expectS + 20, `paused after ${pausedAfterS} s, the budget lasts ~${Math.round(expectS)} s`);
     assert.equal(p.source.status('ev')?.state, 'waiting');
+  });
+
+  it('solar: disableDelayS caps a ride the budget would allow', () => {
+    const p = new Plant({ config: { disableDelayS: 180, gridAllowanceWh: 10_000 } });
+    p.run(600, 8000);
+    assert.equal(p.run(170, 3500), 6, 'within the cap: at the minimum');
+    assert.equal(p.run(30, 3500), 0, 'past 180 s below the minimum: paused although the budget is not spent');
+  });
+
+  it('solar regression: after a cloudy hour that spent every start, full sun restarts it within one refill of the bucket', () => {
+    const c = DEFAULT_SOLAR_CONFIG;
+    const p = new Plant({});
+    let starts = 0;
+    let wasOn = false;
+    for (let k = 0; k < 6; k++) {
+      for (const w of [8000, 500]) {
+        for (let s = 0; s < 300; s += 10) {
+          const on = p.run(10, w) > 0;
+          if (on && !wasOn) starts++;
+          wasOn = on;
+        }
+      }
+    }
+    assert.ok(starts > c.maxStartsPerHour, `the cloudy hour used the bucket and its refill: ${starts} starts`);
+    assert.ok(starts <= 2 * c.maxStartsPerHour, `a bucket of ${c.maxStartsPerHour} refilled ${c.maxStartsPerHour}/h: at most ${2 * c.maxStartsPerHour} starts in an hour, saw ${starts}`);
+    assert.equal(wasOn, false, 'the hour ends in a cloud, paused');
+    let waitedS = 0;
+    while (p.run(10, 8000) === 0) waitedS += 10;
+    const boundS = 3600 / c.maxStartsPerHour + c.enableDelayS + 10;
+    assert.ok(waitedS <= boundS, `full sun: charging after ${waitedS} s (documented: ≤ 3600 / ${c.maxStartsPerHour} s for a start to come back + the ${c.enableDelayS} s enable delay)`);
+  });
+
+  it('solar regression: a cloud-flicker hour (30 s sun, 30 s cloud, 10 s edges, meter 1 s) stays under the grid budget and the start bucket', () => {
+    const c = DEFAULT_SOLAR_CONFIG;
+    const p = new Plant({}, solarCharger(), 1);
+    p.run(3 * 3600, 8000);
+    const startWh = { car: p.carWh, grid: p.gridWh };
+    assert.equal(p.gridWh, 0, 'full sun: nothing from the grid');
+    let changes = 0;
+    let wasOn = p.drawA > 0;
+    const track = (a: number): void => {
+      if (a > 0 !== wasOn) changes++;
+      wasOn = a > 0;
+    };
+    for (let k = 0; k < 60; k++) {
+      for (let e = 1; e <= 10; e++) track(p.run(1, 8000 - 600 * e));
+      track(p.run(20, 2000));
+      for (let e = 1; e <= 10; e++) track(p.run(1, 2000 + 600 * e));
+      track(p.run(20, 8000));
+    }
+    const shareOfGrid = p.gridWh / p.carWh;
+    assert.ok(shareOfGrid <= 0.03, `grid ${(shareOfGrid * 100).toFixed(2)} % of the car's energy (≤ 3 %)`);
+    assert.ok(p.gridWh <= c.gridBudgetShare * p.carWh + c.gridAllowanceWh + c.noStartRideWh + ((c.stopConfirmS + 1) * 4140) / 3600, 'within the budget + one stop confirmation at the minimum');
+    // the bucket's bound: its 3 tokens + 3 refilled in the hour = 6 starts, 12 changes (the bench's days average ≤ 6/h)
+    assert.ok(changes <= 4 * c.maxStartsPerHour, `${changes} mode changes in the flicker hour`);
+    assert.ok(p.carWh - startWh.car > 1500, `the car still charged in the flicker hour: ${Math.round(p.carWh - startWh.car)} Wh`);
+    assert.ok(p.gridWh - startWh.grid > 0, 'it rode some clouds');
   });
 
   it('solar: the minimum off-time and the starts per hour bound the mode changes', () => {

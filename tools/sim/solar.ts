@@ -36,6 +36,8 @@ export interface SolarOptions {
   mode: SolarMode;
   phaseSwitching: boolean;
   solarConfig?: Partial<SolarConfig>;
+  /** Called each second with the car's power, the export and the 3-phase ideal's power (W): for experiments. */
+  onSecond?: (t: number, carW: number, surplusW: number, ideal3W: number) => void;
 }
 
 export interface SolarMetrics {
@@ -183,6 +185,7 @@ export function runSolar(s: Scenario, policy: SolarPolicy, o: SolarOptions): Sol
     m.solarWs += Math.min(carW, surplusW);
     series.one.push(idealW(surplusW, household, 1, s.car, s.fuseA));
     series.three.push(idealW(surplusW, household, 3, s.car, s.fuseA));
+    o.onSecond?.(t, carW, surplusW, series.three[t]);
     const on = !switching && charger.offeredA() > 0;
     if (wasOn !== null && on !== wasOn && !switching && t >= switchUntilS + 1) m.changes++;
     if (!switching) wasOn = on;
