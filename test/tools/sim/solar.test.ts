@@ -2,6 +2,7 @@ import { strict as assert } from 'assert';
 import path from 'path';
 import { DEFAULT_BALANCER_CONFIG, type Triple } from '../../../lib/balancer/types';
 import { runSimCli } from '../../../tools/sim/cli';
+import { DEFAULT_SOLAR_CONFIG } from '../../../lib/solar/config';
 import { FuseAllowsMinimum, runSolar } from '../../../tools/sim/solar';
 import type { Scenario } from '../../../tools/sim/simulate';
 import { makeTrace } from '../../../tools/sim/trace';
@@ -23,7 +24,36 @@ function kettleScenario(): Scenario {
   return { trace: makeTrace('kettle', points), fuseA: 16, marginA: 1, car: { phases: 3, maxA: 16 }, meter: { intervalS: 1 }, charger: 'goe' };
 }
 
+/** An hour of clouds (5 min 8 kW export, 5 min 0.5 kW) and then 40 min of full sun, at 1 s. */
+function cloudyHourScenario(): Scenario {
+  const points = [];
+  for (let t = 0; t < 6000; t++) {
+    const exportW = t < 3600 && Math.floor(t / 300) % 2 === 1 ? 500 : 8000;
+    points.push({ timeS: t, currentsA: [0, 1, 2].map(() => -exportW / 690) as Triple<number> });
+  }
+  return { trace: makeTrace('cloudy-hour', points), fuseA: 25, marginA: 1, car: { phases: 3, maxA: 16 }, meter: { intervalS: 1 }, charger: 'goe' };
+}
+
 describe('tools/sim/solar', () => {
+  it('solar regression, through the balancer: a cloudy hour, then full sun restarts the car within the documented delay', () => {
+    const c = DEFAULT_SOLAR_CONFIG;
+    let firstOnS = -1;
+    const m = runSolar(cloudyHourScenario(), 'balancer', {
+      mode: 'solar',
+      phaseSwitching: false,
+      onSecond: (t, carW) => {
+        if (t >= 3600 && carW > 0 && firstOnS < 0) firstOnS = t - 3600;
+      },
+    });
+    // documented (docs/solar.md): the enable delay and what is left of the minimum off-time with a start left, one refill
+    // (3600 / maxStartsPerHour s) more when the bucket is empty; + meter, charger latency and the car's start
+    const boundS = 3600 / c.maxStartsPerHour + c.enableDelayS + c.minOffTimeS + 1 + 1 + 5;
+    assert.ok(firstOnS >= 0 && firstOnS <= boundS, `charging ${firstOnS} s into the sun (bound ${boundS} s)`);
+    assert.ok(firstOnS <= c.enableDelayS + c.minOffTimeS + 7, `a start was left after the cloudy hour (the bucket refills): ${firstOnS} s`);
+    assert.ok((m.gridShare ?? 1) <= 0.03, `grid ${m.gridShare}`);
+  });
+
+
   it('the fuse allows the minimum once the room held minimum + the resume hysteresis for the resume window and the time to act', () => {
     const { resumeWindowS, resumeHysteresisA } = DEFAULT_BALANCER_CONFIG;
     const needA = 6 + resumeHysteresisA;
