@@ -18,7 +18,7 @@ import type { SolarConfig } from '../../lib/solar/config';
 import { SolarLimitSource } from '../../lib/solar/source';
 import { UsageError } from '../cli/args';
 import { MCB_C_FASTEST, TripStress } from './metrics';
-import { CarModel, ChargerModel, MeterModel, CHARGER_LATENCY_S } from './models';
+import { CarModel, ChargerModel, MeterModel, CHARGER_LATENCY_S, type CarOptions } from './models';
 import { EvccPvLimit } from './peers/evccPv';
 import { fixedIdealWs, freeIdealWs, idealW, minGapIdealWs, switchLimitedIdealWs, type IdealSeries } from './solarIdeal';
 import { phaseRotation, type Scenario } from './simulate';
@@ -143,6 +143,7 @@ export function runSolar(s: Scenario, policy: SolarPolicy, o: SolarOptions): Sol
       carOpts = { ...carOpts, phases: pendingPhases, phase: 'L1' };
       car = new CarModel(carOpts);
       ceiling?.notePhases(pendingPhases);
+      balancer.forgetPhases('ev'); // as the controller does on 'phasesSwitched': the car's phases are learnt again
       pendingPhases = null;
     }
     const switching = t < switchUntilS;
