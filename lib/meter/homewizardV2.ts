@@ -21,7 +21,7 @@ import { PeerError, UserInputError, describeError, registerSecret } from '../err
 import { type HomeWizardData, homeWizardCurrents, telegramFingerprint } from './homewizard';
 import { isV2Token, normaliseFingerprint, splitV2Host } from './homewizardV2Client';
 import { type V2Socket, type V2SocketConnect, nodeV2SocketConnect } from './homewizardV2Ws';
-import { BaseMeterSource, type MeterSourceStatus, NOMINAL_VOLTAGE_V } from './source';
+import { BaseMeterSource, type MeterSourceStatus, streamTimings, type StreamTimings } from './source';
 
 export interface HomeWizardV2SourceOptions {
   /** host[:port] of the meter (port 443 unless given). */
@@ -85,7 +85,7 @@ export class HomeWizardV2Source extends BaseMeterSource {
   private readonly token: string;
   private readonly pin: string;
   private readonly connectFn: V2SocketConnect;
-  private readonly opts: Required<Pick<HomeWizardV2SourceOptions, 'connectTimeoutMs' | 'silenceTimeoutMs' | 'reconnectMinMs' | 'reconnectMaxMs' | 'nominalVoltageV'>>;
+  private readonly opts: StreamTimings;
   private socket: V2Socket | null = null;
   private connecting: Promise<void> | null = null;
   private authorized = false;
@@ -105,15 +105,7 @@ export class HomeWizardV2Source extends BaseMeterSource {
     this.token = opts.token;
     this.pin = pin;
     this.connectFn = opts.connect ?? nodeV2SocketConnect;
-    const positive = (v: number | undefined, d: number): number => (v !== undefined && Number.isFinite(v) && v > 0 ? v : d);
-    const minMs = positive(opts.reconnectMinMs, V2_DEFAULTS.reconnectMinMs);
-    this.opts = {
-      connectTimeoutMs: positive(opts.connectTimeoutMs, V2_DEFAULTS.connectTimeoutMs),
-      silenceTimeoutMs: positive(opts.silenceTimeoutMs, V2_DEFAULTS.silenceTimeoutMs),
-      reconnectMinMs: minMs,
-      reconnectMaxMs: Math.max(minMs, positive(opts.reconnectMaxMs, V2_DEFAULTS.reconnectMaxMs)),
-      nominalVoltageV: positive(opts.nominalVoltageV, NOMINAL_VOLTAGE_V),
-    };
+    this.opts = streamTimings(opts, V2_DEFAULTS);
   }
 
   protected begin(): void {

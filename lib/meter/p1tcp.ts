@@ -27,7 +27,7 @@ import type { Triple } from '../balancer/types';
 import { PeerError, UserInputError, describeError } from '../errors';
 import { type HostUse, tryNormaliseHost } from '../host';
 import { DEFAULT_METER_TIME_ZONE, DsmrStreamSplitter, type DsmrReading, dsmrNetPowerW, dsmrSignedCurrents, isValidTimeZone, parseDsmrTelegram } from './dsmr';
-import { BaseMeterSource, type MeterExtras, type MeterSourceStatus, NOMINAL_VOLTAGE_V } from './source';
+import { BaseMeterSource, type MeterExtras, type MeterSourceStatus, streamTimings, type StreamTimings } from './source';
 
 /** A connected byte stream (the production one is node's net.Socket, see `nodeTcpConnect`). */
 export interface P1Stream {
@@ -239,7 +239,7 @@ export class P1TcpSource extends BaseMeterSource {
   };
   private readonly address: { host: string; port: number };
   private readonly connectFn: P1Connect;
-  private readonly opts: Required<Pick<P1TcpSourceOptions, 'connectTimeoutMs' | 'silenceTimeoutMs' | 'reconnectMinMs' | 'reconnectMaxMs' | 'nominalVoltageV'>>;
+  private readonly opts: StreamTimings;
   private stream: P1Stream | null = null;
   private connecting: Promise<void> | null = null;
   private splitter = new DsmrStreamSplitter();
@@ -262,14 +262,7 @@ export class P1TcpSource extends BaseMeterSource {
     if (!isValidTimeZone(tz)) throw new UserInputError('meter.timeZone', `"${String(tz).slice(0, 40)}" is not a time zone name such as Europe/Amsterdam`);
     this.timeZone = tz;
     this.connectFn = opts.connect ?? nodeTcpConnect;
-    const positive = (v: number | undefined, d: number): number => (v !== undefined && Number.isFinite(v) && v > 0 ? v : d);
-    this.opts = {
-      connectTimeoutMs: positive(opts.connectTimeoutMs, P1_DEFAULTS.connectTimeoutMs),
-      silenceTimeoutMs: positive(opts.silenceTimeoutMs, P1_DEFAULTS.silenceTimeoutMs),
-      reconnectMinMs: positive(opts.reconnectMinMs, P1_DEFAULTS.reconnectMinMs),
-      reconnectMaxMs: Math.max(positive(opts.reconnectMinMs, P1_DEFAULTS.reconnectMinMs), positive(opts.reconnectMaxMs, P1_DEFAULTS.reconnectMaxMs)),
-      nominalVoltageV: positive(opts.nominalVoltageV, NOMINAL_VOLTAGE_V),
-    };
+    this.opts = streamTimings(opts, P1_DEFAULTS);
   }
 
   protected begin(): void {

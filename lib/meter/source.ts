@@ -21,6 +21,28 @@ export type MeterSourceKind = 'homey-device' | 'homewizard' | 'homewizard-v2' | 
 export type SourceKind = MeterSourceKind | 'replay';
 import { PHASES, type PhaseIndex } from '../phase';
 
+/** Timings of a source that keeps a connection open (raw P1 over TCP, HomeWizard API v2's WebSocket). */
+export interface StreamTimings {
+  connectTimeoutMs: number;
+  silenceTimeoutMs: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  nominalVoltageV: number;
+}
+
+/** The one reading of those options: a missing, non-finite or non-positive value takes its default; max ≥ min. */
+export function streamTimings(opts: Partial<StreamTimings>, defaults: Omit<StreamTimings, 'nominalVoltageV'>): StreamTimings {
+  const positive = (v: number | undefined, d: number): number => (v !== undefined && Number.isFinite(v) && v > 0 ? v : d);
+  const minMs = positive(opts.reconnectMinMs, defaults.reconnectMinMs);
+  return {
+    connectTimeoutMs: positive(opts.connectTimeoutMs, defaults.connectTimeoutMs),
+    silenceTimeoutMs: positive(opts.silenceTimeoutMs, defaults.silenceTimeoutMs),
+    reconnectMinMs: minMs,
+    reconnectMaxMs: Math.max(minMs, positive(opts.reconnectMaxMs, defaults.reconnectMaxMs)),
+    nominalVoltageV: positive(opts.nominalVoltageV, NOMINAL_VOLTAGE_V),
+  };
+}
+
 export interface MeterSourceStatus {
   kind: SourceKind;
   /** Wall time of the last emitted sample (for display), null before the first. */
