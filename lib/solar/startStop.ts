@@ -17,17 +17,12 @@
  *   `minOnTimeS` on, it stops. Clouds are ridden while the session can afford them, and the session's grid share
  *   stays near the budget whatever the clouds do (a whole day: 2.5 % + the allowances over its energy).
  */
-export interface StartStopConfig {
-  enableDelayS: number;
-  disableDelayS: number;
-  minOnTimeS: number;
-  minOffTimeS: number;
-  maxStartsPerHour: number;
-  gridBudgetShare: number;
-  gridAllowanceWh: number;
-  stopConfirmS: number;
-  noStartRideWh: number;
-}
+import type { SolarConfig } from './config';
+/** The part of the solar settings (lib/solar/config.ts, documented there) the start/stop rule reads. */
+export type StartStopConfig = Pick<
+  SolarConfig,
+  'enableDelayS' | 'disableDelayS' | 'minOnTimeS' | 'minOffTimeS' | 'maxStartsPerHour' | 'gridBudgetShare' | 'gridAllowanceWh' | 'stopConfirmS' | 'noStartRideWh'
+>;
 
 export type StartStopVerdict = 'waiting' | 'starting' | 'start_limit' | 'charging' | 'stopping';
 
