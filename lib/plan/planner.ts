@@ -130,6 +130,25 @@ function segments(input: PlanInput): Segment[] {
   return out.filter((s) => s.endMs - s.startMs >= MIN_SEGMENT_MS);
 }
 
+/** Time rounded up to this when a slot is only partly needed. */
+const TRIM_STEP_MS = 60_000;
+/**
+ * Added to a partly needed slot: a car that was paused starts with a delay and the balancer raises it from its
+ * minimum in steps after each hold (about 45 s of full power lost per start in the sim), which a short slot feels most.
+ */
+const START_ALLOWANCE_MS = 60_000;
+
+/**
+ * The end of a slot of which only `energyWh` is needed: the first part of it that holds that energy (whole minutes,
+ * at least MIN_SEGMENT_MS), so the car does not charge a whole expensive slot for the last bit of the target.
+ */
+function trimmedEndMs(c: { startMs: number; endMs: number; energyWh: number }, energyWh: number): number {
+  if (energyWh >= c.energyWh) return c.endMs;
+  const needMs = ((c.endMs - c.startMs) * energyWh) / c.energyWh;
+  const ms = Math.max(MIN_SEGMENT_MS, Math.ceil((needMs + START_ALLOWANCE_MS) / TRIM_STEP_MS) * TRIM_STEP_MS);
+  return Math.min(c.endMs, c.startMs + ms);
+}
+
 export function makePlan(input: PlanInput): Plan {
   const base = { energyWh: Math.max(0, input.energyWh), madeAtMs: input.nowMs, deadlineMs: input.deadlineMs };
   const at = (ms: number): string => DateTime.fromMillis(ms, { zone: input.timeZone ?? 'UTC' }).toFormat('HH:mm');
@@ -147,7 +166,7 @@ export function makePlan(input: PlanInput): Plan {
   for (const c of byPrice) {
     if (remaining <= 0) break;
     const energyWh = Math.min(c.energyWh, remaining);
-    chosen.push({ startMs: c.startMs, endMs: c.endMs, powerW: c.powerW, energyWh, price: c.price, priceKnown: c.priceKnown });
+    chosen.push({ startMs: c.startMs, endMs: trimmedEndMs(c, energyWh), powerW: c.powerW, energyWh, price: c.price, priceKnown: c.priceKnown });
     remaining -= energyWh;
   }
   chosen.sort((a, b) => a.startMs - b.startMs);

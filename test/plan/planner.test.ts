@@ -63,9 +63,32 @@ describe('lib/plan/planner', () => {
   it('15-minute prices: picks single cheap quarter-hours', () => {
     const quarters: PriceSlot[] = Array.from({ length: 48 }, (_, i) => ({ startMs: T0 + i * Q, endMs: T0 + (i + 1) * Q, price: i % 7 === 3 ? 0.1 : 1 + i / 100 }));
     const plan = makePlan(input({ slots: quarters, energyWh: 5_000, deadlineMs: T0 + 12 * H }));
-    assert.ok(plan.slots.every((s) => s.endMs - s.startMs === Q));
     assert.ok(plan.slots.every((s) => s.price === 0.1), 'only the cheap quarter-hours');
     assert.strictEqual(plan.slots.length, 2, '2.76 kWh per quarter-hour: 5 kWh in two');
+    assert.strictEqual(plan.slots[0].endMs - plan.slots[0].startMs, Q, 'the first one whole');
+    // the second holds the last 2.24 kWh: 12.2 min of it, + 1 min for the car's start, in whole minutes
+    assert.strictEqual(plan.slots[1].endMs - plan.slots[1].startMs, 14 * 60_000);
+  });
+
+  it('the last bit of the target takes only the part of its slot it needs (regression: a whole expensive slot bought)', () => {
+    // A tight evening: 15-minute prices, 3.22 kW per quarter-hour counted at 0.9. The energy needs every cheap quarter
+    // and a little of the cheapest expensive one. Before, that whole expensive quarter was charged (805 Wh at 3.4 per
+    // kWh) and the cheap quarters after it were dropped at the next re-plans, because the car ran ahead of the plan.
+    const prices = [3.5, 3.8, 3.4, 2.9, 2.3, 2.0, 1.4, 1.2, 1.1];
+    const quarters: PriceSlot[] = prices.map((price, i) => ({ startMs: T0 + i * Q, endMs: T0 + (i + 1) * Q, price }));
+    const one = { chargerPhases: 1 as const, fuseA: 16, expectedHouseA: (): Triple<number> => [1, 0, 0], safetyFactor: 0.9 };
+    const perQuarterWh = (14 * 230 * 0.9) / 4; // 724.5 Wh counted per quarter-hour
+    const energyWh = 6 * perQuarterWh + 150;
+    const plan = makePlan(input({ ...one, slots: quarters, energyWh, deadlineMs: T0 + 9 * Q }));
+    assert.ok(plan.feasible);
+    const expensive = plan.slots.find((s) => s.price === 3.4);
+    assert.ok(expensive, 'the cheapest expensive quarter holds the rest');
+    // 150 Wh of 724.5: 3.1 min + 1 min start allowance -> 5 min, from the slot's start
+    assert.strictEqual(expensive.startMs, T0 + 2 * Q);
+    assert.strictEqual(expensive.endMs - expensive.startMs, 5 * 60_000);
+    assert.ok(Math.abs(expensive.energyWh - 150) < 1e-6);
+    assert.ok(plan.slots.filter((s) => s !== expensive).every((s) => s.endMs - s.startMs === Q && s.price <= 2.9));
+    assert.ok(Math.abs(plan.plannedWh - energyWh) < 1e-6);
   });
 
   it('infeasible: the plan says so (the caller charges now) with what fits', () => {
