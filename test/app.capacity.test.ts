@@ -8,13 +8,13 @@ import assert from 'assert';
 import api from '../api';
 import PhaseGuardApp from '../app';
 import GoeDevice from '../drivers/goe/device';
-import GoeDriver from '../drivers/goe/driver';
 import { CAPACITY_STATE_KEY } from '../lib/app/capacity';
 import type { CapacityStatus } from '../lib/capacity/types';
 import { ManualClock } from '../lib/clock';
-import { defaultAppSettings, SETTINGS_KEY, type AppSettings } from '../lib/settings';
+import { SETTINGS_KEY, type AppSettings } from '../lib/settings';
 import { GoeEmulator } from '../tools/emulators/goe/emulator';
-import { addDevice, createHomey, startApp, startDriver, teardown, type StandinHomey } from './homey-standin';
+import { balancerHomey, endAppTest, goeCarSecond, startAppWithGoe, startGoeEmulator, useAppClock } from './appHarness';
+import { createHomey, teardown, type StandinHomey } from './homey-standin';
 
 /** Monday 2 June 2025, 12:00:30 in Stockholm (10:00:30 UTC): 14.5 minutes left in the quarter-hour. */
 const T0 = Date.UTC(2025, 5, 2, 10, 0, 30);
@@ -26,23 +26,14 @@ describe('app: capacity guard (settings, controller, flow cards, Web API, Insigh
   let emu: GoeEmulator;
   let app: PhaseGuardApp;
   let device: GoeDevice;
-  const originalClock = PhaseGuardApp.clockFactory;
 
   async function boot(h: StandinHomey): Promise<void> {
-    app = await startApp(PhaseGuardApp, h);
-    const driver = await startDriver(GoeDriver, GoeDevice, { homey: h, id: 'goe' });
-    device = await addDevice<GoeDevice>(driver, {
-      name: 'Garage', data: { id: emu.serial }, store: { serial: emu.serial }, settings: { host: emu.url, api: 'v2' },
-    });
-    await device.poll();
+    ({ app, device } = await startAppWithGoe(h, emu));
   }
 
   /** One second: the car follows, the meter reports house + car (currents and net power), the app ticks. */
   async function second(houseA: number): Promise<void> {
-    await clock.advance(1000);
-    await (emu.clock as ManualClock).advance(1000);
-    const snap = await device.poll();
-    const car = snap?.status.phases.map((p) => p.currentA ?? 0) ?? [0, 0, 0];
+    const car = await goeCarSecond({ clock, emu, device });
     const l = car.map((c) => houseA + c);
     await homey.flow.runAction('balancer_report_phase_currents_power', { l1: l[0], l2: l[1], l3: l[2], power: Math.round((l[0] + l[1] + l[2]) * V) });
     await app.tick();
@@ -55,25 +46,16 @@ describe('app: capacity guard (settings, controller, flow cards, Web API, Insigh
   };
 
   function start(settings: Partial<AppSettings>): Promise<void> {
-    homey = createHomey({ timezone: 'Europe/Stockholm' });
-    homey.settings.set(SETTINGS_KEY, { ...defaultAppSettings(), fuseA: 25, marginA: 1, restoreHoldS: 5, restoreStepA: 4, ...settings });
+    homey = balancerHomey(settings, { timezone: 'Europe/Stockholm' });
     return boot(homey);
   }
 
   beforeEach(async () => {
-    clock = new ManualClock(T0);
-    PhaseGuardApp.clockFactory = () => clock;
-    GoeDevice.clientOptions = { minGapMs: 0 };
-    emu = new GoeEmulator({ clock: new ManualClock(), startDelayMs: 0 });
-    await emu.start();
-    emu.plugIn({ maxCurrentA: 16, phases: 3 });
+    clock = useAppClock(T0);
+    emu = await startGoeEmulator();
   });
 
-  afterEach(async () => {
-    PhaseGuardApp.clockFactory = originalClock;
-    await teardown(homey);
-    await emu.stop();
-  });
+  afterEach(() => endAppTest(homey, emu));
 
   it('a 5 kW cap holds the car below 16 A where the fuse would allow it; the events say the cap did it', async () => {
     await start({ capacity_rule: 'fixed', capacity_kw: 5, capacity_period_min: 15 });

@@ -8,22 +8,18 @@
 import assert from 'assert';
 import PhaseGuardApp from '../app';
 import GoeDevice from '../drivers/goe/device';
-import GoeDriver from '../drivers/goe/driver';
 import ChargeAmpsDevice from '../drivers/chargeamps/device';
-import ChargeAmpsDriver from '../drivers/chargeamps/driver';
-import { pairAuraConnector } from './drivers/chargeamps/pairing';
-import { ChargerDevice } from '../drivers/chargerDevice';
 import { ChargeAmpsConnectorCharger } from '../lib/chargeamps/charger';
-import { ChargeAmpsClient, sharedClients } from '../lib/chargeamps/client';
+import { ChargeAmpsClient } from '../lib/chargeamps/client';
 import { ManualClock, SystemClock } from '../lib/clock';
 import { nodeFetchTransport } from '../lib/http';
-import { defaultAppSettings, SETTINGS_KEY } from '../lib/settings';
-import { AURA_ID, ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD } from '../tools/emulators/chargeamps/emulator';
+import { AURA_ID, ChargeAmpsEmulator } from '../tools/emulators/chargeamps/emulator';
 import { GoeEmulator } from '../tools/emulators/goe/emulator';
-import { addDevice, createHomey, startApp, startDriver, teardown, type StandinHomey } from './homey-standin';
-
-type Triple = [number, number, number];
-const SETTINGS = { ...defaultAppSettings(), fuseA: 25, marginA: 1, restoreHoldS: 5, restoreStepA: 4 };
+import {
+  auraSecond, balancerHomey, CHARGEAMPS_CREDENTIALS as credentials, endAppTest, goeSecond, startAppWithAura, startAppWithGoe, startGoeEmulator,
+  useAppClock, type Triple,
+} from './appHarness';
+import { teardown, type StandinHomey } from './homey-standin';
 
 describe('app: device flow cards about the current limit (go-e)', () => {
   let homey: StandinHomey;
@@ -31,17 +27,9 @@ describe('app: device flow cards about the current limit (go-e)', () => {
   let emu: GoeEmulator;
   let app: PhaseGuardApp;
   let device: GoeDevice;
-  const originalClock = PhaseGuardApp.clockFactory;
 
   /** One second: the car follows, the device polls, the meter reports house + car, the app ticks. */
-  async function second(houseA: Triple): Promise<void> {
-    await clock.advance(1000);
-    await (emu.clock as ManualClock).advance(1000);
-    const snap = await device.poll();
-    const car = snap?.status.phases.map((p) => p.currentA ?? 0) ?? [0, 0, 0];
-    await homey.flow.runAction('balancer_report_phase_currents', { l1: houseA[0] + car[0], l2: houseA[1] + car[1], l3: houseA[2] + car[2] });
-    await app.tick();
-  }
+  const second = (houseA: Triple): Promise<void> => goeSecond({ clock, emu, device, homey, app }, houseA);
   async function seconds(n: number, houseA: Triple): Promise<void> {
     for (let s = 0; s < n; s++) await second(houseA);
   }
@@ -50,31 +38,17 @@ describe('app: device flow cards about the current limit (go-e)', () => {
 
   /** The app and a go-e with a car; 30 s with room: safe start at 6 A, then restored to 16 A. */
   async function start(profile: 'v2-055' | 'v1-042'): Promise<void> {
-    clock = new ManualClock(Date.UTC(2025, 5, 1, 12));
-    PhaseGuardApp.clockFactory = () => clock;
-    GoeDevice.clientOptions = { minGapMs: 0 };
-    emu = new GoeEmulator({ clock: new ManualClock(), startDelayMs: 0, profile });
-    await emu.start();
-    emu.plugIn({ maxCurrentA: 16, phases: 3 });
-    homey = createHomey();
-    homey.settings.set(SETTINGS_KEY, SETTINGS);
-    app = await startApp(PhaseGuardApp, homey);
-    const driver = await startDriver(GoeDriver, GoeDevice, { homey, id: 'goe' });
-    const api = profile === 'v1-042' ? 'v1' : 'v2';
-    device = await addDevice<GoeDevice>(driver, { name: 'Garage', data: { id: emu.serial }, store: { serial: emu.serial }, settings: { host: emu.url, api } });
-    await device.poll();
+    clock = useAppClock();
+    emu = await startGoeEmulator({ maxCurrentA: 16, phases: 3 }, profile);
+    homey = balancerHomey();
+    ({ app, device } = await startAppWithGoe(homey, emu, profile === 'v1-042' ? 'v1' : 'v2'));
     await seconds(30, [3, 3, 3]);
     assert.strictEqual(emu.offeredA, 16);
   }
 
   beforeEach(() => start('v2-055'));
 
-  afterEach(async () => {
-    PhaseGuardApp.clockFactory = originalClock;
-    GoeDevice.clientOptions = {};
-    await teardown(homey);
-    await emu.stop();
-  });
+  afterEach(() => endAppTest(homey, emu));
 
   it('the balancer\'s start and restore: each new limit once, by balancer, never per poll', () => {
     const seen = changes();
@@ -151,48 +125,23 @@ describe('app: device flow cards about the current limit (Charge Amps, a cloud c
   let base: string;
   let app: PhaseGuardApp;
   let device: ChargeAmpsDevice;
-  const originalClock = PhaseGuardApp.clockFactory;
-  const originalNow = ChargerDevice.now;
-  const credentials = { email: EMULATOR_EMAIL, password: EMULATOR_PASSWORD, apiKey: EMULATOR_API_KEY };
 
-  /** One second: the device polls (a fresh reading: the shared client keeps a status for 5 s), the meter reports, the app ticks. */
+  /** One second at a time: the device polls (a fresh reading), the meter reports, the app ticks. */
   async function seconds(n: number, houseA: Triple): Promise<void> {
-    for (let s = 0; s < n; s++) {
-      await clock.advance(1000);
-      const client = sharedClients.acquire({ baseUrl: base, credentials, clock: new SystemClock(), transport: nodeFetchTransport });
-      client.forgetCached();
-      sharedClients.release(client);
-      await device.poll();
-      const car = device.getLastStatus()?.phases.map((p) => p.currentA ?? 0) ?? [0, 0, 0];
-      await homey.flow.runAction('balancer_report_phase_currents', { l1: houseA[0] + car[0], l2: houseA[1] + car[1], l3: houseA[2] + car[2] });
-      await app.tick();
-    }
+    for (let s = 0; s < n; s++) await auraSecond({ clock, base, device, homey, app }, houseA);
   }
   const changes = (): unknown[] => homey.flow.triggersOf('chargeamps_current_limit_changed').map((t) => t.tokens);
   const limited = (): { limit: number; reason: string }[] => homey.flow.triggersOf('chargeamps_balancer_limited').map((t) => t.tokens as { limit: number; reason: string });
 
   beforeEach(async () => {
-    clock = new ManualClock(Date.UTC(2025, 5, 1, 12));
-    PhaseGuardApp.clockFactory = () => clock;
-    ChargerDevice.now = () => clock.nowMs();
-    emu = new ChargeAmpsEmulator();
-    base = await emu.start();
-    emu.plugIn(AURA_ID, 1, { phases: 3, maxCurrentA: 16 });
-    homey = createHomey();
-    homey.settings.set(SETTINGS_KEY, SETTINGS);
-    app = await startApp(PhaseGuardApp, homey);
-    const driver = await startDriver(ChargeAmpsDriver, ChargeAmpsDevice, { homey, id: 'chargeamps' });
-    device = await pairAuraConnector(driver, base);
+    clock = useAppClock(undefined, true);
+    homey = balancerHomey();
+    ({ emu, base, app, device } = await startAppWithAura(homey));
     await seconds(300, [3, 3, 3]); // a cloud charger is raised at most once a minute
     assert.strictEqual(emu.snapshot(AURA_ID, 1).maxCurrent, 16);
   });
 
-  afterEach(async () => {
-    PhaseGuardApp.clockFactory = originalClock;
-    ChargerDevice.now = originalNow;
-    await teardown(homey);
-    await emu.stop();
-  });
+  afterEach(() => endAppTest(homey, emu));
 
   it('a cut is by balancer with balancer_limited; the Charge Amps app\'s change is by charger, a user\'s by user; once each', async () => {
     const before = changes().length;

@@ -7,13 +7,13 @@
 import assert from 'assert';
 import PhaseGuardApp from '../app';
 import GoeDevice from '../drivers/goe/device';
-import GoeDriver from '../drivers/goe/driver';
 import type { Triple } from '../lib/balancer/types';
 import { ManualClock } from '../lib/clock';
-import { defaultAppSettings, SETTINGS_KEY, type AppSettings } from '../lib/settings';
+import { SETTINGS_KEY, type AppSettings } from '../lib/settings';
 import { GoeEmulator } from '../tools/emulators/goe/emulator';
 import { P1TcpEmulator, telegramWithValues } from '../tools/emulators/p1tcp';
-import { addDevice, createHomey, startApp, startDriver, teardown, type StandinHomey } from './homey-standin';
+import { balancerHomey, endAppTest, goeCarSecond, startAppWithGoe, startGoeEmulator, useAppClock } from './appHarness';
+import type { StandinHomey } from './homey-standin';
 import { DSMR5_TEMPLATE, until } from './lib/meter/p1helpers';
 
 describe('app: balancing from a P1 dongle (raw telegrams over loopback TCP)', () => {
@@ -26,17 +26,13 @@ describe('app: balancing from a P1 dongle (raw telegrams over loopback TCP)', ()
   let device: GoeDevice;
   /** What the meter measures now: the house, plus the car as the go-e reported it in the last poll. */
   let meterA: Triple<number>;
-  const originalClock = PhaseGuardApp.clockFactory;
 
   const live = () => app.webApi.getLiveView();
   const p1Settings = (host: unknown): unknown => ({ ...app.appSettings.get(), meter: { source: 'p1tcp', host, deviceId: null, serial: null } });
 
   /** One second: the car follows, the device polls, the dongle sends a telegram of house + car, the app ticks. */
   async function second(houseA: Triple<number>): Promise<void> {
-    await clock.advance(1000);
-    await (goe.clock as ManualClock).advance(1000);
-    const snap = await device.poll();
-    const car = snap?.status.phases.map((p) => p.currentA ?? 0) ?? [0, 0, 0];
+    const car = await goeCarSecond({ clock, emu: goe, device });
     meterA = [houseA[0] + car[0], houseA[1] + car[1], houseA[2] + car[2]];
     dongle.sendNext();
     await until(() => live().meter.lastSampleAgeS === 0, 'the telegram to reach the balancer');
@@ -44,33 +40,18 @@ describe('app: balancing from a P1 dongle (raw telegrams over loopback TCP)', ()
   }
 
   beforeEach(async () => {
-    clock = new ManualClock(Date.UTC(2025, 5, 1, 12));
-    PhaseGuardApp.clockFactory = () => clock;
-    GoeDevice.clientOptions = { minGapMs: 0 };
-    goe = new GoeEmulator({ clock: new ManualClock(), startDelayMs: 0 });
-    await goe.start();
-    goe.plugIn({ maxCurrentA: 16, phases: 3 });
+    clock = useAppClock();
+    goe = await startGoeEmulator();
     meterA = [3, 3, 3];
     // telegram n is stamped 12:00:00 + n s (summer time): a meter never stamps two telegrams alike
     const stamp = (n: number): string => `25060112${String(Math.floor(n / 60) % 60).padStart(2, '0')}${String(n % 60).padStart(2, '0')}S`;
     dongle = new P1TcpEmulator({ telegrams: (n) => telegramWithValues(DSMR5_TEMPLATE, { currentsA: meterA, stamp: stamp(n) }) });
     dongleHost = await dongle.start();
-    homey = createHomey({ timezone: 'Europe/London' });
-    homey.settings.set(SETTINGS_KEY, { ...defaultAppSettings(), fuseA: 25, marginA: 1, restoreHoldS: 5, restoreStepA: 4 });
-    app = await startApp(PhaseGuardApp, homey);
-    const driver = await startDriver(GoeDriver, GoeDevice, { homey, id: 'goe' });
-    device = await addDevice<GoeDevice>(driver, {
-      name: 'Garage', data: { id: goe.serial }, store: { serial: goe.serial }, settings: { host: goe.url, api: 'v2' },
-    });
-    await device.poll();
+    homey = balancerHomey({}, { timezone: 'Europe/London' });
+    ({ app, device } = await startAppWithGoe(homey, goe));
   });
 
-  afterEach(async () => {
-    PhaseGuardApp.clockFactory = originalClock;
-    await teardown(homey);
-    await dongle.stop();
-    await goe.stop();
-  });
+  afterEach(() => endAppTest(homey, dongle, goe));
 
   it('balances from the P1 dongle chosen on the settings page: restores towards 16 A, cuts on a load step in the telegrams', async () => {
     assert.deepStrictEqual(await app.webApi.saveSettings(p1Settings(`p1tcp://${dongleHost}`)), { ok: true });

@@ -7,12 +7,11 @@
 import assert from 'assert';
 import PhaseGuardApp from '../app';
 import GoeDevice from '../drivers/goe/device';
-import GoeDriver from '../drivers/goe/driver';
 import { BELOW_TARGET_CAPABILITY } from '../drivers/chargerDevice';
 import { ManualClock } from '../lib/clock';
-import { defaultAppSettings, SETTINGS_KEY } from '../lib/settings';
 import { GoeEmulator } from '../tools/emulators/goe/emulator';
-import { addDevice, createHomey, restartDevice, standin, startApp, startDriver, teardown, type StandinHomey } from './homey-standin';
+import { balancerHomey, endAppTest, goeSecond, startAppWithGoe, startGoeEmulator, useAppClock } from './appHarness';
+import { restartDevice, standin, type StandinHomey } from './homey-standin';
 
 describe('app: target power (target_power, target_power_mode) under the balancer', () => {
   let homey: StandinHomey;
@@ -20,34 +19,16 @@ describe('app: target power (target_power, target_power_mode) under the balancer
   let emu: GoeEmulator;
   let app: PhaseGuardApp;
   let device: GoeDevice;
-  const originalClock = PhaseGuardApp.clockFactory;
 
   async function boot(car: { phases: 1 | 3 }): Promise<void> {
-    clock = new ManualClock(Date.UTC(2025, 5, 1, 12));
-    PhaseGuardApp.clockFactory = () => clock;
-    GoeDevice.clientOptions = { minGapMs: 0 };
-    emu = new GoeEmulator({ clock: new ManualClock(), startDelayMs: 0 });
-    await emu.start();
-    emu.plugIn({ maxCurrentA: 32, phases: car.phases });
-    homey = createHomey();
-    homey.settings.set(SETTINGS_KEY, { ...defaultAppSettings(), fuseA: 25, marginA: 1, restoreHoldS: 5, restoreStepA: 4 });
-    app = await startApp(PhaseGuardApp, homey);
-    const driver = await startDriver(GoeDriver, GoeDevice, { homey, id: 'goe' });
-    device = await addDevice<GoeDevice>(driver, {
-      name: 'Garage', data: { id: emu.serial }, store: { serial: emu.serial }, settings: { host: emu.url, api: 'v2' },
-    });
-    await device.poll();
+    clock = useAppClock();
+    emu = await startGoeEmulator({ maxCurrentA: 32, phases: car.phases });
+    homey = balancerHomey();
+    ({ app, device } = await startAppWithGoe(homey, emu));
   }
 
   /** One second: the car follows, the device polls, the meter reports house + car, the app ticks. */
-  async function second(houseA: [number, number, number] = [3, 3, 3]): Promise<void> {
-    await clock.advance(1000);
-    await (emu.clock as ManualClock).advance(1000);
-    const snap = await device.poll();
-    const car = snap?.status.phases.map((p) => p.currentA ?? 0) ?? [0, 0, 0];
-    await homey.flow.runAction('balancer_report_phase_currents', { l1: houseA[0] + car[0], l2: houseA[1] + car[1], l3: houseA[2] + car[2] });
-    await app.tick();
-  }
+  const second = (houseA: [number, number, number] = [3, 3, 3]): Promise<void> => goeSecond({ clock, emu, device, homey, app }, houseA);
 
   async function seconds(n: number, houseA?: [number, number, number]): Promise<void> {
     for (let s = 0; s < n; s++) await second(houseA);
@@ -58,11 +39,7 @@ describe('app: target power (target_power, target_power_mode) under the balancer
   const chargerId = (): string => device.getCharger().id;
   const limitedCards = (): number[] => homey.flow.triggersOf('goe_balancer_limited').map((t) => t.tokens.limit as number);
 
-  afterEach(async () => {
-    PhaseGuardApp.clockFactory = originalClock;
-    await teardown(homey);
-    await emu.stop();
-  });
+  afterEach(() => endAppTest(homey, emu));
 
   describe('a three-phase car', () => {
     beforeEach(async () => {

@@ -5,11 +5,11 @@
 import assert from 'assert';
 import PhaseGuardApp from '../app';
 import GoeDevice from '../drivers/goe/device';
-import GoeDriver from '../drivers/goe/driver';
 import { ManualClock } from '../lib/clock';
 import { GoeEmulator } from '../tools/emulators/goe/emulator';
-import { defaultAppSettings, SETTINGS_KEY } from '../lib/settings';
-import { addDevice, createHomey, startApp, startDriver, teardown, type StandinHomey } from './homey-standin';
+import { SETTINGS_KEY } from '../lib/settings';
+import { balancerHomey, endAppTest, goeSecond, startAppWithGoe, startGoeEmulator, useAppClock } from './appHarness';
+import { createHomey, teardown, type StandinHomey } from './homey-standin';
 import { FakeHomeyApi } from './lib/meter/fakeHomeyApi';
 
 describe('app (controller, flow cards, Insights, settings)', () => {
@@ -18,47 +18,25 @@ describe('app (controller, flow cards, Insights, settings)', () => {
   let emu: GoeEmulator;
   let app: PhaseGuardApp;
   let device: GoeDevice;
-  const originalClock = PhaseGuardApp.clockFactory;
   const originalApi = PhaseGuardApp.homeyApiFactory;
 
   async function boot(h: StandinHomey): Promise<void> {
-    app = await startApp(PhaseGuardApp, h);
-    const driver = await startDriver(GoeDriver, GoeDevice, { homey: h, id: 'goe' });
-    device = await addDevice<GoeDevice>(driver, {
-      name: 'Garage', data: { id: emu.serial }, store: { serial: emu.serial }, settings: { host: emu.url, api: 'v2' },
-    });
-    await device.poll();
+    ({ app, device } = await startAppWithGoe(h, emu));
   }
 
   /** One second: the car follows, the device polls, the meter reports house + car, the app ticks. */
-  async function second(houseA: [number, number, number], report = true): Promise<void> {
-    await clock.advance(1000);
-    await (emu.clock as ManualClock).advance(1000);
-    const snap = await device.poll();
-    const car = snap?.status.phases.map((p) => p.currentA ?? 0) ?? [0, 0, 0];
-    if (report) {
-      await homey.flow.runAction('balancer_report_phase_currents', { l1: houseA[0] + car[0], l2: houseA[1] + car[1], l3: houseA[2] + car[2] });
-    }
-    await app.tick();
-  }
+  const second = (houseA: [number, number, number], report = true): Promise<void> => goeSecond({ clock, emu, device, homey, app }, houseA, report);
 
   beforeEach(async () => {
-    clock = new ManualClock(Date.UTC(2025, 5, 1, 12));
-    PhaseGuardApp.clockFactory = () => clock;
-    GoeDevice.clientOptions = { minGapMs: 0 };
-    emu = new GoeEmulator({ clock: new ManualClock(), startDelayMs: 0 });
-    await emu.start();
-    emu.plugIn({ maxCurrentA: 16, phases: 3 });
-    homey = createHomey();
-    homey.settings.set(SETTINGS_KEY, { ...defaultAppSettings(), fuseA: 25, marginA: 1, restoreHoldS: 5, restoreStepA: 4 });
+    clock = useAppClock();
+    emu = await startGoeEmulator();
+    homey = balancerHomey();
     await boot(homey);
   });
 
   afterEach(async () => {
-    PhaseGuardApp.clockFactory = originalClock;
     PhaseGuardApp.homeyApiFactory = originalApi;
-    await teardown(homey);
-    await emu.stop();
+    await endAppTest(homey, emu);
   });
 
   it('attaches the charger, starts it safely at 6 A and restores it towards 16 A with room', async () => {

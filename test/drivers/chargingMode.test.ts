@@ -9,21 +9,17 @@ import assert from 'assert';
 import PhaseGuardApp from '../../app';
 import ChargeAmpsDevice from '../../drivers/chargeamps/device';
 import ChargeAmpsDriver from '../../drivers/chargeamps/driver';
-import { ChargerDevice } from '../../drivers/chargerDevice';
 import { CHARGING_MODE_CAPABILITY, CHARGING_MODE_STORE_KEY } from '../../drivers/chargingMode';
 import GoeDevice from '../../drivers/goe/device';
 import GoeDriver from '../../drivers/goe/driver';
-import { sharedClients } from '../../lib/chargeamps/client';
-import { ManualClock, SystemClock } from '../../lib/clock';
-import { nodeFetchTransport } from '../../lib/http';
-import { defaultAppSettings, SETTINGS_KEY } from '../../lib/settings';
+import { ManualClock } from '../../lib/clock';
 import { AURA_ID, ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD, HALO_ID } from '../../tools/emulators/chargeamps/emulator';
 import { GoeEmulator } from '../../tools/emulators/goe/emulator';
-import { addDevice, createHomey, restartDevice, startApp, startDriver, startPairSession, teardown, type StandinHomey } from '../homey-standin';
-import { pairAuraConnector } from './chargeamps/pairing';
+import {
+  auraSecond, balancerHomey, endAppTest, goeSecond, startAppWithAura, startAppWithGoe, startGoeEmulator, useAppClock, type Triple,
+} from '../appHarness';
+import { addDevice, createHomey, restartDevice, startDriver, startPairSession, teardown, type StandinHomey } from '../homey-standin';
 
-type Triple = [number, number, number];
-const SETTINGS = { ...defaultAppSettings(), fuseA: 25, marginA: 1, restoreHoldS: 5, restoreStepA: 4 };
 const HOUSE: Triple = [3, 3, 3];
 
 describe('charging mode: go-e through the stand-in (app, controller, emulator)', () => {
@@ -33,44 +29,23 @@ describe('charging mode: go-e through the stand-in (app, controller, emulator)',
   let app: PhaseGuardApp;
   let driver: GoeDriver;
   let device: GoeDevice;
-  const originalClock = PhaseGuardApp.clockFactory;
 
   async function seconds(n: number, houseA: Triple = HOUSE): Promise<void> {
-    for (let s = 0; s < n; s++) {
-      await clock.advance(1000);
-      await (emu.clock as ManualClock).advance(1000);
-      const snap = await device.poll();
-      const car = snap?.status.phases.map((p) => p.currentA ?? 0) ?? [0, 0, 0];
-      await homey.flow.runAction('balancer_report_phase_currents', { l1: houseA[0] + car[0], l2: houseA[1] + car[1], l3: houseA[2] + car[2] });
-      await app.tick();
-    }
+    for (let s = 0; s < n; s++) await goeSecond({ clock, emu, device, homey, app }, houseA);
   }
   const changed = (): unknown[] => homey.flow.triggersOf('goe_charging_mode_changed').map((t) => t.tokens);
   const modeIs = (mode: string): Promise<boolean> => homey.flow.runCondition('goe_charging_mode_is', { device, mode });
 
   beforeEach(async () => {
-    clock = new ManualClock(Date.UTC(2025, 5, 1, 12));
-    PhaseGuardApp.clockFactory = () => clock;
-    GoeDevice.clientOptions = { minGapMs: 0 };
-    emu = new GoeEmulator({ clock: new ManualClock(), startDelayMs: 0 });
-    await emu.start();
-    emu.plugIn({ maxCurrentA: 16, phases: 3 });
-    homey = createHomey();
-    homey.settings.set(SETTINGS_KEY, SETTINGS);
-    app = await startApp(PhaseGuardApp, homey);
-    driver = await startDriver(GoeDriver, GoeDevice, { homey, id: 'goe' });
-    device = await addDevice<GoeDevice>(driver, { name: 'Garage', data: { id: emu.serial }, store: { serial: emu.serial }, settings: { host: emu.url, api: 'v2' } });
-    await device.poll();
+    clock = useAppClock();
+    emu = await startGoeEmulator();
+    homey = balancerHomey();
+    ({ app, driver, device } = await startAppWithGoe(homey, emu));
     await seconds(30);
     assert.strictEqual(emu.offeredA, 16);
   });
 
-  afterEach(async () => {
-    PhaseGuardApp.clockFactory = originalClock;
-    GoeDevice.clientOptions = {};
-    await teardown(homey);
-    await emu.stop();
-  });
+  afterEach(() => endAppTest(homey, emu));
 
   it('starts in fast: the picker shows it, the app has it, the condition says so', async () => {
     assert.strictEqual(device.getCapabilityValue(CHARGING_MODE_CAPABILITY), 'fast');
@@ -186,47 +161,22 @@ describe('charging mode: Charge Amps through the stand-in (app, controller, clou
   let app: PhaseGuardApp;
   let driver: ChargeAmpsDriver;
   let device: ChargeAmpsDevice;
-  const originalClock = PhaseGuardApp.clockFactory;
-  const originalNow = ChargerDevice.now;
-  const credentials = { email: EMULATOR_EMAIL, password: EMULATOR_PASSWORD, apiKey: EMULATOR_API_KEY };
 
   async function seconds(n: number, houseA: Triple = HOUSE): Promise<void> {
-    for (let s = 0; s < n; s++) {
-      await clock.advance(1000);
-      const client = sharedClients.acquire({ baseUrl: base, credentials, clock: new SystemClock(), transport: nodeFetchTransport });
-      client.forgetCached();
-      sharedClients.release(client);
-      await device.poll();
-      const car = device.getLastStatus()?.phases.map((p) => p.currentA ?? 0) ?? [0, 0, 0];
-      await homey.flow.runAction('balancer_report_phase_currents', { l1: houseA[0] + car[0], l2: houseA[1] + car[1], l3: houseA[2] + car[2] });
-      await app.tick();
-    }
+    for (let s = 0; s < n; s++) await auraSecond({ clock, base, device, homey, app }, houseA);
   }
   const changed = (): unknown[] => homey.flow.triggersOf('chargeamps_charging_mode_changed').map((t) => t.tokens);
   const connector = () => emu.snapshot(AURA_ID, 1);
 
   beforeEach(async () => {
-    clock = new ManualClock(Date.UTC(2025, 5, 1, 12));
-    PhaseGuardApp.clockFactory = () => clock;
-    ChargerDevice.now = () => clock.nowMs();
-    emu = new ChargeAmpsEmulator();
-    base = await emu.start();
-    emu.plugIn(AURA_ID, 1, { phases: 3, maxCurrentA: 16 });
-    homey = createHomey();
-    homey.settings.set(SETTINGS_KEY, SETTINGS);
-    app = await startApp(PhaseGuardApp, homey);
-    driver = await startDriver(ChargeAmpsDriver, ChargeAmpsDevice, { homey, id: 'chargeamps' });
-    device = await pairAuraConnector(driver, base);
+    clock = useAppClock(undefined, true);
+    homey = balancerHomey();
+    ({ emu, base, app, driver, device } = await startAppWithAura(homey));
     await seconds(300); // a cloud charger is raised at most once a minute
     assert.strictEqual(connector().maxCurrent, 16);
   });
 
-  afterEach(async () => {
-    PhaseGuardApp.clockFactory = originalClock;
-    ChargerDevice.now = originalNow;
-    await teardown(homey);
-    await emu.stop();
-  });
+  afterEach(() => endAppTest(homey, emu));
 
   it('the picker to Off pauses the connector, Fast by a Flow resumes it; trigger and condition as for go-e', async () => {
     assert.strictEqual(device.getCapabilityValue(CHARGING_MODE_CAPABILITY), 'fast');

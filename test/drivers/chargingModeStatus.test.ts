@@ -8,15 +8,11 @@ import assert from 'assert';
 import PhaseGuardApp from '../../app';
 import { CHARGING_MODE_CAPABILITY, CHARGING_MODE_STATUS_CAPABILITY } from '../../drivers/chargingMode';
 import GoeDevice from '../../drivers/goe/device';
-import GoeDriver from '../../drivers/goe/driver';
 import { ManualClock } from '../../lib/clock';
-import { defaultAppSettings, SETTINGS_KEY } from '../../lib/settings';
 import type { LiveView } from '../../lib/webapi';
 import { GoeEmulator } from '../../tools/emulators/goe/emulator';
-import { addDevice, createHomey, startApp, startDriver, teardown, type StandinHomey } from '../homey-standin';
-
-type Triple = [number, number, number];
-const SETTINGS = { ...defaultAppSettings(), fuseA: 25, marginA: 1, restoreHoldS: 5, restoreStepA: 4 };
+import { balancerHomey, endAppTest, goeSecond, startAppWithGoe, startGoeEmulator, useAppClock, type Triple } from '../appHarness';
+import type { StandinHomey } from '../homey-standin';
 
 describe('charging mode status: the device capability and the live view (go-e through the stand-in)', () => {
   let homey: StandinHomey;
@@ -24,17 +20,9 @@ describe('charging mode status: the device capability and the live view (go-e th
   let emu: GoeEmulator;
   let app: PhaseGuardApp;
   let device: GoeDevice;
-  const originalClock = PhaseGuardApp.clockFactory;
 
   async function seconds(n: number, houseA: Triple = [3, 3, 3]): Promise<void> {
-    for (let s = 0; s < n; s++) {
-      await clock.advance(1000);
-      await (emu.clock as ManualClock).advance(1000);
-      const snap = await device.poll();
-      const car = snap?.status.phases.map((p) => p.currentA ?? 0) ?? [0, 0, 0];
-      await homey.flow.runAction('balancer_report_phase_currents', { l1: houseA[0] + car[0], l2: houseA[1] + car[1], l3: houseA[2] + car[2] });
-      await app.tick();
-    }
+    for (let s = 0; s < n; s++) await goeSecond({ clock, emu, device, homey, app }, houseA);
   }
   const shown = (): unknown => device.getCapabilityValue(CHARGING_MODE_STATUS_CAPABILITY);
   const live = (): LiveView['chargers'][number] => app.webApi.getLiveView().chargers[0];
@@ -44,28 +32,15 @@ describe('charging mode status: the device capability and the live view (go-e th
   };
 
   beforeEach(async () => {
-    clock = new ManualClock(Date.UTC(2025, 5, 1, 12));
-    PhaseGuardApp.clockFactory = () => clock;
-    GoeDevice.clientOptions = { minGapMs: 0 };
-    emu = new GoeEmulator({ clock: new ManualClock(), startDelayMs: 0 });
-    await emu.start();
-    emu.plugIn({ maxCurrentA: 16, phases: 3 });
-    homey = createHomey();
-    homey.settings.set(SETTINGS_KEY, SETTINGS);
-    app = await startApp(PhaseGuardApp, homey);
-    const driver = await startDriver(GoeDriver, GoeDevice, { homey, id: 'goe' });
+    clock = useAppClock();
+    emu = await startGoeEmulator();
+    homey = balancerHomey();
     // the driver's capabilities (as a device paired before the status existed has them): no charging_mode_status
-    device = await addDevice<GoeDevice>(driver, { name: 'Garage', data: { id: emu.serial }, store: { serial: emu.serial }, settings: { host: emu.url, api: 'v2' } });
-    await device.poll();
+    ({ app, device } = await startAppWithGoe(homey, emu));
     await seconds(10);
   });
 
-  afterEach(async () => {
-    PhaseGuardApp.clockFactory = originalClock;
-    GoeDevice.clientOptions = {};
-    await teardown(homey);
-    await emu.stop();
-  });
+  afterEach(() => endAppTest(homey, emu));
 
   it('Fast: the capability was added on init and says so; the live view carries the id', () => {
     assert.strictEqual(device.hasCapability(CHARGING_MODE_STATUS_CAPABILITY), true);
