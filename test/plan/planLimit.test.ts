@@ -72,6 +72,18 @@ function source(over: { state?: PlanLimitState; mode?: ChargingMode; events?: Pl
 const DEADLINE = T0 + 12 * H + 60_000; // 06:01
 const kWh = (src: PlanLimitSource): number => src.status('ev').deliveredKWh;
 
+/** A 3-phase car charging at 16 A before a 20 kWh target (by DEADLINE) was set and started; run on to 01:30, half an hour into the 01:00 slot. */
+function midPlan(): { src: PlanLimitSource; car: Car } {
+  const src = source();
+  const car: Car = { connected: true, drawA: 16 }; // charging (on three phases) before the target
+  src.setPrices(EVENING);
+  run(src, car, T0, T0 + STEP_MS);
+  src.setTarget('ev', { energyKWh: 20 }, DEADLINE);
+  src.start('ev');
+  run(src, car, T0 + STEP_MS, T0 + 7.5 * H);
+  return { src, car };
+}
+
 describe('lib/plan/planLimit', () => {
   it('holds the charger at 0 A outside the planned slots, lets it charge inside, and stops at the target', () => {
     const events: PlanEvent[] = [];
@@ -118,13 +130,7 @@ describe('lib/plan/planLimit', () => {
   });
 
   it('a restart mid-plan continues from the persisted state with the energy delivered so far', () => {
-    const src = source();
-    const car: Car = { connected: true, drawA: 16 }; // charging (on three phases) before the target
-    src.setPrices(EVENING);
-    run(src, car, T0, T0 + STEP_MS);
-    src.setTarget('ev', { energyKWh: 20 }, DEADLINE);
-    src.start('ev');
-    run(src, car, T0 + STEP_MS, T0 + 7.5 * H); // half an hour into the 01:00 slot
+    const { src, car } = midPlan(); // half an hour into the 01:00 slot
     const half = kWh(src);
     assert.ok(half > 4 && half < 7, `${half}`);
     const state = JSON.parse(JSON.stringify(src.getState())) as PlanLimitState;
@@ -136,13 +142,7 @@ describe('lib/plan/planLimit', () => {
   });
 
   it('the car unplugged mid-plan and plugged in again: the plan keeps the energy delivered and plans the rest', () => {
-    const src = source();
-    const car: Car = { connected: true, drawA: 16 }; // charging (on three phases) before the target
-    src.setPrices(EVENING);
-    run(src, car, T0, T0 + STEP_MS);
-    src.setTarget('ev', { energyKWh: 20 }, DEADLINE);
-    src.start('ev');
-    run(src, car, T0 + STEP_MS, T0 + 7.5 * H);
+    const { src, car } = midPlan();
     const before = kWh(src);
     car.connected = false;
     run(src, car, T0 + 7.5 * H, T0 + 8.5 * H);
