@@ -13,9 +13,7 @@ describe('app: the charging plan across a restart and unplugging', function () {
   let rig: PlanRig;
 
   beforeEach(async () => {
-    rig = new PlanRig();
-    await rig.start();
-    await rig.walkTo('20:05', 5_000);
+    rig = await PlanRig.evening();
     await rig.setPrices();
     await rig.planEnergy(11, '07:00');
   });

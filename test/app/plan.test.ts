@@ -18,9 +18,7 @@ describe('app: the charging plan (flow cards, held outside the planned slots, ch
   let rig: PlanRig;
 
   beforeEach(async () => {
-    rig = new PlanRig();
-    await rig.start();
-    await rig.walkTo('20:05', 5_000);
+    rig = await PlanRig.evening();
   });
 
   afterEach(() => rig.stop());

@@ -9,8 +9,9 @@ import GoeDevice from '../../drivers/goe/device';
 import GoeDriver from '../../drivers/goe/driver';
 import type { PlanView } from '../../lib/app/plan';
 import { ManualClock } from '../../lib/clock';
-import { defaultAppSettings, SETTINGS_KEY } from '../../lib/settings';
+import { SETTINGS_KEY } from '../../lib/settings';
 import { GoeEmulator } from '../../tools/emulators/goe/emulator';
+import { BALANCER_SETTINGS } from '../appHarness';
 import { addDevice, createHomey, startApp, startDriver, teardown, type StandinHomey } from '../homey-standin';
 
 export const TIME_ZONE = 'Europe/Stockholm';
@@ -52,6 +53,14 @@ export class PlanRig {
     this.emu = new GoeEmulator({ clock: this.emuClock, startDelayMs: 0 });
   }
 
+  /** A rig started and walked to 20:05 in 5 s steps: the evening the plan tests begin at. */
+  static async evening(): Promise<PlanRig> {
+    const rig = new PlanRig();
+    await rig.start();
+    await rig.walkTo('20:05', 5_000);
+    return rig;
+  }
+
   /** `beforeApp` may prepare the Homey before the app starts. Emulator with a three-phase car that takes up to 16 A and wants 40 kWh; the app and the device started. */
   async start(beforeApp?: (homey: StandinHomey) => void): Promise<void> {
     await this.emu.start();
@@ -65,7 +74,7 @@ export class PlanRig {
   async boot(saved: { settings: Record<string, unknown>; store: Record<string, unknown> } | null, beforeApp?: (homey: StandinHomey) => void): Promise<void> {
     this.homey = createHomey({ timezone: TIME_ZONE, now: () => this.clock.nowMs() });
     if (saved) for (const [k, v] of Object.entries(saved.settings)) this.homey.settings.set(k, v);
-    else this.homey.settings.set(SETTINGS_KEY, { ...defaultAppSettings(), fuseA: 25, marginA: 1, restoreHoldS: 5, restoreStepA: 4 });
+    else this.homey.settings.set(SETTINGS_KEY, BALANCER_SETTINGS);
     beforeApp?.(this.homey);
     this.app = await startApp(PhaseGuardApp, this.homey);
     const driver = await startDriver(GoeDriver, GoeDevice, { homey: this.homey, id: 'goe' });
