@@ -13,6 +13,7 @@ import path from 'path';
 import type { Page } from 'playwright-core';
 import type { PlanView } from '../../lib/app/plan';
 import { DESKTOP, FakeApp, PHONE, openSettingsPage, startSettingsServer, useBrowser } from './harness';
+import { T0_MS } from '../app/planRig';
 import { planStory } from './planFixture';
 
 // Browser globals inside page.evaluate callbacks (the test build has no DOM lib; kept local to this file).
@@ -74,7 +75,11 @@ describe('settings page: the charging plan (headless Chromium)', function () {
         return known[0].x + (((h - 21 + 24) % 24) - known[0].h) * perHour;
       };
       assert.ok(Math.abs(g.bars[0].x0 - hourX(2)) < 2, `first bar at 02:00: ${g.bars[0].x0} vs ${hourX(2)}`);
-      assert.ok(Math.abs(g.bars[1].x1 + 1 - hourX(4)) < 2, `last bar ends at 04:00: ${g.bars[1].x1} vs ${hourX(4)}`);
+      // the plan's last slot ends where the plan says (its last quarter may be cut to what the target still needs)
+      const goeSlots = story.chargers.find((c) => c.id === 'goe-garage')!.slots;
+      const endH = (20 + (goeSlots[goeSlots.length - 1].endMs - T0_MS) / 3600_000) % 24; // T0_MS is 20:00 in Stockholm
+      assert.ok(endH > 3 && endH <= 4, `the plan's last slot ends in its second cheap hour: ${endH}`);
+      assert.ok(Math.abs(g.bars[1].x1 + 1 - hourX(endH)) < 2, `last bar ends with the plan's last slot: ${g.bars[1].x1} vs ${hourX(endH)}`);
       assert.ok(Math.abs(g.deadlineX - hourX(7)) < 2, 'the deadline line at 07:00');
       assert.strictEqual(g.deadlineLabel, '07:00');
       assert.ok(g.steps >= 2 * 10, `a step per price from 21:00 to 07:00: ${g.steps}`);
