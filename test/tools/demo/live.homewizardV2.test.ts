@@ -11,23 +11,13 @@ import fs from 'fs';
 import path from 'path';
 import type { Triple } from '../../../lib/balancer/types';
 import { SystemClock } from '../../../lib/clock';
-import { main } from '../../../tools/demo/main';
-import { GoeEmulator } from '../../../tools/emulators/goe/emulator';
+import type { GoeEmulator } from '../../../tools/emulators/goe/emulator';
 import { HomeWizardV2Emulator, measurementWithValues } from '../../../tools/emulators/homewizardV2';
+import { liveTrail, runLive, startLiveGoe, waitFor } from './liveRun';
 
 const TEMPLATE = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'meter', 'homewizard', 'v2_api_measurement_HWE-P1_fw6.00_3phase.json'), 'utf8')) as Record<string, unknown>;
 const FUSE_A = 25;
 const MARGIN_A = 1;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function waitFor(cond: () => boolean, withinS: number): Promise<boolean> {
-  const end = Date.now() + withinS * 1000;
-  while (Date.now() <= end) {
-    if (cond()) return true;
-    await sleep(50);
-  }
-  return cond();
-}
 
 describe('tools/demo live mode on a HomeWizard P1 over API v2 (npm start -- --meter homewizard-v2://…; real clock, loopback HTTPS)', function () {
   this.timeout(90_000);
@@ -41,22 +31,13 @@ describe('tools/demo live mode on a HomeWizard P1 over API v2 (npm start -- --me
   let exit: Promise<number>;
 
   before(async () => {
-    goe = new GoeEmulator({ clock, profile: 'v2-060' });
-    await goe.start();
-    goe.plugIn({ maxCurrentA: 16, phases: 3, needWh: 1e9 });
+    goe = await startLiveGoe(clock);
     meter = new HomeWizardV2Emulator({ clock, intervalMs: 1000, measurement: (n) => measurementWithValues(TEMPLATE, { currentsA: houseA.map((a) => a + goe.drawA), n }) });
     const host = await meter.start();
     meter.play();
-    const stopSignal = new Promise<void>((resolve) => {
-      stop = resolve;
-    });
-    exit = main(['--meter', `homewizard-v2://${host}`, '--goe', goe.url, '--fuse', String(FUSE_A)], {
-      out: (l) => {
-        lines.push(l);
-        if (/press the button on the P1 meter within 30 s$/.test(l)) meter.pressButton();
-      },
-      err: (l) => errors.push(l), env: {}, stopSignal,
-    });
+    ({ stop, exit } = runLive(['--meter', `homewizard-v2://${host}`, '--goe', goe.url, '--fuse', String(FUSE_A)], lines, errors, (l) => {
+      if (/press the button on the P1 meter within 30 s$/.test(l)) meter.pressButton();
+    }));
   });
 
   after(async () => {
@@ -66,7 +47,7 @@ describe('tools/demo live mode on a HomeWizard P1 over API v2 (npm start -- --me
     await goe.stop();
   });
 
-  const trail = (): string => [...lines.slice(-12), ...errors.slice(-5).map((e) => `err: ${e}`)].join('\n');
+  const trail = (): string => liveTrail(lines, errors);
 
   it('pairs (certificate pinned, button pressed), then runs on the WebSocket stream: the car charges', async () => {
     assert.ok(await waitFor(() => lines.some((l) => l.startsWith('live: ')), 30), `live mode did not start:\n${trail()}`);

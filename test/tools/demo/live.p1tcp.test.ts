@@ -11,8 +11,9 @@ import type { Triple } from '../../../lib/balancer/types';
 import { SystemClock } from '../../../lib/clock';
 import { splitDsmrTelegrams } from '../../../lib/meter/dsmr';
 import { main } from '../../../tools/demo/main';
-import { GoeEmulator } from '../../../tools/emulators/goe/emulator';
+import type { GoeEmulator } from '../../../tools/emulators/goe/emulator';
 import { P1TcpEmulator, telegramWithValues } from '../../../tools/emulators/p1tcp';
+import { liveTrail, runLive, startLiveGoe, waitFor } from './liveRun';
 
 /** A real DSMR 5 telegram (NL Iskra AM550, Apache-2.0): the template of every telegram the dongle sends. */
 const TEMPLATE = splitDsmrTelegrams(fs.readFileSync(
@@ -22,18 +23,6 @@ const TEMPLATE = splitDsmrTelegrams(fs.readFileSync(
 const FUSE_A = 25;
 /** The app's default margin (live mode runs the app's default settings). */
 const MARGIN_A = 1;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Wait until `cond` holds (checked every 50 ms); returns false after `withinS`. */
-async function waitFor(cond: () => boolean, withinS: number): Promise<boolean> {
-  const end = Date.now() + withinS * 1000;
-  while (Date.now() <= end) {
-    if (cond()) return true;
-    await sleep(50);
-  }
-  return cond();
-}
 
 describe('tools/demo live mode on a P1 dongle (npm start -- --meter p1tcp://…; real clock, loopback TCP)', function () {
   this.timeout(90_000);
@@ -48,9 +37,7 @@ describe('tools/demo live mode on a P1 dongle (npm start -- --meter p1tcp://…;
   let exit: Promise<number>;
 
   before(async () => {
-    goe = new GoeEmulator({ clock, profile: 'v2-060' });
-    await goe.start();
-    goe.plugIn({ maxCurrentA: 16, phases: 3, needWh: 1e9 });
+    goe = await startLiveGoe(clock);
     // telegram n is stamped 12:00:00 + n s: a meter never stamps two telegrams alike
     const stamp = (n: number): string => `25060112${String(Math.floor(n / 60) % 60).padStart(2, '0')}${String(n % 60).padStart(2, '0')}S`;
     dongle = new P1TcpEmulator({
@@ -59,12 +46,7 @@ describe('tools/demo live mode on a P1 dongle (npm start -- --meter p1tcp://…;
     });
     dongleHost = await dongle.start();
     dongle.play();
-    const stopSignal = new Promise<void>((resolve) => {
-      stop = resolve;
-    });
-    exit = main(['--meter', `p1tcp://${dongleHost}`, '--goe', goe.url, '--fuse', String(FUSE_A)], {
-      out: (l) => lines.push(l), err: (l) => errors.push(l), env: {}, stopSignal,
-    });
+    ({ stop, exit } = runLive(['--meter', `p1tcp://${dongleHost}`, '--goe', goe.url, '--fuse', String(FUSE_A)], lines, errors));
   });
 
   after(async () => {
@@ -75,7 +57,7 @@ describe('tools/demo live mode on a P1 dongle (npm start -- --meter p1tcp://…;
     await goe.stop();
   });
 
-  const trail = (): string => [...lines.slice(-12), ...errors.slice(-5).map((e) => `err: ${e}`)].join('\n');
+  const trail = (): string => liveTrail(lines, errors);
 
   it('starts on the stream: connected to the dongle, the go-e found, the car charging', async () => {
     assert.ok(await waitFor(() => lines.some((l) => l.startsWith('live: ')), 15), `live mode did not start:\n${trail()}`);
