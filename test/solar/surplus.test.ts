@@ -2,23 +2,11 @@ import { strict as assert } from 'assert';
 import type { ChargerInput, MeterSample } from '../../lib/balancer/types';
 import { describeMeterSign, MeterSignDetector, surplusOf, usableW } from '../../lib/solar/surplus';
 import { validateSolarConfig } from '../../lib/solar/config';
+import { chargerInput } from '../lib/balancer/rig';
 
+/** The balancer rig's charger as 'ev', at its 6 A minimum. */
 export function solarCharger(over: Partial<ChargerInput> = {}): ChargerInput {
-  return {
-    id: 'ev',
-    name: 'Garage',
-    enabled: true,
-    phaseMap: ['L1', 'L2', 'L3'],
-    measuredA: [0, 0, 0],
-    currentLimitA: 6,
-    minCurrentA: 6,
-    maxCurrentA: 16,
-    paused: false,
-    carConnected: true,
-    priority: 0,
-    latencyClass: 'local',
-    ...over,
-  };
+  return chargerInput({ id: 'ev', currentLimitA: 6, ...over });
 }
 
 const sample = (currentsA: [number, number, number], powerW?: number | null): MeterSample => ({ timeMs: 0, currentsA, powerW });
