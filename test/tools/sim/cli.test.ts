@@ -3,10 +3,9 @@ import { execFile } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
-import { runSimCli } from '../../../tools/sim/cli';
 import { POLICY_NAMES } from '../../../tools/sim/policies';
+import { ROOT, run } from './runCli';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
 const TRACE = path.join(ROOT, 'test', 'fixtures', 'traces', 'nl_iskra_1s_9min.csv');
 const RESULT_KEYS = [
   'policy',
@@ -24,13 +23,6 @@ const RESULT_KEYS = [
   'startOverloadAmpSeconds',
   'secondsPaused',
 ];
-
-function run(argv: string[]): { code: number; out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = runSimCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 describe('tools/sim/cli', () => {
   let dir: string;

@@ -2,20 +2,12 @@ import assert from 'assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
-import { runSimCli } from '../../../tools/sim/cli';
 import { loadPriceFile, runPlanPolicies, type PlanResult } from '../../../tools/sim/plan';
 import { loadTrace } from '../../../tools/sim/trace';
+import { ROOT, run } from './runCli';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
 const TRACE = path.join(ROOT, 'test', 'fixtures', 'traces', 'hu_aux_10s_evening_3h.csv');
 const PRICES = path.join(ROOT, 'test', 'fixtures', 'prices', 'nordpool_se3_2025-10-01_15min.json');
-
-function run(argv: string[]): { code: number; out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = runSimCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 describe('tools/sim/plan (the charging-plan scenario)', () => {
   it('--prices --plan-kwh --deadline-s: --json gives each plan policy planMet, planEnergyKWh and planCost', () => {

@@ -1,21 +1,13 @@
 import { strict as assert } from 'assert';
 import path from 'path';
 import { DEFAULT_BALANCER_CONFIG, type Triple } from '../../../lib/balancer/types';
-import { runSimCli } from '../../../tools/sim/cli';
 import { DEFAULT_SOLAR_CONFIG } from '../../../lib/solar/config';
 import { FuseAllowsMinimum, runSolar } from '../../../tools/sim/solar';
 import type { Scenario } from '../../../tools/sim/simulate';
 import { makeTrace } from '../../../tools/sim/trace';
+import { ROOT, run } from './runCli';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
 const SOLAR_TRACE = path.join(ROOT, 'test', 'fixtures', 'traces', 'solar_hu_aux_day_pv4kw_clouds.csv');
-
-function run(argv: string[]): { code: number; out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = runSimCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 /** 20 min at 1 s: every phase exports 3 A, except L1 carrying 12 A from minute 5 to 6 (a kettle and an oven). */
 function kettleScenario(): Scenario {
