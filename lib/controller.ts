@@ -82,6 +82,7 @@ export class Controller extends EventEmitter {
   private readonly entries = new Map<string, Entry>();
   private readonly history: ControllerEvent[] = [];
   private readonly limitSources: LimitSource[] = [];
+  private readonly limitErrors = new Map<string, string>();
   private lastOutput: BalancerOutput | null = null;
   /** Monotonic time the last sample arrived. */
   private lastSampleAtMs: number | null = null;
@@ -301,7 +302,11 @@ export class Controller extends EventEmitter {
   private step(sample: MeterSample | null): BalancerOutput {
     const inputs = [...this.entries.values()].map((e) => this.inputFor(e));
     const nowMs = this.clock.monoMs();
-    const onError = (src: LimitSource, err: unknown): void => this.log(`Limit "${src.id}" skipped this step: ${describeError(err)}`);
+    const onError = (src: LimitSource, err: unknown): void => {
+      const line = `Limit "${src.id}" skipped: ${describeError(err)}`;
+      if (this.limitErrors.get(src.id) !== line) this.log(line); // once per new message, not every second
+      this.limitErrors.set(src.id, line);
+    };
     const site = applyLimits(this.limitSources, { nowMs, wallMs: this.clock.nowMs(), sample }, inputs, onError);
     const out = this.balancer.step(nowMs, sample, inputs, site);
     this.lastOutput = out;

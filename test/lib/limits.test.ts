@@ -93,7 +93,8 @@ describe('lib/limits', () => {
 
   it('the controller applies its limit sources to what it hands the actuators', async () => {
     const clock = new ManualClock(Date.UTC(2025, 5, 1, 12));
-    const ctrl = new Controller({ clock, settings: { ...defaultAppSettings(), fuseA: 25, marginA: 1 } });
+    const lines: string[] = [];
+    const ctrl = new Controller({ clock, settings: { ...defaultAppSettings(), fuseA: 25, marginA: 1 }, log: (l) => lines.push(l) });
     const c = new FakeCharger('a');
     c.drawA = 32;
     ctrl.addCharger(c, 'Garage');
@@ -116,6 +117,10 @@ describe('lib/limits', () => {
     assert.strictEqual(c.paused, true);
     ctrl.removeLimitSource('mode');
     assert.strictEqual(ctrl.events()[0].reason.includes('Mode'), true);
+    // a source that keeps failing is skipped each step and logged once, not every second
+    ctrl.addLimitSource({ id: 'broken', charger: () => { throw new Error('no data'); } });
+    for (let i = 0; i < 5; i++) ctrl.tick();
+    assert.deepStrictEqual(lines.filter((l) => l.includes('broken')), ['Limit "broken" skipped: no data']);
   });
 
   it("a device's own restart keeps the app's pause: the charger resumes when the limit lifts", async () => {
