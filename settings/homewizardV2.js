@@ -80,19 +80,25 @@
         if (radio) radio.checked = true;
         return;
       }
+      if (r && r.state === 'failed') return refused(run, r.field === 'meter.host' ? r.error : null, r.error);
       run.askTimer = window.setTimeout(function () { ask(false); }, ASK_EVERY_MS);
     }).catch(function (err) {
-      if (pairing !== run) return;
-      stopPairing();
       var text = reason(err);
       var host = /^meter\.host: (.*)$/.exec(text);
-      if (host) {
-        showPaired();
-        showHostProblem(host[1]);
-      } else {
-        setState(t('meter.v2Failed', { error: text }), 'error');
-      }
+      refused(run, host ? host[1] : null, text);
     });
+  }
+
+  /** The app refused the pairing: a wrong address next to its field, anything else as the pairing's state. */
+  function refused(run, hostProblem, text) {
+    if (pairing !== run) return;
+    stopPairing();
+    if (hostProblem !== null) {
+      showPaired();
+      showHostProblem(hostProblem);
+    } else {
+      setState(t('meter.v2Failed', { error: text }), 'error');
+    }
   }
 
   function startPairing() {

@@ -9,14 +9,16 @@
  *
  * The token never leaves the app: the page gets the state, the device's name and serial and the fingerprint's start.
  */
-import { UserInputError } from '../errors';
+import { describeError } from '../errors';
 import { fetchV2Device, requestV2Token, shortFingerprint } from '../meter/homewizardV2Client';
 import type { AppSettings } from '../settings';
 import { readMeterHost } from '../settingsValidation';
 
 export type V2PairView =
   | { state: 'press-button'; host: string }
-  | { state: 'paired'; host: string; productName: string; serial: string; certificate: string };
+  | { state: 'paired'; host: string; productName: string; serial: string; certificate: string }
+  /** Refused: one line; `field` 'meter.host' when the address itself is wrong (shown next to it), else null. */
+  | { state: 'failed'; field: 'meter.host' | null; error: string };
 
 export interface V2PairingDeps {
   settings: { get(): AppSettings; update(change: (s: AppSettings) => AppSettings): Promise<void> };
@@ -30,13 +32,23 @@ export class HomeWizardV2Pairing {
 
   constructor(private readonly deps: V2PairingDeps) {}
 
-  /** One pairing step for `{ host, restart? }` from the page. Throws one line (naming meter.host) on bad input. */
+  /**
+   * One pairing step for `{ host, restart? }` from the page. A bad address or a meter that cannot be paired is an
+   * answer (`state: 'failed'` with one line), not an error of the Web API: the page shows it, nothing is saved.
+   */
   async step(body: unknown): Promise<V2PairView> {
     const b = (typeof body === 'object' && body !== null ? body : {}) as { host?: unknown; restart?: unknown };
     const r = readMeterHost(b.host ?? '');
-    if (r.problem !== null) throw new UserInputError('meter.host', r.problem);
-    const host = r.host;
-    if (b.restart === true) this.pins.delete(host);
+    if (r.problem !== null) return { state: 'failed', field: 'meter.host', error: r.problem };
+    try {
+      return await this.pair(r.host, b.restart === true);
+    } catch (err) {
+      return { state: 'failed', field: null, error: describeError(err) };
+    }
+  }
+
+  private async pair(host: string, restart: boolean): Promise<V2PairView> {
+    if (restart) this.pins.delete(host);
     const pin = this.pins.get(host) ?? null;
     const answer = await requestV2Token(host, pin, { timeoutMs: this.deps.timeoutMs });
     if (pin === null) this.pins.set(host, answer.fingerprint);

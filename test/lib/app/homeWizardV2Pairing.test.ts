@@ -59,11 +59,15 @@ describe('app: HomeWizard API v2 pairing and settings', () => {
     assert.deepStrictEqual(r, { ok: false, errors: { 'meter.token': 'Pair the meter first: press "Pair", then the button on the HomeWizard P1 meter within 30 s' } }, 'a new host needs a new pairing');
   });
 
-  it('a bad host is one line naming the field; an unreachable meter is one line', async () => {
+  it('a bad host is one line naming the field; an unreachable meter is one line: answers, not Web API errors', async () => {
     const pairing = new HomeWizardV2Pairing({ settings: store, timeoutMs: 1000 });
-    await assert.rejects(pairing.step({ host: 'http://x/y' }), /^UserInputError: meter\.host: /);
+    const before = JSON.stringify(store.get());
+    const bad = await pairing.step({ host: 'http://x/y' });
+    assert.ok(bad.state === 'failed' && bad.field === 'meter.host' && /without "http:\/\/"/.test(bad.error), JSON.stringify(bad));
     await emulator.stop();
-    await assert.rejects(pairing.step({ host, restart: true }), /HomeWizard 127\.0\.0\.1:\d+: connection refused/);
+    const gone = await pairing.step({ host, restart: true });
+    assert.ok(gone.state === 'failed' && gone.field === null && /^HomeWizard 127\.0\.0\.1:\d+: connection refused/.test(gone.error), JSON.stringify(gone));
+    assert.strictEqual(JSON.stringify(store.get()), before, 'nothing saved');
   });
 
   it('validates the v2 fields and the meter time zone once, each with one line', () => {
