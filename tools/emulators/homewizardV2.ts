@@ -25,9 +25,9 @@ import https from 'https';
 import os from 'os';
 import path from 'path';
 import type { Duplex } from 'stream';
-import type { Clock, TimerHandle } from '../../lib/clock';
+import type { Clock } from '../../lib/clock';
 import { WS_OPCODE, WsDecoder, closePayload, encodeWsFrame, wsAcceptKey } from '../../lib/meter/wsFrames';
-import { closeServer, listen } from './listen';
+import { closeServer, listen, Repeater } from './listen';
 
 export interface TestCertificate {
   key: string;
@@ -124,11 +124,12 @@ export class HomeWizardV2Emulator {
   private pressedAtMs: number | null = null;
   private n = 0;
   private current: Record<string, unknown>;
-  private timer: TimerHandle | undefined;
+  private readonly repeater: Repeater;
 
   constructor(private readonly opts: HomeWizardV2EmulatorOptions) {
     this.certs = [makeCertificate(1), makeCertificate(2)];
     this.current = opts.measurement(0);
+    this.repeater = new Repeater('HomeWizardV2Emulator', opts.clock, opts.intervalMs ?? 1000, () => void this.pushNext());
   }
 
   /** SHA-256 of the certificate new connections get. */
@@ -175,19 +176,11 @@ export class HomeWizardV2Emulator {
   }
 
   play(): void {
-    const clock = this.opts.clock;
-    if (!clock) throw new Error('HomeWizardV2Emulator.play() needs a clock');
-    this.pause();
-    const tick = (): void => {
-      this.pushNext();
-      this.timer = clock.setTimeout(tick, this.opts.intervalMs ?? 1000);
-    };
-    this.timer = clock.setTimeout(tick, this.opts.intervalMs ?? 1000);
+    this.repeater.play();
   }
 
   pause(): void {
-    this.opts.clock?.clearTimeout(this.timer);
-    this.timer = undefined;
+    this.repeater.pause();
   }
 
   /** The next measurement: served by GET /api/measurement and pushed to every subscribed socket (unless silent). */

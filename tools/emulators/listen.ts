@@ -1,5 +1,6 @@
 /** The emulators' server plumbing: start and stop (HTTP or plain TCP, loopback or another local address), answers held back. */
 import type { AddressInfo, Server } from 'net';
+import type { Clock, TimerHandle } from '../../lib/clock';
 
 /**
  * Listen on `address` (port 0 = any free port); resolves to "host:port", an IPv6 address in brackets
@@ -36,5 +37,33 @@ export class HeldAnswers {
   clear(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+  }
+}
+
+/** Runs `send` every `intervalMs` on an injected clock until `pause()`: the emulators' `play()` (P1 TCP, HomeWizard v2). */
+export class Repeater {
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly who: string,
+    private readonly clock: Clock | undefined,
+    private readonly intervalMs: number,
+    private readonly send: () => void,
+  ) {}
+
+  play(): void {
+    const clock = this.clock;
+    if (!clock) throw new Error(`${this.who}.play() needs a clock`);
+    this.pause();
+    const tick = (): void => {
+      this.send();
+      this.timer = clock.setTimeout(tick, this.intervalMs);
+    };
+    this.timer = clock.setTimeout(tick, this.intervalMs);
+  }
+
+  pause(): void {
+    this.clock?.clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }

@@ -13,9 +13,9 @@
  * `dropConnections()`: every open connection is closed now.
  */
 import net from 'net';
-import type { Clock, TimerHandle } from '../../lib/clock';
+import type { Clock } from '../../lib/clock';
 import { crc16 } from '../../lib/meter/dsmr';
-import { closeServer, listen } from './listen';
+import { closeServer, listen, Repeater } from './listen';
 
 export interface P1TcpEmulatorOptions {
   /** Real telegrams sent in turn (looping), or the telegram number n (0, 1, …) → its text. */
@@ -92,10 +92,11 @@ export class P1TcpEmulator {
   private readonly sockets = new Set<net.Socket>();
   private n = 0;
   private rng: number;
-  private timer: TimerHandle | undefined;
+  private readonly repeater: Repeater;
 
   constructor(private readonly opts: P1TcpEmulatorOptions) {
     this.rng = opts.seed ?? 1;
+    this.repeater = new Repeater('P1TcpEmulator', opts.clock, opts.intervalMs ?? 1000, () => void this.sendNext());
   }
 
   /** Listen (port 0 = any free port); resolves to "host:port", IPv6 in brackets. */
@@ -116,19 +117,11 @@ export class P1TcpEmulator {
 
   /** Send a telegram every `intervalMs` on the clock until `pause()` or `stop()`. */
   play(): void {
-    const clock = this.opts.clock;
-    if (!clock) throw new Error('P1TcpEmulator.play() needs a clock');
-    this.pause();
-    const tick = (): void => {
-      this.sendNext();
-      this.timer = clock.setTimeout(tick, this.opts.intervalMs ?? 1000);
-    };
-    this.timer = clock.setTimeout(tick, this.opts.intervalMs ?? 1000);
+    this.repeater.play();
   }
 
   pause(): void {
-    this.opts.clock?.clearTimeout(this.timer);
-    this.timer = undefined;
+    this.repeater.pause();
   }
 
   /** Clients connected now. */
