@@ -22,10 +22,17 @@ export interface Target {
    */
   oracleOverloadTimes?: number;
   /**
-   * The oracle's frontier (dominance lines) bounds reaction time, not overload at equal energy: its miss
-   * proves nothing about the line. Told the same margin it does bound energy.
+   * A dominance line: read against the oracle's frontier (its margins swept like the balancer's), per
+   * group. It bounds reaction time, not overload at equal energy; the issue takes its miss as the proof.
    */
   oracleFrontier?: boolean;
+  /**
+   * Per-group lines: the groups the balancer misses where the oracle at the same margin, held to the
+   * trip-stress target (more margin, whole amps, only in the scenarios where that margin trips past it),
+   * meets the line (`missedIn`: reachable, a miss) and where it does not (`outOfReachIn`).
+   */
+  missedIn?: string[];
+  outOfReachIn?: string[];
   /** null: not measured (a baseline is missing). */
   met: boolean | null;
 }
@@ -73,62 +80,115 @@ export function belowFloor(rows: Row[], pick: (r: Row) => PolicyMetrics): Row[] 
   });
 }
 
+/**
+ * The reactive oracle at the default margin, held to the trip-stress target: in a scenario where it
+ * trips past the target at that margin, the next whole amp of margin that keeps it within (3 A at most).
+ * It picks per scenario, which no real policy can: a generous reference.
+ */
+export function safeOracle(byMargin: Map<number, PolicyMetrics>): { metrics: PolicyMetrics; marginA: number } {
+  const margins = [...byMargin.keys()].filter((m) => m >= DEFAULT_MARGIN_A).sort((a, b) => a - b);
+  for (const m of margins) {
+    const metrics = byMargin.get(m)!;
+    if (metrics.tripStressMcbC <= TARGETS.tripStressMcbC) return { metrics, marginA: m };
+  }
+  const last = margins[margins.length - 1];
+  return { metrics: byMargin.get(last)!, marginA: last };
+}
+
 export function doneWhen(rows: Row[], sw: Sweep, perf: Performance): Target[] {
   const out: Target[] = [];
   const oracle = (r: Row): PolicyMetrics => sw.oracleAt.get(r)!.get(DEFAULT_MARGIN_A)!;
+  const safe = (r: Row): PolicyMetrics => safeOracle(sw.oracleAt.get(r)!).metrics;
+  const raised = rows.filter((r) => safeOracle(sw.oracleAt.get(r)!).marginA > DEFAULT_MARGIN_A);
   const groups = [...byGroup(rows)];
 
   for (const b of BASELINES) {
-    const bal = worstDominance(sw.frontiers, b, (g) => {
+    const pointOf = (g: GroupFrontier): { energyKWh: number; overloadAs: number } | null => {
+      const p = g.baselines.find((x) => x.baseline === b)!;
+      return p.policy ? (p as { energyKWh: number; overloadAs: number }) : null;
+    };
+    const balD = (g: GroupFrontier): Dominance | null => {
       const p = g.baselines.find((x) => x.baseline === b)!;
       return p.policy ? (p as { dominance: Dominance }).dominance : null;
-    });
-    const orc = worstDominance(sw.frontiers, b, (g) => {
-      const p = g.baselines.find((x) => x.baseline === b)!;
-      return p.policy ? dominance(g.oracle, p as { energyKWh: number; overloadAs: number }) : null;
-    });
+    };
+    const orcD = (g: GroupFrontier): Dominance | null => {
+      const p = pointOf(g);
+      return p ? dominance(g.oracle, p) : null;
+    };
+    const bal = worstDominance(sw.frontiers, b, balD);
+    const orc = worstDominance(sw.frontiers, b, orcD);
+    const over = sw.frontiers.filter((g) => balD(g) !== null && !met(balD(g)));
     const stand = policyFor(b);
     const named = stand && stand !== b ? ` (measured against \`${stand}\` until \`${b}\` lands)` : '';
-    out.push({ line: `Dominance ratio ≤ ${DOMINANCE_TARGET} against \`${b}\` in every trace group${named}`, measured: bal.text, oracle: `oracle frontier: ${orc.text}`, oracleMet: orc.ok, oracleFrontier: true, met: bal.ok });
+    out.push({
+      line: `Dominance ratio ≤ ${DOMINANCE_TARGET} against \`${b}\` in every trace group${named}`,
+      measured: bal.text,
+      oracle: `oracle frontier: ${orc.text}`,
+      oracleMet: orc.ok,
+      oracleFrontier: true,
+      missedIn: over.filter((g) => met(orcD(g))).map((g) => g.group),
+      outOfReachIn: over.filter((g) => !met(orcD(g))).map((g) => g.group),
+      met: bal.ok,
+    });
   }
 
   const groupEnergy = groups.map(([group, rs]) => ({
     group,
     balancerAs: sum(rs.map((r) => r.results.balancer.overloadAmpSeconds)),
     oracleAs: sum(rs.map((r) => oracle(r).overloadAmpSeconds)),
+    safeAs: sum(rs.map((r) => safe(r).overloadAmpSeconds)),
     balancer: energyRatio(rs.map((r) => r.results.balancer), rs.map((r) => r.results.ideal)),
     oracle: energyRatio(rs.map(oracle), rs.map((r) => r.results.ideal)),
+    safe: energyRatio(rs.map(safe), rs.map((r) => r.results.ideal)),
     evcc: (() => {
       const p = policyFor('evcc');
       return p ? energyRatio(rs.map((r) => r.results[p]), rs.map((r) => r.results.ideal)) : NaN;
     })(),
   }));
   const low = [...groupEnergy].sort((a, b) => a.balancer - b.balancer)[0];
-  /** The oracle's overload over the balancer's in the groups that miss (undefined when the balancer has none there). */
+  /** The held oracle's overload over the balancer's in the groups it meets and the balancer misses (undefined when the balancer has none there). */
   const overloadTimes = (missed: typeof groupEnergy): number | undefined => {
     const b = sum(missed.map((g) => g.balancerAs));
-    return b > 0 ? sum(missed.map((g) => g.oracleAs)) / b : undefined;
+    return b > 0 ? sum(missed.map((g) => g.safeAs)) / b : undefined;
   };
   const costs = (missed: typeof groupEnergy): string =>
     missed.length ? `; its overload there ${f(sum(missed.map((g) => g.oracleAs)), 0)} A·s against the balancer's ${f(sum(missed.map((g) => g.balancerAs)), 0)} A·s` : '';
-  const belowEnergy = groupEnergy.filter((g) => g.balancer < TARGETS.energyOfIdeal);
+  const maxTrip = Math.max(0, ...rows.map((r) => oracle(r).tripStressMcbC));
+  const held = raised.length ? `; held to the trip-stress target (at this margin its stress reaches ${f(maxTrip, 3)}: more margin in ${raised.length} scenarios)` : '';
+  type G = (typeof groupEnergy)[number];
+  /** Per group: the balancer meets `ok`, or the held oracle does (a miss), or neither (out of reach). */
+  const split = (ok: (g: G, v: (x: G) => number) => boolean): Pick<Target, 'missedIn' | 'outOfReachIn'> & { below: G[] } => {
+    const below = groupEnergy.filter((g) => !ok(g, (x) => x.balancer));
+    return {
+      below,
+      missedIn: below.filter((g) => ok(g, (x) => x.safe)).map((g) => g.group),
+      outOfReachIn: below.filter((g) => !ok(g, (x) => x.safe)).map((g) => g.group),
+    };
+  };
+  const energyOk = (g: G, v: (x: G) => number): boolean => v(g) >= TARGETS.energyOfIdeal;
+  const e = split(energyOk);
   out.push({
     line: `Energy ≥ ${TARGETS.energyOfIdeal} of ideal in every trace group (default settings)`,
-    measured: `lowest ${f(low.balancer, 3)} (${low.group}); ${groupEnergy.filter((g) => g.balancer < TARGETS.energyOfIdeal).length} of ${groups.length} groups below`,
-    oracle: `${f(low.oracle, 3)} in that group; lowest ${f(Math.min(...groupEnergy.map((g) => g.oracle)), 3)}; in the ${belowEnergy.length} groups the balancer misses: ${belowEnergy.filter((g) => g.oracle >= TARGETS.energyOfIdeal).length} met by the oracle${costs(belowEnergy)}`,
+    measured: `lowest ${f(low.balancer, 3)} (${low.group}); ${e.below.length} of ${groups.length} groups below`,
+    oracle: `${f(low.oracle, 3)} in that group; lowest ${f(Math.min(...groupEnergy.map((g) => g.oracle)), 3)}; in the ${e.below.length} groups the balancer misses: ${e.below.filter((g) => g.oracle >= TARGETS.energyOfIdeal).length} met by the oracle${costs(e.below)}${held}: ${e.missedIn!.length} met`,
     oracleMet: groupEnergy.every((g) => g.oracle >= TARGETS.energyOfIdeal),
-    oracleOverloadTimes: overloadTimes(belowEnergy),
-    met: groupEnergy.every((g) => g.balancer >= TARGETS.energyOfIdeal),
+    missedIn: e.missedIn,
+    outOfReachIn: e.outOfReachIn,
+    oracleOverloadTimes: overloadTimes(groupEnergy.filter((g) => e.missedIn!.includes(g.group))),
+    met: e.below.length === 0,
   });
   const vsEvcc = [...groupEnergy].sort((a, b) => a.balancer - a.evcc - (b.balancer - b.evcc))[0];
-  const belowEvcc = groupEnergy.filter((g) => g.balancer - g.evcc < -TARGETS.energyVsEvcc - 1e-9);
+  const evccOk = (g: G, v: (x: G) => number): boolean => v(g) - g.evcc >= -TARGETS.energyVsEvcc - 1e-9;
+  const ev = split(evccOk);
   out.push({
     line: `Energy ≥ evcc's energy − ${TARGETS.energyVsEvcc} (of ideal) in every trace group`,
-    measured: policyFor('evcc') ? `worst ${f(vsEvcc.balancer - vsEvcc.evcc, 3)} (${vsEvcc.group}: ${f(vsEvcc.balancer, 3)} vs ${f(vsEvcc.evcc, 3)})` : 'no evcc policy',
-    oracle: policyFor('evcc') ? `${f(vsEvcc.oracle - vsEvcc.evcc, 3)} in that group; worst ${f(Math.min(...groupEnergy.map((g) => g.oracle - g.evcc)), 3)}${costs(belowEvcc)}` : '',
+    measured: policyFor('evcc') ? `worst ${f(vsEvcc.balancer - vsEvcc.evcc, 3)} (${vsEvcc.group}: ${f(vsEvcc.balancer, 3)} vs ${f(vsEvcc.evcc, 3)}); ${ev.below.length} of ${groups.length} groups below` : 'no evcc policy',
+    oracle: policyFor('evcc') ? `${f(vsEvcc.oracle - vsEvcc.evcc, 3)} in that group; worst ${f(Math.min(...groupEnergy.map((g) => g.oracle - g.evcc)), 3)}${costs(ev.below)}${held}: ${ev.missedIn!.length} of the ${ev.below.length} met` : '',
     oracleMet: policyFor('evcc') ? groupEnergy.every((g) => g.oracle - g.evcc >= -TARGETS.energyVsEvcc - 1e-9) : null,
-    oracleOverloadTimes: overloadTimes(belowEvcc),
-    met: policyFor('evcc') ? groupEnergy.every((g) => g.balancer - g.evcc >= -TARGETS.energyVsEvcc - 1e-9) : null,
+    missedIn: policyFor('evcc') ? ev.missedIn : undefined,
+    outOfReachIn: policyFor('evcc') ? ev.outOfReachIn : undefined,
+    oracleOverloadTimes: overloadTimes(groupEnergy.filter((g) => ev.missedIn!.includes(g.group))),
+    met: policyFor('evcc') ? ev.below.length === 0 : null,
   });
   const floorB = belowFloor(rows, (r) => r.results.balancer);
   const floorO = belowFloor(rows, oracle);
@@ -180,9 +240,21 @@ export const metText = (ok: boolean | null): string => (ok === null ? 'not measu
 /** What a miss means, from the oracle beside it. */
 export function reading(t: Target): string {
   if (t.met !== false) return '';
-  if (t.oracleFrontier) {
-    if (t.oracleMet === false) return "the oracle's frontier misses too, but it bounds reaction time, not overload at equal energy: no proof either way";
-    return t.oracleMet ? "the oracle's frontier meets it: reachable by a reactive policy" : '';
+  if (t.missedIn && t.outOfReachIn && t.oracleFrontier) {
+    const parts: string[] = [];
+    if (t.outOfReachIn.length) parts.push(`out of reach in ${t.outOfReachIn.join(', ')} by the issue's measure: the reactive oracle's frontier (same margins, same scenarios) misses there too (it bounds reaction time; a policy that foresaw the household's rises could still do better)`);
+    if (t.missedIn.length) parts.push(`a miss in ${t.missedIn.join(', ')}: the oracle's frontier meets it there`);
+    return parts.join('; ');
+  }
+  if (t.missedIn && t.outOfReachIn) {
+    const parts: string[] = [];
+    if (t.outOfReachIn.length) parts.push(`out of reach in ${t.outOfReachIn.join(', ')}: the oracle with the same margin, held to the trip-stress target, misses there too`);
+    if (t.missedIn.length) {
+      const x = t.oracleOverloadTimes;
+      const cost = x !== undefined && x > 1 ? ` with ${f(x, 1)}× the balancer's overload there` : '';
+      parts.push(`a miss in ${t.missedIn.join(', ')}: that oracle meets it there${cost}; the balancer's own restore and resume rules hold this energy back`);
+    }
+    return parts.join('; ');
   }
   if (t.oracleMet === false) return 'the oracle with the same margin misses too: out of reach for a purely reactive policy at this margin';
   if (t.oracleMet === true) {

@@ -1,5 +1,5 @@
 import assert from 'assert';
-import { belowFloor, reading, type Target } from '../../../tools/bench/doneWhen';
+import { belowFloor, reading, safeOracle, type Target } from '../../../tools/bench/doneWhen';
 import { dominance, met, overloadAtEnergy, type FrontierPoint } from '../../../tools/bench/frontier';
 import type { Row } from '../../../tools/bench/matrix';
 import type { PolicyMetrics } from '../../../tools/sim/simulate';
@@ -80,6 +80,29 @@ describe('tools/bench/doneWhen', () => {
     // the oracle's energy with more overload is a trade: the reading says how much more
     assert.match(reading({ ...t(false, true), oracleOverloadTimes: 3.7 }), /with 3\.7× the balancer's overload there.*less overload/);
     assert.strictEqual(reading(t(true, false)), '');
-    assert.match(reading({ ...t(false, false), oracleFrontier: true }), /no proof/);
+  });
+
+  it('holds the oracle to the trip-stress target: the next whole amp of margin where the default trips past it', () => {
+    const at = (tripStressMcbC: number, energyKWh: number): PolicyMetrics => ({ tripStressMcbC, energyKWh }) as PolicyMetrics;
+    const byMargin = new Map([[0, at(0.9, 12)], [1, at(0.31, 11)], [2, at(0.2, 10)], [3, at(0.1, 9)]]);
+    assert.deepStrictEqual(safeOracle(byMargin), { metrics: byMargin.get(2), marginA: 2 });
+    // never less margin than the default, even when margin 0 would be within the target
+    const calm = new Map([[0, at(0.1, 12)], [1, at(0.05, 11)], [2, at(0, 10)], [3, at(0, 9)]]);
+    assert.strictEqual(safeOracle(calm).marginA, 1);
+    // past the target at every margin: the largest one swept
+    const hot = new Map([[0, at(2, 12)], [1, at(1, 11)], [2, at(0.8, 10)], [3, at(0.6, 9)]]);
+    assert.strictEqual(safeOracle(hot).marginA, 3);
+  });
+
+  it('reads per-group lines group by group: out of reach where the oracle misses too, a miss where it meets', () => {
+    const base: Target = { line: '', measured: '', oracle: '', met: false, oracleMet: true, missedIn: ['day'], outOfReachIn: ['hass'], oracleOverloadTimes: 2 };
+    const energy = reading(base);
+    assert.match(energy, /out of reach in hass: the oracle with the same margin, held to the trip-stress target, misses there too/);
+    assert.match(energy, /a miss in day: that oracle meets it there with 2\.0× the balancer's overload there/);
+    assert.doesNotMatch(reading({ ...base, missedIn: [] }), /a miss/);
+    const frontier = reading({ ...base, oracleFrontier: true, missedIn: ['pv4'], outOfReachIn: ['pv9', 'hass'] });
+    assert.match(frontier, /out of reach in pv9, hass by the issue's measure/);
+    assert.match(frontier, /a miss in pv4: the oracle's frontier meets it there/);
+    assert.strictEqual(reading({ ...base, met: true }), '');
   });
 });
