@@ -10,7 +10,7 @@
  * The token never leaves the app: the page gets the state, the device's name and serial and the fingerprint's start.
  */
 import { describeError } from '../errors';
-import { fetchV2Device, requestV2Token, shortFingerprint } from '../meter/homewizardV2Client';
+import { fetchV2Device, normaliseFingerprint, requestV2Token, shortFingerprint } from '../meter/homewizardV2Client';
 import type { AppSettings } from '../settings';
 import { readMeterHost } from '../settingsValidation';
 
@@ -71,7 +71,10 @@ export function withoutSecrets(settings: AppSettings): AppSettings {
 
 /**
  * A settings body from the page with the stored pairing put back: the page never has the token, so a save keeps the
- * stored one (and its certificate) while the meter's host stays the same; a new host needs a new pairing.
+ * stored one (and its certificate) while the meter's host stays the same; a new host typed in needs a new pairing.
+ * A page opened before the app followed the meter to a new address still names the paired meter (its serial, which
+ * the page sends only for the address it was paired at, and its certificate): that save keeps the pairing and the
+ * address the app followed the meter to, instead of failing until the page is reloaded.
  */
 export function withStoredPairing(body: unknown, stored: AppSettings): unknown {
   if (typeof body !== 'object' || body === null) return body;
@@ -81,6 +84,14 @@ export function withStoredPairing(body: unknown, stored: AppSettings): unknown {
   const m = meter as Record<string, unknown>;
   if (m.token !== undefined) return body;
   const sameHost = typeof m.host === 'string' && readMeterHost(m.host).host === stored.meter.host;
-  if (!sameHost) return body;
-  return { ...b, meter: { ...m, token: stored.meter.token, certFingerprint: m.certFingerprint ?? stored.meter.certFingerprint } };
+  const followed =
+    !sameHost &&
+    m.source === 'homewizard-v2' &&
+    typeof m.serial === 'string' &&
+    m.serial !== '' &&
+    m.serial === stored.meter.serial &&
+    normaliseFingerprint(m.certFingerprint) === stored.meter.certFingerprint;
+  if (!sameHost && !followed) return body;
+  const host = followed ? stored.meter.host : m.host;
+  return { ...b, meter: { ...m, host, token: stored.meter.token, certFingerprint: m.certFingerprint ?? stored.meter.certFingerprint } };
 }

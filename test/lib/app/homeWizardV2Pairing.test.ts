@@ -54,9 +54,32 @@ describe('app: HomeWizard API v2 pairing and settings', () => {
     const page = JSON.parse(JSON.stringify(withoutSecrets(store.get())));
     assert.deepStrictEqual(await store.save(withStoredPairing(page, store.get())), { ok: true });
     assert.strictEqual(store.get().meter.token, token);
-    const moved = { ...page, meter: { ...page.meter, host: '192.168.1.99' } };
+    // an address typed in: the page sends the paired serial only with the paired address (settings/homewizardV2.js)
+    const moved = { ...page, meter: { ...page.meter, host: '192.168.1.99', serial: null } };
     const r = await store.save(withStoredPairing(moved, store.get()));
     assert.deepStrictEqual(r, { ok: false, errors: { 'meter.token': 'Pair the meter first: press "Pair", then the button on the HomeWizard P1 meter within 30 s' } }, 'a new host needs a new pairing');
+  });
+
+  it('a page opened before the app followed the meter to a new address saves: pairing and followed address kept (regression)', async () => {
+    const pairing = new HomeWizardV2Pairing({ settings: store });
+    await pairing.step({ host, restart: true });
+    emulator.pressButton();
+    assert.strictEqual((await pairing.step({ host })).state, 'paired');
+    const token = store.get().meter.token;
+    // the page loads, then the meter gets a new address and the app follows it
+    const page = JSON.parse(JSON.stringify(withoutSecrets(store.get())));
+    await store.update((s) => ({ ...s, meter: { ...s.meter, host: '192.168.1.77' } }));
+    // the stale page saves what it shows: the old address with the paired serial and certificate
+    const stale = { ...page, marginA: 2 };
+    assert.deepStrictEqual(await store.save(withStoredPairing(stale, store.get())), { ok: true });
+    const m = store.get().meter;
+    assert.deepStrictEqual([m.host, m.token, m.certFingerprint, store.get().marginA], ['192.168.1.77', token, emulator.fingerprint, 2]);
+    // another certificate, or no serial (an address typed in: the page sends the serial only for the paired one): a new pairing
+    const otherCert = { ...page, meter: { ...page.meter, certFingerprint: 'cd'.repeat(32) } };
+    assert.ok(!(await store.save(withStoredPairing(otherCert, store.get()))).ok);
+    const typed = { ...page, meter: { ...page.meter, serial: null } };
+    assert.ok(!(await store.save(withStoredPairing(typed, store.get()))).ok);
+    assert.deepStrictEqual([store.get().meter.host, store.get().meter.token], ['192.168.1.77', token], 'a refused save changes nothing');
   });
 
   it('a bad host is one line naming the field; an unreachable meter is one line: answers, not Web API errors', async () => {
