@@ -7,7 +7,7 @@
  */
 import { UserInputError } from '../errors';
 import { AppSettings, SETTINGS_KEY, defaultAppSettings } from '../settings';
-import { validateAppSettings } from '../settingsValidation';
+import { SETTINGS_LIMITS, validateAppSettings } from '../settingsValidation';
 import type { SaveResult } from '../webapi';
 
 export interface KeyValueStore {
@@ -22,6 +22,24 @@ export interface SettingsStoreOptions {
   /** The saved settings, and the ones they replaced; awaited before `save`/`update` resolve. */
   onChange: (next: AppSettings, previous: AppSettings) => Promise<void>;
   error: (line: string) => void;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * 0.3 takes the margin in whole amps; a fractional one saved before acts as the next whole amp, or as the largest
+ * whole one the fuse allows (less than the fuse minus the 6 A a car needs) when the next would not be. Said once.
+ */
+function wholeAmpMargin(stored: Partial<AppSettings>, error: (line: string) => void): void {
+  const m = stored.marginA;
+  if (typeof m !== 'number' || !Number.isFinite(m) || Number.isInteger(m)) return;
+  let whole = Math.ceil(m);
+  const fuse = stored.fuseA;
+  const largest = typeof fuse === 'number' && Number.isFinite(fuse) ? Math.ceil(fuse - SETTINGS_LIMITS.minChargeA) - 1 : Infinity;
+  if (whole > largest && largest >= 0) whole = largest;
+  const why = whole < m ? `whole amps; ${Math.ceil(m)} A would leave a car less than its ${SETTINGS_LIMITS.minChargeA} A under the ${fuse} A fuse` : 'whole amps';
+  error(`stored margin ${m} A is now ${whole} A (${why})`);
+  stored.marginA = whole;
 }
 
 export class SettingsStore {
@@ -56,15 +74,32 @@ export class SettingsStore {
   private load(): AppSettings {
     const raw = this.opts.store.get(SETTINGS_KEY);
     if (raw === null || raw === undefined) return defaultAppSettings();
-    const stored = { ...(raw as Partial<AppSettings>) };
-    // 0.3 takes the margin in whole amps; a fractional one saved before acts as the next whole amp
-    if (typeof stored.marginA === 'number' && Number.isFinite(stored.marginA) && !Number.isInteger(stored.marginA)) {
-      this.opts.error(`stored margin ${stored.marginA} A is now ${Math.ceil(stored.marginA)} A (whole amps)`);
-      stored.marginA = Math.ceil(stored.marginA);
+    if (typeof raw !== 'object' || Array.isArray(raw)) {
+      this.opts.error('stored settings are not an object; using defaults');
+      return defaultAppSettings();
     }
-    const result = validateAppSettings({ ...defaultAppSettings(), ...stored }, Object.keys(stored.chargers ?? {}));
+    const stored = { ...(raw as Partial<AppSettings>) };
+    wholeAmpMargin(stored, this.opts.error);
+    const candidate: Record<string, unknown> = { ...defaultAppSettings(), ...stored };
+    const ids = Object.keys(stored.chargers ?? {});
+    let result = validateAppSettings(candidate, ids);
     if (result.ok) return result.value;
-    this.opts.error(`stored settings are not valid (${Object.entries(result.errors).map(([k, v]) => `${k}: ${v}`).join('; ')}); using defaults`);
+    // keep every valid field: only the bad ones (a bad charger entry: that charger's) take their defaults
+    const defaults = defaultAppSettings() as unknown as Record<string, unknown>;
+    const problems = Object.entries(result.errors).map(([k, v]) => `${k}: ${v}`).join('; ');
+    for (const field of Object.keys(result.errors)) {
+      const [top, id] = field.split('.');
+      if (top === 'chargers' && id && isRecord(candidate.chargers)) {
+        const { [id]: _bad, ...rest } = candidate.chargers;
+        candidate.chargers = rest;
+      } else if (top in defaults) candidate[top] = defaults[top];
+    }
+    result = validateAppSettings(candidate, Object.keys(isRecord(candidate.chargers) ? candidate.chargers : {}));
+    if (result.ok) {
+      this.opts.error(`stored settings partly not valid (${problems}); those fields use their defaults, the rest is kept`);
+      return result.value;
+    }
+    this.opts.error(`stored settings are not valid (${problems}); using defaults`);
     return defaultAppSettings();
   }
 
