@@ -232,9 +232,11 @@ export abstract class ChargerDevice<Reading> extends Homey.Device {
     return limitChange;
   }
 
-  async setCurrentLimit(currentA: number): Promise<void> {
+  async setCurrentLimit(requestedA: number): Promise<void> {
+    // whole amps once, as both brands take them: the command, the balancer's maximum and the flow token agree
+    const currentA = Math.floor(requestedA);
     const change = await this.command(() => this.getCharger().setCurrentLimit(currentA), { kind: 'current', currentA });
-    await this.showValue('charger_current_limit', Math.floor(currentA));
+    await this.showValue('charger_current_limit', currentA);
     await this.limitChanged(change);
   }
 

@@ -155,10 +155,15 @@ export class Controller extends EventEmitter {
     }
   }
 
-  /** A device that goes (also for a restart of the device alone): what its actuator knew is kept for its return. */
-  removeCharger(id: string): void {
+  /**
+   * A device that goes (also for a restart of the device alone): what its actuator knew is kept for its return.
+   * `forget` (the device was deleted): its saved state goes too, so a charger paired again starts afresh.
+   */
+  removeCharger(id: string, opts: { forget?: boolean } = {}): void {
     const e = this.entries.get(id);
-    if (e) (this.persisted ??= { version: 2, balancer: null, chargers: {} }).chargers[id] = this.snapshotOf(e);
+    const persisted = (this.persisted ??= { version: 2, balancer: null, chargers: {} });
+    if (opts.forget) delete persisted.chargers[id];
+    else if (e) persisted.chargers[id] = this.snapshotOf(e);
     this.entries.delete(id);
     this.persist();
   }
@@ -214,8 +219,12 @@ export class Controller extends EventEmitter {
     const e = this.entries.get(id);
     if (!e) return;
     if (this.settings.manualOverride === 'until-unplug') {
-      e.manualMaxA = currentA;
-      this.log(`${e.name}: manual change to ${currentA} A is the maximum until the car is unplugged`);
+      // whole amps, as the charger takes it; below the minimum (0 A) the balancer pauses it until that changes
+      const a = Number.isFinite(currentA) ? Math.max(0, Math.floor(currentA)) : null;
+      e.manualMaxA = a;
+      if (a === null) this.log(`${e.name}: manual change to an unreadable current ignored`);
+      else if (a < e.charger.minCurrentA) this.log(`${e.name}: manual change to ${a} A holds charging back (paused) until the car is unplugged or a higher current is set`);
+      else this.log(`${e.name}: manual change to ${a} A is the maximum until the car is unplugged`);
       this.persist();
     }
     this.step(null);
@@ -344,11 +353,11 @@ export class Controller extends EventEmitter {
     const cs = this.chargerSettings(e.charger.id);
     const status = e.status;
     const hardMax = Math.min(e.charger.maxCurrentA, cs.maxCurrentA);
-    // a manual current and a target power are maxima: the lower one counts (never under the minimum, except a
-    // target power below it: the balancer pauses the charger then)
+    // a manual current and a target power are maxima: the lower one counts; below the charger's minimum (0 A)
+    // the balancer pauses the charger until that changes
     const capA = Math.min(e.manualMaxA ?? Infinity, e.targetMaxA ?? Infinity);
     let maxCurrentA = Number.isFinite(capA) ? Math.max(e.charger.minCurrentA, Math.min(hardMax, capA)) : hardMax;
-    if (e.targetMaxA !== null && e.targetMaxA < e.charger.minCurrentA) maxCurrentA = 0;
+    if (capA < e.charger.minCurrentA) maxCurrentA = 0;
     const a = e.actuator;
     return {
       id: e.charger.id,

@@ -168,4 +168,16 @@ describe('app: device flow cards about the current limit (Charge Amps, a cloud c
     assert.deepStrictEqual(limited().map((l) => l.limit), [10, 0]);
     assert.strictEqual(changes().length, before + 4, 'a pause is no new limit');
   });
+
+  it('0 A set by hand holds charging back (paused) until a higher current is set; the balancer does not raise it to 6 A (regression)', async () => {
+    await homey.flow.runAction('chargeamps_set_current_limit', { device, current: 0 });
+    await seconds(120, [3, 3, 3]);
+    assert.ok(app.webApi.getLiveView().chargers[0].paused, 'paused');
+    assert.ok(device.getLastStatus()?.phases.every((p) => (p.currentA ?? 0) === 0), 'the car draws nothing');
+    assert.ok(homey.logs.some((l) => /manual change to 0 A holds charging back/.test(l.line)));
+    await homey.flow.runAction('chargeamps_set_current_limit', { device, current: 10 });
+    await seconds(180, [3, 3, 3]);
+    assert.strictEqual(emu.snapshot(AURA_ID, 1).maxCurrent, 10, 'resumed at the current set by hand');
+    assert.ok(!app.webApi.getLiveView().chargers[0].paused);
+  });
 });

@@ -119,6 +119,36 @@ describe('app: charger devices register with the app', () => {
     assert.ok(emus[0].offeredA > 6, `the one left is balanced (${emus[0].offeredA} A)`);
   });
 
+  it('a deleted device forgets what it remembered: paired again, its old manual maximum is gone (regression)', async () => {
+    homey.settings.set(SETTINGS_KEY, settings());
+    const app = await startApp(PhaseGuardApp, homey);
+    const driver = await startDriver(GoeDriver, GoeDevice, { homey, id: 'goe' });
+    const device = await goeDevice(driver, emus[0], 'Garage');
+    for (let s = 0; s < 30; s++) await second(app, [device]);
+    await device.triggerCapabilityListener('charger_current_limit', 8);
+    for (let s = 0; s < 10; s++) await second(app, [device]);
+    assert.strictEqual(emus[0].offeredA, 8);
+    await deleteDevice(device);
+    const again = await goeDevice(driver, emus[0], 'Garage again');
+    for (let s = 0; s < 60; s++) await second(app, [again]);
+    assert.strictEqual(emus[0].offeredA, 16, 'balanced afresh to the car maximum, not held at the deleted device\'s 8 A');
+  });
+
+  it('a current set by hand is whole amps: the charger, the capability, the flow token and the maximum agree (regression)', async () => {
+    homey.settings.set(SETTINGS_KEY, settings());
+    const app = await startApp(PhaseGuardApp, homey);
+    const driver = await startDriver(GoeDriver, GoeDevice, { homey, id: 'goe' });
+    const device = await goeDevice(driver, emus[0], 'Garage');
+    for (let s = 0; s < 30; s++) await second(app, [device]);
+    const changed = (): unknown[] => homey.flow.triggersOf('goe_current_limit_changed').map((t) => t.tokens);
+    const before = changed().length;
+    await device.setCurrentLimit(10.5);
+    for (let s = 0; s < 30; s++) await second(app, [device]);
+    assert.deepStrictEqual([emus[0].offeredA, device.getCapabilityValue('charger_current_limit')], [10, 10]);
+    assert.deepStrictEqual(changed().slice(before), [{ limit: 10, by: 'user' }], 'one change, with the limit the charger has');
+    assert.ok(homey.logs.some((l) => /manual change to 10 A is the maximum/.test(l.line)));
+  });
+
   it('a device Homey starts again is driven through the new instance; the old one is no longer listened to', async () => {
     homey.settings.set(SETTINGS_KEY, settings());
     const app = await startApp(PhaseGuardApp, homey);

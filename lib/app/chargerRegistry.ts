@@ -69,7 +69,8 @@ export interface ChargerRegistration {
 /** The part of the controller the registry drives. */
 export interface ChargerSink {
   addCharger(charger: Charger, name: string): void;
-  removeCharger(id: string): void;
+  /** `forget`: the device was deleted, its saved state goes too. */
+  removeCharger(id: string, opts?: { forget?: boolean }): void;
   renameCharger(id: string, name: string): void;
   reportStatus(id: string, status: ChargerStatus): void;
   manualCurrentChange(id: string, currentA: number): void;
@@ -147,7 +148,7 @@ export class ChargerRegistry implements ChargerRegistration {
   remove(device: ChargerDeviceLike): void {
     const a = this.forget(device);
     if (!a || !this.sink) return;
-    this.sink.removeCharger(a.charger.id);
+    this.sink.removeCharger(a.charger.id, { forget: true });
     this.opts.modes?.forget(a.charger.id);
     this.opts.log(`charger ${device.getName()} removed from balancing`);
   }
