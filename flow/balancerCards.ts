@@ -6,7 +6,7 @@ import type Homey from 'homey/lib/Homey';
 import type { GridPhase, Triple } from '../lib/balancer/types';
 import { GRID_PHASES } from '../lib/balancer/types';
 import type { ControllerEvent } from '../lib/controller';
-import { UserInputError } from '../lib/errors';
+import { quoteInput, UserInputError } from '../lib/errors';
 import { AppSettings, defaultChargerSettings } from '../lib/settings';
 
 /** What the cards need from the app. */
@@ -40,7 +40,7 @@ function requireCharger(host: BalancerCardHost, arg: ChargerArg | undefined): Ch
 function finiteArg(name: string, value: unknown): number {
   const n = typeof value === 'number' ? value : Number(value);
   if (typeof value === 'boolean' || value === null || value === '' || !Number.isFinite(n)) {
-    throw new UserInputError(name, `expected a number, got "${String(value)}"`);
+    throw new UserInputError(name, `expected a number, got ${quoteInput(value, 20)}`);
   }
   return n;
 }
@@ -98,6 +98,8 @@ export class BalancerCards {
 
     flow.getActionCard('balancer_set_margin').registerRunListener(async (args: { margin: number }) => {
       const marginA = finiteArg('margin', args.margin);
+      // checked here too, so the line names the card's own field
+      if (!Number.isInteger(marginA)) throw new UserInputError('margin', `expected whole amps (0, 1, 2 …): the meter and the chargers work in whole amps; got ${marginA}`);
       await this.host.updateSettings((s) => ({ ...s, marginA }));
     });
 

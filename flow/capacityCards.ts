@@ -5,7 +5,7 @@
 import type Homey from 'homey/lib/Homey';
 import type { Triple } from '../lib/balancer/types';
 import type { CapacityEvent, CapacityStatus } from '../lib/capacity/types';
-import { UserInputError } from '../lib/errors';
+import { quoteInput, UserInputError } from '../lib/errors';
 
 /** What the cards need from the app. */
 export interface CapacityCardHost {
@@ -24,7 +24,7 @@ const round1 = (v: number): number => Math.round(v * 10) / 10;
 function kwArg(name: string, value: unknown): number {
   const n = typeof value === 'number' ? value : Number(value);
   if (typeof value === 'boolean' || value === null || value === '' || !Number.isFinite(n)) {
-    throw new UserInputError(name, `expected a number of kW, got "${String(value)}"`);
+    throw new UserInputError(name, `expected a number of kW, got ${quoteInput(value, 20)}`);
   }
   return n;
 }

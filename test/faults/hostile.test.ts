@@ -119,6 +119,7 @@ describe('faults: hostile input', () => {
       ['balancer_set_fuse', { fuse: Number.NaN }],
       ['balancer_set_fuse', { fuse: -16 }],
       ['balancer_set_margin', { margin: 1e9 }],
+      ['balancer_set_margin', { margin: 2.5 }],
       ['balancer_report_phase_currents', { l1: Number.NaN, l2: 1, l3: 1 }],
       ['balancer_report_phase_currents', { l1: 1e6, l2: 1, l3: 1 }],
     ] as const) {
@@ -126,9 +127,29 @@ describe('faults: hostile input', () => {
         const before = JSON.stringify(homey.settings.get('config'));
         await assert.rejects(homey.flow.runAction(card, args), (err: Error) => {
           oneLine(err.message);
+          // the line names the card's own argument (a card's margin, not the setting's marginA)
+          const name = Object.keys(args)[0];
+          assert.match(err.message, new RegExp(`^${name}\\b|argument "${name}"`), err.message.slice(0, 160));
           return true;
         });
         assert.strictEqual(JSON.stringify(homey.settings.get('config')), before);
+      });
+    }
+
+    // Homey checks a number argument's type before the app's listener runs; the listener still never echoes a
+    // huge value whole (defence in depth: what a listener is handed is not the app's to trust)
+    for (const [card, args] of [
+      ['balancer_set_fuse', { fuse: 'x'.repeat(100_000) }],
+      ['capacity_set_cap', { cap: 'y'.repeat(50_000) }],
+    ] as const) {
+      it(`${card}'s own listener given a 50–100 kB text: one short line naming the argument`, async () => {
+        const listener = homey.flow.getActionCard(card).__runListener!;
+        await assert.rejects(Promise.resolve().then(() => listener(args, {})), (err: Error) => {
+          oneLine(err.message);
+          assert.ok(err.message.length < 200, `a short line, not the input echoed: ${err.message.length} characters`);
+          assert.match(err.message, new RegExp(`^${Object.keys(args)[0]}: expected a number`));
+          return true;
+        });
       });
     }
   });
