@@ -131,7 +131,8 @@ export class Controller extends EventEmitter {
       status: null,
       manualMaxA: typeof saved?.manualMaxA === 'number' ? saved.manualMaxA : null,
       targetMaxA: typeof saved?.targetMaxA === 'number' ? saved.targetMaxA : null,
-      carConnected: false,
+      // until the charger's first reading: what the balancer knew before a restart (a session goes on, its cut too)
+      carConnected: this.persisted?.balancer?.chargers[charger.id]?.carConnected === true,
       actuator: null as unknown as Actuator,
     };
     entry.actuator = new Actuator({
@@ -373,7 +374,8 @@ export class Controller extends EventEmitter {
       maxCurrentA,
       paused: a.reportsPaused(),
       externalPause: a.notOurs,
-      carConnected: carConnectedIn(status),
+      // no reading yet, or an offline or unreadable one, says nothing about the plug: what we knew (reportStatus)
+      carConnected: e.carConnected,
       priority: cs.priority,
       latencyClass: e.charger.latencyClass,
     };

@@ -68,6 +68,76 @@ describe('lib/controller', () => {
     assert.deepStrictEqual(ctrl.appliedLimit('a'), { limitA: null, paused: true });
   });
 
+  describe('a session goes on through a restart or an unreadable reading (regression: it looked like a new session)', () => {
+    /** Like run(), with an optional tick before the charger's first reading and readings that say offline/unknown. */
+    async function runWith(ctrl: Controller, c: FakeCharger, houseA: [number, number, number], seconds: number, offline = false): Promise<void> {
+      for (let s = 0; s < seconds; s++) {
+        await clock.advance(1000);
+        ctrl.reportStatus(c.id, offline ? c.status({ online: false, state: 'unknown' }) : c.status());
+        const d = c.status().phases[0].currentA!;
+        ctrl.onSample(sample(houseA[0] + d, houseA[1] + d, houseA[2] + d));
+        await flush();
+      }
+    }
+    const restarted = async (store: MemoryStore, c: FakeCharger): Promise<Controller> => {
+      const ctrl = new Controller({ clock, settings: settings({ restoreHoldS: 30 }), store });
+      ctrl.addCharger(c, 'Garage');
+      await flush();
+      // the device joins before its first reading: a tick (and a meter sample) come first
+      await clock.advance(1000);
+      ctrl.onSample(sample(4, 2, 2));
+      ctrl.tick();
+      await flush();
+      return ctrl;
+    };
+
+    it('a cut survives a restart whose first step comes before the charger\'s first reading', async () => {
+      const store = new MemoryStore();
+      const c = new FakeCharger('a');
+      c.drawA = 16;
+      const ctrl = new Controller({ clock, settings: settings({ restoreHoldS: 30 }), store });
+      ctrl.addCharger(c, 'Garage');
+      await run(ctrl, [c], [2, 2, 2], 200);
+      assert.strictEqual(c.limitA, 16);
+      await run(ctrl, [c], [18, 2, 2], 10);
+      assert.strictEqual(c.limitA, 6);
+      const again = await restarted(store, c);
+      await runWith(again, c, [4, 2, 2], 5);
+      assert.strictEqual(c.limitA, 6, 'not raised before restoreHoldS after the restart');
+    });
+
+    it('a balancer pause survives a restart whose first step comes before the charger\'s first reading', async () => {
+      const store = new MemoryStore();
+      const c = new FakeCharger('a');
+      c.drawA = 16;
+      const ctrl = new Controller({ clock, settings: settings({ restoreHoldS: 30 }), store });
+      ctrl.addCharger(c, 'Garage');
+      await run(ctrl, [c], [2, 2, 2], 200);
+      await run(ctrl, [c], [20, 2, 2], 10);
+      assert.strictEqual(c.paused, true);
+      const again = await restarted(store, c);
+      await runWith(again, c, [17, 2, 2], 10);
+      assert.strictEqual(c.paused, true, 'still paused: the resume window starts afresh');
+    });
+
+    for (const latency of ['local', 'cloud'] as const) {
+      it(`${latency}: one offline reading does not start the session again (a cut is not undone at once)`, async () => {
+        const c = new FakeCharger('a', latency);
+        c.drawA = 16;
+        const ctrl = new Controller({ clock, settings: settings({ restoreHoldS: 30 }) });
+        ctrl.addCharger(c, 'Garage');
+        await runWith(ctrl, c, [2, 2, 2], 400);
+        await runWith(ctrl, c, [18, 2, 2], 5);
+        assert.strictEqual(c.limitA, 6);
+        await runWith(ctrl, c, [4, 2, 2], 70);
+        const before = c.limitA;
+        await runWith(ctrl, c, [4, 2, 2], 2, true);
+        await runWith(ctrl, c, [4, 2, 2], 3);
+        assert.ok(c.limitA <= before + 2, `${c.limitA} A 3 s after an offline reading, from ${before} A (one restore step at most)`);
+      });
+    }
+  });
+
   it('cuts at once on a fresh overload and restores in steps when room returns', async () => {
     const ctrl = new Controller({ clock, settings: settings() });
     const c = new FakeCharger('a');
