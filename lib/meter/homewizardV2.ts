@@ -176,13 +176,16 @@ export class HomeWizardV2Source extends BaseMeterSource {
     this.armSilence();
   }
 
+  /** One text message from the meter; anything but a JSON object (malformed, `null`, a number, string or list) is ignored. */
   private message(socket: V2Socket, text: string): void {
-    let msg: { type?: unknown; data?: unknown };
+    let parsed: unknown;
     try {
-      msg = JSON.parse(text) as typeof msg;
+      parsed = JSON.parse(text);
     } catch {
       return;
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return;
+    const msg = parsed as { type?: unknown; data?: unknown };
     if (msg.type === 'authorization_requested') socket.send(JSON.stringify({ type: 'authorization', data: this.token }));
     else if (msg.type === 'authorized') {
       this.authorized = true;
