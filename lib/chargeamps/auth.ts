@@ -4,6 +4,9 @@
  * once, renews by refresh shortly before the access token expires, and shares a single in-flight
  * login/refresh between concurrent callers. A login that the server refused is not retried until
  * the credentials change (repeating it would only risk locking the account).
+ *
+ * A login or refresh belongs to the credentials it started with: after a repair (`updateCredentials`) a caller never
+ * joins one still in flight with the old credentials, and the old one's refusal does not mark the new ones refused.
  */
 import type { Clock } from '../clock';
 import { PeerError, registerSecret } from '../errors';
@@ -63,7 +66,8 @@ export class ChargeAmpsAuth {
   private refreshToken: string | null = null;
   /** When to renew: the margin before `exp`, or half-way for tokens shorter than twice the margin. */
   private renewAtMs = 0;
-  private pending: Promise<string> | null = null;
+  /** The login/refresh in flight, shared by its callers, and the credentials it runs with. */
+  private pending: { promise: Promise<string>; credentials: ChargeAmpsCredentials } | null = null;
   /** The server refused these credentials; do not ask again until they change. */
   private refused: PeerError | null = null;
 
@@ -114,19 +118,21 @@ export class ChargeAmpsAuth {
     await this.getToken();
   }
 
+  /** Join the login/refresh in flight with the current credentials, or start one (`credentials` is replaced, never changed). */
   private renew(): Promise<string> {
-    if (!this.pending) {
-      this.pending = this.doRenew().finally(() => {
-        this.pending = null;
-      });
-    }
-    return this.pending;
+    const credentials = this.credentials;
+    if (this.pending?.credentials === credentials) return this.pending.promise;
+    const promise: Promise<string> = this.doRenew(credentials).finally(() => {
+      if (this.pending?.promise === promise) this.pending = null;
+    });
+    this.pending = { promise, credentials };
+    return promise;
   }
 
-  private async doRenew(): Promise<string> {
+  private async doRenew(credentials: ChargeAmpsCredentials): Promise<string> {
     if (this.token && this.refreshToken) {
       try {
-        return await this.refresh(this.token, this.refreshToken);
+        return await this.refresh(credentials, this.token, this.refreshToken);
       } catch (err) {
         // A network or overload failure says nothing about the refresh token: try again later rather
         // than log in (every extra login evicts another session of this account).
@@ -136,16 +142,16 @@ export class ChargeAmpsAuth {
         this.refreshToken = null;
       }
     }
-    return this.login();
+    return this.login(credentials);
   }
 
   private url(path: string): string {
     return `${this.baseUrl}/${path}`;
   }
 
-  private async login(): Promise<string> {
+  private async login(credentials: ChargeAmpsCredentials): Promise<string> {
     if (this.refused) throw this.refused;
-    const { email, password, apiKey } = this.credentials;
+    const { email, password, apiKey } = credentials;
     this.counters.logins++;
     const res = await this.transport({
       method: 'POST',
@@ -155,23 +161,21 @@ export class ChargeAmpsAuth {
       timeoutMs: this.timeoutMs,
     });
     if (res.status === 401 || res.status === 403) {
-      this.refused = new PeerError(
-        'auth',
-        `authentication failed: Charge Amps refused the email, password or API key (HTTP ${res.status})`,
-        res.status,
-      );
-      throw this.refused;
+      const refused = new PeerError('auth', `authentication failed: Charge Amps refused the email, password or API key (HTTP ${res.status})`, res.status);
+      // only while these are still the credentials in use: a repair made meanwhile gets its own try
+      if (this.credentials === credentials) this.refused = refused;
+      throw refused;
     }
     if (res.status !== 200) throw peerErrorFor(res, 'POST auth/login', this.clock.nowMs());
     return this.accept(parseJsonAnswer<LoginResponse>(res, 'POST auth/login') ?? null, 'POST auth/login');
   }
 
-  private async refresh(token: string, refreshToken: string): Promise<string> {
+  private async refresh(credentials: ChargeAmpsCredentials, token: string, refreshToken: string): Promise<string> {
     this.counters.refreshes++;
     const res = await this.transport({
       method: 'POST',
       url: this.url('auth/refreshtoken'),
-      headers: { apiKey: this.credentials.apiKey, Accept: 'application/json' },
+      headers: { apiKey: credentials.apiKey, Accept: 'application/json' },
       body: { token, refreshToken },
       timeoutMs: this.timeoutMs,
     });
