@@ -32,17 +32,50 @@ export class PeerError extends Error {
 
 export type PeerErrorKind = 'timeout' | 'unreachable' | 'http' | 'protocol' | 'auth' | 'rate-limit';
 
-const secretValues = new Set<string>();
+/** The secrets `redact` removes, each with how many holders it has (Infinity: registered for good). */
+const secretValues = new Map<string, number>();
 
-/** Remember a secret value (password, token, API key) so that `redact` removes it from any text. */
+const isSecret = (value: string | undefined | null): value is string => typeof value === 'string' && value.length >= 4;
+
+/** Remember a secret value (password, API key, a paired token) for good, so that `redact` removes it from any text. */
 export function registerSecret(value: string | undefined | null): void {
-  if (value && value.length >= 4) secretValues.add(value);
+  if (isSecret(value)) secretValues.set(value, Infinity);
+}
+
+/**
+ * One secret that is replaced over time (a session's access or refresh token): `set` registers the new value and
+ * forgets the one it replaces, so a session that renews every two hours holds two secrets, not thousands. A value
+ * also held elsewhere (another slot, or `registerSecret`) stays registered until its last holder lets go.
+ */
+export class SecretSlot {
+  private value: string | null = null;
+
+  set(value: string | undefined | null): void {
+    const next = isSecret(value) ? value : null;
+    if (next === this.value) return;
+    if (next !== null) secretValues.set(next, (secretValues.get(next) ?? 0) + 1);
+    const previous = this.value;
+    this.value = next;
+    if (previous === null) return;
+    const holders = (secretValues.get(previous) ?? 1) - 1;
+    if (holders > 0) secretValues.set(previous, holders);
+    else secretValues.delete(previous);
+  }
+
+  clear(): void {
+    this.set(null);
+  }
+}
+
+/** How many secrets `redact` checks each text for (tests: the registry stays bounded). */
+export function registeredSecretCount(): number {
+  return secretValues.size;
 }
 
 /** Replace every registered secret and anything that looks like a bearer token or JWT with "***". */
 export function redact(text: string): string {
   let out = text;
-  for (const s of secretValues) out = out.split(s).join('***');
+  for (const s of secretValues.keys()) out = out.split(s).join('***');
   out = out.replace(/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '***');
   out = out.replace(/(bearer\s+)[^\s"']+/gi, '$1***');
   out = out.replace(/((?:password|token|apikey|api_key|refreshToken)["']?\s*[:=]\s*["']?)[^"'\s,&}]+/gi, '$1***');

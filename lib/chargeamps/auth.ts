@@ -9,7 +9,7 @@
  * joins one still in flight with the old credentials, and the old one's refusal does not mark the new ones refused.
  */
 import type { Clock } from '../clock';
-import { PeerError, registerSecret } from '../errors';
+import { PeerError, SecretSlot, registerSecret } from '../errors';
 import { DEFAULT_TIMEOUT_MS, HttpTransport } from '../http';
 import { DEFAULT_BASE_URL, LoginResponse, TokenPair, isTransient, parseJsonAnswer, peerErrorFor } from './types';
 
@@ -64,6 +64,8 @@ export class ChargeAmpsAuth {
   private readonly marginMs: number;
   private token: string | null = null;
   private refreshToken: string | null = null;
+  /** The session's tokens as secrets: each renewal replaces them (the password and API key stay registered for good). */
+  private readonly tokenSecrets = { token: new SecretSlot(), refreshToken: new SecretSlot() };
   /** When to renew: the margin before `exp`, or half-way for tokens shorter than twice the margin. */
   private renewAtMs = 0;
   /** The login/refresh in flight, shared by its callers, and the credentials it runs with. */
@@ -187,8 +189,8 @@ export class ChargeAmpsAuth {
     if (!body || typeof body.token !== 'string' || !body.token || typeof body.refreshToken !== 'string' || !body.refreshToken) {
       throw new PeerError('protocol', `${where}: answer has no token and refresh token`);
     }
-    registerSecret(body.token);
-    registerSecret(body.refreshToken);
+    this.tokenSecrets.token.set(body.token);
+    this.tokenSecrets.refreshToken.set(body.refreshToken);
     this.token = body.token;
     this.refreshToken = body.refreshToken;
     const now = this.clock.nowMs();

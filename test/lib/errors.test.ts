@@ -1,5 +1,5 @@
 import assert from 'assert';
-import { PeerError, UserInputError, describeError, quoteInput, redact, registerSecret } from '../../lib/errors';
+import { PeerError, SecretSlot, UserInputError, describeError, quoteInput, redact, registerSecret, registeredSecretCount } from '../../lib/errors';
 
 describe('lib/errors', () => {
   it('names the field in a user input error, on one line', () => {
@@ -15,6 +15,24 @@ describe('lib/errors', () => {
     assert.ok(!out.includes('hunter2-secret'));
     assert.ok(!out.includes(jwt));
     assert.ok(!out.includes('abc.def'));
+  });
+
+  it('a secret slot holds one value: a new one replaces it, a value held elsewhere stays until its last holder lets go', () => {
+    const before = registeredSecretCount();
+    const slot = new SecretSlot();
+    const other = new SecretSlot();
+    for (let i = 0; i < 1000; i++) slot.set(`rotating-secret-${i}`);
+    assert.strictEqual(registeredSecretCount(), before + 1);
+    assert.strictEqual(redact('x rotating-secret-999 y'), 'x *** y', 'the current value');
+    assert.strictEqual(redact('x rotating-secret-998 y'), 'x rotating-secret-998 y', 'a replaced value is no longer held');
+    other.set('rotating-secret-999');
+    slot.set('rotating-secret-1000');
+    assert.strictEqual(redact('rotating-secret-999'), '***', 'still held by the other slot');
+    registerSecret('rotating-secret-1000');
+    slot.clear();
+    other.clear();
+    assert.strictEqual(redact('rotating-secret-999 rotating-secret-1000'), 'rotating-secret-999 ***', 'registered for good wins');
+    assert.strictEqual(registeredSecretCount(), before + 1);
   });
 
   it('redacts key=value secrets in query-like text', () => {

@@ -2,10 +2,12 @@
  * lib/chargeamps/auth.ts against the Charge Amps emulator over loopback HTTP: a repair (new password) made while a
  * login with the old password is still on its way. That login belongs to the old credentials: its refusal must not
  * mark the new ones refused, and a caller after the repair must not wait for it but log in with the new password.
+ * And the session's tokens as secrets: each renewal replaces the last pair, so the registry `redact` walks stays small.
  */
 import assert from 'assert';
 import { ChargeAmpsAuth } from '../../../lib/chargeamps/auth';
 import { ManualClock } from '../../../lib/clock';
+import { redact, registeredSecretCount } from '../../../lib/errors';
 import { HttpRequest, HttpTransport, nodeFetchTransport } from '../../../lib/http';
 import { ChargeAmpsEmulator } from '../../../tools/emulators/chargeamps/emulator';
 import { CREDENTIALS } from './helpers';
@@ -86,5 +88,39 @@ describe('lib/chargeamps/auth: a repair while a login with the old password is i
     auth.updateCredentials({ ...CREDENTIALS, password: NEW_PASSWORD });
     await auth.getToken();
     assert.deepStrictEqual(logins, ['wrong-password-123', NEW_PASSWORD]);
+  });
+});
+
+describe('lib/chargeamps/auth: the session\'s tokens as secrets', () => {
+  let emu: ChargeAmpsEmulator;
+  afterEach(() => emu.stop());
+
+  it('after many refreshes only the current token pair is held as a secret; both are still redacted', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+    emu = new ChargeAmpsEmulator({ clock, tokenLifetimeS: 300 });
+    const baseUrl = await emu.start();
+    const refreshTokens: string[] = [];
+    const transport: HttpTransport = async (req) => {
+      const res = await nodeFetchTransport(req);
+      if (res.status === 200) refreshTokens.push((JSON.parse(res.text) as { refreshToken: string }).refreshToken);
+      return res;
+    };
+    const before = registeredSecretCount();
+    const auth = new ChargeAmpsAuth({ baseUrl, credentials: CREDENTIALS, clock, transport });
+    const first = await auth.getToken();
+    let token = first;
+    for (let i = 0; i < 60; i++) {
+      token = await auth.getToken();
+      await clock.advance(290_000);
+    }
+    assert.strictEqual(auth.counters.refreshes, 59);
+    assert.strictEqual(auth.counters.logins, 1);
+    assert.ok(registeredSecretCount() - before <= 4, `secrets held: ${registeredSecretCount() - before} more (password, API key, token, refresh token)`);
+    const current = refreshTokens[refreshTokens.length - 1];
+    assert.strictEqual(redact(`a ${current} b`), 'a *** b', 'the current refresh token');
+    assert.strictEqual(redact(`a ${token} b`), 'a *** b', 'the current access token');
+    assert.strictEqual(redact(`a ${refreshTokens[0]} b`), `a ${refreshTokens[0]} b`, 'a replaced refresh token is no longer held');
+    assert.notStrictEqual(token, first);
+    assert.strictEqual(redact(`a ${first} b`), 'a *** b', 'a replaced access token (a JWT) is still caught by the JWT pattern');
   });
 });
