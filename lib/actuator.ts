@@ -36,19 +36,19 @@ import {
   carPresent,
   COMPLY_TOLERANCE_A,
   CONFIRM_MS,
-  DECREASE_RETRY_AFTER_CAP_MS,
-  DECREASE_RETRY_MAX_MS,
-  DECREASE_RETRY_MS,
   fmt,
   isTransient,
   LOCAL_GRACE_MS,
   level,
-  RAISE_BACKOFF_BASE_MS,
-  RAISE_BACKOFF_MAX_MS,
+  retryDelayMs,
   strongestPhase,
+  type WriteFailures,
+  type WriteKind,
 } from './actuatorRules';
 import { describeError, PeerError } from './errors';
 import { createPhaseSwitch, type PhaseSwitch } from './phaseSwitch';
+
+const noFailures = (): WriteFailures => ({ count: 0, atMs: -Infinity, retryAfterMs: 0, transient: true });
 
 export interface ActuatorTarget {
   /** A per phase while running (ignored when paused). */
@@ -87,7 +87,6 @@ export interface ActuatorOptions {
   onError?: (message: string) => void;
 }
 
-type WriteKind = 'decrease' | 'raise';
 
 
 export class Actuator {
@@ -118,11 +117,13 @@ export class Actuator {
   /** A write was sent while another was in flight: their order at the charger is unknown. */
   private overlapped = false;
   private readonly inflight = new Map<WriteKind, { seq: number; promise: Promise<void> }>();
-  private failures = 0;
-  private lastFailureMs = -Infinity;
-  private retryAfterMs = 0;
-  /** The last failure may pass by itself (network, overload, maintenance); not e.g. a refused login or a 4xx. */
-  private transient = true;
+  /** Failures in a row per kind of write: a refused raise never holds back a cut. */
+  private readonly failed: Record<WriteKind, WriteFailures> = { raise: noFailures(), decrease: noFailures() };
+  /**
+   * A limit the charger may have applied that `told` does not show: a raise in flight, or one whose answer never
+   * came (a timeout). A target other than it is written again, as a decrease when lower.
+   */
+  private maybeLimitA: number | null = null;
   private lastRepeatMs = -Infinity;
   readonly phases: PhaseSwitch | null; // 1-/3-phase switching (lib/phaseSwitch.ts); null: the charger cannot switch
 
@@ -378,7 +379,7 @@ export class Actuator {
   private reconcile(): void {
     const t = this.wanted();
     if (!t) return;
-    const needLimit = !t.paused && this.told.limitA !== t.limitA;
+    const needLimit = !t.paused && (this.told.limitA !== t.limitA || (this.maybeLimitA !== null && this.maybeLimitA !== t.limitA));
     // never resume what the app did not pause
     const needPause = t.paused ? this.told.paused !== true : this.told.paused === true || this.pausedByApp;
     const drift = !needLimit && !needPause && this.drifted(t);
@@ -387,7 +388,7 @@ export class Actuator {
     if (this.inflight.has(kind)) return;
     if (kind === 'raise' && this.inflight.has('decrease')) return;
     const now = this.now();
-    if (now < this.lastFailureMs + this.retryDelayMs(kind)) return;
+    if (now < this.failed[kind].atMs + this.retryDelayMs(kind)) return;
     if (drift) {
       this.lastRepeatMs = now;
       this.opts.log(`${this.name()}: ${this.driftText(t)}; ${t.paused ? 'pausing it again' : 'applying the limit again'}`);
@@ -416,25 +417,23 @@ export class Actuator {
 
   private isDecrease(t: ActuatorTarget): boolean {
     if (t.paused) return true;
-    const from = this.told.paused === true ? 0 : (this.told.limitA ?? this.assumedLevelA);
+    const toldA = this.told.paused === true ? 0 : (this.told.limitA ?? this.assumedLevelA);
+    const from = toldA === null ? null : Math.max(toldA, this.maybeLimitA ?? 0);
     return from === null || t.limitA < from || (this.status?.currentLimitA ?? 0) > t.limitA;
   }
 
   private retryDelayMs(kind: WriteKind): number {
-    if (this.failures === 0) return 0;
-    if (kind === 'decrease' && this.transient) {
-      const spacing = Math.min(DECREASE_RETRY_MAX_MS, DECREASE_RETRY_MS * 2 ** (this.failures - 1));
-      return Math.max(spacing, Math.min(this.retryAfterMs, DECREASE_RETRY_AFTER_CAP_MS));
-    }
-    const backoff = Math.min(RAISE_BACKOFF_MAX_MS, RAISE_BACKOFF_BASE_MS * 2 ** (this.failures - 1)) * (0.5 + this.random() / 2);
-    return Math.max(backoff, this.retryAfterMs);
+    return retryDelayMs(kind, this.failed[kind], this.random);
   }
 
   private send(kind: WriteKind, t: ActuatorTarget, repeat: boolean): void {
     const seq = ++this.writeSeq;
     if (this.inflight.size) this.overlapped = true;
     else this.assumedLevelA = Math.max(this.assumedLevelA ?? 0, level(t));
-    const promise = this.write(seq, t, repeat).finally(() => {
+    // a cut to the limit last told while a raise may have landed: the limit must be written, not skipped
+    const rewrite = repeat || (!t.paused && this.maybeLimitA !== null && this.maybeLimitA !== t.limitA);
+    if (kind === 'raise' && !t.paused) this.maybeLimitA = t.limitA;
+    const promise = this.write(seq, kind, t, rewrite).finally(() => {
       if (this.inflight.get(kind)?.seq === seq) this.inflight.delete(kind);
       if (!this.inflight.size && this.overlapped) {
         // two writes crossed: which one the charger applied last is unknown, so write the target again
@@ -446,7 +445,7 @@ export class Actuator {
     this.inflight.set(kind, { seq, promise });
   }
 
-  private async write(seq: number, t: ActuatorTarget, repeat: boolean): Promise<void> {
+  private async write(seq: number, kind: WriteKind, t: ActuatorTarget, repeat: boolean): Promise<void> {
     const c = this.charger;
     try {
       if (t.paused) {
@@ -456,6 +455,7 @@ export class Actuator {
       } else {
         if (this.told.limitA !== t.limitA || repeat) {
           await c.setCurrentLimit(t.limitA);
+          if (seq === this.writeSeq) this.maybeLimitA = null; // the latest limit landed: nothing else may be applied
           this.landed(seq, { limitA: t.limitA, paused: this.told.paused });
         }
         if (this.told.paused === true || this.pausedByApp) {
@@ -464,16 +464,16 @@ export class Actuator {
           this.pausedByApp = false;
         }
       }
-      this.failures = 0;
-      this.retryAfterMs = 0;
+      this.failed[kind] = noFailures();
       this.opts.onChange?.();
     } catch (err) {
-      this.failures++;
-      this.lastFailureMs = this.now();
-      this.retryAfterMs = err instanceof PeerError && typeof err.retryAfterMs === 'number' ? err.retryAfterMs : 0;
-      this.transient = isTransient(err);
+      const f = this.failed[kind];
+      f.count++;
+      f.atMs = this.now();
+      f.retryAfterMs = err instanceof PeerError && typeof err.retryAfterMs === 'number' ? err.retryAfterMs : 0;
+      f.transient = isTransient(err);
       const message = describeError(err);
-      this.opts.log(`${this.name()}: command failed (${this.failures}x): ${message}`);
+      this.opts.log(`${this.name()}: command failed (${f.count}x): ${message}`);
       this.opts.onError?.(message);
     }
   }

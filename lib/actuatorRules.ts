@@ -17,8 +17,37 @@ export const LOCAL_GRACE_MS = 10_000;
 /** How long a charger may take to show that a write took effect, per latency class. */
 export const CONFIRM_MS = { local: 15_000, cloud: 75_000 } as const;
 
-/** The current a target asks for per phase (0 = paused). */
-export const level = (t: { limitA: number; paused: boolean }): number => (t.paused ? 0 : t.limitA);
+export type WriteKind = 'decrease' | 'raise';
+
+/** A decrease refused in a way that will not pass by itself: 5 s, doubling, at most this (ms). */
+export const DECREASE_REFUSED_MAX_MS = 30_000;
+
+/** Failures in a row of one kind of write; `transient`: the last one may pass by itself. */
+export interface WriteFailures {
+  count: number;
+  atMs: number;
+  retryAfterMs: number;
+  transient: boolean;
+}
+
+/**
+ * How long after the last of `failed.count` failures in a row a write of this kind waits (docs/balancer.md): a
+ * decrease after 2 s, 4 s, then every 5 s, a server's Retry-After holding it back at most 10 s; a decrease refused
+ * in a way that will not pass by itself (a refused login, a 4xx) after 5 s, 10 s, 20 s, then every 30 s, so a cut
+ * still goes out soon once it can and a cloud is not hammered; a raise backs off exponentially with jitter from
+ * 2 s to 5 min, or the Retry-After, whichever is longer.
+ */
+export function retryDelayMs(kind: WriteKind, failed: WriteFailures, random: () => number): number {
+  if (failed.count === 0) return 0;
+  if (kind === 'decrease') {
+    const spacing = failed.transient
+      ? Math.min(DECREASE_RETRY_MAX_MS, DECREASE_RETRY_MS * 2 ** (failed.count - 1))
+      : Math.min(DECREASE_REFUSED_MAX_MS, 5_000 * 2 ** (failed.count - 1));
+    return Math.max(spacing, Math.min(failed.retryAfterMs, DECREASE_RETRY_AFTER_CAP_MS));
+  }
+  const backoff = Math.min(RAISE_BACKOFF_MAX_MS, RAISE_BACKOFF_BASE_MS * 2 ** (failed.count - 1)) * (0.5 + random() / 2);
+  return Math.max(backoff, failed.retryAfterMs);
+}
 
 /** Worth retrying soon: no answer, overload, a server error or a maintenance page; not a refusal. */
 export function isTransient(err: unknown): boolean {
@@ -27,6 +56,9 @@ export function isTransient(err: unknown): boolean {
   if (err.kind === 'http') return (err.status ?? 500) >= 500;
   return err.kind === 'protocol';
 }
+
+/** The current a target asks for per phase (0 = paused). */
+export const level = (t: { limitA: number; paused: boolean }): number => (t.paused ? 0 : t.limitA);
 
 export function carPresent(s: ChargerStatus): boolean {
   return ['connected', 'charging', 'complete'].includes(s.state);

@@ -53,6 +53,94 @@ describe('lib/actuator', () => {
     assert.strictEqual(c.limitA, 8);
   });
 
+  it('a cut back to the limit last told, while a raise is still in flight, goes out at once (regression: nothing was written)', async () => {
+    const c = new ScriptedCharger('cloud');
+    c.limitA = 10;
+    const a = make(c);
+    a.reportStatus(c.status());
+    a.setTarget({ limitA: 10, paused: false });
+    await flush();
+    c.calls = [];
+    c.hold = true;
+    a.setTarget({ limitA: 16, paused: false }); // the raise hangs in the cloud
+    await flush();
+    await clock.advance(2000);
+    a.setTarget({ limitA: 10, paused: false }); // a kettle: back to what the charger was told before
+    await flush();
+    assert.deepStrictEqual(c.calls, ['set 16', 'set 10'], 'the cut does not wait for the raise to answer');
+    assert.strictEqual(a.committedA(), 16, 'the raise may have landed: counted at worst case meanwhile');
+    c.hold = false;
+    c.release();
+    await flush();
+    await a.idle();
+    assert.strictEqual(c.limitA, 10);
+  });
+
+  it('a raise that lands but answers with a timeout: a cut to the limit last told is written (regression: the charger ran on at the raise)', async () => {
+    /** Applies 12 A, then the answer times out. */
+    class LandsThenTimesOut extends ScriptedCharger {
+      override setCurrentLimit(currentA: number): Promise<void> {
+        if (currentA !== 12) return super.setCurrentLimit(currentA);
+        this.calls.push('set 12');
+        this.limitA = 12;
+        return Promise.reject(new PeerError('timeout', 'PUT settings: no answer in 5 s'));
+      }
+    }
+    const c = new LandsThenTimesOut('cloud');
+    c.limitA = 10;
+    const a = make(c);
+    a.reportStatus(c.status());
+    a.setTarget({ limitA: 10, paused: false });
+    await flush();
+    a.setTarget({ limitA: 12, paused: false });
+    await flush();
+    assert.strictEqual(c.limitA, 12);
+    a.setTarget({ limitA: 10, paused: false }); // the kettle, after the raise failed
+    await flush();
+    assert.deepStrictEqual(c.calls.slice(-2), ['set 12', 'set 10'], 'written although the last accepted limit was 10 A');
+    assert.strictEqual(c.limitA, 10);
+  });
+
+  it('a refused raise never holds back a later cut; a refused cut is retried within 30 s (regression: 3.5 min)', async () => {
+    const c = new ScriptedCharger('cloud');
+    const a = make(c);
+    a.reportStatus(c.status());
+    a.setTarget({ limitA: 16, paused: false });
+    await flush();
+    c.fail = new PeerError('http', 'go-e refused amp=20: out of range', 200);
+    a.setTarget({ limitA: 20, paused: false }); // refused again and again: the raise backs off towards 5 min
+    for (let s = 0; s < 600; s++) {
+      await clock.advance(1000);
+      a.tick();
+      await flush();
+    }
+    c.calls = [];
+    c.fail = false;
+    a.setTarget({ limitA: 6, paused: false });
+    await flush();
+    assert.deepStrictEqual(c.calls, ['set 6'], 'the cut goes out at once');
+    // a cut refused the way that does not pass by itself (go-e cloud: charger offline, HTTP 403) while it lasts
+    a.setTarget({ limitA: 16, paused: false });
+    await flush();
+    c.fail = new PeerError('http', 'go-e cloud: charger offline or cloud API not enabled (HTTP 403)', 403);
+    a.setTarget({ limitA: 8, paused: false });
+    for (let s = 0; s < 300; s++) {
+      await clock.advance(1000);
+      a.tick();
+      await flush();
+    }
+    c.calls = [];
+    c.fail = false; // back online
+    let afterS = 0;
+    while (!c.calls.includes('set 8') && afterS < 60) {
+      await clock.advance(1000);
+      a.tick();
+      await flush();
+      afterS++;
+    }
+    assert.ok(afterS <= 30, `the cut went out ${afterS} s after the charger was back`);
+  });
+
   it('a failed decrease is retried after 2 s, then 4 s, at most every 5 s; a Retry-After holds it back at most 10 s, a raise the whole of it', async () => {
     const c = new ScriptedCharger('cloud');
     const a = make(c);
