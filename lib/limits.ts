@@ -93,14 +93,31 @@ export function applyLimits(
       return null;
     }
   };
+  // assume the worst of an answer that is no number of amps (NaN, -Infinity): a ceiling of 0, reported once
+  const amps = (src: LimitSource, v: unknown, what: string): number => {
+    if (typeof v === 'number' && (Number.isFinite(v) || v === Infinity)) return v;
+    onError(src, new Error(`${what} is not a number of amps (${String(v)}): 0 A until it answers again`));
+    return 0;
+  };
   const snapshot = inputs.map((i) => ({ ...i }));
   for (const src of sources) if (src.observe) guard(src, () => src.observe!(step.nowMs, step.wallMs, step.sample, snapshot));
   for (const input of inputs) {
     const own = snapshot.find((i) => i.id === input.id) as ChargerInput;
-    const limit = lowestChargerLimit(sources.map((src) => (src.charger ? guard(src, () => src.charger!(step.nowMs, own)) : null)));
+    const ask = (src: LimitSource): ChargerLimit | null => {
+      const l = src.charger ? guard(src, () => src.charger!(step.nowMs, own)) : null;
+      return l ? { ...l, maxA: amps(src, l.maxA, `ceiling for ${own.name}`) } : null;
+    };
+    const limit = lowestChargerLimit(sources.map(ask));
     if (!limit || limit.maxA >= input.maxCurrentA) continue;
     input.maxCurrentA = limit.maxA >= input.minCurrentA ? Math.floor(limit.maxA) : 0;
     input.maxReason = limit.reason;
   }
-  return combineSiteLimits(sources.map((src) => (src.site ? guard(src, () => src.site!(step.nowMs)) : null)));
+  return combineSiteLimits(
+    sources.map((src) => {
+      const l = src.site ? guard(src, () => src.site!(step.nowMs)) : null;
+      if (!l) return null;
+      const ceilingA = l.ceilingA.map((v, g) => (v === null ? null : amps(src, v, `site ceiling on L${g + 1}`))) as Triple<number | null>;
+      return { ...l, ceilingA };
+    }),
+  );
 }

@@ -91,6 +91,25 @@ describe('lib/limits', () => {
     });
   });
 
+  it('an answer that is no number of amps (NaN, -Infinity) is the worst case, 0 A, and reported; Infinity is no ceiling (regression: it lifted the limit silently)', () => {
+    for (const bad of [NaN, -Infinity]) {
+      const inputs = [chargerInput({ id: 'a', name: 'Garage' })];
+      const errors: string[] = [];
+      const src: LimitSource = { id: 'mode', charger: () => ({ maxA: bad, reason: 'Off' }), site: () => ({ ceilingA: [bad, null, 12], reason: 'cap' }) };
+      const site = applyLimits([src], { nowMs: 0, wallMs: 0, sample: null }, inputs, (s, err) => errors.push(`${s.id}: ${(err as Error).message}`));
+      assert.strictEqual(inputs[0].maxCurrentA, 0, `${bad}: the charger is held at 0 A`);
+      assert.deepStrictEqual(site, { ceilingA: [0, null, 12], reason: 'cap' });
+      assert.deepStrictEqual(errors, [
+        `mode: ceiling for Garage is not a number of amps (${bad}): 0 A until it answers again`,
+        `mode: site ceiling on L1 is not a number of amps (${bad}): 0 A until it answers again`,
+      ]);
+    }
+    const inputs = [chargerInput({ id: 'a' })];
+    const site = applyLimits([{ id: 'x', charger: () => ({ maxA: Infinity, reason: 'none' }) }], { nowMs: 0, wallMs: 0, sample: null }, inputs, () => assert.fail('no error'));
+    assert.strictEqual(inputs[0].maxCurrentA, chargerInput({ id: 'a' }).maxCurrentA);
+    assert.strictEqual(site, null);
+  });
+
   it('the controller applies its limit sources to what it hands the actuators', async () => {
     const clock = new ManualClock(Date.UTC(2025, 5, 1, 12));
     const lines: string[] = [];
