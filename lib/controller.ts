@@ -124,6 +124,8 @@ export class Controller extends EventEmitter {
   // ---- chargers ------------------------------------------------------------------------------
 
   addCharger(charger: Charger, name: string): void {
+    // the same charger again (a repair hands a new client): continue from what its entry knows now
+    if (this.entries.has(charger.id)) this.removeCharger(charger.id);
     const saved = this.persisted?.chargers[charger.id];
     const entry: Entry = {
       charger,

@@ -138,6 +138,24 @@ describe('lib/controller', () => {
     }
   });
 
+  it('the same charger added again (a repair hands a new client) keeps what it knew since start-up: the manual maximum (regression)', async () => {
+    const store = new MemoryStore();
+    const ctrl = new Controller({ clock, settings: settings(), store });
+    const c = new FakeCharger('a');
+    c.drawA = 16;
+    ctrl.addCharger(c, 'Garage');
+    await run(ctrl, [c], [2, 2, 2], 120);
+    ctrl.manualCurrentChange('a', 8);
+    await run(ctrl, [c], [2, 2, 2], 5);
+    assert.strictEqual(c.limitA, 8);
+    const repaired = new FakeCharger('a');
+    repaired.drawA = 16;
+    repaired.limitA = 8;
+    ctrl.addCharger(repaired, 'Garage');
+    await run(ctrl, [repaired], [2, 2, 2], 120);
+    assert.strictEqual(repaired.limitA, 8, 'still the maximum set by hand, not the state loaded at start-up');
+  });
+
   it('cuts at once on a fresh overload and restores in steps when room returns', async () => {
     const ctrl = new Controller({ clock, settings: settings() });
     const c = new FakeCharger('a');
