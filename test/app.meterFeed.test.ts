@@ -79,8 +79,8 @@ describe('app: the meter feed', () => {
     assert.deepStrictEqual(lines, ['meter source: homewizard']);
     await feed.configure({ ...defaultAppSettings(), meter: { source: 'homey-device', deviceId: 'p1', host: null, serial: null } });
     await feed.configure({ ...defaultAppSettings(), staleAfterS: 30, meter: { source: 'homey-device', deviceId: 'p1', host: null, serial: null } });
-    assert.deepStrictEqual(lines.slice(1), ['error: meter source failed: no Homey Web API here', 'error: meter source failed: no Homey Web API here']);
-    assert.strictEqual(controller.liveView().meter.error, 'no Homey Web API here');
+    assert.deepStrictEqual(lines.slice(1), ['meter source: homey-device', 'meter source: homey-device']);
+    assert.strictEqual(controller.liveView().meter.error, 'Cannot read the meter device (id p1): no Homey Web API here; retrying in 1 s');
   });
 
   it('a stopped source\'s late answer never reaches the balancer', async () => {

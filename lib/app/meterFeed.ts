@@ -143,7 +143,8 @@ export class MeterFeed {
       return new P1TcpSource({ host: m.host, clock, timeZone: isValidTimeZone(timeZone) ? timeZone : undefined });
     }
     if (m.source === 'homey-device' && m.deviceId) {
-      return new HomeyDeviceSource({ api: await this.opts.homeyApi(), deviceId: m.deviceId, clock, staleAfterMs: staleAfterS * 1000 });
+      // the source asks for the Web API on each attempt to start: one that failed or timed out is created again
+      return new HomeyDeviceSource({ api: () => this.opts.homeyApi(), deviceId: m.deviceId, clock, staleAfterMs: staleAfterS * 1000 });
     }
     return this.flow;
   }

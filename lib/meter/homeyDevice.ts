@@ -42,6 +42,11 @@
  * than that tolerance, so a load that moves between frozen phases with the same total is not seen
  * (unlikely to last); a meter without total power has no such witness, and its unchanged phases are
  * left out after `staleAfterMs`, on the safe side.
+ *
+ * Start: the Homey Web API may not be there yet just after boot (creating it times out, or devices answer "not
+ * ready"). Such a passing failure is tried again after a back-off that doubles from `retryMinMs` (1 s) to
+ * `retryMaxMs` (60 s), with `status().error` saying why and when; what the user must fix (the device is gone, or is
+ * no meter) stays an error without retries. stop() cancels a pending retry.
  */
 import type { Clock, TimerHandle } from '../clock';
 import type { Triple } from '../balancer/types';
@@ -204,7 +209,8 @@ export async function listMeterDevices(api: HomeyApiLike, nominalV = NOMINAL_VOL
 }
 
 export interface HomeyDeviceSourceOptions {
-  api: HomeyApiLike;
+  /** The Homey Web API, or how to get it: asked on each attempt to start (creating it may fail, then works later). */
+  api: HomeyApiLike | (() => Promise<HomeyApiLike>);
   deviceId: string;
   clock: Clock;
   /** Capability events arriving within this window become one sample (default 200 ms). */
@@ -215,6 +221,10 @@ export interface HomeyDeviceSourceOptions {
    */
   staleAfterMs?: number;
   nominalVoltageV?: number;
+  /** First wait before trying to start again after a passing failure; default 1000 ms. */
+  retryMinMs?: number;
+  /** Longest wait between attempts to start; default 60000 ms. */
+  retryMaxMs?: number;
 }
 
 /** How long the total power must disagree with unchanged phases before they are left out (ms). */
@@ -228,7 +238,18 @@ const isNotFound = (err: unknown): boolean => {
 export class HomeyDeviceSource extends BaseMeterSource {
   readonly kind = 'homey-device' as const;
   readonly deviceId: string;
-  private readonly api: HomeyApiLike;
+  private readonly getApi: () => Promise<HomeyApiLike>;
+  /** The Web API of the last attempt to start (what unsubscribe detaches from). */
+  private api: HomeyApiLike | null = null;
+  private readonly retryMinMs: number;
+  private readonly retryMaxMs: number;
+  /** Between start() and stop() (also while waiting to try again); `running` = subscribed to the device. */
+  private wanted = false;
+  /** Counts start() and stop(): an attempt from before the last of them leaves everything alone. */
+  private generation = 0;
+  private retryTimer: TimerHandle | undefined;
+  /** Failed attempts since start() or the last success: the back-off exponent. */
+  private failures = 0;
   private readonly coalesceMs: number;
   private readonly nominalV: number;
   private merger: PhaseMerger;
@@ -243,7 +264,10 @@ export class HomeyDeviceSource extends BaseMeterSource {
 
   constructor(opts: HomeyDeviceSourceOptions) {
     super(opts.clock);
-    this.api = opts.api;
+    const api = opts.api;
+    this.getApi = typeof api === 'function' ? api : () => Promise.resolve(api);
+    this.retryMinMs = opts.retryMinMs ?? 1000;
+    this.retryMaxMs = opts.retryMaxMs ?? 60_000;
     this.deviceId = opts.deviceId;
     this.coalesceMs = opts.coalesceMs ?? 200;
     this.nominalV = opts.nominalVoltageV ?? NOMINAL_VOLTAGE_V;
@@ -260,25 +284,70 @@ export class HomeyDeviceSource extends BaseMeterSource {
     return this.caps;
   }
 
-  /** Never throws: a missing device or a device without per-phase values sets status().error. */
+  /**
+   * Never throws; resolves after the first attempt. A missing device or a device without per-phase values sets
+   * status().error; a Web API that fails or is not ready yet sets it too, and is tried again (see the header).
+   */
   async start(): Promise<void> {
-    if (this.running) return;
+    if (this.wanted) return;
+    this.wanted = true;
+    this.failures = 0;
+    await this.attempt(++this.generation);
+  }
+
+  async stop(): Promise<void> {
+    this.wanted = false;
+    this.generation++;
+    this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.running = false;
+    this.unsubscribe();
+  }
+
+  /** One try to reach the device and subscribe; `generation` is the start() it belongs to. */
+  private async attempt(generation: number): Promise<void> {
+    this.retryTimer = undefined;
+    const current = (): boolean => this.wanted && generation === this.generation;
+    let api: HomeyApiLike;
     let device: HomeyApiDevice;
     try {
-      device = await this.api.devices.getDevice({ id: this.deviceId, $cache: false });
+      api = await this.getApi();
     } catch (err) {
-      this.setError(
-        isNotFound(err)
-          ? `The meter device (id ${this.deviceId}) no longer exists in Homey; choose another meter in the app settings`
-          : `Cannot read the meter device (id ${this.deviceId}): ${describeError(err)}`,
-      );
+      if (current()) this.retry(generation, err);
       return;
     }
+    if (!current()) return;
+    this.api = api;
+    try {
+      device = await api.devices.getDevice({ id: this.deviceId, $cache: false });
+    } catch (err) {
+      if (!current()) return;
+      if (!isNotFound(err)) return this.retry(generation, err);
+      this.wanted = false;
+      this.setError(`The meter device (id ${this.deviceId}) no longer exists in Homey; choose another meter in the app settings`);
+      return;
+    }
+    if (!current()) return;
     const caps = resolveMeterCapabilities(device.capabilities ?? []);
     if (!caps.basis) {
+      this.wanted = false;
       this.setError(`"${device.name}" reports no per-phase current or power; choose a meter such as a P1 dongle`);
       return;
     }
+    this.failures = 0;
+    await this.subscribe(api, device, caps);
+  }
+
+  /** A passing failure: say so in one line and try again after the back-off. */
+  private retry(generation: number, err: unknown): void {
+    const waitMs = Math.min(this.retryMaxMs, this.retryMinMs * 2 ** Math.min(this.failures, 30));
+    this.failures++;
+    this.setError(`Cannot read the meter device (id ${this.deviceId}): ${describeError(err)}; retrying in ${formatWait(waitMs)}`);
+    this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = this.clock.setTimeout(() => void this.attempt(generation), waitMs);
+  }
+
+  private async subscribe(api: HomeyApiLike, device: HomeyApiDevice, caps: ResolvedMeterCapabilities): Promise<void> {
     this.running = true;
     this.device = device;
     this.caps = caps;
@@ -298,17 +367,12 @@ export class HomeyDeviceSource extends BaseMeterSource {
       );
     }
     device.on?.('delete', this.onDeleted);
-    this.api.devices.on?.('device.delete', this.onManagerDelete);
+    api.devices.on?.('device.delete', this.onManagerDelete);
     try {
-      await this.api.devices.connect?.();
+      await api.devices.connect?.();
     } catch {
       // Without the manager subscription the device's own 'delete' event still tells us.
     }
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    this.unsubscribe();
   }
 
   private subscribedIds(): string[] {
@@ -383,6 +447,7 @@ export class HomeyDeviceSource extends BaseMeterSource {
     if (!this.running) return;
     const name = this.device?.name ?? this.deviceId;
     this.running = false;
+    this.wanted = false;
     this.unsubscribe();
     this.setError(`The meter device "${name}" was deleted from Homey; choose another meter in the app settings`);
   };
@@ -403,7 +468,11 @@ export class HomeyDeviceSource extends BaseMeterSource {
     }
     this.instances = [];
     this.device?.off?.('delete', this.onDeleted);
-    this.api.devices.off?.('device.delete', this.onManagerDelete);
+    this.api?.devices.off?.('device.delete', this.onManagerDelete);
     this.raw.clear();
   }
+}
+
+function formatWait(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }

@@ -191,13 +191,15 @@ describe('meter/homeyDevice', () => {
       api.failWith = new Error('Homey API not ready');
       const failing = new HomeyDeviceSource({ api, deviceId: 'lamp', clock });
       await failing.start();
-      assert.strictEqual(failing.status().error, 'Cannot read the meter device (id lamp): Homey API not ready');
+      assert.strictEqual(failing.status().error, 'Cannot read the meter device (id lamp): Homey API not ready; retrying in 1 s');
+      await failing.stop();
       // A later start succeeds once the API answers and the device is a meter.
       api.failWith = null;
       api.addMeter('tibber', { id: 'pulse', currentsA: [1, 1, 1] });
       const retry = new HomeyDeviceSource({ api, deviceId: 'pulse', clock });
       await retry.start();
       assert.strictEqual(retry.status().error, null);
+      assert.strictEqual(clock.pendingTimers(), 0, 'a gone device and a non-meter are not tried again; a stopped source\'s retry is cancelled');
     });
 
     it('stop() unsubscribes and cancels a pending sample', async () => {
