@@ -169,7 +169,7 @@ export class ChargeAmpsAuth {
       throw refused;
     }
     if (res.status !== 200) throw peerErrorFor(res, 'POST auth/login', this.clock.nowMs());
-    return this.accept(parseJsonAnswer<LoginResponse>(res, 'POST auth/login') ?? null, 'POST auth/login');
+    return this.accept(parseJsonAnswer<LoginResponse>(res, 'POST auth/login') ?? null, 'POST auth/login', credentials);
   }
 
   private async refresh(credentials: ChargeAmpsCredentials, token: string, refreshToken: string): Promise<string> {
@@ -182,13 +182,15 @@ export class ChargeAmpsAuth {
       timeoutMs: this.timeoutMs,
     });
     if (res.status !== 200) throw peerErrorFor(res, REFRESH_WHERE, this.clock.nowMs());
-    return this.accept(parseJsonAnswer<TokenPair>(res, REFRESH_WHERE) ?? null, REFRESH_WHERE);
+    return this.accept(parseJsonAnswer<TokenPair>(res, REFRESH_WHERE) ?? null, REFRESH_WHERE, credentials);
   }
 
-  private accept(body: TokenPair | null, where: string): string {
+  private accept(body: TokenPair | null, where: string, credentials: ChargeAmpsCredentials): string {
     if (!body || typeof body.token !== 'string' || !body.token || typeof body.refreshToken !== 'string' || !body.refreshToken) {
       throw new PeerError('protocol', `${where}: answer has no token and refresh token`);
     }
+    // a login or refresh of credentials replaced meanwhile (a repair): its session is not this account's any more
+    if (credentials !== this.credentials) throw new PeerError('auth', `${where}: the credentials changed while it ran; signing in with the new ones`);
     this.tokenSecrets.token.set(body.token);
     this.tokenSecrets.refreshToken.set(body.refreshToken);
     this.token = body.token;

@@ -80,6 +80,30 @@ describe('lib/chargeamps/auth: a repair while a login with the old password is i
     assert.deepStrictEqual(logins.length, 2);
   });
 
+  it('a login of the old credentials that succeeds after the repair does not become the session (another account\'s token)', async () => {
+    // the old login answers OK (the old account still exists) only after the new one has signed in
+    const oldSession = { token: 'old-account-token-0123456789', refreshToken: 'old-account-refresh-0123456789' };
+    const twoAccounts: HttpTransport = async (req: HttpRequest) => {
+      const body = req.body as { password?: string } | undefined;
+      if (req.url.endsWith('/auth/login') && body?.password === CREDENTIALS.password) {
+        logins.push(CREDENTIALS.password);
+        await new Promise<void>((resolve) => (releaseOld = resolve));
+        return { status: 200, headers: { 'content-type': 'application/json' }, text: JSON.stringify(oldSession) };
+      }
+      return transport(req);
+    };
+    const auth = new ChargeAmpsAuth({ baseUrl, credentials: CREDENTIALS, clock, transport: twoAccounts });
+    const first = auth.getToken();
+    first.catch(() => undefined);
+    while (!releaseOld) await new Promise((r) => setImmediate(r));
+    auth.updateCredentials({ ...CREDENTIALS, password: NEW_PASSWORD });
+    const token = await auth.getToken();
+    releaseOld!();
+    await assert.rejects(first, /credentials changed while it ran/);
+    assert.strictEqual(await auth.getToken(), token, 'still the new account\'s session');
+    assert.notStrictEqual(token, oldSession.token);
+  });
+
   it('a refusal of the current credentials still stops further logins until they change', async () => {
     const auth = new ChargeAmpsAuth({ baseUrl, credentials: { ...CREDENTIALS, password: 'wrong-password-123' }, clock, transport });
     await assert.rejects(auth.getToken(), /authentication failed/);
