@@ -21,7 +21,7 @@ import { PeerError, UserInputError, describeError, registerSecret } from '../err
 import { type HomeWizardData, homeWizardCurrents, telegramFingerprint } from './homewizard';
 import { isV2Token, normaliseFingerprint, splitV2Host } from './homewizardV2Client';
 import { type V2Socket, type V2SocketConnect, nodeV2SocketConnect } from './homewizardV2Ws';
-import { BaseMeterSource, type MeterSourceStatus, streamTimings, type StreamTimings } from './source';
+import { BaseMeterSource, formatWait, type MeterSourceStatus, streamTimings, type StreamTimings } from './source';
 
 export interface HomeWizardV2SourceOptions {
   /** host[:port] of the meter (port 443 unless given). */
@@ -251,8 +251,4 @@ export class HomeWizardV2Source extends BaseMeterSource {
       this.socket.close();
     }, this.opts.silenceTimeoutMs);
   }
-}
-
-function formatWait(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }

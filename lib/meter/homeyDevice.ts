@@ -52,16 +52,7 @@ import type { Clock, TimerHandle } from '../clock';
 import type { Triple } from '../balancer/types';
 import { describeError } from '../errors';
 import { PHASES, type PhaseIndex } from '../phase';
-import {
-  BaseMeterSource,
-  DEFAULT_STALE_AFTER_MS,
-  type MeterExtras,
-  NOMINAL_VOLTAGE_V,
-  PhaseMerger,
-  type PhaseParts,
-  phaseCurrentA,
-  totalPowerExplains,
-} from './source';
+import { BaseMeterSource, DEFAULT_STALE_AFTER_MS, formatWait, type MeterExtras, NOMINAL_VOLTAGE_V, phaseCurrentA, PhaseMerger, type PhaseParts, totalPowerExplains } from './source';
 
 /** `capabilitiesObj[id]` as homey-api gives it. `lastUpdated` is an ISO string (REST) or a Date (after events). */
 export interface HomeyCapabilityState {
@@ -471,8 +462,4 @@ export class HomeyDeviceSource extends BaseMeterSource {
     this.api?.devices.off?.('device.delete', this.onManagerDelete);
     this.raw.clear();
   }
-}
-
-function formatWait(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }

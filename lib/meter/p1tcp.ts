@@ -27,7 +27,7 @@ import type { Triple } from '../balancer/types';
 import { PeerError, UserInputError, describeError } from '../errors';
 import { type HostUse, tryNormaliseHost } from '../host';
 import { DEFAULT_METER_TIME_ZONE, DsmrStreamSplitter, type DsmrReading, dsmrNetPowerW, dsmrSignedCurrents, isValidTimeZone, parseDsmrTelegram } from './dsmr';
-import { BaseMeterSource, type MeterExtras, type MeterSourceStatus, streamTimings, type StreamTimings } from './source';
+import { BaseMeterSource, formatWait, type MeterExtras, type MeterSourceStatus, streamTimings, type StreamTimings } from './source';
 
 /** A connected byte stream (the production one is node's net.Socket, see `nodeTcpConnect`). */
 export interface P1Stream {
@@ -420,8 +420,4 @@ export function p1Extras(r: DsmrReading): MeterExtras {
     voltagesV: r.voltageV.map((v) => (v !== null && v >= P1_PLAUSIBLE.minVoltageV ? v : null)) as Triple<number | null>,
     meterPeakW: plausible(r.monthPeakW),
   };
-}
-
-function formatWait(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }

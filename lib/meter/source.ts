@@ -294,3 +294,8 @@ export abstract class BaseMeterSource implements MeterSource {
     }
   }
 }
+
+/** A wait or a silence as the sources say it in a status line: "800 ms", "2.5 s". */
+export function formatWait(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+}
