@@ -78,7 +78,10 @@ export function redact(text: string): string {
   for (const s of secretValues.keys()) out = out.split(s).join('***');
   out = out.replace(/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '***');
   out = out.replace(/(bearer\s+)[^\s"']+/gi, '$1***');
-  out = out.replace(/((?:password|token|apikey|api_key|refreshToken)["']?\s*[:=]\s*["']?)[^"'\s,&}]+/gi, '$1***');
+  // key=value and "key":"value" secrets not registered: a quoted value, or an unquoted one of 6+ characters with a
+  // digit (a token, a key), so that prose ("the meter refused the token: pair it again") is left as it is
+  out = out.replace(/((?:password|token|apikey|api_key|refreshToken)["']?\s*[:=]\s*)(["'])[^"']*\2/gi, '$1$2***$2');
+  out = out.replace(/((?:password|token|apikey|api_key|refreshToken)["']?\s*[:=]\s*)(?=[^"'\s,&}]*\d)[^"'\s,&}]{6,}/gi, '$1***');
   return out;
 }
 

@@ -38,6 +38,14 @@ describe('lib/errors', () => {
   it('redacts key=value secrets in query-like text', () => {
     assert.strictEqual(redact('GET /x?token=abcd1234&x=1'), 'GET /x?token=***&x=1');
     assert.strictEqual(redact('{"password":"p4ssw0rd!"}'), '{"password":"***"}');
+    assert.strictEqual(redact("{'token': 'abc'}"), "{'token': '***'}");
+    assert.strictEqual(redact('apiKey: 9f8e7d6c5b'), 'apiKey: ***');
+  });
+
+  it('leaves prose after such a word alone (regression: "token: *** it again")', () => {
+    const line = 'HomeWizard 192.168.1.30: the meter refused the token: pair it again on the settings page';
+    assert.strictEqual(redact(line), line);
+    assert.strictEqual(redact('Charge Amps: password: must not be empty'), 'Charge Amps: password: must not be empty');
   });
 
   it('describes any thrown value as one redacted line', () => {
