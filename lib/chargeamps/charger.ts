@@ -7,7 +7,7 @@
 import type { Charger, ChargerStatus } from '../charger';
 import { UserInputError } from '../errors';
 import { ChargeAmpsClient, PRIORITY_DECREASE, PRIORITY_NORMAL } from './client';
-import { connectorLabel, connectorState, isSchuko, lifetimeEnergyWh, normaliseConnector, protocolOf } from './status';
+import { connectorLabel, connectorState, isSchuko, lifetimeEnergyWh, normaliseConnector, objectsOf, protocolOf } from './status';
 import type { ChargePoint, ChargePointSettings, ConnectorSettings, ConnectorStatus, DimmerValue, OnOffMode } from './types';
 
 export const MIN_CURRENT_A = 6;
@@ -42,8 +42,8 @@ export interface ConnectorInfo {
 /** Every connector of every charge point the account owns (what pairing lists). */
 export async function listConnectors(client: ChargeAmpsClient): Promise<ConnectorInfo[]> {
   const out: ConnectorInfo[] = [];
-  for (const cp of await client.listChargePoints()) {
-    for (const c of cp.connectors ?? []) {
+  for (const cp of objectsOf<ChargePoint>(await client.listChargePoints())) {
+    for (const c of objectsOf<NonNullable<ChargePoint['connectors']>[number]>(cp.connectors)) {
       out.push({
         id: `${cp.id}:${c.connectorId}`,
         chargePointId: cp.id,
@@ -118,11 +118,11 @@ export class ChargeAmpsConnectorCharger implements Charger {
   async getStatus(): Promise<ChargerStatus> {
     const cp = await this.loadChargePoint();
     const status = await this.client.getStatus(this.chargePointId);
-    const online = status.status.toLowerCase() === 'online';
+    const online = typeof status.status === 'string' && status.status.toLowerCase() === 'online';
     this.offline = !online;
     if (online) {
       this.settings = await this.client.getConnectorSettings(this.chargePointId, this.connectorId);
-      this.live = status.connectorStatuses?.find((c) => c.connectorId === this.connectorId) ?? null;
+      this.live = objectsOf<ConnectorStatus>(status.connectorStatuses).find((c) => c.connectorId === this.connectorId) ?? null;
       await this.updateEnergy();
     }
     return normaliseConnector({
@@ -140,7 +140,7 @@ export class ChargeAmpsConnectorCharger implements Charger {
     if (this.sessionsLoadedFor === undefined || this.sessionsLoadedFor !== liveId) {
       try {
         const sessions = await this.client.getSessions(this.chargePointId, this.connectorId);
-        this.completedWh = lifetimeEnergyWh(sessions.filter((s) => s.endTime !== null && s.id !== liveId));
+        this.completedWh = lifetimeEnergyWh(objectsOf<(typeof sessions)[number]>(sessions).filter((s) => s.endTime !== null && s.id !== liveId));
         this.sessionsLoadedFor = liveId;
       } catch {
         // keep the previous meter; the next poll tries again

@@ -42,7 +42,7 @@ const STATES: Record<string, StateInfo> = {
 
 /** Map a connector status string (name in any case, or its number in the protocol's table). */
 export function connectorState(raw: string | null | undefined, protocol: Protocol): StateInfo & { name: string | null } {
-  let name = (raw ?? '').trim();
+  let name = typeof raw === 'string' ? raw.trim() : typeof raw === 'number' ? String(raw) : '';
   if (/^\d+$/.test(name)) {
     const table: readonly string[] = protocol === 'ocpp' ? OCPP_STATUSES : CAPI_STATUSES;
     name = table[Number(name)] ?? name;
@@ -50,6 +50,11 @@ export function connectorState(raw: string | null | undefined, protocol: Protoco
   const info = STATES[name.toLowerCase()];
   if (info) return { ...info, name };
   return { state: 'unknown', plugged: false, error: name ? `Unrecognised connector status "${name.slice(0, 40)}"` : null, name: name || null };
+}
+
+/** The objects of a list from the cloud; anything else (a list that is no list, null elements) counts as none. */
+export function objectsOf<T>(v: unknown): T[] {
+  return Array.isArray(v) ? (v.filter((x) => typeof x === 'object' && x !== null && !Array.isArray(x)) as T[]) : [];
 }
 
 function num(v: unknown): number | null {
@@ -79,7 +84,7 @@ export interface NormaliseInput {
 }
 
 export function connectorLabel(cp: ChargePoint, connectorId: number): string {
-  const connectors = cp.connectors ?? [];
+  const connectors = objectsOf<NonNullable<ChargePoint['connectors']>[number]>(cp.connectors);
   const type = connectors.find((c) => c.connectorId === connectorId)?.type;
   if (typeof type === 'string' && type.toLowerCase() === 'schuko') return 'Schuko';
   const chargers = connectors.filter((c) => String(c.type).toLowerCase() !== 'schuko').length;
@@ -87,17 +92,17 @@ export function connectorLabel(cp: ChargePoint, connectorId: number): string {
 }
 
 export function isSchuko(cp: ChargePoint, connectorId: number): boolean {
-  return String(cp.connectors?.find((c) => c.connectorId === connectorId)?.type ?? '').toLowerCase() === 'schuko';
+  return String(objectsOf<NonNullable<ChargePoint['connectors']>[number]>(cp.connectors).find((c) => c.connectorId === connectorId)?.type ?? '').toLowerCase() === 'schuko';
 }
 
 export function normaliseConnector(input: NormaliseInput): ChargerStatus {
   const { chargePoint: cp, connectorId, status, settings } = input;
-  const online = status?.status?.toLowerCase() === 'online';
-  const cs = online ? status?.connectorStatuses?.find((c) => c.connectorId === connectorId) ?? null : null;
+  const online = typeof status?.status === 'string' && status.status.toLowerCase() === 'online';
+  const cs = online ? (objectsOf<ConnectorStatus>(status?.connectorStatuses).find((c) => c.connectorId === connectorId) ?? null) : null;
   const info = online ? connectorState(cs?.status, protocolOf(cp)) : { state: 'unknown' as ChargerState, error: null };
   const phases = emptyPhases();
   if (online && cs) {
-    for (const m of cs.measurements ?? []) {
+    for (const m of objectsOf<NonNullable<ConnectorStatus['measurements']>[number]>(cs.measurements)) {
       const idx = ['l1', 'l2', 'l3'].indexOf(String(m.phase).toLowerCase());
       if (idx < 0) continue;
       const currentA = num(m.current);

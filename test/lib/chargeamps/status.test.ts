@@ -45,6 +45,22 @@ describe('lib/chargeamps/status', () => {
     assert.match(connectorState('Disconnected', 'capi').error ?? '', /Unrecognised connector status "Disconnected"/);
   });
 
+  it('a payload that breaks the schema (null elements, a list that is no list, a number for a text) is read as far as it goes, never a TypeError (regression)', () => {
+    const odd: unknown[] = [null, 0, -1, NaN, '', 'x', true, {}, [], [null], ['a', 1], { a: 1 }];
+    let n = 0;
+    for (const measurements of odd)
+      for (const connectorStatuses of [...odd, [{ connectorId: 1, status: 7, measurements }], [null, { connectorId: 1, status: 'Charging', measurements }]])
+        for (const connectors of [null, 3, [null], [{ connectorId: 1, type: 'Type2' }]]) {
+          const status = { id: 'HALO1', status: 'Online', connectorStatuses } as unknown as ChargePointStatus;
+          const s = normaliseConnector({ chargePoint: { ...halo, connectors } as never, connectorId: 1, status, settings, totalEnergyWh: null });
+          assert.strictEqual(s.phases.length, 3);
+          n++;
+        }
+    assert.ok(n > 500);
+    const offline = normaliseConnector({ chargePoint: halo, connectorId: 1, status: { id: 'HALO1', status: 42 } as never, settings: null, totalEnergyWh: null });
+    assert.deepStrictEqual([offline.online, offline.state], [false, 'unknown']);
+  });
+
   it('converts measurements, kW and kWh in one place', () => {
     const status: ChargePointStatus = {
       id: 'HALO1',
