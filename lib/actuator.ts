@@ -1,21 +1,20 @@
 /**
  * One actuator per charger: the only place that decides what a charger is told, when a write is
  * retried, repeated or repaired, and when the charger's own readings confirm it. The balancer hands
- * it a target (a limit, or a pause); protocol clients write once and report the outcome.
+ * it a target (a limit, or a pause); protocol clients write once and report the outcome. The rules in
+ * full: docs/balancer.md, "The actuator"; the timings: lib/actuatorRules.ts.
  *
- * - **Decreases first.** A lower limit or a pause goes out at once, even while a raise is still in
- *   flight (it never waits for it); a failed decrease is retried after a short spacing
- *   (`DECREASE_RETRY_MS`, growing to `DECREASE_RETRY_MAX_MS`), and a server's Retry-After holds it back
- *   at most `DECREASE_RETRY_AFTER_CAP_MS`. A raise whose answer arrives after a newer write was sent
- *   leaves the charger's limit unknown, so the target is written once more.
- * - **Raises wait.** One raise at a time; after a failure with an exponential back-off with jitter
- *   (2 s … 5 min) or the server's Retry-After, whichever is longer. A failure that will not pass by
- *   itself (a refused login, a 4xx, a value the charger refuses) backs a decrease off the same way.
+ * - **Decreases first.** A lower limit or a pause goes out at once, even while a raise is in flight, and
+ *   is retried soon (`retryDelayMs`); raises and decreases keep their failures apart. A limit the charger
+ *   may have applied without `told` showing it (a raise in flight or unanswered: `maybeLimitA`), or two
+ *   writes that crossed, leave the limit unknown: the target is written once more.
+ * - **Raises wait.** One at a time; after a failure an exponential back-off with jitter (2 s … 5 min) or
+ *   the server's Retry-After, whichever is longer.
  * - **Unconfirmed means worst case.** A write the charger accepted is not yet what it does. A decrease
  *   is confirmed only by a reading taken after it that shows the new limit (or the pause) and a draw
  *   within `COMPLY_TOLERANCE_A` of it. Until then `committedA()` tells the balancer to count the
  *   charger at the higher of the level it may still be at and its measured draw — from the first second
- *   for a cloud charger, after `LOCAL_GRACE_MS` for a local one (its reading normally confirms by then).
+ *   for a cloud charger, `LOCAL_GRACE_MS` after the first cut not yet confirmed for a local one.
  * - **Drift and faults.** A charger that reports another limit (or not paused) one confirm period
  *   (`confirmMs`: local 15 s, cloud 75 s) after it was told gets the target again, at most once per
  *   confirm period. A charger that reports the limit but keeps drawing more for a confirm period is
@@ -97,6 +96,8 @@ export class Actuator {
   private target: ActuatorTarget | null = null;
   /** When the current target was set (mono ms). */
   private targetAtMs = 0;
+  /** Since when a cut has waited for its confirmation (a later cut does not restart the grace); null = none. */
+  private cutSinceMs: number | null = null;
   /** What the last accepted write(s) told the charger; null = unknown. */
   private told: { limitA: number | null; paused: boolean | null } = { limitA: null, paused: null };
   private toldAtMs = -Infinity;
@@ -119,10 +120,7 @@ export class Actuator {
   private readonly inflight = new Map<WriteKind, { seq: number; promise: Promise<void> }>();
   /** Failures in a row per kind of write: a refused raise never holds back a cut. */
   private readonly failed: Record<WriteKind, WriteFailures> = { raise: noFailures(), decrease: noFailures() };
-  /**
-   * A limit the charger may have applied that `told` does not show: a raise in flight, or one whose answer never
-   * came (a timeout). A target other than it is written again, as a decrease when lower.
-   */
+  /** A limit the charger may have applied that `told` does not show (a raise in flight or unanswered): written over. */
   private maybeLimitA: number | null = null;
   private lastRepeatMs = -Infinity;
   readonly phases: PhaseSwitch | null; // 1-/3-phase switching (lib/phaseSwitch.ts); null: the charger cannot switch
@@ -141,6 +139,7 @@ export class Actuator {
   setTarget(target: ActuatorTarget | null): void {
     const same = target && this.target ? level(target) === level(this.target) && target.paused === this.target.paused : target === this.target;
     if (!same) {
+      if (target && (!this.target || level(target) < level(this.target))) this.cutSinceMs ??= this.now();
       this.target = target ? { limitA: target.limitA, paused: target.paused } : null;
       this.targetAtMs = this.now();
       this.overSinceMs = null;
@@ -237,20 +236,19 @@ export class Actuator {
     return { ...this.told };
   }
 
-  /**
-   * While a decrease or pause is not confirmed by the charger's own reading: the current it may still
-   * draw per phase (the higher of the level it may be at and its measured draw); null when confirmed.
-   */
+  /** An unconfirmed decrease or pause: the current it may still draw per phase (level or draw); null when confirmed. */
   committedA(): number | null {
     const t = this.target;
     if (!t || this.notOurs) return null;
     const want = level(t);
     const drawA = this.maxDrawA();
     const mayBeA = Math.max(this.assumedLevelA ?? drawA, drawA);
-    if (mayBeA <= want + COMPLY_TOLERANCE_A) return null;
+    if (mayBeA <= want + COMPLY_TOLERANCE_A) {
+      this.cutSinceMs = null;
+      return null;
+    }
     const graceMs = this.charger.latencyClass === 'cloud' ? 0 : LOCAL_GRACE_MS;
-    if (this.now() - this.targetAtMs < graceMs) return null;
-    return mayBeA;
+    return this.now() - (this.cutSinceMs ?? this.targetAtMs) < graceMs ? null : mayBeA;
   }
 
   /** Resolves when no write is in flight. */

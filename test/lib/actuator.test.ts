@@ -244,6 +244,32 @@ describe('lib/actuator', () => {
     }
   });
 
+  it('committedA: a local charger\'s grace runs from the first cut not yet confirmed; cuts less than the grace apart do not restart it (regression)', async () => {
+    const c = new ScriptedCharger('local');
+    const a = make(c);
+    a.setTarget({ limitA: 16, paused: false });
+    await flush();
+    a.reportStatus(c.status());
+    c.hold = true; // no cut lands or shows
+    for (const limitA of [12, 10, 8]) {
+      a.setTarget({ limitA, paused: false });
+      await flush();
+      await clock.advance(LOCAL_GRACE_MS / 2);
+    }
+    assert.strictEqual(a.committedA(), 16, `counted at 16 A ${(3 * LOCAL_GRACE_MS) / 2000} s after the first cut, though the last came ${LOCAL_GRACE_MS / 2000} s ago`);
+    c.hold = false;
+    c.release();
+    await flush();
+    await a.idle();
+    assert.strictEqual(c.limitA, 8);
+    a.reportStatus(c.status());
+    assert.strictEqual(a.committedA(), null, 'confirmed');
+    c.hold = true;
+    a.setTarget({ limitA: 6, paused: false });
+    await flush();
+    assert.strictEqual(a.committedA(), null, 'a new cut gets its own grace');
+  });
+
   it('a charger paused by someone else is left alone; our own resume that has not shown yet (or not landed) is not such a pause', async () => {
     const c = new ScriptedCharger();
     const a = make(c);
