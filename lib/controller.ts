@@ -272,7 +272,10 @@ export class Controller extends EventEmitter {
     const a = this.entries.get(id)?.actuator;
     if (a?.phases) {
       a.phases.onSwitched = (p) => {
-        this.balancer.forgetPhases(id); // the car draws on other phases now: count every wired one until it shows
+        // the car draws on other phases now; on three it goes on from its minimum, handed over before it resumes
+        const minA = this.entries.get(id)?.charger.minCurrentA;
+        this.balancer.forgetPhases(id, p === 1 ? { phases: 1 } : { phases: 3, capA: minA });
+        this.step(null);
         this.emit('phasesSwitched', { chargerId: id, phases: p });
       };
     }

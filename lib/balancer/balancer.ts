@@ -61,10 +61,17 @@ export class Balancer {
     return { ...this.cfg };
   }
 
-  /** The car's phases changed (a 1-/3-phase switch): learn them again, counting every wired phase until it draws. */
-  forgetPhases(id: string): void {
+  /**
+   * The car's phases changed (a 1-/3-phase switch): on one phase it draws on the charger's phase 1 (counted at once);
+   * on three, every wired phase counts until it draws. `capA`: the charger goes on from at most this (its minimum
+   * after a switch to three phases, whose headroom was not what its last limit was made for).
+   */
+  forgetPhases(id: string, opts: { phases?: 1 | 3; capA?: number } = {}): void {
     const m = this.memos.get(id);
-    if (m) m.sessionPhaseMask = 0;
+    if (!m) return;
+    // one phase: the charger's phase 1 at once (a paused car shows nothing to learn from); three: every wired one
+    m.sessionPhaseMask = opts.phases === 1 ? 0b001 : 0;
+    if (opts.capA !== undefined && m.allowedA > opts.capA) m.allowedA = opts.capA;
   }
 
   getState(): BalancerState {

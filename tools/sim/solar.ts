@@ -143,7 +143,8 @@ export function runSolar(s: Scenario, policy: SolarPolicy, o: SolarOptions): Sol
       carOpts = { ...carOpts, phases: pendingPhases, phase: 'L1' };
       car = new CarModel(carOpts);
       ceiling?.notePhases(pendingPhases);
-      balancer.forgetPhases('ev'); // as the controller does on 'phasesSwitched': the car's phases are learnt again
+      // as the controller does on 'phasesSwitched': one phase counted at once, three from the car's minimum
+      balancer.forgetPhases('ev', pendingPhases === 1 ? { phases: 1 } : { phases: 3, capA: carOpts.minA ?? 6 });
       pendingPhases = null;
     }
     const switching = t < switchUntilS;

@@ -138,4 +138,49 @@ describe('solar phase wish → controller.requestPhases → go-e psm (loopback H
     assert.equal(solar.status(charger.id)?.phases, 1);
     assert.equal(ctrl.requestPhases('nobody', 3).ok, false);
   });
+
+  /** A go-e in fast mode behind the controller; the house per phase; `at` seconds → a phase request. */
+  async function switching(houseA: [number, number, number], seconds: number, at: Record<number, 1 | 3>) {
+    const emu = await emulator({ profile: 'v2-055', startDelayMs: 2000 });
+    const clock = emu.clock as ManualClock;
+    const charger = new GoeCharger(local(emu), emu.serial);
+    const ctrl = new Controller({ clock, settings: { ...defaultAppSettings(), fuseA: 25, marginA: 1 } });
+    ctrl.addCharger(charger, 'Garage');
+    emu.plugIn({ phases: 3, maxCurrentA: 16 });
+    let seq = 0;
+    let overloadAs = 0;
+    const seen: { s: number; limitA: number | null; phases: number; allowed: boolean }[] = [];
+    for (let s = 0; s < seconds; s++) {
+      await clock.advance(1000);
+      const status = await charger.getStatus();
+      ctrl.reportStatus(charger.id, status);
+      const metered = houseA.map((h, i) => h + (status.phases[i].currentA ?? 0)) as [number, number, number];
+      for (const a of metered) overloadAs += Math.max(0, a - 25);
+      ctrl.onSample({ timeMs: clock.nowMs(), seq: ++seq, currentsA: metered });
+      ctrl.tick();
+      if (at[s]) assert.equal(ctrl.requestPhases(charger.id, at[s]).ok, true);
+      await ctrl.idle();
+      seen.push({ s, limitA: status.currentLimitA, phases: status.activePhases, allowed: status.chargingAllowed });
+    }
+    return { seen, overloadAs, emu };
+  }
+
+  it('after a switch to one phase the car charges on L1 although L2 and L3 have no room for its minimum (regression: it stayed paused)', async () => {
+    const { seen, overloadAs } = await switching([5, 20, 20], 200, { 20: 1 });
+    assert.equal(seen[15].allowed, false, 'three phases: the minimum does not fit on L2 and L3');
+    assert.ok(seen.slice(-20).every((x) => x.allowed && x.phases === 1), 'charging on one phase at the end');
+    assert.ok((seen[seen.length - 1].limitA ?? 0) >= 10, `raised into L1's room: ${seen[seen.length - 1].limitA} A`);
+    assert.equal(overloadAs, 0);
+  });
+
+  it('after a switch back to three phases the charger goes on from its minimum, not from its one-phase limit', async () => {
+    const { seen, overloadAs, emu } = await switching([5, 12, 12], 400, { 20: 1, 250: 3 });
+    const onePhase = seen.filter((x) => x.s > 150 && x.s < 250 && x.phases === 1).map((x) => x.limitA ?? 0);
+    assert.ok(Math.max(...onePhase) >= 16, `one phase: up to ${Math.max(...onePhase)} A on L1`);
+    const psm3 = sets(emu).lastIndexOf('psm=2');
+    const after = sets(emu).slice(psm3).filter((w) => /^amp=/.test(w));
+    assert.ok(psm3 > 0, `switched back: ${sets(emu).join(' ')}`);
+    assert.equal(after[0], 'amp=6', `the first limit after the switch: ${after.join(' ')}`);
+    assert.equal(overloadAs, 0);
+  });
 });
