@@ -180,7 +180,8 @@ export class SolarLimitSource implements LimitSource {
       }
       this.decide(st, ch, nowMs);
       this.phaseStep(st, ch, nowMs, sample);
-      const drawA = st.mode === 'min+solar' || st.ss.on ? st.offeredA : 0;
+      // only a car that can draw claims its share: an unplugged or disabled charger leaves the surplus to the next
+      const drawA = ch.enabled && ch.carConnected && (st.mode === 'min+solar' || st.ss.on) ? st.offeredA : 0;
       for (const g of grid) claimedA[g] += drawA;
     }
   }

@@ -233,3 +233,20 @@ describe('SolarLimitSource', () => {
     assert.equal(src.phaseWish('ev'), 1, 'L1 has 13 A of room, L2 and L3 only 4 and 3 A');
   });
 });
+
+describe('SolarLimitSource regressions (review)', () => {
+  it('an unplugged or disabled Min + Solar charger claims no surplus: a lower-priority Solar only car starts', () => {
+    for (const idle of [{ carConnected: false }, { enabled: false }]) {
+      const modes: Record<string, ChargingMode> = { a: 'min+solar', b: 'solar' };
+      const src = new SolarLimitSource({ modeOf: (id) => modes[id] });
+      const a = solarCharger({ id: 'a', priority: 10, ...idle });
+      const b = solarCharger({ id: 'b', priority: 5 });
+      let maxB = -1;
+      for (let t = 1000; t <= 120_000; t += 1000) {
+        src.observe(t, t, { timeMs: t, currentsA: [-7.2, -7.2, -7.2], powerW: -5000 }, [a, b]);
+        maxB = src.charger(t, b)?.maxA ?? -1;
+      }
+      assert.equal(maxB, 7, `${JSON.stringify(idle)}: B gets the 5 kW nobody uses (7 A on 3 phases)`);
+    }
+  });
+});
