@@ -123,6 +123,8 @@ interface PerCharger {
 }
 
 const SOLAR_MODES: readonly ChargingMode[] = ['solar', 'min+solar'];
+/** The smoothed surplus within this of the latest sample is the sample (W). */
+const SNAP_W = 0.5;
 
 export class SolarLimitSource implements LimitSource {
   readonly id = 'solar';
@@ -294,6 +296,9 @@ export class SolarLimitSource implements LimitSource {
     const tau = this.config.smoothingS;
     const alpha = st.emaW === null || tau <= 0 ? 1 : 1 - Math.exp(-dtS / tau);
     st.emaW = st.emaW === null ? w : st.emaW + alpha * (w - st.emaW);
+    // the average only nears a steady sample (one float step below it for good): snap, or a surplus of exactly the
+    // car's minimum would never start it, and a car riding on it would count as below it
+    if (Math.abs(w - st.emaW) < SNAP_W) st.emaW = w;
     st.lastW = w;
     st.atMs = nowMs;
   }

@@ -250,3 +250,41 @@ describe('SolarLimitSource regressions (review)', () => {
     }
   });
 });
+
+describe('SolarLimitSource regressions (review): a surplus of exactly the minimum', () => {
+  /** 1 s samples; the house's surplus with the car's own draw added back is `surplusW`; the car draws what it gets. */
+  function rig() {
+    const src = new SolarLimitSource({ modeOf: () => 'solar' });
+    let t = 0;
+    let drawA = 0;
+    const step = (surplusW: number): number => {
+      t += 1000;
+      const ch = solarCharger({ measuredA: [drawA, drawA, drawA] });
+      const a = drawA - surplusW / 690;
+      src.observe(t, t, { timeMs: t, currentsA: [a, a, a], powerW: drawA * 690 - surplusW }, [ch]);
+      const maxA = src.charger(t, ch)?.maxA ?? 0;
+      drawA = maxA >= 6 ? 6 : 0;
+      return maxA;
+    };
+    return { src, step };
+  }
+
+  it('4140 W (6 A x 3 x 230 V) after a lower start starts the car', () => {
+    const { step } = rig();
+    for (let i = 0; i < 60; i++) step(690);
+    let maxA = 0;
+    for (let i = 0; i < 600 && maxA === 0; i++) maxA = step(4140);
+    assert.equal(maxA, 6);
+  });
+
+  it('a car riding on exactly 4140 W after a 5 s dip keeps charging', () => {
+    const { src, step } = rig();
+    for (let i = 0; i < 120; i++) step(5000);
+    for (let i = 0; i < 300; i++) step(4140);
+    for (let i = 0; i < 5; i++) step(3900);
+    let stops = 0;
+    for (let i = 0; i < 1200; i++) if (step(4140) === 0) stops++;
+    assert.equal(stops, 0, 'no stop at exactly the minimum');
+    assert.equal(src.status('ev')?.cause.id, 'solar_charging');
+  });
+});
