@@ -246,6 +246,7 @@ class PhaseGuardApp extends Homey.App {
       modeOf: (id) => this.modes.modeOf(id),
       meterSigned: settings.meterSign ?? 'auto',
       canSwitchPhases: (id) => this.chargers.canSwitchPhases(id),
+      forcedPhases: (id) => this.chargers.forcedPhases(id),
       fuse: () => ({ fuseA: this.appSettings.get().fuseA, marginA: this.appSettings.get().marginA }),
     });
     return this.solar;

@@ -66,6 +66,8 @@ export interface Charger {
   resume(): Promise<void>;
   /** Whether it can switch between 1 and 3 phases now (go-e V3/V4 with `psm`); absent or false: it cannot. */
   readonly canSwitchPhases?: boolean;
+  /** The phase count it is forced to now (go-e `psm` 1 or 2); null or absent: it chooses itself, or cannot say. */
+  readonly forcedPhases?: 1 | 3 | null;
   /** Switch to 1 or 3 phases (one write; only the actuator's phase switch calls it, with the charger paused). */
   setPhases?(phases: 1 | 3): Promise<void>;
 }

@@ -189,6 +189,11 @@ export class ChargerRegistry implements ChargerRegistration {
     return this.attached.get(chargerId)?.charger.canSwitchPhases === true;
   }
 
+  /** The phase count the charger is forced to (go-e psm 1 or 2); null: automatic, unknown, or not taking part. */
+  forcedPhases(chargerId: string): 1 | 3 | null {
+    return this.attached.get(chargerId)?.charger.forcedPhases ?? null;
+  }
+
   /** The controller's `applied`: the charger's device hears what its charger was told. */
   applied(chargerId: string, told: ToldToCharger): void {
     this.attached.get(chargerId)?.device.balancerApplied?.({ limitA: told.limitA, paused: told.paused });

@@ -65,6 +65,12 @@ export class GoeCharger implements Charger {
     return (this.client.lastSnapshot?.detail.phaseMode ?? null) !== null;
   }
 
+  /** The last status's `psm`: 1 (forced 1 phase) or 3 (forced 3 phases); null for auto, or no phase switching. */
+  get forcedPhases(): 1 | 3 | null {
+    const mode = this.client.lastSnapshot?.detail.phaseMode ?? null;
+    return mode === '1' ? 1 : mode === '3' ? 3 : null;
+  }
+
   /** v2 `psm` 1 (force 1 phase) or 2 (force 3 phases); refused with a clear error where the firmware has none. */
   setPhases(phases: 1 | 3): Promise<void> {
     return this.client.setPhaseMode(phases === 1 ? '1' : '3');

@@ -102,6 +102,8 @@ export interface SolarLimitOptions {
   canSwitchPhases?: (id: string) => boolean;
   /** The fuse, for the phase wish "room for the minimum on one phase but not on three"; absent: not used. */
   fuse?: () => { fuseA: number; marginA: number } | null;
+  /** The phase count the charger reports it is forced to (go-e `psm` 1 or 2); null or absent: automatic or unknown. */
+  forcedPhases?: (id: string) => 1 | 3 | null;
 }
 
 interface PerCharger {
@@ -117,6 +119,8 @@ interface PerCharger {
   phases: 1 | 3;
   /** The car drew on one phase while the charger offered three: a 1-phase car, no switching helps. */
   singlePhaseCar: boolean;
+  /** The charger is known to offer three phases (it says so, a switch to three was made, or the car drew on three). */
+  threeOffered: boolean;
   wish: 1 | 3 | null;
   phaseTimer: { to: 1 | 3; sinceMs: number } | null;
   cause: SolarCause;
@@ -228,6 +232,7 @@ export class SolarLimitSource implements LimitSource {
     const st = this.chargers.get(id);
     if (!st) return;
     st.phases = phases;
+    st.threeOffered = phases === 3;
     st.phaseTimer = null;
   }
 
@@ -237,8 +242,25 @@ export class SolarLimitSource implements LimitSource {
     const mode = this.opts.modeOf(ch.id);
     let st = this.chargers.get(ch.id);
     if (!st) {
+      // a fresh source (an app restart, a new meter sign) takes the phase count the charger reports: a go-e left on one
+      // phase is on one, not on its wiring's three (its car on L1 only would read as a 1-phase car for the session)
       const wired = ch.phaseMap.filter((g) => g !== null).length === 1 ? 1 : 3;
-      st = { mode, emaW: null, lastW: null, atMs: null, ss: new StartStop(), offeredA: 0, minA: ch.minCurrentA, phases: wired, singlePhaseCar: false, wish: null, phaseTimer: null, cause: { id: 'solar_unknown', surplusW: null } };
+      const forced = wired === 3 ? (this.opts.forcedPhases?.(ch.id) ?? null) : null;
+      st = {
+        mode,
+        emaW: null,
+        lastW: null,
+        atMs: null,
+        ss: new StartStop(),
+        offeredA: 0,
+        minA: ch.minCurrentA,
+        phases: forced ?? wired,
+        singlePhaseCar: false,
+        threeOffered: false,
+        wish: null,
+        phaseTimer: null,
+        cause: { id: 'solar_unknown', surplusW: null },
+      };
       this.chargers.set(ch.id, st);
     }
     if (st.mode !== mode) {
@@ -256,11 +278,16 @@ export class SolarLimitSource implements LimitSource {
 
   /** The car's phases from its own measurement while it draws. */
   private trackPhases(st: PerCharger, ch: ChargerInput): void {
+    const forced = this.opts.forcedPhases?.(ch.id) ?? null;
+    if (forced !== null) st.threeOffered = forced === 3;
     const drawing = ch.measuredA.filter((a) => typeof a === 'number' && a >= 1).length;
     if (drawing === 0) return;
     const wired = ch.phaseMap.filter((g) => g !== null).length;
     const n: 1 | 3 = drawing === 1 ? 1 : 3;
-    if (n === 1 && wired > 1 && st.phases === 3 && st.wish !== 1) st.singlePhaseCar = true;
+    // a 1-phase car only where the charger surely offered three: never while it is forced to one, nor on the
+    // wiring's assumption alone (a go-e left on one phase before a restart)
+    if (n === 1 && wired > 1 && st.phases === 3 && st.threeOffered && forced !== 1 && st.wish !== 1) st.singlePhaseCar = true;
+    if (n === 3) st.threeOffered = true;
     st.phases = n;
   }
 

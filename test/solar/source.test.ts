@@ -288,3 +288,41 @@ describe('SolarLimitSource regressions (review): a surplus of exactly the minimu
     assert.equal(src.status('ev')?.cause.id, 'solar_charging');
   });
 });
+
+describe('SolarLimitSource regressions (review): the phase count after a restart', () => {
+  /** `seconds` of 1 s samples: the house exports `exportW` evenly, the car draws `drawA` on the given charger phases. */
+  function feed(src: SolarLimitSource, from: number, seconds: number, exportW: number, measuredA: Triple<number>): number {
+    let t = from;
+    for (; t < from + seconds * 1000; t += 1000) {
+      const houseA = -exportW / 690;
+      const s: MeterSample = { timeMs: t, currentsA: [houseA + measuredA[0], houseA + measuredA[1], houseA + measuredA[2]], powerW: (measuredA[0] + measuredA[1] + measuredA[2]) * 230 - exportW };
+      src.observe(t, t, s, [solarCharger({ measuredA })]);
+    }
+    return t;
+  }
+  const opts = (mode: ChargingMode, forced: 1 | 3 | null): SolarLimitOptions => ({ modeOf: () => mode, canSwitchPhases: () => true, fuse: () => ({ fuseA: 25, marginA: 1 }), forcedPhases: () => forced });
+
+  for (const mode of ['solar', 'fast'] as ChargingMode[]) {
+    it(`${mode}: a fresh source with the go-e still forced to one phase (car on L1 at 16 A, 9 kW export) wishes 3 phases`, () => {
+      const src = new SolarLimitSource(opts(mode, 1));
+      feed(src, 1000, 600, 9000, [16, 0, 0]);
+      assert.equal(src.status('ev')?.phases, 1);
+      assert.equal(src.phaseWish('ev'), 3);
+    });
+  }
+
+  it('a car on one phase while the charger says it is forced to three is a 1-phase car: no switch wished', () => {
+    const src = new SolarLimitSource(opts('solar', 3));
+    feed(src, 1000, 600, 9000, [16, 0, 0]);
+    assert.equal(src.phaseWish('ev'), null);
+  });
+
+  it('never marks a 1-phase car while the charger is forced to one phase (set in the go-e app mid-session)', () => {
+    let forced: 1 | 3 | null = null;
+    const src = new SolarLimitSource({ ...opts('solar', null), forcedPhases: () => forced });
+    const t = feed(src, 1000, 120, 9000, [13, 13, 13]);
+    forced = 1;
+    feed(src, t, 600, 9000, [16, 0, 0]);
+    assert.equal(src.phaseWish('ev'), 3);
+  });
+});
