@@ -109,6 +109,8 @@ export interface SolarLimitOptions {
 interface PerCharger {
   mode: ChargingMode;
   emaW: number | null;
+  /** On one phase with per-phase balance: the smoothed surplus over all its wired phases (the wish back to three). */
+  ema3W: number | null;
   lastW: number | null;
   atMs: number | null;
   /** Start and stop ('solar'): the state machine, its start budget and the session's borrowed energy. */
@@ -129,6 +131,15 @@ interface PerCharger {
 const SOLAR_MODES: readonly ChargingMode[] = ['solar', 'min+solar'];
 /** The smoothed surplus within this of the latest sample is the sample (W). */
 const SNAP_W = 0.5;
+
+/** One step of the exponential average from `prev` towards `w` (null: unknown, it starts afresh). */
+function follow(prev: number | null, w: number | null, alpha: number): number | null {
+  if (w === null || prev === null) return w;
+  const next = prev + alpha * (w - prev);
+  // the average only nears a steady sample (one float step below it for good): snap, or a surplus of exactly the
+  // car's minimum would never start it, and a car riding on it would count as below it
+  return Math.abs(w - next) < SNAP_W ? w : next;
+}
 
 export class SolarLimitSource implements LimitSource {
   readonly id = 'solar';
@@ -176,12 +187,15 @@ export class SolarLimitSource implements LimitSource {
       }
       const grid = this.gridPhases(ch, st.phases);
       if (surplus) {
-        this.smooth(st, nowMs, this.usable(surplus, claimedA, grid));
+        // on one phase with per-phase balance the way back to three is judged over all three wired phases
+        const threeW = st.phases === 1 && this.config.balance === 'per-phase' ? this.usable(surplus, claimedA, this.gridPhases(ch, 3)) : null;
+        this.smooth(st, nowMs, this.usable(surplus, claimedA, grid), threeW);
         const carW = ch.measuredA.reduce((sum: number, a) => sum + (typeof a === 'number' && a > 0 ? a : 0), 0) * NOMINAL_VOLTAGE_V;
         st.ss.account(nowMs, carW, st.lastW === null ? null : st.lastW + this.config.reserveW);
       }
       if (this.lastSampleMs === null || nowMs - this.lastSampleMs > this.config.staleAfterS * 1000) {
         st.emaW = null;
+        st.ema3W = null;
         st.lastW = null;
       }
       this.decide(st, ch, nowMs);
@@ -249,6 +263,7 @@ export class SolarLimitSource implements LimitSource {
       st = {
         mode,
         emaW: null,
+        ema3W: null,
         lastW: null,
         atMs: null,
         ss: new StartStop(),
@@ -312,20 +327,13 @@ export class SolarLimitSource implements LimitSource {
     return w === null ? null : w - this.config.reserveW;
   }
 
-  private smooth(st: PerCharger, nowMs: number, w: number | null): void {
-    if (w === null) {
-      st.emaW = null;
-      st.lastW = null;
-      st.atMs = nowMs;
-      return;
-    }
+  /** `w`: what the car may use on its phases; `threeW`: over all its wired phases (per-phase balance on one phase). */
+  private smooth(st: PerCharger, nowMs: number, w: number | null, threeW: number | null): void {
     const dtS = st.atMs === null ? Infinity : Math.max(0, (nowMs - st.atMs) / 1000);
     const tau = this.config.smoothingS;
-    const alpha = st.emaW === null || tau <= 0 ? 1 : 1 - Math.exp(-dtS / tau);
-    st.emaW = st.emaW === null ? w : st.emaW + alpha * (w - st.emaW);
-    // the average only nears a steady sample (one float step below it for good): snap, or a surplus of exactly the
-    // car's minimum would never start it, and a car riding on it would count as below it
-    if (Math.abs(w - st.emaW) < SNAP_W) st.emaW = w;
+    const alpha = tau <= 0 ? 1 : 1 - Math.exp(-dtS / tau);
+    st.emaW = follow(st.emaW, w, alpha);
+    st.ema3W = follow(st.ema3W, threeW, alpha);
     st.lastW = w;
     st.atMs = nowMs;
   }
@@ -379,7 +387,7 @@ export class SolarLimitSource implements LimitSource {
       const w = st.emaW;
       const fuseAllows3 = !room || room.three >= ch.minCurrentA + 1;
       if (st.phases === 3 && w < min3W && (st.mode === 'min+solar' || w >= min1W)) want = 1;
-      else if (st.phases === 1 && w >= min3W + c.phaseUpHysteresisW && fuseAllows3) want = 3;
+      else if (st.phases === 1 && (st.ema3W ?? w) >= min3W + c.phaseUpHysteresisW && fuseAllows3) want = 3;
     } else if (st.phases === 1 && room && room.three >= ch.minCurrentA + 1) want = 3;
     if (want === null || want === st.phases) {
       // a wish that no longer holds is dropped (not executed later, when the switch budget allows)

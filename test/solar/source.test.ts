@@ -326,3 +326,16 @@ describe('SolarLimitSource regressions (review): the phase count after a restart
     assert.equal(src.phaseWish('ev'), 3);
   });
 });
+
+describe('SolarLimitSource regressions (review): per-phase balance', () => {
+  it('a car on one phase (L1) in 9 kW of even export wishes 3 phases: the way back is judged over all three', () => {
+    const src = new SolarLimitSource({ modeOf: () => 'solar', canSwitchPhases: () => true, config: { balance: 'per-phase' } });
+    let t = 1000;
+    for (; t < 30_000; t += 1000) src.observe(t, t, { timeMs: t, currentsA: [-3.6, -3.6, -3.6], powerW: -2500 }, [solarCharger()]);
+    src.notePhases('ev', 1);
+    // the house exports 13 A on every phase; the car draws 13 A on L1 (L1 reads 0 A)
+    for (; t < 200_000; t += 1000) src.observe(t, t, { timeMs: t, currentsA: [0, -13, -13], powerW: 13 * 230 - 9000 }, [solarCharger({ measuredA: [13, 0, 0] })]);
+    assert.equal(src.status('ev')?.surplusW, 13 * 230, 'on one phase it may use L1 only');
+    assert.equal(src.phaseWish('ev'), 3);
+  });
+});
