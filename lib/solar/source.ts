@@ -401,8 +401,9 @@ export class SolarLimitSource implements LimitSource {
   }
 
   /**
-   * Room the fuse leaves this charger (A): on its best single phase and on all three; null without a fuse. The
-   * balancer's headroom: fuse − margin − (phase current − own draw), so an exporting phase has more room, not less.
+   * Room the fuse leaves this charger (A): on one phase (the grid phase its phase 1 is wired to: a go-e charges on its
+   * own L1 on one phase) and on all three; null without a fuse. The balancer's headroom: fuse − margin − (phase
+   * current − own draw), so an exporting phase has more room, not less.
    */
   private lastRoom = new Map<string, { one: number; three: number }>();
   private fuseRoomA(ch: ChargerInput, sample: MeterSample | null): { one: number; three: number } | null {
@@ -410,13 +411,14 @@ export class SolarLimitSource implements LimitSource {
     if (!fuse) return null;
     if (!sample) return this.lastRoom.get(ch.id) ?? null;
     const own = chargerDrawPerGridPhase(ch);
-    const wired = ch.phaseMap.map((g) => (g ? GRID_PHASES.indexOf(g) : -1)).filter((g) => g >= 0);
-    const rooms = wired.map((g) => {
+    const roomOf = (g: number): number => {
       const a = sample.currentsA[g];
       return typeof a === 'number' ? fuse.fuseA - fuse.marginA - (a - own[g]) : 0;
-    });
-    if (!rooms.length) return null;
-    const room = { one: Math.max(...rooms), three: Math.min(...rooms) };
+    };
+    const wired = ch.phaseMap.map((g) => (g ? GRID_PHASES.indexOf(g) : -1)).filter((g) => g >= 0);
+    if (!wired.length) return null;
+    const first = ch.phaseMap[0];
+    const room = { one: first ? roomOf(GRID_PHASES.indexOf(first)) : 0, three: Math.min(...wired.map(roomOf)) };
     this.lastRoom.set(ch.id, room);
     return room;
   }

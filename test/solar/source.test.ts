@@ -339,3 +339,18 @@ describe('SolarLimitSource regressions (review): per-phase balance', () => {
     assert.equal(src.phaseWish('ev'), 3);
   });
 });
+
+describe('SolarLimitSource regressions (review): the fuse for one phase', () => {
+  it('fast: no 1-phase wish when the grid phase of the charger\'s phase 1 has no room, however much the others have', () => {
+    for (const [phaseMap, wish] of [
+      [['L1', 'L2', 'L3'], null],
+      [['L2', 'L3', 'L1'], 1],
+    ] as const) {
+      const src = new SolarLimitSource({ modeOf: () => 'fast', canSwitchPhases: () => true, fuse: () => ({ fuseA: 16, marginA: 1 }) });
+      const ch = solarCharger({ phaseMap: [...phaseMap] });
+      // L1 carries 14 A (1 A of room), L2 and L3 3 A (12 A of room): no room for 6 A on all three
+      for (let t = 10_000; t <= 200_000; t += 10_000) src.observe(t, t, { timeMs: t, currentsA: [14, 3, 3] }, [ch]);
+      assert.equal(src.phaseWish('ev'), wish, `phase 1 on ${phaseMap[0]}`);
+    }
+  });
+});
