@@ -5,7 +5,8 @@
  * (no ceiling) when the deadline can no longer be met, or has passed before the target.
  *
  * It learns the household's load profile from every meter sample (minus the chargers' draw), counts each charger's
- * delivered energy from its measured current, and makes the plan again when prices, the target, the car's
+ * delivered energy from its measured current while that reading is recent (lib/plan/readingAge.ts: a charger whose
+ * polls fail keeps its last currents), and makes the plan again when prices, the target, the car's
  * connection or the quarter-hour change (so the progress so far counts). Persisted with getState(); a restart
  * continues the plan with the energy delivered so far and the phases the car drew on (an unplug of the same car keeps
  * them too; a car drawing on another number of phases changes them and the plan).
@@ -18,6 +19,7 @@ import type { ChargerLimit, ChargingMode, LimitSource } from '../limits';
 import { makePlan, nextSlotAfter, slotAt, type Plan, type PlanSlot } from './planner';
 import { mergePrices, type PriceSlot } from './prices';
 import { LoadProfile, type LoadProfileState } from './profile';
+import { ReadingAge } from './readingAge';
 import { DateTime } from 'luxon';
 
 /** Energy to add, or a state of charge to reach (battery size and the current state of charge from the car). */
@@ -105,6 +107,8 @@ interface Runtime {
   /** Grid phases the car was seen drawing on. */
   drawPhases: number[] | null;
   planKey: string;
+  /** How long the charger's reading counts toward the delivered energy (lib/plan/readingAge.ts). */
+  readings: ReadingAge;
 }
 
 export function targetEnergyWh(t: PlanTarget): number {
@@ -205,12 +209,14 @@ export class PlanLimitSource implements LimitSource {
     const newQuarter = this.lastQuarter !== null && quarter !== this.lastQuarter;
     this.lastQuarter = quarter;
     if (sample) this.profile.observe(wallMs, houseWithoutChargers(sample, chargers));
-    for (const input of chargers) this.observeCharger(input, dtMs, wallMs, newQuarter);
+    for (const input of chargers) this.observeCharger(input, nowMs, dtMs, wallMs, newQuarter);
   }
 
-  private observeCharger(input: ChargerInput, dtMs: number, wallMs: number, newQuarter: boolean): void {
+  private observeCharger(input: ChargerInput, nowMs: number, dtMs: number, wallMs: number, newQuarter: boolean): void {
     const rt = this.rt(input.id);
     rt.lastInput = input;
+    // only a recent reading counts: a charger whose polls fail keeps its last currents (the car may be gone)
+    const countedMs = rt.readings.freshMs(input.measuredAtMs, nowMs, dtMs, input.latencyClass);
     const drawA = input.measuredA.map((a) => (a !== null && Number.isFinite(a) ? Math.max(0, a) : 0));
     const drawing = drawA.map((a, k) => (a >= 1 && input.phaseMap[k] ? GRID_PHASES.indexOf(input.phaseMap[k]!) : -1)).filter((g) => g >= 0);
     const st = this.chargers.get(input.id);
@@ -224,7 +230,7 @@ export class PlanLimitSource implements LimitSource {
     }
     if (!st) return;
     const v = this.settings().voltageV ?? DEFAULT_VOLTAGE_V;
-    if (!this.isDone(st)) st.deliveredWh += (drawA.reduce((s, a) => s + a, 0) * v * dtMs) / 3_600_000;
+    if (!this.isDone(st)) st.deliveredWh += (drawA.reduce((s, a) => s + a, 0) * v * countedMs) / 3_600_000;
     if (input.carConnected !== st.connected) {
       st.connected = input.carConnected;
       if (!input.carConnected && (this.isDone(st) || wallMs >= st.deadlineMs)) {
@@ -301,7 +307,7 @@ export class PlanLimitSource implements LimitSource {
   private rt(id: string): Runtime {
     let rt = this.runtime.get(id);
     if (!rt) {
-      rt = { plan: null, dirty: true, lastInput: null, drawPhases: null, planKey: '' };
+      rt = { plan: null, dirty: true, lastInput: null, drawPhases: null, planKey: '', readings: new ReadingAge() };
       this.runtime.set(id, rt);
     }
     return rt;

@@ -193,6 +193,29 @@ describe('lib/plan/planLimit', () => {
     assert.strictEqual(source({ state: broken }).getState().chargers.ev.drawPhases, undefined);
   });
 
+  it('counts only recent readings: a charger whose polls fail (its last currents kept) adds nothing after its poll period and slack', () => {
+    const { src } = midPlan(); // half an hour into the 01:00 slot, charging at 16 A on three phases
+    const fresh = (atMs: number | null): ChargerInput => ({ ...input({ connected: true, drawA: 16 }), measuredAtMs: atMs });
+    const from = T0 + 7.5 * H;
+    // readings every 10 s for 5 minutes: counted in full (16 A x 3 x 230 V = 11.04 kW)
+    let wall = from;
+    const before = kWh(src);
+    for (; wall < from + 5 * 60_000; wall += STEP_MS) src.observe(MONO(wall), wall, null, [fresh(MONO(wall))]);
+    assert.ok(Math.abs(kWh(src) - before - 11.04 / 12) < 0.01, `5 min of fresh readings: ${(kWh(src) - before).toFixed(3)} kWh`);
+    // the polls fail from here (the car unplugged meanwhile): the controller keeps the last reading's 16 A
+    const lastAtMs = MONO(wall - STEP_MS);
+    const atFailure = kWh(src);
+    for (; wall < from + 35 * 60_000; wall += STEP_MS) src.observe(MONO(wall), wall, null, [fresh(lastAtMs)]);
+    const extraKWh = kWh(src) - atFailure;
+    // at most the poll period (10 s) and the slack (30 s) after the last reading: 40 s at 11.04 kW
+    assert.ok(extraKWh <= (11.04 * 40) / 3600 + 1e-9, `30 min without a reading counted ${extraKWh.toFixed(2)} kWh`);
+    // no reading known at all (null): nothing
+    const unknownAt = kWh(src);
+    for (; wall < from + 40 * 60_000; wall += STEP_MS) src.observe(MONO(wall), wall, null, [fresh(null)]);
+    assert.strictEqual(kWh(src), unknownAt);
+    assert.notStrictEqual(src.status('ev').phase, 'done', 'the plan does not end "target reached" on a stale reading');
+  });
+
   it('an infeasible deadline falls back to fast: no ceiling, the status says why', () => {
     const src = source();
     const car: Car = { connected: true, drawA: 16 }; // charging (on three phases) before the target
