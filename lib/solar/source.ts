@@ -186,17 +186,19 @@ export class SolarLimitSource implements LimitSource {
         continue;
       }
       const grid = this.gridPhases(ch, st.phases);
+      const carW = ch.measuredA.reduce((sum: number, a) => sum + (typeof a === 'number' && a > 0 ? a : 0), 0) * NOMINAL_VOLTAGE_V;
       if (surplus) {
         // on one phase with per-phase balance the way back to three is judged over all three wired phases
         const threeW = st.phases === 1 && this.config.balance === 'per-phase' ? this.usable(surplus, claimedA, this.gridPhases(ch, 3)) : null;
         this.smooth(st, nowMs, this.usable(surplus, claimedA, grid), threeW);
-        const carW = ch.measuredA.reduce((sum: number, a) => sum + (typeof a === 'number' && a > 0 ? a : 0), 0) * NOMINAL_VOLTAGE_V;
         st.ss.account(nowMs, carW, st.lastW === null ? null : st.lastW + this.config.reserveW);
       }
       if (this.lastSampleMs === null || nowMs - this.lastSampleMs > this.config.staleAfterS * 1000) {
         st.emaW = null;
         st.ema3W = null;
         st.lastW = null;
+        // a stale surplus counts as none: the car's draw is borrowed from the grid (the gap before it went stale too)
+        st.ss.account(nowMs, carW, null);
       }
       this.decide(st, ch, nowMs);
       this.phaseStep(st, ch, nowMs, sample);
@@ -353,9 +355,14 @@ export class SolarLimitSource implements LimitSource {
       return;
     }
     const verdict = st.ss.step(nowMs, c, { startW: known ? emaW : null, stayW: effW, neededW, minW: minW - c.stopThresholdW, connected: ch.carConnected });
+    if (!known) {
+      // a car still charging (at its minimum, until its grid budget is spent) is not shown "0 kW surplus"
+      st.cause = { id: 'solar_unknown', surplusW: null, neededW, minA: ch.minCurrentA };
+      return;
+    }
     switch (verdict) {
       case 'waiting':
-        st.cause = known ? { id: 'solar_waiting', surplusW: st.ss.on ? effW : emaW, neededW } : { id: 'solar_unknown', surplusW: null, neededW };
+        st.cause = { id: 'solar_waiting', surplusW: st.ss.on ? effW : emaW, neededW };
         return;
       case 'starting':
         st.cause = { id: 'solar_starting', surplusW: emaW, neededW };

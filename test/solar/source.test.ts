@@ -3,6 +3,7 @@ import type { ChargerInput, MeterSample, Triple } from '../../lib/balancer/types
 import type { ChargingMode } from '../../lib/limits';
 import { DEFAULT_SOLAR_CONFIG } from '../../lib/solar/config';
 import { SolarLimitSource, type SolarLimitOptions } from '../../lib/solar/source';
+import { chargerModeStatus } from '../../lib/app/modeStatus';
 import { solarCharger } from './surplus.test';
 
 /**
@@ -352,5 +353,29 @@ describe('SolarLimitSource regressions (review): the fuse for one phase', () => 
       for (let t = 10_000; t <= 200_000; t += 10_000) src.observe(t, t, { timeMs: t, currentsA: [14, 3, 3] }, [ch]);
       assert.equal(src.phaseWish('ev'), wish, `phase 1 on ${phaseMap[0]}`);
     }
+  });
+});
+
+describe('SolarLimitSource regressions (review): a meter that goes stale mid-session', () => {
+  it('a charging car shows the surplus unknown (not "0 kW surplus") and its draw counts as borrowed: it stops on its budget', () => {
+    const src = new SolarLimitSource({ modeOf: () => 'solar' });
+    const ch = solarCharger({ measuredA: [10, 10, 10] });
+    let t = 0;
+    for (; t < 120_000; t += 1000) src.observe(t, t, { timeMs: t, currentsA: [-3, -3, -3], powerW: -2070 }, [ch]);
+    assert.equal(src.charger(t, ch)?.maxA, 13);
+    const lastSampleMs = t - 1000;
+    let stoppedAtMs: number | null = null;
+    for (; t < 400_000; t += 1000) {
+      src.observe(t, t, null, [ch]);
+      if (t - lastSampleMs > DEFAULT_SOLAR_CONFIG.staleAfterS * 1000) {
+        assert.equal(src.status('ev')?.cause.id, 'solar_unknown', `${t} ms`);
+        assert.equal(chargerModeStatus('solar', src.status('ev'), null, 'UTC').id, 'solar_unknown');
+      }
+      if (stoppedAtMs === null && src.charger(t, ch)?.maxA === 0) stoppedAtMs = t;
+    }
+    assert.ok(stoppedAtMs !== null, 'stopped');
+    // the budget (2.5 % of ~0.3 kWh + 30 Wh) is gone within the first stale minute: stale, then the stop's confirmation
+    const staleS = DEFAULT_SOLAR_CONFIG.staleAfterS;
+    assert.ok(stoppedAtMs - lastSampleMs <= (staleS + DEFAULT_SOLAR_CONFIG.stopConfirmS + 5) * 1000, `stopped ${(stoppedAtMs - lastSampleMs) / 1000} s after the last sample`);
   });
 });
