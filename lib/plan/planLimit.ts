@@ -45,8 +45,9 @@ export interface PlanChargerState {
   connected: boolean;
   /**
    * Grid phases (0..2) the car was last seen drawing on, kept across a restart and an unplug of the car within this
-   * plan (absent: not seen yet; the plan counts on one phase until it is). Taken from the charger when a new target
-   * is set, and updated when the car draws on another number of phases.
+   * plan (absent: not seen yet; the plan counts on one phase until it is). A new target takes the phases the car
+   * plugged in now was seen drawing on (none after an unplug), and they are updated when the car draws on another
+   * number of phases.
    */
   drawPhases?: number[];
 }
@@ -104,7 +105,7 @@ interface Runtime {
   plan: Plan | null;
   dirty: boolean;
   lastInput: ChargerInput | null;
-  /** Grid phases the car was seen drawing on. */
+  /** Grid phases the car plugged in now was seen drawing on; cleared whenever no car is connected. */
   drawPhases: number[] | null;
   planKey: string;
   /** How long the charger's reading counts toward the delivered energy (lib/plan/readingAge.ts). */
@@ -164,7 +165,8 @@ export class PlanLimitSource implements LimitSource {
     const bad = checkTarget(target, deadlineMs, this.lastWallMs ?? -Infinity);
     if (bad) return bad;
     const old = this.chargers.get(id);
-    const phases = this.runtime.get(id)?.drawPhases ?? old?.drawPhases;
+    // only the phases the car plugged in now was seen drawing on (not a previous car's, nor a previous plan's)
+    const phases = this.runtime.get(id)?.drawPhases;
     const next: PlanChargerState = { target, deadlineMs, active: old?.active ?? false, deliveredWh: 0, connected: old?.connected ?? false };
     this.chargers.set(id, phases ? { ...next, drawPhases: [...phases] } : next);
     this.touch(id);
@@ -217,6 +219,8 @@ export class PlanLimitSource implements LimitSource {
     rt.lastInput = input;
     // only a recent reading counts: a charger whose polls fail keeps its last currents (the car may be gone)
     const countedMs = rt.readings.freshMs(input.measuredAtMs, nowMs, dtMs, input.latencyClass);
+    // no car: the phases seen belonged to the car that left (with or without a plan)
+    if (!input.carConnected) rt.drawPhases = null;
     const drawA = input.measuredA.map((a) => (a !== null && Number.isFinite(a) ? Math.max(0, a) : 0));
     const drawing = drawA.map((a, k) => (a >= 1 && input.phaseMap[k] ? GRID_PHASES.indexOf(input.phaseMap[k]!) : -1)).filter((g) => g >= 0);
     const st = this.chargers.get(input.id);
@@ -237,7 +241,6 @@ export class PlanLimitSource implements LimitSource {
         this.cancel(input.id);
         return;
       }
-      if (!input.carConnected) rt.drawPhases = null;
       rt.dirty = true;
     }
     if (newQuarter) rt.dirty = true;

@@ -193,6 +193,45 @@ describe('lib/plan/planLimit', () => {
     assert.strictEqual(source({ state: broken }).getState().chargers.ev.drawPhases, undefined);
   });
 
+  it('a new target counts only on the phases of the car plugged in now: a 3-phase car that left (without a plan, or at the end of one) does not count', () => {
+    const slots = (s: PlanLimitSource): string[] => s.status('ev').plan!.slots.map((x) => `${new Date(x.startMs).toISOString()} ${x.powerW} W`);
+    const oneCar = (): string[] => {
+      const src = source();
+      src.setPrices(EVENING);
+      run(src, { connected: true, drawA: 0, phases: 1 }, T0, T0 + STEP_MS);
+      src.setTarget('ev', { energyKWh: 20 }, DEADLINE);
+      return slots(src);
+    };
+    const fresh = oneCar();
+    assert.ok(fresh.every((x) => x.endsWith(' 3680 W')), `one phase until the car draws: ${fresh.join(', ')}`);
+    // a 3-phase car charged without a plan and left; a 1-phase car, not drawing yet, gets a target
+    const src = source();
+    src.setPrices(EVENING);
+    run(src, { connected: true, drawA: 16 }, T0, T0 + STEP_MS);
+    run(src, { connected: false, drawA: 0 }, T0 + STEP_MS, T0 + 2 * STEP_MS);
+    run(src, { connected: true, drawA: 0, phases: 1 }, T0 + 2 * STEP_MS, T0 + 3 * STEP_MS);
+    src.setTarget('ev', { energyKWh: 20 }, DEADLINE);
+    assert.strictEqual(src.getState().chargers.ev.drawPhases, undefined);
+    const pick = (list: string[]): string[] => list.map((x) => x.split(' ')[1]);
+    assert.deepStrictEqual(pick(slots(src)), pick(fresh), 'planned at one phase, as for a car never seen');
+    // a finished plan of a 3-phase car ends at its unplug; the next car (1-phase, not drawing) gets a new target
+    const car: Car = { connected: true, drawA: 16 };
+    src.cancel('ev');
+    run(src, car, T0 + 3 * STEP_MS, T0 + 4 * STEP_MS);
+    src.setTarget('ev', { energyKWh: 2 }, DEADLINE);
+    src.start('ev');
+    run(src, car, T0 + 4 * STEP_MS, T0 + 8 * H);
+    assert.strictEqual(src.status('ev').phase, 'done');
+    car.connected = false;
+    run(src, car, T0 + 8 * H, T0 + 8 * H + 2 * STEP_MS);
+    assert.strictEqual(src.status('ev').hasTarget, false, 'the unplug ended the finished plan');
+    Object.assign(car, { connected: true, drawA: 0, phases: 1 });
+    run(src, car, T0 + 8 * H + 2 * STEP_MS, T0 + 8 * H + 3 * STEP_MS);
+    src.setTarget('ev', { energyKWh: 5 }, DEADLINE);
+    assert.strictEqual(src.getState().chargers.ev.drawPhases, undefined);
+    assert.ok(slots(src).every((x) => x.endsWith(' 3680 W')), `one phase: ${slots(src).join(', ')}`);
+  });
+
   it('counts only recent readings: a charger whose polls fail (its last currents kept) adds nothing after its poll period and slack', () => {
     const { src } = midPlan(); // half an hour into the 01:00 slot, charging at 16 A on three phases
     const fresh = (atMs: number | null): ChargerInput => ({ ...input({ connected: true, drawA: 16 }), measuredAtMs: atMs });
