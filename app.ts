@@ -269,6 +269,7 @@ class PhaseGuardApp extends Homey.App {
       timeZone: this.homey.clock.getTimezone(),
       store: { load: () => this.homey.settings.get(PLAN_STATE_KEY), save: (state) => this.homey.settings.set(PLAN_STATE_KEY, state) },
       settings: () => this.appSettings.get(),
+      capacity: () => this.capacity?.status() ?? null,
       chargers: this.chargers,
       modes: this.modes,
       onPlanChanged: (id, tokens) => void this.planCards.planChanged(id, tokens),

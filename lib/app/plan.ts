@@ -19,7 +19,7 @@ import { DateTime } from 'luxon';
 import type { Clock } from '../clock';
 import { describeError, UserInputError } from '../errors';
 import type { ChargingMode, LimitSource } from '../limits';
-import { PlanLimitSource, targetEnergyWh, type PlanEvent, type PlanLimitState, type PlanTarget } from '../plan/planLimit';
+import { PlanLimitSource, targetEnergyWh, type PlanEvent, type PlanLimitState, type PlanSettings, type PlanTarget } from '../plan/planLimit';
 import type { PlanSlot } from '../plan/planner';
 import { parsePrices, type PriceSlot } from '../plan/prices';
 import type { RegisteredCharger } from './chargerRegistry';
@@ -91,6 +91,11 @@ export interface AppPlanOptions {
   store: { load(): unknown; save(state: unknown): void };
   /** The fuse and margin (A) the planner expects to charge under. */
   settings: () => { fuseA: number; marginA: number };
+  /**
+   * The capacity guard's status (lib/app/capacity.ts `status()`; null before it is configured): with a rule chosen,
+   * its cap in force (a cap a flow set included) is the plan's limit on the house's import too.
+   */
+  capacity?: () => { rule: string; capKW: number } | null;
   chargers: { list(): RegisteredCharger[]; has(id: string): boolean };
   modes?: PlanModes | null;
   /** A plan was made or made again: the device trigger. */
@@ -155,9 +160,17 @@ export class AppPlan {
       timeZone: opts.timeZone,
       state: saved?.source ?? null,
       modeOf: modes ? (id) => modes.modeOf(id) : undefined,
-      settings: () => opts.settings(),
+      settings: () => this.planSettings(),
       onEvent: (e) => this.onEvent(e),
     });
+  }
+
+  /** What the planner charges under: the fuse and margin, and the capacity cap in force (none with the rule off). */
+  private planSettings(): PlanSettings {
+    const s = this.opts.settings();
+    const cap = this.opts.capacity?.() ?? null;
+    const capKW = cap && cap.rule !== 'off' && Number.isFinite(cap.capKW) && cap.capKW > 0 ? cap.capKW : null;
+    return { fuseA: s.fuseA, marginA: s.marginA, capKW };
   }
 
   /** Take part in every controller step (the limit, the delivered energy, the load profile). */
