@@ -3,7 +3,8 @@
  * manifest permission `homey:app:com.gruijter.powerhour`: `GET /dap-prices` (every future price slot of each of its
  * day-ahead price devices) once at start and when the app is installed, and its realtime push
  * `dap-prices-updated` when new prices were fetched (its `period-changed` pushes every slot bring nothing new).
- * The answer goes to the plan as it is: parsePrices reads its shape (the 15-minute device first, never gas).
+ * The answer goes to the plan as it is: parsePrices reads its shape (the 15-minute device first, never gas). A push
+ * holds one device only, so the plan (lib/app/plan.ts) keeps 15-minute prices over an hourly device's push.
  *
  * Homey-free: the other app comes in as `this.homey.api.getApiApp(id)` (ApiAppLike), or null when the Homey does not
  * give it (no permission granted yet: an app update that adds a permission is not installed automatically).

@@ -21,7 +21,7 @@ import { describeError, UserInputError } from '../errors';
 import type { ChargingMode, LimitSource } from '../limits';
 import { PlanLimitSource, targetEnergyWh, type PlanEvent, type PlanLimitState, type PlanSettings, type PlanTarget } from '../plan/planLimit';
 import type { PlanSlot } from '../plan/planner';
-import { parsePrices, type PriceSlot } from '../plan/prices';
+import { parsePrices, withoutCoarser, type PriceSlot } from '../plan/prices';
 import type { RegisteredCharger } from './chargerRegistry';
 
 /** Homey setting key of the plan's persisted state. */
@@ -188,7 +188,11 @@ export class AppPlan {
     return slots.length;
   }
 
-  /** Power by the Hour's `/dap-prices` answer or push; ignored while a flow's prices are recent. False: not taken. */
+  /**
+   * Power by the Hour's `/dap-prices` answer or push; ignored while a flow's prices are recent. A push holds one
+   * device only: slots of its hourly device (`dap`) never replace 15-minute ones known for the same time (its `dap15`
+   * device's). False: not taken.
+   */
   setPricesFromPbth(answer: unknown): boolean {
     const now = this.opts.clock.nowMs();
     if (this.lastFlowPricesMs !== null && now - this.lastFlowPricesMs < FLOW_PRICES_WIN_MS) {
@@ -202,7 +206,13 @@ export class AppPlan {
       this.opts.log(`plan: Power by the Hour prices not used: ${parsed.error}`);
       return false;
     }
-    this.usePrices(parsed.slots, 'powerbythehour');
+    // each push holds one device: its hourly device's never replaces the quarter-hours its 15-minute one gave
+    const slots = withoutCoarser(this.source.knownPrices(), parsed.slots);
+    if (slots.length === 0) {
+      this.opts.log('plan: Power by the Hour prices not used: finer (15-minute) prices are known for all their times');
+      return false;
+    }
+    this.usePrices(slots, 'powerbythehour');
     return true;
   }
 

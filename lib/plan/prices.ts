@@ -222,3 +222,12 @@ export function mergePrices(known: readonly PriceSlot[], fresh: readonly PriceSl
   const kept = known.filter((k) => !fresh.some((f) => f.startMs < k.endMs && k.startMs < f.endMs));
   return [...kept, ...fresh].sort((a, b) => a.startMs - b.startMs);
 }
+
+/**
+ * The fresh slots that would not replace finer known ones: a slot overlapping a shorter known slot is left out (an
+ * hourly price never overwrites the quarter-hours known for that time). Sorted as given.
+ */
+export function withoutCoarser(known: readonly PriceSlot[], fresh: readonly PriceSlot[]): PriceSlot[] {
+  const lenMs = (s: PriceSlot): number => s.endMs - s.startMs;
+  return fresh.filter((f) => !known.some((k) => f.startMs < k.endMs && k.startMs < f.endMs && lenMs(k) < lenMs(f)));
+}

@@ -151,6 +151,26 @@ describe('app: prices from Power by the Hour (inter-app API, permission homey:ap
     assert.ok(rig.view().prices.every((p) => p.price !== 9), 'a slot change brings nothing new');
   });
 
+  it('a push of its hourly device alone never replaces the quarter-hours of its 15-minute device (hours after them are taken)', async () => {
+    const hourly = (fromMs: number, count: number, price: number): unknown => ({
+      reason: 'new-prices-fetched',
+      prices: [{
+        deviceId: 'dap-se3', deviceName: 'Elpris SE3 (hour)', driverType: 'dap', currency: 'SEK', priceInterval: 60,
+        slots: Array.from({ length: count }, (_, i) => ({ time: new Date(fromMs + i * 3600_000).toISOString(), importPrice: price, exportPrice: 0, isForecast: false })),
+      }],
+    });
+    const before = rig.view().prices;
+    pushes[0]({ name: 'dap-prices-updated', data: hourly(T0_MS, 12, 0.2) });
+    assert.deepStrictEqual(rig.view().prices, before, 'the 15-minute prices stay');
+    assert.match(rig.homey.logText(), /Power by the Hour prices not used: finer \(15-minute\) prices are known/);
+    // hours 12-24 from T0 have no quarter-hours yet: taken; the overlapping first 12 are not
+    pushes[0]({ name: 'dap-prices-updated', data: hourly(T0_MS, 24, 0.2) });
+    const now = rig.view().prices;
+    assert.strictEqual(now.length, 48 + 12);
+    assert.deepStrictEqual(now.slice(0, 48), before);
+    assert.ok(now.slice(48).every((p) => p.endMs - p.startMs === 3600_000 && p.startMs >= T0_MS + 12 * 3600_000));
+  });
+
   it('prices from a flow win over its pushes for a day', async () => {
     await rig.setPrices();
     assert.strictEqual(rig.view().pricesFrom, 'flow');
