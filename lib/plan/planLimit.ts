@@ -117,13 +117,31 @@ export function targetEnergyWh(t: PlanTarget): number {
   return Math.max(0, ((t.socPct - t.currentSocPct) / 100) * t.batteryKWh * 1000) / SOC_CHARGE_EFFICIENCY;
 }
 
+/** The targets a flow card may set: each field's range, as checkTarget enforces and states it. */
+export const TARGET_LIMITS = {
+  energyKWh: { field: 'energy', min: 0, minIncluded: false, max: 200, unit: 'kWh' },
+  batteryKWh: { field: 'battery size', min: 1, minIncluded: true, max: 250, unit: 'kWh' },
+  socPct: { field: 'target state of charge', min: 0, minIncluded: true, max: 100, unit: '%' },
+  currentSocPct: { field: 'current state of charge', min: 0, minIncluded: true, max: 100, unit: '%' },
+} as const;
+
+/** One line naming the field and the range it enforces when `v` is not a finite number in it, else null. */
+function checkField(v: unknown, lim: (typeof TARGET_LIMITS)[keyof typeof TARGET_LIMITS]): string | null {
+  const ok = typeof v === 'number' && Number.isFinite(v) && (lim.minIncluded ? v >= lim.min : v > lim.min) && v <= lim.max;
+  if (ok) return null;
+  const range = lim.minIncluded ? `a number from ${lim.min} to ${lim.max} ${lim.unit}` : `a number above ${lim.min}, at most ${lim.max} ${lim.unit}`;
+  const got = typeof v === 'string' ? `"${v.slice(0, 20)}"` : v === undefined ? 'nothing' : String(v);
+  return `${lim.field}: expected ${range}, got ${got}`;
+}
+
 /** One line for a bad target, or null. */
 export function checkTarget(t: PlanTarget, deadlineMs: number, nowMs: number): string | null {
   if (!Number.isFinite(deadlineMs) || deadlineMs <= nowMs) return 'deadline: expected a time in the future';
-  if ('energyKWh' in t) return t.energyKWh > 0 && t.energyKWh <= 200 ? null : `energy: expected 0–200 kWh, got ${t.energyKWh}`;
-  if (!(t.batteryKWh > 0 && t.batteryKWh <= 250)) return `battery size: expected 1–250 kWh, got ${t.batteryKWh}`;
-  for (const [k, v] of [['target state of charge', t.socPct], ['current state of charge', t.currentSocPct]] as const) {
-    if (!(v >= 0 && v <= 100)) return `${k}: expected 0–100 %, got ${v}`;
+  if (typeof t !== 'object' || t === null) return 'target: expected an energy (kWh) or a state of charge to reach';
+  if ('energyKWh' in t) return checkField(t.energyKWh, TARGET_LIMITS.energyKWh);
+  for (const key of ['batteryKWh', 'socPct', 'currentSocPct'] as const) {
+    const bad = checkField(t[key], TARGET_LIMITS[key]);
+    if (bad) return bad;
   }
   return null;
 }

@@ -1,7 +1,7 @@
 import assert from 'assert';
 import type { ChargerInput, Triple } from '../../lib/balancer/types';
 import type { ChargingMode } from '../../lib/limits';
-import { PlanLimitSource, type PlanEvent, type PlanLimitState } from '../../lib/plan/planLimit';
+import { checkTarget, PlanLimitSource, type PlanEvent, type PlanLimitState, type PlanTarget } from '../../lib/plan/planLimit';
 import type { PriceSlot } from '../../lib/plan/prices';
 
 const TZ = 'Europe/Amsterdam';
@@ -281,9 +281,30 @@ describe('lib/plan/planLimit', () => {
     assert.deepStrictEqual(src.charger(MONO(T0), input(car)), { maxA: 0, reason: 'Plan: no target set' });
     src.setTarget('ev', { energyKWh: 5 }, DEADLINE);
     assert.strictEqual(src.charger(MONO(T0), input(car))?.reason, 'Plan: waiting for the 01:00 slot');
-    assert.match(src.setTarget('ev', { energyKWh: -1 }, DEADLINE) ?? '', /energy: expected 0–200 kWh, got -1/);
+    assert.match(src.setTarget('ev', { energyKWh: -1 }, DEADLINE) ?? '', /energy: expected a number above 0, at most 200 kWh, got -1/);
     assert.match(src.setTarget('ev', { energyKWh: 5 }, T0 - H) ?? '', /deadline: expected a time in the future/);
     assert.match(src.start('other') ?? '', /no target yet/);
+  });
+
+  it('a bad target gets one line naming the field and the range actually enforced; only finite numbers pass', () => {
+    const later = T0 + H;
+    const check = (t: unknown): string | null => checkTarget(t as PlanTarget, later, T0);
+    const soc = (over: Record<string, unknown>): unknown => ({ socPct: 80, batteryKWh: 60, currentSocPct: 40, ...over });
+    const cases: [unknown, string | null][] = [
+      [{ energyKWh: 0 }, 'energy: expected a number above 0, at most 200 kWh, got 0'],
+      [{ energyKWh: 200 }, null],
+      [{ energyKWh: 200.1 }, 'energy: expected a number above 0, at most 200 kWh, got 200.1'],
+      [{ energyKWh: NaN }, 'energy: expected a number above 0, at most 200 kWh, got NaN'],
+      [{ energyKWh: '5' }, 'energy: expected a number above 0, at most 200 kWh, got "5"'],
+      [soc({ currentSocPct: null }), 'current state of charge: expected a number from 0 to 100 %, got null'],
+      [soc({ socPct: null }), 'target state of charge: expected a number from 0 to 100 %, got null'],
+      [soc({ socPct: 101 }), 'target state of charge: expected a number from 0 to 100 %, got 101'],
+      [soc({ batteryKWh: 0.5 }), 'battery size: expected a number from 1 to 250 kWh, got 0.5'],
+      [soc({ batteryKWh: 1 }), null],
+      [soc({ batteryKWh: Infinity }), 'battery size: expected a number from 1 to 250 kWh, got Infinity'],
+      [soc({ currentSocPct: 0 }), null],
+    ];
+    for (const [t, want] of cases) assert.strictEqual(check(t), want, JSON.stringify(t));
   });
 
   it('learns the house from the meter minus the chargers and plans around a heavy evening on a small fuse', () => {
