@@ -11,7 +11,9 @@
  *   `entryPerArea`, per MWh: divided by 1000 to per kWh);
  * - an array of hourly or quarter-hour numbers from local midnight (Power by the Hour's "new prices" flow token):
  *   24 or 96 (23/92 on the spring DST day, 25/100 in autumn), of today, or of `date` in `{ date, prices }`.
- * ISO times without an offset are read in `timeZone`. Every bad shape gets one line naming what was expected.
+ * ISO times without an offset are read in `timeZone`; in the hour the clocks repeat in autumn the first one given is
+ * the earlier instant and the next the later. A start time given twice is refused (never a slot of zero length).
+ * Every bad shape gets one line naming what was expected.
  */
 import { DateTime } from 'luxon';
 
@@ -142,18 +144,31 @@ function fromNumbers(nums: unknown[], opts: ParseOptions, where: string, date: D
 }
 
 function fromObjects(arr: unknown[], opts: ParseOptions, where: string): PriceSlot[] {
+  // a local time without an offset in the autumn's repeated hour means two instants: the first one given is the
+  // earlier, the next the later (counted per local time)
+  const seen = new Map<number, number>();
   const raw = arr.map((item, i) => {
     const at = `${where}[${i}]`;
     if (!isRecord(item)) fail(`${at}: got ${describe(item)}; expected { startsAt: ISO time, price: number }`);
     const startKey = START_KEYS.find((k) => item[k] !== undefined);
     if (!startKey) fail(`${at}: no start time; expected one of ${START_KEYS.slice(0, 3).join('|')} with an ISO time`);
-    const startMs = isoMs(item[startKey], `${at}.${startKey}`, opts);
+    const field = `${at}.${startKey}`;
+    const starts = isoInstants(item[startKey], field, opts);
+    const n = seen.get(starts[0]) ?? 0;
+    seen.set(starts[0], n + 1);
+    const startMs = starts[Math.min(n, starts.length - 1)];
     const endKey = END_KEYS.find((k) => item[k] !== undefined && item[k] !== null);
-    const endMs = endKey ? isoMs(item[endKey], `${at}.${endKey}`, opts) : null;
+    const endMs = endKey ? endAfter(isoInstants(item[endKey], `${at}.${endKey}`, opts), startMs) : null;
     if (endMs !== null && endMs <= startMs) fail(`${at}.${endKey}: ends before it starts`);
-    return { startMs, endMs, price: priceOf(item, at, opts) };
+    return { startMs, endMs, price: priceOf(item, at, opts), field, text: String(item[startKey]) };
   });
   raw.sort((a, b) => a.startMs - b.startMs);
+  for (let i = 1; i < raw.length; i++) {
+    if (raw[i].startMs === raw[i - 1].startMs) {
+      const twice = raw[i].field.localeCompare(raw[i - 1].field, 'en', { numeric: true }) > 0 ? raw[i] : raw[i - 1];
+      fail(`${twice.field}: "${twice.text}" starts at the same instant as another slot; expected each start time once`);
+    }
+  }
   return raw.map((r, i) => {
     if (r.endMs !== null) return { startMs: r.startMs, endMs: r.endMs, price: r.price };
     const next = raw[i + 1];
@@ -162,6 +177,11 @@ function fromObjects(arr: unknown[], opts: ParseOptions, where: string): PriceSl
     const lenMs = prev ? Math.min(MAX_SLOT_MS, r.startMs - prev.startMs) : MAX_SLOT_MS;
     return { startMs: r.startMs, endMs: r.startMs + lenMs, price: r.price };
   });
+}
+
+/** The first of an end time's instants after the start (a local end time in the repeated hour), else its last. */
+function endAfter(instants: number[], startMs: number): number {
+  return instants.find((ms) => ms > startMs) ?? instants[instants.length - 1];
 }
 
 function priceOf(item: Record<string, unknown>, at: string, opts: ParseOptions): number {
@@ -180,11 +200,20 @@ function priceOf(item: Record<string, unknown>, at: string, opts: ParseOptions):
   return v;
 }
 
-function isoMs(v: unknown, at: string, opts: ParseOptions): number {
+/** An ISO time that ends in Z or an offset (+02:00, -0500, +01). */
+const WITH_OFFSET = /T[\d:.,]+(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/**
+ * The instants an ISO time means, earlier first: one, or two for a local time without an offset in the hour the
+ * clocks repeat in autumn.
+ */
+function isoInstants(v: unknown, at: string, opts: ParseOptions): number[] {
   if (typeof v !== 'string') fail(`${at}: expected an ISO time such as "2025-10-01T02:15:00+02:00", got ${describe(v)}`);
   const t = DateTime.fromISO(v, { zone: opts.timeZone });
   if (!t.isValid || !/^\d{4}-\d{2}-\d{2}/.test(v)) fail(`${at}: "${v}" is not an ISO time with a date (such as "2025-10-01T02:15:00+02:00")`);
-  return t.toMillis();
+  if (WITH_OFFSET.test(v.trim())) return [t.toMillis()];
+  const all = t.getPossibleOffsets().map((d) => d.toMillis());
+  return all.length ? [...new Set(all)].sort((a, b) => a - b) : [t.toMillis()];
 }
 
 function dateOf(v: unknown, at: string, opts: ParseOptions): DateTime | null {

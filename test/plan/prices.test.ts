@@ -100,6 +100,28 @@ describe('lib/plan/prices', () => {
     assert.strictEqual(hel[0].endMs - hel[0].startMs, Q);
   });
 
+  it('ISO times without an offset in the autumn\'s repeated hour: the first is the earlier instant, the second the later; a time given once too often is refused', () => {
+    const now = '2025-10-25T22:00:00+02:00';
+    const local = (hhmm: string[]): { startsAt: string; price: number }[] => hhmm.map((t, i) => ({ startsAt: `2025-10-26T${t}:00`, price: i + 1 }));
+    const hours = ['00', '01', '02', '02', ...Array.from({ length: 21 }, (_, i) => String(i + 3).padStart(2, '0'))].map((h) => `${h}:00`);
+    const hourly = slots(local(hours), AMS, now);
+    assert.strictEqual(hourly.length, 25);
+    assert.ok(hourly.every((x, i) => x.endMs - x.startMs === H && (i === 0 || x.startMs === hourly[i - 1].endMs)), 'contiguous hours, none of zero length');
+    assert.deepStrictEqual(hourly.slice(2, 4).map((x) => [new Date(x.startMs).toISOString(), x.price]), [['2025-10-26T00:00:00.000Z', 3], ['2025-10-26T01:00:00.000Z', 4]]);
+    // quarter-hours: 02:00 … 02:45 twice
+    const quarters = ['01:45', '02:00', '02:15', '02:30', '02:45', '02:00', '02:15', '02:30', '02:45', '03:00'];
+    const q = slots(local(quarters), AMS, now);
+    assert.ok(q.every((x, i) => x.endMs - x.startMs === Q && (i === 0 || x.startMs === q[i - 1].endMs)), 'contiguous quarter-hours');
+    assert.strictEqual(new Date(q[5].startMs).toISOString(), '2025-10-26T01:00:00.000Z');
+    // an offset says which one: the explicit summer-time 02:00 first, then the local 02:00 is the later one
+    const mixed = slots([{ startsAt: '2025-10-26T02:00:00+02:00', price: 1 }, { startsAt: '2025-10-26T02:00:00', price: 2 }, { startsAt: '2025-10-26T03:00:00', price: 3 }], AMS, now);
+    assert.deepStrictEqual(mixed.map((x) => (x.endMs - x.startMs) / H), [1, 1, 1]);
+    // the repeated hour three times, or any other time twice: one line naming the field, never a zero-length slot
+    assert.match(error(local(['01:00', '02:00', '02:00', '02:00', '03:00']), AMS, now), /^prices\[3\]\.startsAt: "2025-10-26T02:00:00" starts at the same instant as another slot; expected each start time once$/);
+    assert.match(error(local(['05:00', '06:00', '06:00']), AMS, now), /^prices\[2\]\.startsAt: .* expected each start time once$/);
+    assert.match(error([{ startsAt: '2025-10-01T00:00:00Z', price: 1 }, { startsAt: '2025-10-01T02:00:00+02:00', price: 2 }]), /prices\[1\]\.startsAt: "2025-10-01T02:00:00\+02:00" starts at the same instant/);
+  });
+
   it('Nord Pool day-ahead API: entryPerArea per MWh becomes per kWh; several areas need one chosen', () => {
     const entries = [0, 1].map((h) => ({
       deliveryStart: `2024-11-04T2${2 + h}:00:00Z`,
