@@ -191,8 +191,10 @@ export class CapacityGuard implements LimitSource {
     }
     let t = last.wallMs;
     while (t < wallMs) {
+      if (this.st.period!.endMs <= t) this.openPeriod(t); // one that ended before `t` (stored so): the one holding it
       const period = this.st.period!;
       const end = Math.min(wallMs, period.endMs);
+      if (end <= t) break; // a period that does not move forward: stop, never spin
       const h = (end - t) / 3.6e6;
       period.importWh += Math.max(0, this.chargersSeenW === null ? last.powerW : last.houseW + this.chargersSeenW) * h;
       period.houseWh += Math.max(0, last.houseW) * h;

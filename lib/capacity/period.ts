@@ -2,6 +2,7 @@
  * Period arithmetic on the wall clock of a time zone (luxon): a period of 15 or 60 minutes starts where the local
  * clock shows a multiple of the period. Computed on the instant with its own UTC offset, so a DST day has 23 or 25
  * hourly periods: the repeated autumn hour (02:00–03:00 twice in Europe) is two periods, the skipped spring hour none.
+ * A period is cut where the offset changes within it (a 30-minute DST shift with hourly periods).
  */
 import { DateTime } from 'luxon';
 
@@ -24,20 +25,35 @@ export function isKnownZone(zone: string): boolean {
   return DateTime.local().setZone(zone).isValid;
 }
 
-/** Start of the period holding `wallMs`: back to the last local multiple of `periodMin`, at that instant's offset. */
-function periodStart(wallMs: number, periodMin: number, zone: string): number {
-  const dt = local(wallMs, zone);
-  const intoMs = ((dt.minute % periodMin) * 60 + dt.second) * 1000 + dt.millisecond;
-  return wallMs - intoMs;
+const offsetMin = (wallMs: number, zone: string): number => local(wallMs, zone).offset;
+
+/** The first instant in (loMs, hiMs] where `test` holds, `test` false at loMs and true at hiMs (one offset change). */
+function firstWhere(loMs: number, hiMs: number, test: (ms: number) => boolean): number {
+  let lo = loMs;
+  let hi = hiMs;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (test(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
-/** The period (15 or 60 min) holding `wallMs` in `zone`. */
+/**
+ * The period (15 or 60 min) holding `wallMs` in `zone`: always startMs ≤ wallMs < endMs. It starts at the last local
+ * multiple of `periodMin` at the instant's own UTC offset and ends at the next; where the offset changes within that
+ * (DST), the period is cut at the change: a shift of a part of a period (Lord Howe's 30 minutes) gives a shorter
+ * period on each side of it, never one that misses the instant or overlaps its neighbour.
+ */
 export function periodAt(wallMs: number, periodMin: number, zone: string): Period {
-  const startMs = periodStart(wallMs, periodMin, zone);
-  // the next period starts a period later, or earlier where the offset changes by a part of a period mid-way
-  const later = startMs + periodMin * MINUTE_MS;
-  const next = periodStart(later, periodMin, zone);
-  return { startMs, endMs: next > startMs ? next : later };
+  const dt = local(wallMs, zone);
+  const offset = dt.offset;
+  const intoMs = ((dt.minute % periodMin) * 60 + dt.second) * 1000 + dt.millisecond;
+  let startMs = wallMs - intoMs;
+  let endMs = startMs + periodMin * MINUTE_MS;
+  if (offsetMin(startMs, zone) !== offset) startMs = firstWhere(startMs, wallMs, (ms) => offsetMin(ms, zone) === offset);
+  if (offsetMin(endMs - 1, zone) !== offset) endMs = firstWhere(wallMs, endMs - 1, (ms) => offsetMin(ms, zone) !== offset);
+  return { startMs, endMs };
 }
 
 /** The month of an instant in `zone` ("2025-03"): the key a month's peaks are kept under. */
