@@ -40,8 +40,10 @@ const RAISE_DEADBAND_A = 0.5;
 const CUT_DEADBAND_A = 0.2;
 /** The house's own period average must fall below this share of the cap to end the base-load warning. */
 const BASE_LOAD_CLEAR = 0.9;
-/** After this long without data the stretch is not counted at the last power any more (ms): start afresh. */
+/** A stretch longer than this is one nobody observed (ms), as is one where the wall clock ran this much ahead of the
+ *  monotonic clock (a forward step: NTP, a user) and the first after a restart. */
 const MAX_GAP_MS = 40 * 24 * 3600_000;
+const WALL_STEP_MS = 5_000;
 
 const round = (n: number, d = 2): number => Math.round(n * 10 ** d) / 10 ** d;
 
@@ -62,11 +64,16 @@ export class CapacityGuard implements LimitSource {
   /** Seconds between the meter's readings (an average), null until two were seen. */
   private meterIntervalS: number | null = null;
   private lastReadingWallMs: number | null = null;
+  /** The monotonic time of the last observation (ms), null before the first since the start. */
+  private lastMonoMs: number | null = null;
+  /** Built from a saved state and not observed since: the stretch from its last reading to now was not observed. */
+  private restored: boolean;
 
   constructor(cfg: CapacityConfig, opts: { state?: unknown; onEvent?: (e: CapacityEvent) => void } = {}) {
     this.cfg = { ...cfg };
     this.onEvent = opts.onEvent;
     this.st = readGuardState(opts.state) ?? { version: 1, period: null, last: null, month: null, baseLoadOver: false, baseLoadKW: 0, houseEmaW: null, houseLongW: null, houseVarW: 0, phasesUsed: {}, capOverride: null };
+    this.restored = this.st.last !== null;
     const o = this.st.capOverride;
     if (o && o.baseKW === cfg.capKW) this.cfg.capKW = o.kW;
     else this.st.capOverride = null;
@@ -108,17 +115,20 @@ export class CapacityGuard implements LimitSource {
     return vs.length ? vs.reduce((a, b) => a + b, 0) / vs.length : (this.cfg.voltageV ?? DEFAULT_VOLTAGE_V);
   }
 
-  observe(_nowMs: number, wallMs: number, sample: MeterSample | null, chargers: readonly ChargerInput[]): void {
+  observe(nowMs: number, wallMs: number, sample: MeterSample | null, chargers: readonly ChargerInput[]): void {
     const s = sample as PowerSample | null;
     const voltageV = this.voltage(s);
     const powerW = s ? samplePowerW(s, voltageV) : null;
+    const monoStepMs = this.lastMonoMs === null || nowMs < this.lastMonoMs ? null : nowMs - this.lastMonoMs;
+    this.lastMonoMs = nowMs;
     if (powerW !== null && this.st.last === null) {
-      // the first reading: the part of the period before it counts at this power (never as zero)
+      // the first reading: the part of the period before it counts at this power (never as zero), unseen
       this.openPeriod(wallMs);
-      this.st.last = { wallMs: this.st.period!.startMs, powerW, houseW: powerW };
+      this.st.last = { wallMs, powerW, houseW: powerW };
+      this.chargeUnseen(this.st.period!.startMs, wallMs);
     }
     const sinceMs = this.st.last ? Math.max(0, wallMs - this.st.last.wallMs) : 0;
-    this.advance(wallMs);
+    this.advance(wallMs, monoStepMs);
     this.chargersNowW = chargersW(chargers, voltageV);
     this.chargersSeenW = this.chargersNowW;
     if (powerW !== null) this.noteInterval(wallMs);
@@ -172,21 +182,33 @@ export class CapacityGuard implements LimitSource {
 
   private openPeriod(atMs: number): void {
     const p = periodAt(atMs, this.cfg.periodMin, this.cfg.timeZone);
-    this.st.period = { startMs: p.startMs, endMs: p.endMs, importWh: 0, houseWh: 0, latchedPause: false, warned: false, suspended: false };
+    this.st.period = { startMs: p.startMs, endMs: p.endMs, importWh: 0, unseenWh: 0, houseWh: 0, latchedPause: false, warned: false, suspended: false };
     this.cuts = [];
     const mk = monthKey(p.startMs, this.cfg.timeZone);
     if (this.st.month?.month !== mk) this.st.month = emptyMonth(mk);
   }
 
+  /** The import rate between two readings (W): the house's last reading + the chargers' draw as observed. */
+  private importRateW(last: { powerW: number; houseW: number }): number {
+    return Math.max(0, this.chargersSeenW === null ? last.powerW : last.houseW + this.chargersSeenW);
+  }
+
   /** Integrates to `wallMs` at the house's last reading + the chargers' observed draw, closing each period it passes. */
-  private advance(wallMs: number): void {
+  private advance(wallMs: number, monoStepMs: number | null): void {
     const last = this.st.last;
     if (!this.st.period || (!last && wallMs >= this.st.period.endMs)) this.openPeriod(wallMs);
     if (!last) return;
-    if (wallMs < last.wallMs || wallMs - last.wallMs > MAX_GAP_MS) {
-      // the wall clock went back, or a very long gap: count nothing, carry on from here
+    if (wallMs < last.wallMs) {
+      // the wall clock went back: count nothing, carry on from here
       last.wallMs = wallMs;
       if (wallMs < this.st.period!.startMs || wallMs >= this.st.period!.endMs) this.openPeriod(wallMs);
+      return;
+    }
+    const stepped = monoStepMs !== null && wallMs - last.wallMs > monoStepMs + WALL_STEP_MS;
+    const unseen = this.restored || stepped || wallMs - last.wallMs > MAX_GAP_MS;
+    this.restored = false;
+    if (unseen) {
+      this.skipUnseen(wallMs);
       return;
     }
     let t = last.wallMs;
@@ -196,7 +218,7 @@ export class CapacityGuard implements LimitSource {
       const end = Math.min(wallMs, period.endMs);
       if (end <= t) break; // a period that does not move forward: stop, never spin
       const h = (end - t) / 3.6e6;
-      period.importWh += Math.max(0, this.chargersSeenW === null ? last.powerW : last.houseW + this.chargersSeenW) * h;
+      period.importWh += this.importRateW(last) * h;
       period.houseWh += Math.max(0, last.houseW) * h;
       t = end;
       if (t >= period.endMs) {
@@ -207,9 +229,38 @@ export class CapacityGuard implements LimitSource {
     last.wallMs = wallMs;
   }
 
+  /**
+   * A stretch nobody observed (the app was down, or the wall clock stepped forward): the period it leaves is closed
+   * with what was seen of it, the periods it passes over are not recorded (assume the worst: the month's peaks stay
+   * as they were, the cap tight), and the running period's part of it counts at the last known power (never as
+   * zero), in its budget only (`unseenWh`).
+   */
+  private skipUnseen(wallMs: number): void {
+    const last = this.st.last!;
+    const p = this.st.period!;
+    if (wallMs < p.startMs || wallMs >= p.endMs) {
+      if (last.wallMs >= p.startMs && last.wallMs < p.endMs) this.closePeriod(p);
+      this.openPeriod(wallMs);
+    }
+    this.chargeUnseen(Math.max(this.st.period!.startMs, last.wallMs), wallMs);
+    last.wallMs = wallMs;
+  }
+
+  /** Charges `fromMs`–`toMs` of the running period, not observed, at the last known power: budget, not record. */
+  private chargeUnseen(fromMs: number, toMs: number): void {
+    const p = this.st.period!;
+    const last = this.st.last!;
+    const h = Math.max(0, toMs - fromMs) / 3.6e6;
+    const wh = this.importRateW(last) * h;
+    p.importWh += wh;
+    p.unseenWh += wh;
+    p.houseWh += Math.max(0, last.houseW) * h;
+  }
+
   private closePeriod(p: PeriodState): void {
     const hours = (p.endMs - p.startMs) / 3.6e6;
-    const averageKW = p.importWh / hours / 1000;
+    // the month's record gets what was observed: an unseen stretch (at the last power) never raises a peak
+    const averageKW = Math.max(0, p.importWh - p.unseenWh) / hours / 1000;
     const houseKW = p.houseWh / hours / 1000;
     const mk = monthKey(p.startMs, this.cfg.timeZone);
     if (this.st.month?.month !== mk) this.st.month = emptyMonth(mk);

@@ -7,6 +7,9 @@ export interface PeriodState {
   endMs: number;
   /** Import energy so far in the period (Wh): ∫ max(0, net power). */
   importWh: number;
+  /** Of `importWh`, what was charged for stretches nobody observed (a restart, a forward clock step) at the last known
+   *  power: in the budget, not in the month's record. */
+  unseenWh: number;
   /** The house's own import without the balanced chargers (Wh), for the base-load warning. */
   houseWh: number;
   /** Paused by the plan in this period (holds until it ends, unless the plan has room again). */
@@ -48,6 +51,7 @@ function readPeriod(v: unknown): PeriodState | null | undefined {
     startMs: v.startMs,
     endMs: v.endMs,
     importWh: v.importWh,
+    unseenWh: isNum(v.unseenWh) ? Math.min(Math.max(0, v.unseenWh), v.importWh) : 0,
     houseWh: v.houseWh,
     latchedPause: v.latchedPause === true,
     warned: v.warned === true,
