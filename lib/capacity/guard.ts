@@ -268,7 +268,9 @@ export class CapacityGuard implements LimitSource {
     const cap = capInForce(month, this.cfg, p.startMs);
     const raised = recordPeriod(month, this.cfg, { startMs: p.startMs, averageKW: round(averageKW, 3) });
     if (raised && this.cfg.rule !== 'off') {
-      this.onEvent?.({ type: 'newMonthlyPeak', projectedKW: round(averageKW), capKW: round(cap ?? this.cfg.capKW), minutesLeft: 0, peakKW: round(averageKW) });
+      // the hourly rules with 15-minute periods are raised by the hour this quarter-hour closed
+      const peakKW = this.cfg.periodMin === 15 && (this.cfg.rule === 'no-steps' || this.cfg.rule === 'se-peaks') ? (month.hourly?.last?.averageKW ?? averageKW) : averageKW;
+      this.onEvent?.({ type: 'newMonthlyPeak', projectedKW: round(peakKW), capKW: round(cap ?? this.cfg.capKW), minutesLeft: 0, peakKW: round(peakKW) });
     }
     if (cap !== null) {
       this.st.baseLoadKW = houseKW;

@@ -1,26 +1,47 @@
 /**
  * The month's peaks and the cap each rule puts in force for the running period (sources in docs/capacity.md).
  * A `MonthRecord` is small JSON (persisted with the guard's state): per local day its highest period, and the ten
- * highest periods of the month (all, and weekday daytime only), enough for every rule.
+ * highest periods of the month (all, and weekday daytime only), enough for every rule. With 15-minute periods it
+ * also keeps the same for whole local hours (each hour's average of its quarter-hours): the hourly rules
+ * ('no-steps', 'se-peaks') bill hours, and a quarter-hour above its hour's average must not relax them.
  */
-import { dayKey, isWeekdayDaytime } from './period';
+import { dayKey, isWeekdayDaytime, periodAt } from './period';
 import { DEFAULT_SE_PEAKS, FLANDERS_MIN_KW, NO_STEP_DAYS, type CapacityConfig, type CapacityPeak } from './types';
 
-export interface MonthRecord {
+export interface PeakRecord {
+  /** Per local day ("2025-03-30") its highest average. */
+  dayMax: Record<string, CapacityPeak>;
+  /** The ten highest averages of the month, highest first. */
+  top: CapacityPeak[];
+  /** The same for those starting on a weekday between 07:00 and 19:00. */
+  topDaytime: CapacityPeak[];
+}
+
+/** The hours of a month with 15-minute periods, and the running hour's energy so far (kWh; a quarter not recorded
+ *  counts as nothing: the hour's average is never higher than what was recorded). */
+export interface HourRecord extends PeakRecord {
+  open: { startMs: number; endMs: number; kWh: number } | null;
+  /** The hour closed last. */
+  last: CapacityPeak | null;
+}
+
+export interface MonthRecord extends PeakRecord {
   /** "2025-03" in the guard's time zone. */
   month: string;
-  /** Per local day ("2025-03-30") its highest period average. */
-  dayMax: Record<string, CapacityPeak>;
-  /** The ten highest period averages of the month, highest first. */
-  top: CapacityPeak[];
-  /** The same for periods starting on a weekday between 07:00 and 19:00. */
-  topDaytime: CapacityPeak[];
+  /** With 15-minute periods: the month's whole local hours (absent before the first quarter-hour was recorded). */
+  hourly?: HourRecord;
 }
 
 const KEEP = 10;
 
 export function emptyMonth(month: string): MonthRecord {
   return { month, dayMax: {}, top: [], topDaytime: [] };
+}
+
+/** The record a rule reads: the hourly rules with 15-minute periods read the hours, all others the periods. */
+function recordFor(rec: MonthRecord, cfg: CapacityConfig): PeakRecord {
+  const hourly = (cfg.rule === 'no-steps' || cfg.rule === 'se-peaks') && cfg.periodMin === 15;
+  return hourly ? (rec.hourly ?? { dayMax: {}, top: [], topDaytime: [] }) : rec;
 }
 
 function insertTop(list: CapacityPeak[], p: CapacityPeak): CapacityPeak[] {
@@ -30,7 +51,8 @@ function insertTop(list: CapacityPeak[], p: CapacityPeak): CapacityPeak[] {
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
 /** The peaks the rule bills this month, highest first (the UI shows them; 'fixed' shows the month's highest). */
-export function countingPeaks(rec: MonthRecord, cfg: CapacityConfig): CapacityPeak[] {
+export function countingPeaks(month: MonthRecord, cfg: CapacityConfig): CapacityPeak[] {
+  const rec = recordFor(month, cfg);
   switch (cfg.rule) {
     case 'no-steps':
       return Object.values(rec.dayMax).sort((a, b) => b.averageKW - a.averageKW).slice(0, NO_STEP_DAYS);
@@ -58,12 +80,36 @@ export function billedKW(rec: MonthRecord, cfg: CapacityConfig): number {
  */
 export function recordPeriod(rec: MonthRecord, cfg: CapacityConfig, peak: CapacityPeak): boolean {
   const before = billedKW(rec, cfg);
-  const day = dayKey(peak.startMs, cfg.timeZone);
+  addPeak(rec, cfg.timeZone, peak);
+  if (cfg.periodMin === 15) addQuarter(rec, cfg.timeZone, peak);
+  return billedKW(rec, cfg) > before + 1e-9;
+}
+
+function addPeak(rec: PeakRecord, zone: string, peak: CapacityPeak): void {
+  const day = dayKey(peak.startMs, zone);
   const dm = rec.dayMax[day];
   if (!dm || peak.averageKW > dm.averageKW) rec.dayMax[day] = peak;
   rec.top = insertTop(rec.top, peak);
-  if (isWeekdayDaytime(peak.startMs, cfg.timeZone)) rec.topDaytime = insertTop(rec.topDaytime, peak);
-  return billedKW(rec, cfg) > before + 1e-9;
+  if (isWeekdayDaytime(peak.startMs, zone)) rec.topDaytime = insertTop(rec.topDaytime, peak);
+}
+
+/** A quarter-hour into its local hour; the hour is recorded once its last quarter is (or a later hour's first is). */
+function addQuarter(rec: MonthRecord, zone: string, quarter: CapacityPeak): void {
+  const hours = (rec.hourly ??= { dayMax: {}, top: [], topDaytime: [], open: null, last: null });
+  const hour = periodAt(quarter.startMs, 60, zone);
+  if (hours.open && hours.open.startMs !== hour.startMs) closeHour(hours, zone);
+  hours.open ??= { startMs: hour.startMs, endMs: hour.endMs, kWh: 0 };
+  const q = periodAt(quarter.startMs, 15, zone);
+  hours.open.kWh += (quarter.averageKW * (q.endMs - q.startMs)) / 3.6e6;
+  if (q.endMs >= hour.endMs) closeHour(hours, zone);
+}
+
+function closeHour(hours: HourRecord, zone: string): void {
+  const h = hours.open!;
+  const averageKW = Math.round((h.kWh / ((h.endMs - h.startMs) / 3.6e6)) * 1000) / 1000;
+  hours.last = { startMs: h.startMs, averageKW };
+  addPeak(hours, zone, hours.last);
+  hours.open = null;
 }
 
 /**
@@ -76,8 +122,11 @@ export function recordPeriod(rec: MonthRecord, cfg: CapacityConfig, peak: Capaci
  *   day counts once, with its highest hour) and up to the third-highest other day (an hour below it does not
  *   enter the three).
  * - se-peaks: the cap, or up to the N-th highest counting hour already there (a lower hour does not enter the N).
+ * With 15-minute periods the hourly rules read whole hours (`hourly`): each quarter-hour is capped at what the hour
+ * may average, at least as strict as the hourly rule.
  */
-export function capInForce(rec: MonthRecord, cfg: CapacityConfig, startMs: number): number | null {
+export function capInForce(month: MonthRecord, cfg: CapacityConfig, startMs: number): number | null {
+  const rec = recordFor(month, cfg);
   switch (cfg.rule) {
     case 'off':
       return null;

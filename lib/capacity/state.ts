@@ -1,5 +1,5 @@
 /** The guard's persisted state (JSON) and its reading back after a restart: anything malformed is dropped whole. */
-import type { MonthRecord } from './rules';
+import type { HourRecord, MonthRecord, PeakRecord } from './rules';
 import type { CapacityPeak } from './types';
 
 export interface PeriodState {
@@ -59,13 +59,32 @@ function readPeriod(v: unknown): PeriodState | null | undefined {
   };
 }
 
-function readMonth(v: unknown): MonthRecord | null | undefined {
-  if (v === null) return null;
-  if (!isObj(v) || typeof v.month !== 'string' || !isObj(v.dayMax) || !Array.isArray(v.top) || !Array.isArray(v.topDaytime)) return undefined;
+function readPeaks(v: Record<string, unknown>): PeakRecord | undefined {
+  if (!isObj(v.dayMax) || !Array.isArray(v.top) || !Array.isArray(v.topDaytime)) return undefined;
   const dayMax: Record<string, CapacityPeak> = {};
   for (const [k, p] of Object.entries(v.dayMax)) if (isPeak(p)) dayMax[k] = { startMs: p.startMs, averageKW: p.averageKW };
   const peaks = (xs: unknown[]): CapacityPeak[] => xs.filter(isPeak).map((p) => ({ startMs: p.startMs, averageKW: p.averageKW }));
-  return { month: v.month, dayMax, top: peaks(v.top), topDaytime: peaks(v.topDaytime) };
+  return { dayMax, top: peaks(v.top), topDaytime: peaks(v.topDaytime) };
+}
+
+/** The hours of a 15-minute month; one of another shape is dropped (the hourly rules then start this month's hours
+ *  afresh: no hour counts yet, the tight side). */
+function readHours(v: unknown): HourRecord | undefined {
+  if (!isObj(v)) return undefined;
+  const peaks = readPeaks(v);
+  if (!peaks) return undefined;
+  const o = v.open;
+  const open = isObj(o) && isNum(o.startMs) && isNum(o.endMs) && o.endMs > o.startMs && isNum(o.kWh) ? { startMs: o.startMs, endMs: o.endMs, kWh: o.kWh } : null;
+  return { ...peaks, open, last: isPeak(v.last) ? { startMs: v.last.startMs, averageKW: v.last.averageKW } : null };
+}
+
+function readMonth(v: unknown): MonthRecord | null | undefined {
+  if (v === null) return null;
+  if (!isObj(v) || typeof v.month !== 'string') return undefined;
+  const peaks = readPeaks(v);
+  if (!peaks) return undefined;
+  const hourly = readHours(v.hourly);
+  return { month: v.month, ...peaks, ...(hourly ? { hourly } : {}) };
 }
 
 /** The state from `getState()` after a round trip through storage, or null when it is not one. */
