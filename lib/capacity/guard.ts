@@ -86,6 +86,12 @@ export class CapacityGuard implements LimitSource {
     if (reset) {
       this.st.period = null;
       this.st.month = null;
+      // the new period's part before now counts at the last known power (as before a first reading), never as zero
+      const last = this.st.last;
+      if (last) {
+        this.openPeriod(last.wallMs);
+        this.chargeUnseen(this.st.period!.startMs, last.wallMs);
+      }
     }
     this.published = null;
   }
