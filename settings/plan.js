@@ -125,9 +125,13 @@
     if (c.expectedCost !== null) box.appendChild(el('p', 'pg-muted pg-plan-cost', t('plan.cost', { cost: num(c.expectedCost, 2) })));
     if (!c.active) {
       box.appendChild(el('p', 'pg-muted pg-plan-state', t('plan.notStarted')));
-    } else if (c.feasible === false) {
-      var why = c.reason.replace(/^Plan: /, '').replace(/: charging now$/, '');
-      var warn = el('p', 'pg-note pg-warning pg-plan-state', t('plan.infeasible', { reason: why }));
+    } else if (c.phase === 'missed' || c.feasible === false) {
+      // the page's own sentence with the plan's numbers (its reason is English, for logs)
+      var f = c.shortfall;
+      var line = c.phase === 'missed' || !f || c.deadlineMs === null
+        ? t('plan.missed')
+        : t('plan.infeasible', { needed: num(f.neededKWh, 1), deadline: clock(c.deadlineMs, view, false), fits: num(f.fitsKWh, 1) });
+      var warn = el('p', 'pg-note pg-warning pg-plan-state', line);
       warn.setAttribute('role', 'status');
       box.appendChild(warn);
     } else if (c.charging) {

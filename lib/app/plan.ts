@@ -19,7 +19,7 @@ import { DateTime } from 'luxon';
 import type { Clock } from '../clock';
 import { describeError, UserInputError } from '../errors';
 import type { ChargingMode, LimitSource } from '../limits';
-import { PlanLimitSource, targetEnergyWh, type PlanEvent, type PlanLimitState, type PlanSettings, type PlanTarget } from '../plan/planLimit';
+import { PlanLimitSource, targetEnergyWh, type PlanEvent, type PlanLimitState, type PlanPhase, type PlanSettings, type PlanTarget } from '../plan/planLimit';
 import type { PlanSlot } from '../plan/planner';
 import { parsePrices, withoutCoarser, type PriceSlot } from '../plan/prices';
 import type { RegisteredCharger } from './chargerRegistry';
@@ -57,6 +57,14 @@ export interface PlanChargerView {
   nextSlotStartMs: number | null;
   expectedCost: number | null;
   feasible: boolean | null;
+  /** What the plan does now (lib/plan/planLimit.ts): the settings page words it in the user's language. */
+  phase: PlanPhase;
+  /**
+   * A plan that cannot meet its deadline: the energy it had to plan and about how much fits before the deadline (kWh
+   * to 0.1, the figures of its English `reason`); null otherwise.
+   */
+  shortfall: { neededKWh: number; fitsKWh: number } | null;
+  /** The plan's own line, in English (logs, the device's reason). */
   reason: string;
   slots: PlanSlot[];
 }
@@ -107,6 +115,8 @@ export interface AppPlanOptions {
   log: (line: string) => void;
   error: (line: string) => void;
 }
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
 
 /** The next time the local clock shows `hh:mm` after `nowMs` (a time that does not exist that day moves forward). */
 export function deadlineFromClock(text: unknown, nowMs: number, timeZone: string): number {
@@ -369,6 +379,8 @@ export class AppPlan {
         nextSlotStartMs: s.nextSlot ? Math.max(s.nextSlot.startMs, now) : null,
         expectedCost: st ? s.expectedCost : null,
         feasible: plan ? plan.feasible : null,
+        phase: s.phase,
+        shortfall: plan && !plan.feasible ? { neededKWh: round1(plan.energyWh / 1000), fitsKWh: round1(plan.plannedWh / 1000) } : null,
         reason: s.reason,
         slots: plan ? plan.slots.filter((p) => p.endMs > now) : [],
       };
