@@ -205,9 +205,13 @@ export class CapacityGuard implements LimitSource {
     if (!this.st.period || (!last && wallMs >= this.st.period.endMs)) this.openPeriod(wallMs);
     if (!last) return;
     if (wallMs < last.wallMs) {
-      // the wall clock went back: count nothing, carry on from here
+      // the wall clock went back: nothing more to count; back into an earlier period, that one counts from its start
+      // at the last known power (never as zero) and the one left is not recorded (the clock will reach it again)
       last.wallMs = wallMs;
-      if (wallMs < this.st.period!.startMs || wallMs >= this.st.period!.endMs) this.openPeriod(wallMs);
+      if (wallMs < this.st.period!.startMs || wallMs >= this.st.period!.endMs) {
+        this.openPeriod(wallMs);
+        this.chargeUnseen(this.st.period!.startMs, wallMs);
+      }
       return;
     }
     const stepped = monoStepMs !== null && wallMs - last.wallMs > monoStepMs + WALL_STEP_MS;

@@ -17,10 +17,10 @@ export interface PeakRecord {
   topDaytime: CapacityPeak[];
 }
 
-/** The hours of a month with 15-minute periods, and the running hour's energy so far (kWh; a quarter not recorded
- *  counts as nothing: the hour's average is never higher than what was recorded). */
+/** The hours of a month with 15-minute periods, and the running hour's energy so far per quarter-hour start (kWh; a
+ *  quarter recorded twice counts once, a quarter not recorded as nothing: never higher than what was recorded). */
 export interface HourRecord extends PeakRecord {
-  open: { startMs: number; endMs: number; kWh: number } | null;
+  open: { startMs: number; endMs: number; quarterKWh: Record<string, number> } | null;
   /** The hour closed last. */
   last: CapacityPeak | null;
 }
@@ -44,8 +44,11 @@ function recordFor(rec: MonthRecord, cfg: CapacityConfig): PeakRecord {
   return hourly ? (rec.hourly ?? { dayMax: {}, top: [], topDaytime: [] }) : rec;
 }
 
+/** Adds a peak to a top list; a period recorded again (the wall clock went back over it) counts once, the higher. */
 function insertTop(list: CapacityPeak[], p: CapacityPeak): CapacityPeak[] {
-  return [...list, p].sort((a, b) => b.averageKW - a.averageKW).slice(0, KEEP);
+  const same = list.find((q) => q.startMs === p.startMs);
+  if (same && same.averageKW >= p.averageKW) return list;
+  return [...list.filter((q) => q !== same), p].sort((a, b) => b.averageKW - a.averageKW).slice(0, KEEP);
 }
 
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
@@ -98,15 +101,18 @@ function addQuarter(rec: MonthRecord, zone: string, quarter: CapacityPeak): void
   const hours = (rec.hourly ??= { dayMax: {}, top: [], topDaytime: [], open: null, last: null });
   const hour = periodAt(quarter.startMs, 60, zone);
   if (hours.open && hours.open.startMs !== hour.startMs) closeHour(hours, zone);
-  hours.open ??= { startMs: hour.startMs, endMs: hour.endMs, kWh: 0 };
+  hours.open ??= { startMs: hour.startMs, endMs: hour.endMs, quarterKWh: {} };
   const q = periodAt(quarter.startMs, 15, zone);
-  hours.open.kWh += (quarter.averageKW * (q.endMs - q.startMs)) / 3.6e6;
+  const kWh = (quarter.averageKW * (q.endMs - q.startMs)) / 3.6e6;
+  const key = String(q.startMs);
+  hours.open.quarterKWh[key] = Math.max(hours.open.quarterKWh[key] ?? 0, kWh);
   if (q.endMs >= hour.endMs) closeHour(hours, zone);
 }
 
 function closeHour(hours: HourRecord, zone: string): void {
   const h = hours.open!;
-  const averageKW = Math.round((h.kWh / ((h.endMs - h.startMs) / 3.6e6)) * 1000) / 1000;
+  const kWh = Object.values(h.quarterKWh).reduce((a, b) => a + b, 0);
+  const averageKW = Math.round((kWh / ((h.endMs - h.startMs) / 3.6e6)) * 1000) / 1000;
   hours.last = { startMs: h.startMs, averageKW };
   addPeak(hours, zone, hours.last);
   hours.open = null;

@@ -74,7 +74,12 @@ function readHours(v: unknown): HourRecord | undefined {
   const peaks = readPeaks(v);
   if (!peaks) return undefined;
   const o = v.open;
-  const open = isObj(o) && isNum(o.startMs) && isNum(o.endMs) && o.endMs > o.startMs && isNum(o.kWh) ? { startMs: o.startMs, endMs: o.endMs, kWh: o.kWh } : null;
+  let open: HourRecord['open'] = null;
+  if (isObj(o) && isNum(o.startMs) && isNum(o.endMs) && o.endMs > o.startMs && isObj(o.quarterKWh)) {
+    const quarterKWh: Record<string, number> = {};
+    for (const [k, kWh] of Object.entries(o.quarterKWh)) if (isNum(kWh) && kWh >= 0) quarterKWh[k] = kWh;
+    open = { startMs: o.startMs, endMs: o.endMs, quarterKWh };
+  }
   return { ...peaks, open, last: isPeak(v.last) ? { startMs: v.last.startMs, averageKW: v.last.averageKW } : null };
 }
 
