@@ -141,16 +141,22 @@ export function plan(p: PlanInput): Plan {
 /** A meter sample with the power and voltages lib/limits.ts's hook adds to `MeterSample` (optional both). */
 export type PowerSample = MeterSample & { powerW?: number | null; voltagesV?: Triple<number | null> };
 
-/** The house's net power (W, import positive): the meter's power, else Σ currents × voltage; null when unknown. */
-export function samplePowerW(sample: PowerSample, voltageV: number): number | null {
+/**
+ * The house's net power (W, import positive): the meter's power, else Σ currents × voltage; null when unknown (no
+ * power and no phase current in the sample). A phase missing from a sample (null) counts at `carriedA`, its last known
+ * current (an import only: assume the worst), not as 0 A.
+ */
+export function samplePowerW(sample: PowerSample, voltageV: number, carriedA?: readonly (number | null)[]): number | null {
   if (typeof sample.powerW === 'number' && Number.isFinite(sample.powerW)) return sample.powerW;
   let sum = 0;
   let any = false;
   sample.currentsA.forEach((a, g) => {
-    if (a === null || !Number.isFinite(a)) return;
     const v = sample.voltagesV?.[g];
-    sum += a * (typeof v === 'number' && v > 0 ? v : voltageV);
-    any = true;
+    const vV = typeof v === 'number' && v > 0 ? v : voltageV;
+    if (a !== null && Number.isFinite(a)) {
+      sum += a * vV;
+      any = true;
+    } else sum += Math.max(0, carriedA?.[g] ?? 0) * vV;
   });
   return any ? sum : null;
 }

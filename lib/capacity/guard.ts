@@ -66,6 +66,10 @@ export class CapacityGuard implements LimitSource {
   private lastReadingWallMs: number | null = null;
   /** The monotonic time of the last observation (ms), null before the first since the start. */
   private lastMonoMs: number | null = null;
+  /** The meter's last known current per phase, and each charger's per charger phase (A): a missing one (null)
+   *  counts at its last known value, never as 0 A. */
+  private phaseA: (number | null)[] = [null, null, null];
+  private chargerA = new Map<string, (number | null)[]>();
   /** Built from a saved state and not observed since: the stretch from its last reading to now was not observed. */
   private restored: boolean;
 
@@ -124,7 +128,10 @@ export class CapacityGuard implements LimitSource {
   observe(nowMs: number, wallMs: number, sample: MeterSample | null, chargers: readonly ChargerInput[]): void {
     const s = sample as PowerSample | null;
     const voltageV = this.voltage(s);
-    const powerW = s ? samplePowerW(s, voltageV) : null;
+    s?.currentsA.forEach((a, g) => {
+      if (a !== null && Number.isFinite(a)) this.phaseA[g] = a;
+    });
+    const powerW = s ? samplePowerW(s, voltageV, this.phaseA) : null;
     const monoStepMs = this.lastMonoMs === null || nowMs < this.lastMonoMs ? null : nowMs - this.lastMonoMs;
     this.lastMonoMs = nowMs;
     if (powerW !== null && this.st.last === null) {
@@ -135,8 +142,10 @@ export class CapacityGuard implements LimitSource {
     }
     const sinceMs = this.st.last ? Math.max(0, wallMs - this.st.last.wallMs) : 0;
     this.advance(wallMs, monoStepMs);
-    this.chargersNowW = chargersW(chargers, voltageV);
-    this.chargersSeenW = this.chargersNowW;
+    const draw = this.chargersDraw(chargers, voltageV);
+    this.chargersNowW = draw.knownW;
+    // a charger's current not known yet: the import runs on at the meter's last reading
+    this.chargersSeenW = draw.unknown ? null : draw.knownW;
     if (powerW !== null) this.noteInterval(wallMs);
     if (powerW !== null && this.st.last) {
       const houseW = powerW - this.chargersNowW;
@@ -145,6 +154,20 @@ export class CapacityGuard implements LimitSource {
     }
     this.rememberPhases(chargers);
     this.decide(wallMs, chargers, voltageV);
+  }
+
+  /** The chargers' draw (W), each unknown current at its last known value; `unknown` while a charger's current on a
+   *  phase it is wired to has not been known since the start. */
+  private chargersDraw(chargers: readonly ChargerInput[], voltageV: number): { knownW: number; unknown: boolean } {
+    let unknown = false;
+    const carried = chargers.map((ch) => {
+      const prev = this.chargerA.get(ch.id);
+      const a = ch.measuredA.map((x, k) => (x !== null && Number.isFinite(x) ? x : (prev?.[k] ?? null)));
+      this.chargerA.set(ch.id, a);
+      if (ch.enabled && !ch.externalPause && ch.phaseMap.some((g, k) => g !== null && a[k] === null)) unknown = true;
+      return { ...ch, measuredA: a as Triple<number | null> };
+    });
+    return { knownW: chargersW(carried, voltageV), unknown };
   }
 
   private noteInterval(wallMs: number): void {
