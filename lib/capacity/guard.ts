@@ -134,15 +134,16 @@ export class CapacityGuard implements LimitSource {
     const powerW = s ? samplePowerW(s, voltageV, this.phaseA) : null;
     const monoStepMs = this.lastMonoMs === null || nowMs < this.lastMonoMs ? null : nowMs - this.lastMonoMs;
     this.lastMonoMs = nowMs;
+    const draw = this.chargersDraw(chargers, voltageV);
     if (powerW !== null && this.st.last === null) {
-      // the first reading: the part of the period before it counts at this power (never as zero), unseen
+      // the first reading: the part of the period before it counts at this power (never as zero), unseen; the
+      // house's own part is without the chargers' draw
       this.openPeriod(wallMs);
-      this.st.last = { wallMs, powerW, houseW: powerW };
+      this.st.last = { wallMs, powerW, houseW: powerW - draw.knownW };
       this.chargeUnseen(this.st.period!.startMs, wallMs);
     }
     const sinceMs = this.st.last ? Math.max(0, wallMs - this.st.last.wallMs) : 0;
     this.advance(wallMs, monoStepMs);
-    const draw = this.chargersDraw(chargers, voltageV);
     this.chargersNowW = draw.knownW;
     // a charger's current not known yet: the import runs on at the meter's last reading
     this.chargersSeenW = draw.unknown ? null : draw.knownW;
