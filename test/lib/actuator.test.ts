@@ -31,8 +31,9 @@ describe('lib/actuator', () => {
     notices = [];
   });
 
-  it('a decrease goes out while a raise is still in flight; a raise answering late leaves the limit unknown, so the target is written again', async () => {
-    const c = new ScriptedCharger();
+  /** A charger told 10 A, then a raise to `raiseA` that hangs (its write held). */
+  async function raiseInFlight(latency: LatencyClass, raiseA: number): Promise<{ c: ScriptedCharger; a: Actuator }> {
+    const c = new ScriptedCharger(latency);
     c.limitA = 10;
     const a = make(c);
     a.reportStatus(c.status());
@@ -40,8 +41,13 @@ describe('lib/actuator', () => {
     await flush();
     c.calls = [];
     c.hold = true;
-    a.setTarget({ limitA: 14, paused: false }); // the raise hangs
+    a.setTarget({ limitA: raiseA, paused: false });
     await flush();
+    return { c, a };
+  }
+
+  it('a decrease goes out while a raise is still in flight; a raise answering late leaves the limit unknown, so the target is written again', async () => {
+    const { c, a } = await raiseInFlight('local', 14);
     a.setTarget({ limitA: 8, paused: false }); // the decrease does not wait for it
     await flush();
     assert.deepStrictEqual(c.calls, ['set 14', 'set 8']);
@@ -54,16 +60,7 @@ describe('lib/actuator', () => {
   });
 
   it('a cut back to the limit last told, while a raise is still in flight, goes out at once (regression: nothing was written)', async () => {
-    const c = new ScriptedCharger('cloud');
-    c.limitA = 10;
-    const a = make(c);
-    a.reportStatus(c.status());
-    a.setTarget({ limitA: 10, paused: false });
-    await flush();
-    c.calls = [];
-    c.hold = true;
-    a.setTarget({ limitA: 16, paused: false }); // the raise hangs in the cloud
-    await flush();
+    const { c, a } = await raiseInFlight('cloud', 16);
     await clock.advance(2000);
     a.setTarget({ limitA: 10, paused: false }); // a kettle: back to what the charger was told before
     await flush();

@@ -91,7 +91,8 @@ describe('lib/controller', () => {
       return ctrl;
     };
 
-    it('a cut survives a restart whose first step comes before the charger\'s first reading', async () => {
+    /** A charger at 16 A for 200 s, then `houseA` for 10 s; the store its controller saved to. */
+    const charging = async (houseA: [number, number, number]): Promise<{ store: MemoryStore; c: FakeCharger }> => {
       const store = new MemoryStore();
       const c = new FakeCharger('a');
       c.drawA = 16;
@@ -99,7 +100,12 @@ describe('lib/controller', () => {
       ctrl.addCharger(c, 'Garage');
       await run(ctrl, [c], [2, 2, 2], 200);
       assert.strictEqual(c.limitA, 16);
-      await run(ctrl, [c], [18, 2, 2], 10);
+      await run(ctrl, [c], houseA, 10);
+      return { store, c };
+    };
+
+    it('a cut survives a restart whose first step comes before the charger\'s first reading', async () => {
+      const { store, c } = await charging([18, 2, 2]);
       assert.strictEqual(c.limitA, 6);
       const again = await restarted(store, c);
       await runWith(again, c, [4, 2, 2], 5);
@@ -107,13 +113,7 @@ describe('lib/controller', () => {
     });
 
     it('a balancer pause survives a restart whose first step comes before the charger\'s first reading', async () => {
-      const store = new MemoryStore();
-      const c = new FakeCharger('a');
-      c.drawA = 16;
-      const ctrl = new Controller({ clock, settings: settings({ restoreHoldS: 30 }), store });
-      ctrl.addCharger(c, 'Garage');
-      await run(ctrl, [c], [2, 2, 2], 200);
-      await run(ctrl, [c], [20, 2, 2], 10);
+      const { store, c } = await charging([20, 2, 2]);
       assert.strictEqual(c.paused, true);
       const again = await restarted(store, c);
       await runWith(again, c, [17, 2, 2], 10);
