@@ -8,13 +8,53 @@ import assert from 'assert';
 import api from '../api';
 import PhaseGuardApp from '../app';
 import GoeDevice from '../drivers/goe/device';
-import { CAPACITY_STATE_KEY } from '../lib/app/capacity';
+import { AppCapacity, CAPACITY_STATE_KEY } from '../lib/app/capacity';
+import { CapacityGuard } from '../lib/capacity/guard';
 import type { CapacityStatus } from '../lib/capacity/types';
 import { ManualClock } from '../lib/clock';
-import { SETTINGS_KEY, type AppSettings } from '../lib/settings';
+import { defaultAppSettings, SETTINGS_KEY, type AppSettings } from '../lib/settings';
 import { GoeEmulator } from '../tools/emulators/goe/emulator';
 import { balancerHomey, endAppTest, goeCarSecond, startAppWithGoe, startGoeEmulator, useAppClock } from './appHarness';
 import { createHomey, teardown, type StandinHomey } from './homey-standin';
+
+describe('AppCapacity: the set-cap action and saving the settings', () => {
+  function appCapacity(settings: Partial<AppSettings>): { cap: AppCapacity; capKW: () => number } {
+    const kv = new Map<string, unknown>();
+    const cap = new AppCapacity({
+      clock: new ManualClock(Date.UTC(2025, 0, 13, 16, 0)), createGuard: (cfg, o) => new CapacityGuard(cfg, o), timeZone: () => 'Europe/Brussels',
+      store: { get: (k: string) => kv.get(k), set: (k: string, v: unknown) => void kv.set(k, v) },
+      limits: { addLimitSource: () => {}, removeLimitSource: () => {} }, onEvent: () => {}, log: () => {}, error: () => {},
+    });
+    cap.configure(settings);
+    return { cap, capKW: () => cap.status()!.capKW };
+  }
+
+  it('refuses a cap outside the settings\' limits with one line naming the card\'s cap (it took 5000, 0.0001 and 1e6 kW)', () => {
+    const { cap, capKW } = appCapacity({ ...defaultAppSettings(), capacity_rule: 'fixed', capacity_kw: 5, capacity_period_min: 15 });
+    for (const kw of [5000, 0.0001, 1e6, 0, -3, Number.NaN, Infinity]) {
+      assert.throws(() => cap.setCapKW(kw), (err: Error) => {
+        assert.strictEqual(err.message, `cap: Capacity cap must be a positive number of kW (0.1 to 1000), e.g. 5 (got ${kw})`);
+        return true;
+      });
+    }
+    assert.strictEqual(capKW(), 5);
+    cap.setCapKW(0.1);
+    assert.strictEqual(capKW(), 0.1);
+    cap.setCapKW(1000);
+    assert.strictEqual(capKW(), 1000);
+    cap.stop();
+  });
+
+  it('saving the capacity settings again, unchanged, ends the card\'s cap', () => {
+    const settings = { ...defaultAppSettings(), capacity_rule: 'fixed' as const, capacity_kw: 5, capacity_period_min: 15 as const };
+    const { cap, capKW } = appCapacity(settings);
+    cap.setCapKW(3);
+    assert.strictEqual(capKW(), 3);
+    cap.configure({ ...settings });
+    assert.strictEqual(capKW(), 5);
+    cap.stop();
+  });
+});
 
 /** Monday 2 June 2025, 12:00:30 in Stockholm (10:00:30 UTC): 14.5 minutes left in the quarter-hour. */
 const T0 = Date.UTC(2025, 5, 2, 10, 0, 30);
@@ -124,6 +164,24 @@ describe('app: capacity guard (settings, controller, flow cards, Web API, Insigh
     }
     assert.strictEqual(status().suspended, false);
     assert.strictEqual(status().active, true);
+  });
+
+  it('"set the cap" takes the settings\' limits (one line naming its cap); saving the settings again, unchanged, ends it', async () => {
+    await start({ capacity_rule: 'month-peak', capacity_kw: 5, capacity_period_min: 15 });
+    await second(2);
+    // (the card's own range, 0.1–100, is checked before; a number token can still bring 2 kW under month-peak)
+    await assert.rejects(homey.flow.runAction('capacity_set_cap', { cap: 2 }), (err: Error) => {
+      assert.match(err.message, /^cap: Capacity cap must be at least 2\.5 kW for "don't raise this month's peak".* \(got 2\)$/);
+      return !err.message.includes('\n');
+    });
+    assert.strictEqual(status().capKW, 5);
+    await homey.flow.runAction('capacity_set_cap', { cap: 8 });
+    await second(2);
+    assert.strictEqual(status().capKW, 8);
+    // the settings page saves the same settings again: the card's cap ends, as its hint says
+    assert.deepStrictEqual(await app.webApi.saveSettings(homey.settings.get(SETTINGS_KEY)), { ok: true });
+    await second(2);
+    assert.strictEqual(status().capKW, 5);
   });
 
   it('refuses the cap actions with one line when the rule is off; measures without a rule', async () => {

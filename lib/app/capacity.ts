@@ -14,7 +14,7 @@ import type { CapacityConfig, CapacityEvent, CapacityStatus } from '../capacity/
 import type { Clock, TimerHandle } from '../clock';
 import { describeError, UserInputError } from '../errors';
 import { isKnownZone } from '../capacity/period';
-import { validateCapacitySettings } from '../capacity/validate';
+import { capKWProblem, validateCapacitySettings } from '../capacity/validate';
 import { type AppSettings, capacitySettings, DEFAULT_CAPACITY_SETTINGS } from '../settings';
 import type { KeyValueStore } from './settingsStore';
 
@@ -85,7 +85,8 @@ export class AppCapacity {
       this.guard = this.opts.createGuard(cfg, { state: this.loadState(), onEvent: (e) => this.event(e) });
       this.opts.limits.addLimitSource(this.source(this.guard));
       this.schedule();
-    } else if (changed) {
+    } else {
+      // saving the settings, even unchanged, ends a cap set by the flow card (its hint says so)
       this.guard.setConfig(cfg);
       this.save();
     }
@@ -97,10 +98,13 @@ export class AppCapacity {
     return this.guard ? this.guard.status() : null;
   }
 
-  /** Flow action "set the cap to X kW": the guard holds it until the settings change (also across a restart). */
+  /** Flow action "set the cap to X kW": the guard holds it until the settings are saved again (also across a
+   *  restart). The same limits as the settings' cap (lib/capacity/validate.ts), one line naming the card's `cap`. */
   setCapKW(kw: number): void {
-    if (!(Number.isFinite(kw) && kw > 0)) throw new UserInputError('cap', `the cap must be a positive number of kW, got ${kw}`);
-    this.requireActiveRule().setCapKW(kw);
+    const guard = this.requireActiveRule();
+    const problem = capKWProblem(kw, this.config?.rule);
+    if (problem) throw new UserInputError('cap', `${problem} (got ${kw})`);
+    guard.setCapKW(kw);
     this.save();
     this.opts.log(`capacity cap set to ${kw} kW by a flow`);
   }

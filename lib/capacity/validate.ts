@@ -15,7 +15,8 @@ export interface CapacitySettingsInput {
 
 export type CapacityValidation = { ok: true; value: CapacityConfig } | { ok: false; errors: Record<string, string> };
 
-/** The highest cap taken (kW): far above any house connection. */
+/** The lowest and highest cap taken (kW): below 0.1 kW no charger can run; 1000 is far above any house connection. */
+export const MIN_CAP_KW = 0.1;
 export const MAX_CAP_KW = 1000;
 export const MAX_SE_PEAKS = 10;
 
@@ -23,6 +24,19 @@ function num(raw: unknown): number | undefined {
   if (typeof raw === 'number') return Number.isFinite(raw) ? raw : undefined;
   if (typeof raw === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(raw)) return Number(raw);
   return undefined;
+}
+
+/**
+ * What is wrong with a cap of `capKW` under `rule` (the settings' cap and the flow card's), or null: one line.
+ */
+export function capKWProblem(capKW: number | undefined, rule: CapacityRule | undefined): string | null {
+  if (capKW === undefined || !Number.isFinite(capKW) || capKW < MIN_CAP_KW || capKW > MAX_CAP_KW) {
+    return `Capacity cap must be a positive number of kW (${MIN_CAP_KW} to ${MAX_CAP_KW}), e.g. 5`;
+  }
+  if (rule === 'month-peak' && capKW < FLANDERS_MIN_KW) {
+    return `Capacity cap must be at least ${FLANDERS_MIN_KW} kW for "don't raise this month's peak": the capacity tariff bills at least ${FLANDERS_MIN_KW} kW`;
+  }
+  return null;
 }
 
 /** Validates the capacity settings; `timeZone` is the Homey's. A missing rule is 'off' (the other fields then may be absent). */
@@ -34,11 +48,8 @@ export function validateCapacitySettings(input: CapacitySettingsInput, timeZone:
   const off = rule === 'off';
 
   const capKW = num(input.capacity_kw);
-  if (capKW === undefined || !(capKW > 0) || capKW > MAX_CAP_KW) {
-    if (!(off && input.capacity_kw === undefined)) errors.capacity_kw = `Capacity cap must be a positive number of kW (at most ${MAX_CAP_KW}), e.g. 5`;
-  } else if (rule === 'month-peak' && capKW < FLANDERS_MIN_KW) {
-    errors.capacity_kw = `Capacity cap must be at least ${FLANDERS_MIN_KW} kW for "don't raise this month's peak": the capacity tariff bills at least ${FLANDERS_MIN_KW} kW`;
-  }
+  const capProblem = capKWProblem(capKW, rule);
+  if (capProblem && !(off && input.capacity_kw === undefined)) errors.capacity_kw = capProblem;
 
   const periodMin = num(input.capacity_period_min ?? 15);
   if (periodMin !== 15 && periodMin !== 60) errors.capacity_period_min = 'Capacity period must be 15 or 60 minutes';

@@ -9,7 +9,7 @@ describe('validateCapacitySettings', () => {
   });
 
   it('refuses a cap that is not a positive number with one line naming the field', () => {
-    for (const bad of [0, -2, 'abc', null, Number.NaN]) {
+    for (const bad of [0, -2, 'abc', null, Number.NaN, 0.0001, 0.05, 1000.5, 1e6]) {
       const r = validateCapacitySettings({ capacity_rule: 'fixed', capacity_kw: bad }, 'Europe/Brussels');
       assert.equal(r.ok, false);
       if (!r.ok) assert.deepEqual(Object.keys(r.errors), ['capacity_kw']);
