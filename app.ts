@@ -138,6 +138,7 @@ class PhaseGuardApp extends Homey.App {
       plan: () => this.plan.view(),
       capacity: () => this.capacity.status(),
       homeyApi: () => this.getHomeyApi(),
+      settingsSaved: () => this.capacity.settingsSaved(),
     });
     await this.meter.configure(this.appSettings.get());
     this.homeWizard.start();

@@ -45,13 +45,17 @@ describe('AppCapacity: the set-cap action and saving the settings', () => {
     cap.stop();
   });
 
-  it('saving the capacity settings again, unchanged, ends the card\'s cap', () => {
+  it('the settings page saving, even unchanged, ends the card\'s cap; another settings change leaves it unless it changes the capacity settings', () => {
     const settings = { ...defaultAppSettings(), capacity_rule: 'fixed' as const, capacity_kw: 5, capacity_period_min: 15 as const };
     const { cap, capKW } = appCapacity(settings);
     cap.setCapKW(3);
-    assert.strictEqual(capKW(), 3);
-    cap.configure({ ...settings });
-    assert.strictEqual(capKW(), 5);
+    cap.configure({ ...settings, fuseA: 20 }); // a flow card or the meter following its address
+    assert.strictEqual(capKW(), 3, 'kept');
+    cap.settingsSaved();
+    assert.strictEqual(capKW(), 5, 'the page saved');
+    cap.setCapKW(3);
+    cap.configure({ ...settings, capacity_kw: 6 });
+    assert.strictEqual(capKW(), 6, 'new capacity settings');
     cap.stop();
   });
 });
@@ -178,6 +182,9 @@ describe('app: capacity guard (settings, controller, flow cards, Web API, Insigh
     await homey.flow.runAction('capacity_set_cap', { cap: 8 });
     await second(2);
     assert.strictEqual(status().capKW, 8);
+    await homey.flow.runAction('balancer_set_margin', { margin: 2 }); // another change of the settings
+    await second(2);
+    assert.strictEqual(status().capKW, 8, 'kept: only the settings page saving ends it');
     // the settings page saves the same settings again: the card's cap ends, as its hint says
     assert.deepStrictEqual(await app.webApi.saveSettings(homey.settings.get(SETTINGS_KEY)), { ok: true });
     await second(2);

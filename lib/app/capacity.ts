@@ -85,12 +85,21 @@ export class AppCapacity {
       this.guard = this.opts.createGuard(cfg, { state: this.loadState(), onEvent: (e) => this.event(e) });
       this.opts.limits.addLimitSource(this.source(this.guard));
       this.schedule();
-    } else {
-      // saving the settings, even unchanged, ends a cap set by the flow card (its hint says so)
+    } else if (changed) {
       this.guard.setConfig(cfg);
       this.save();
     }
     if (changed) this.opts.log(`capacity guard: ${describeConfig(cfg)}`);
+  }
+
+  /**
+   * The settings page saved (even unchanged): a cap set by the flow card ends, as its hint says. Other changes of
+   * the settings (a flow card, the meter moving) leave it, unless they change the capacity settings themselves.
+   */
+  settingsSaved(): void {
+    if (!this.guard || !this.config) return;
+    this.guard.setConfig(this.config);
+    this.save();
   }
 
   /** The guard's status (GET /capacity, the settings page); null before the app configured it. */

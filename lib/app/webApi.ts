@@ -23,6 +23,8 @@ export interface WebApiOptions {
   /** The capacity guard's status (lib/app/capacity); absent or null before it exists. */
   capacity?: () => CapacityStatus | null;
   homeyApi: () => Promise<HomeyApiLike>;
+  /** The settings page saved successfully (after the settings were applied). */
+  settingsSaved?: () => void;
 }
 
 export class WebApi {
@@ -42,6 +44,7 @@ export class WebApi {
     const result = await this.opts.settings.save(withStoredPairing(body, this.opts.settings.get()));
     // A page opened before the meter moved sends its old address with the serial: follow it again right away.
     if (result.ok) await this.opts.homeWizard.follow();
+    if (result.ok) this.opts.settingsSaved?.();
     return result;
   }
 
