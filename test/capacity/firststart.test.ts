@@ -4,17 +4,9 @@
  * false "cap (5 kW) below the house's own load (10.1 kW)" warning, the chargers held at their minimum.
  */
 import { strict as assert } from 'assert';
-import type { ChargerInput, MeterSample, Triple } from '../../lib/balancer/types';
 import { CapacityGuard } from '../../lib/capacity/guard';
+import { ch, MIN, smp, T0 } from './fixtures';
 
-/** Monday 13 January 2025, 17:00 in Brussels. */
-const T0 = Date.UTC(2025, 0, 13, 16, 0);
-const MIN = 60_000;
-const ch = (a: number): ChargerInput => ({
-  id: 'ev', name: 'EV', enabled: true, phaseMap: ['L1', 'L2', 'L3'], measuredA: [a, a, a] as Triple<number>, currentLimitA: 16,
-  minCurrentA: 6, maxCurrentA: 16, paused: false, carConnected: true, priority: 5, latencyClass: 'local',
-});
-const smp = (w: number, p: number): MeterSample => ({ timeMs: w, currentsA: [p / 690, p / 690, p / 690], powerW: p }) as MeterSample;
 
 describe('capacity guard: a first start mid-period with a car charging', () => {
   it('the house is 0.5 kW, not the car\'s 11 kW: no base-load warning, the chargers not held for it', () => {

@@ -5,18 +5,12 @@
  * car's 11 kW as nothing (7.86 kW instead of 11.54 kW).
  */
 import { strict as assert } from 'assert';
-import type { ChargerInput, MeterSample, Triple } from '../../lib/balancer/types';
+import type { MeterSample } from '../../lib/balancer/types';
 import { samplePowerW } from '../../lib/capacity/budget';
 import { CapacityGuard } from '../../lib/capacity/guard';
+import { ch, smp, T0, ZONE } from './fixtures';
 
-const ZONE = 'Europe/Brussels';
-/** Monday 13 January 2025, 17:00 in Brussels. */
-const T0 = Date.UTC(2025, 0, 13, 16, 0);
 const cfg = { rule: 'fixed' as const, capKW: 5, periodMin: 15 as const, timeZone: ZONE };
-const ch = (a: number | null): ChargerInput => ({
-  id: 'ev', name: 'EV', enabled: true, phaseMap: ['L1', 'L2', 'L3'], measuredA: [a, a, a] as Triple<number | null>, currentLimitA: 16,
-  minCurrentA: 6, maxCurrentA: 16, paused: false, carConnected: true, priority: 5, latencyClass: 'cloud',
-});
 
 describe('capacity guard: missing values count at their last known value', () => {
   it('samplePowerW: a null phase counts at its carried current (an import only), a sample without any is unknown', () => {
@@ -38,21 +32,20 @@ describe('capacity guard: missing values count at their last known value', () =>
   });
 
   it('after a restart, a charger whose current is not known yet: the import runs on at the last reading', () => {
-    const smp = (w: number, p: number): MeterSample => ({ timeMs: w, currentsA: [p / 690, p / 690, p / 690], powerW: p }) as MeterSample;
-    const a = new CapacityGuard({ ...cfg, capKW: 8 });
-    a.observe(0, T0, smp(T0, 500 + 11040), [ch(16)]);
-    a.observe(60_000, T0 + 60_000, smp(T0 + 60_000, 500 + 11040), [ch(16)]);
+        const a = new CapacityGuard({ ...cfg, capKW: 8 });
+    a.observe(0, T0, smp(T0, 500 + 11040), [ch(16, 'cloud')]);
+    a.observe(60_000, T0 + 60_000, smp(T0 + 60_000, 500 + 11040), [ch(16, 'cloud')]);
     const b = new CapacityGuard({ ...cfg, capKW: 8 }, { state: JSON.parse(JSON.stringify(a.getState())) as unknown });
-    for (let t = 0; t <= 60; t++) b.observe(t * 1000, T0 + 120_000 + t * 1000, null, [ch(null)]);
+    for (let t = 0; t <= 60; t++) b.observe(t * 1000, T0 + 120_000 + t * 1000, null, [ch(null, 'cloud')]);
     assert.equal(b.status().averageKW, 11.54);
   });
 
   it('a charger whose current goes missing counts at its last known current between meter readings', () => {
     const g = new CapacityGuard({ ...cfg, capKW: 20 });
-    g.observe(0, T0, { timeMs: T0, currentsA: [0, 0, 0], powerW: 1000 } as MeterSample, [ch(0)]);
-    g.observe(1000, T0 + 1000, null, [ch(10)]);
+    g.observe(0, T0, { timeMs: T0, currentsA: [0, 0, 0], powerW: 1000 } as MeterSample, [ch(0, 'cloud')]);
+    g.observe(1000, T0 + 1000, null, [ch(10, 'cloud')]);
     // its status is lost for a minute; no meter reading either: 1 kW house + 6.9 kW car
-    for (let s = 2; s <= 60; s++) g.observe(s * 1000, T0 + s * 1000, null, [ch(null)]);
+    for (let s = 2; s <= 60; s++) g.observe(s * 1000, T0 + s * 1000, null, [ch(null, 'cloud')]);
     const avgKW = (1000 * 60 + 6900 * 59) / 60 / 1000; // 7.785 kW (it read 1.1 kW: the car as nothing)
     assert.ok(Math.abs(g.status().averageKW - avgKW) <= 0.006, `${g.status().averageKW} kW`);
   });

@@ -4,19 +4,10 @@
  * at 17:12 with 5.14 kW steady over a 5 kW cap showed 0.07 kW and gave the chargers 25.9 kW.
  */
 import { strict as assert } from 'assert';
-import type { ChargerInput, MeterSample, Triple } from '../../lib/balancer/types';
 import { CapacityGuard } from '../../lib/capacity/guard';
 import type { CapacityConfig } from '../../lib/capacity/types';
+import { ch, MIN, smp, T0, ZONE } from './fixtures';
 
-const ZONE = 'Europe/Brussels';
-/** Monday 13 January 2025, 17:00 in Brussels. */
-const T0 = Date.UTC(2025, 0, 13, 16, 0);
-const MIN = 60_000;
-const ch = (a: number): ChargerInput => ({
-  id: 'ev', name: 'EV', enabled: true, phaseMap: ['L1', 'L2', 'L3'], measuredA: [a, a, a] as Triple<number>, currentLimitA: 16,
-  minCurrentA: 6, maxCurrentA: 16, paused: false, carConnected: true, priority: 5, latencyClass: 'local',
-});
-const smp = (w: number, p: number): MeterSample => ({ timeMs: w, currentsA: [p / 690, p / 690, p / 690], powerW: p }) as MeterSample;
 const cfg = (over: Partial<CapacityConfig>): CapacityConfig => ({ rule: 'fixed', capKW: 5, periodMin: 60, timeZone: ZONE, ...over });
 
 function runUntil(g: CapacityGuard, untilMs: number, mono: { ms: number }): void {

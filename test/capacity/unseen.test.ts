@@ -5,19 +5,10 @@
  * closed twelve unseen quarter-hours at 11.5 kW: the cap in force rose from 2.5 to 11.54 kW for the rest of the month.
  */
 import { strict as assert } from 'assert';
-import type { ChargerInput, MeterSample, Triple } from '../../lib/balancer/types';
 import { CapacityGuard } from '../../lib/capacity/guard';
 import type { CapacityConfig, CapacityEvent, CapacityRule } from '../../lib/capacity/types';
+import { ch, MIN, smp, T0, ZONE } from './fixtures';
 
-const ZONE = 'Europe/Brussels';
-/** Monday 13 January 2025, 17:00 in Brussels. */
-const T0 = Date.UTC(2025, 0, 13, 16, 0);
-const MIN = 60_000;
-const ch = (a: number): ChargerInput => ({
-  id: 'ev', name: 'EV', enabled: true, phaseMap: ['L1', 'L2', 'L3'], measuredA: [a, a, a] as Triple<number>, currentLimitA: 16,
-  minCurrentA: 6, maxCurrentA: 16, paused: false, carConnected: true, priority: 5, latencyClass: 'local',
-});
-const smp = (w: number, p: number): MeterSample => ({ timeMs: w, currentsA: [p / 690, p / 690, p / 690], powerW: p }) as MeterSample;
 const cfgOf = (rule: CapacityRule): CapacityConfig => ({ rule, capKW: 2.5, periodMin: rule === 'month-peak' ? 15 : 60, timeZone: ZONE });
 
 /** A guard that saw 0.5 kW at 17:00 and the car at 11 kW from 17:00:01, saved there. */
