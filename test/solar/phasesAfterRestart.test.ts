@@ -9,7 +9,7 @@ import { Controller } from '../../lib/controller';
 import { GoeCharger } from '../../lib/goe/charger';
 import { defaultAppSettings } from '../../lib/settings';
 import { SolarLimitSource } from '../../lib/solar/source';
-import { emulator, local, stopEmulators } from '../lib/goe/harness';
+import { driveGoe, emulator, local, stopEmulators } from '../lib/goe/harness';
 
 describe('solar: a go-e left on one phase across a restart (loopback HTTP)', () => {
   afterEach(() => stopEmulators());
@@ -30,20 +30,14 @@ describe('solar: a go-e left on one phase across a restart (loopback HTTP)', () 
     ctrl.addLimitSource(solar);
     ctrl.on('phasesSwitched', ({ chargerId, phases }: { chargerId: string; phases: 1 | 3 }) => solar.notePhases(chargerId, phases));
     ctrl.addCharger(charger, 'Garage');
-    let seq = 0;
     const requests: number[] = [];
-    for (let s = 0; s < 600; s++) {
-      await clock.advance(1000);
-      const status = await charger.getStatus();
-      ctrl.reportStatus(charger.id, status);
-      const car = status.phases.map((p) => p.currentA ?? 0);
-      const houseA = -9000 / 3 / 230;
-      ctrl.onSample({ timeMs: clock.nowMs(), seq: ++seq, currentsA: [houseA + car[0], houseA + car[1], houseA + car[2]] });
-      ctrl.tick();
-      const wish = solar.phaseWish(charger.id);
-      if (wish && ctrl.requestPhases(charger.id, wish).reason.startsWith('switching')) requests.push(wish);
-      await ctrl.idle();
-    }
+    await driveGoe({
+      ctrl, charger, clock, houseA: [-9000 / 690, -9000 / 690, -9000 / 690], seconds: 600,
+      each: () => {
+        const wish = solar.phaseWish(charger.id);
+        if (wish && ctrl.requestPhases(charger.id, wish).reason.startsWith('switching')) requests.push(wish);
+      },
+    });
     assert.deepEqual(requests, [3]);
     assert.equal(charger.forcedPhases, 3);
     assert.equal((await charger.getStatus()).activePhases, 3, 'charging on three phases again');

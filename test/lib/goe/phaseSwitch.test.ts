@@ -12,7 +12,7 @@ import { SolarLimitSource } from '../../../lib/solar/source';
 import { GoeCharger } from '../../../lib/goe/charger';
 import { MAX_PHASE_SWITCHES_PER_HOUR, PHASE_SWITCH_WAIT_MS } from '../../../lib/phaseSwitch';
 import type { GoeEmulator } from '../../../tools/emulators/goe/emulator';
-import { emulator, local, sets, stopEmulators } from './harness';
+import { driveGoe, emulator, local, sets, stopEmulators } from './harness';
 
 interface Rig {
   emu: GoeEmulator;
@@ -116,20 +116,14 @@ describe('solar phase wish → controller.requestPhases → go-e psm (loopback H
     ctrl.on('phasesSwitched', ({ chargerId, phases }: { chargerId: string; phases: 1 | 3 }) => solar.notePhases(chargerId, phases));
     ctrl.addCharger(charger, 'Garage');
     emu.plugIn({ phases: 3, maxCurrentA: 16 });
-    let seq = 0;
     const requests: number[] = [];
-    for (let s = 0; s < 600; s++) {
-      await clock.advance(1000);
-      const status = await charger.getStatus();
-      ctrl.reportStatus(charger.id, status);
-      const car = status.phases.map((p) => p.currentA ?? 0);
-      const houseA = -2500 / 3 / 230;
-      ctrl.onSample({ timeMs: clock.nowMs(), seq: ++seq, currentsA: [houseA + car[0], houseA + car[1], houseA + car[2]] });
-      ctrl.tick();
-      const wish = solar.phaseWish(charger.id);
-      if (wish && ctrl.requestPhases(charger.id, wish).reason.startsWith('switching')) requests.push(wish);
-      await ctrl.idle();
-    }
+    await driveGoe({
+      ctrl, charger, clock, houseA: [-2500 / 690, -2500 / 690, -2500 / 690], seconds: 600,
+      each: () => {
+        const wish = solar.phaseWish(charger.id);
+        if (wish && ctrl.requestPhases(charger.id, wish).reason.startsWith('switching')) requests.push(wish);
+      },
+    });
     const status = await charger.getStatus();
     assert.deepEqual(requests.slice(0, 1), [1]);
     assert.ok(requests.length <= 2, `few requests: ${requests.join(',')}`);
@@ -147,21 +141,9 @@ describe('solar phase wish → controller.requestPhases → go-e psm (loopback H
     const ctrl = new Controller({ clock, settings: { ...defaultAppSettings(), fuseA: 25, marginA: 1 } });
     ctrl.addCharger(charger, 'Garage');
     emu.plugIn({ phases: 3, maxCurrentA: 16 });
-    let seq = 0;
-    let overloadAs = 0;
-    const seen: { s: number; limitA: number | null; phases: number; allowed: boolean }[] = [];
-    for (let s = 0; s < seconds; s++) {
-      await clock.advance(1000);
-      const status = await charger.getStatus();
-      ctrl.reportStatus(charger.id, status);
-      const metered = houseA.map((h, i) => h + (status.phases[i].currentA ?? 0)) as [number, number, number];
-      for (const a of metered) overloadAs += Math.max(0, a - 25);
-      ctrl.onSample({ timeMs: clock.nowMs(), seq: ++seq, currentsA: metered });
-      ctrl.tick();
-      if (at[s]) assert.equal(ctrl.requestPhases(charger.id, at[s]).ok, true);
-      await ctrl.idle();
-      seen.push({ s, limitA: status.currentLimitA, phases: status.activePhases, allowed: status.chargingAllowed });
-    }
+    const run = await driveGoe({ ctrl, charger, clock, houseA, seconds, fuseA: 25, each: (s) => at[s] && assert.equal(ctrl.requestPhases(charger.id, at[s]).ok, true) });
+    const seen = run.seen.map(({ s, status }) => ({ s, limitA: status.currentLimitA, phases: status.activePhases, allowed: status.chargingAllowed }));
+    const overloadAs = run.overloadAs;
     return { seen, overloadAs, emu };
   }
 
