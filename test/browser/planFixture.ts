@@ -4,11 +4,29 @@
  * phases, 16 A) has to charge 11 kWh by 07:00 and waits for its cheap hours; the Driveway Halo (one phase on L3)
  * has to charge 35 kWh by 06:00, which one phase cannot deliver: it charges at once.
  */
+import fs from 'fs';
+import path from 'path';
 import { AppPlan, type PlanView } from '../../lib/app/plan';
 import type { ChargerInput, MeterSample } from '../../lib/balancer/types';
 import { ManualClock } from '../../lib/clock';
 import { nightPricesJson, T0_MS } from '../app/planRig';
-import { CHARGERS } from './harness';
+import { CHARGERS, FakeApp } from './harness';
+
+/** The languages the settings page ships. */
+export const LANGS = ['en', 'nl', 'sv', 'de', 'no', 'da'];
+
+/** The harness's app; GET /capacity answers "no capacity guard" (the capacity section is not under test here). */
+export class PlanApp extends FakeApp {
+  getCapacityStatus(): null {
+    return null;
+  }
+}
+
+/** The settings page's plan strings in one language (locales/<lang>.json). */
+export function planStrings(lang: string): Record<string, string> {
+  const file = path.join(__dirname, '..', '..', 'locales', `${lang}.json`);
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { settings: { plan: Record<string, string> } }).settings.plan;
+}
 
 /** 21:30 in Stockholm on the night of the prices. */
 export const PLAN_NOW_MS = T0_MS + 90 * 60_000;

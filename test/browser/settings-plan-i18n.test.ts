@@ -6,28 +6,16 @@
  * skipped otherwise.
  */
 import assert from 'assert';
-import fs from 'fs';
-import path from 'path';
 import type { Page } from 'playwright-core';
 import { AppPlan, type PlanView } from '../../lib/app/plan';
 import type { ChargerInput } from '../../lib/balancer/types';
 import { ManualClock } from '../../lib/clock';
 import { nightPricesJson, T0_MS } from '../app/planRig';
-import { CHARGERS, FakeApp, openSettingsPage, startSettingsServer, useBrowser } from './harness';
-import { planStory } from './planFixture';
+import { CHARGERS, openSettingsPage, startSettingsServer, useBrowser } from './harness';
+import { LANGS, PlanApp, planStory, planStrings } from './planFixture';
 
-const ROOT = path.join(__dirname, '..', '..');
-const LANGS = ['en', 'nl', 'sv', 'de', 'no', 'da'];
 
-class PlanApp extends FakeApp {
-  getCapacityStatus(): null {
-    return null;
-  }
-}
 
-function planStrings(lang: string): Record<string, string> {
-  return (JSON.parse(fs.readFileSync(path.join(ROOT, 'locales', `${lang}.json`), 'utf8')) as { settings: { plan: Record<string, string> } }).settings.plan;
-}
 
 /** The real app plan at 23:10: the Halo had to charge 10 kWh by 23:00, but its car takes only 2 A on one phase. */
 async function missedStory(): Promise<PlanView> {

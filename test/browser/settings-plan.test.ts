@@ -12,27 +12,17 @@ import fs from 'fs';
 import path from 'path';
 import type { Page } from 'playwright-core';
 import type { PlanView } from '../../lib/app/plan';
-import { DESKTOP, FakeApp, PHONE, openSettingsPage, startSettingsServer, useBrowser } from './harness';
+import { DESKTOP, PHONE, openSettingsPage, startSettingsServer, useBrowser } from './harness';
 import { T0_MS } from '../app/planRig';
-import { planStory } from './planFixture';
+import { LANGS, PlanApp, planStory, planStrings } from './planFixture';
 
 // Browser globals inside page.evaluate callbacks (the test build has no DOM lib; kept local to this file).
 declare const window: any;
 declare const document: any;
 
 const ROOT = path.join(__dirname, '..', '..');
-const LANGS = ['en', 'nl', 'sv', 'de', 'no', 'da'];
 
-/** The harness's app; GET /capacity answers "no capacity guard" (the capacity section is not under test here). */
-class PlanApp extends FakeApp {
-  getCapacityStatus(): null {
-    return null;
-  }
-}
 
-function planStrings(lang: string): Record<string, string> {
-  return (JSON.parse(fs.readFileSync(path.join(ROOT, 'locales', `${lang}.json`), 'utf8')) as { settings: { plan: Record<string, string> } }).settings.plan;
-}
 
 describe('settings page: the charging plan (headless Chromium)', function () {
   this.timeout(60000);
