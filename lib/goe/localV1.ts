@@ -30,8 +30,10 @@ export class LocalV1Api implements GoeApi {
     const res = await this.http.send(`/mqtt?payload=${v1Payload(key, value)}`);
     const raw = this.http.jsonObject(res, '/mqtt');
     if (res.status !== 200 || !looksLikeGoe(raw)) throw this.http.httpError(res, '/mqtt');
-    if (!(key in raw)) return { status: raw, changed: { [key]: String(value) } };
-    if (!sameValue(raw[key], value)) throw new PeerError('protocol', `go-e did not accept ${key}=${String(value)} (still ${String(raw[key])})`);
+    // fw 040.0 takes `amx` but does not list it: its value shows in `amp`. Any other missing key is unconfirmed.
+    const shown = key in raw ? key : key === 'amx' && 'amp' in raw ? 'amp' : null;
+    if (shown === null) throw new PeerError('protocol', `go-e did not confirm ${key}=${String(value)}: its answer has no ${key}`);
+    if (!sameValue(raw[shown], value)) throw new PeerError('protocol', `go-e did not accept ${key}=${String(value)} (still ${String(raw[shown])})`);
     return { status: raw };
   }
 }
