@@ -7,7 +7,7 @@
 import type { Charger, ChargerStatus } from '../charger';
 import { UserInputError } from '../errors';
 import { ChargeAmpsClient, PRIORITY_DECREASE, PRIORITY_NORMAL } from './client';
-import { connectorLabel, connectorState, isSchuko, lifetimeEnergyWh, normaliseConnector, objectsOf, protocolOf } from './status';
+import { connectorLabel, isSchuko, lifetimeEnergyWh, normaliseConnector, objectsOf, protocolOf } from './status';
 import type { ChargePoint, ChargePointSettings, ConnectorSettings, ConnectorStatus, DimmerValue, OnOffMode } from './types';
 
 export const MIN_CURRENT_A = 6;
@@ -161,9 +161,10 @@ export class ChargeAmpsConnectorCharger implements Charger {
   }
 
   /**
-   * Switch the connector off. An OCPP charge point may keep charging after mode Off, so a running
-   * session there is also stopped remotely (it may need the car re-plugged, or a remote start with
-   * RFID lock, to charge again).
+   * Switch the connector off. An OCPP charge point may keep charging after mode Off, so there a
+   * remote stop always follows: the last poll may be 30 s old and miss a session that started since
+   * (the cloud answers "no session" with 400, which is not an error). A stopped session may need the
+   * car re-plugged, or a remote start with RFID lock, to charge again.
    */
   async pause(): Promise<void> {
     const cp = await this.loadChargePoint();
@@ -172,9 +173,7 @@ export class ChargeAmpsConnectorCharger implements Charger {
     this.settings = await this.client.updateConnectorSettings(this.chargePointId, this.connectorId, { mode: 'Off' }, PRIORITY_DECREASE, (cur) => {
       if (cur.mode !== 'Off') this.modeBeforePause = cur.mode;
     });
-    if (protocolOf(cp) === 'ocpp' && connectorState(this.live?.status, 'ocpp').state === 'charging') {
-      await this.client.remoteStop(this.chargePointId, this.connectorId);
-    }
+    if (protocolOf(cp) === 'ocpp') await this.client.remoteStop(this.chargePointId, this.connectorId);
   }
 
   /** Switch the connector back on (to Schedule when that was the mode before the pause). */

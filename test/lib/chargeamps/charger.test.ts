@@ -153,6 +153,25 @@ describe('lib/chargeamps/charger', () => {
     assert.strictEqual(r.emu.snapshot(HALO_ID, 1).status, 'Charging');
   });
 
+  it('pause on OCPP stops a session that started after the last poll (the poll showed no car)', async () => {
+    r = await rig();
+    const c = charger(HALO_ID, 1);
+    assert.strictEqual((await c.getStatus()).state, 'idle');
+    r.emu.plugIn(HALO_ID, 1); // the car arrives between two polls
+    await c.pause();
+    const snap = r.emu.snapshot(HALO_ID, 1);
+    assert.deepStrictEqual([snap.mode, snap.drawA], ['Off', 0]);
+    assert.ok(r.sent.some((s) => s.includes('remotestop')));
+  });
+
+  it('pause on OCPP with no session at all switches Off; the cloud\'s "no session" answer is not an error', async () => {
+    r = await rig();
+    const c = charger(HALO_ID, 1);
+    await c.getStatus();
+    await c.pause();
+    assert.strictEqual(r.emu.snapshot(HALO_ID, 1).mode, 'Off');
+  });
+
   it('resume restores Schedule when that was the mode before the pause', async () => {
     r = await rig();
     await r.client.updateConnectorSettings(AURA_ID, 2, { mode: 'Schedule' });
