@@ -24,7 +24,10 @@ export class LocalV2Api implements GoeApi {
     return (await this.read(true)) as GoeRawStatus;
   }
 
-  /** The status, or null when the answer is not a v2 status (the auto-detection then tries v1). */
+  /**
+   * The status, or null when the answer is not a v2 status (the auto-detection then tries v1). A server error
+   * (a V3's "couldn't take api lock in 3s") says nothing about the API: it throws, and the next read probes again.
+   */
   probe(): Promise<GoeRawStatus | null> {
     return this.read(false);
   }
@@ -42,7 +45,7 @@ export class LocalV2Api implements GoeApi {
       if (strict) throw new PeerError('protocol', `${this.http.where}/api/status: the answer is not a go-e status`);
       return null;
     }
-    if (strict) throw this.http.httpError(res, '/api/status');
+    if (strict || res.status >= 500) throw this.http.httpError(res, '/api/status');
     return null;
   }
 }
