@@ -8,6 +8,7 @@ import type { Triple } from '../balancer/types';
 import type { CapacityStatus } from '../capacity/types';
 import { HomeyApiLike, listMeterDevices } from '../meter/homeyDevice';
 import type { HomeWizardDiscoveryView, LiveView, MeterCandidate, SaveResult, SettingsView } from '../webapi';
+import type { AppSettings } from '../settings';
 import type { RegisteredCharger } from './chargerRegistry';
 import type { PlanView } from './plan';
 import { HomeWizardV2Pairing, type V2PairView, withStoredPairing, withoutSecrets } from './homeWizardV2Pairing';
@@ -41,7 +42,8 @@ export class WebApi {
 
   /** PUT /settings: nothing is saved unless every field is valid. */
   async saveSettings(body: unknown): Promise<SaveResult> {
-    const result = await this.opts.settings.save(withStoredPairing(body, this.opts.settings.get()));
+    const stored = this.opts.settings.get();
+    const result = await this.opts.settings.save(withUnlistedChargers(withStoredPairing(body, stored), stored, this.opts.chargers.list()));
     // A page opened before the meter moved sends its old address with the serial: follow it again right away.
     if (result.ok) await this.opts.homeWizard.follow();
     if (result.ok) this.opts.settingsSaved?.();
@@ -87,4 +89,19 @@ export class WebApi {
   getCapacityStatus(): CapacityStatus | null {
     return this.opts.capacity?.() ?? null;
   }
+}
+
+/**
+ * The page lists (and sends) only the chargers taking part now; the stored settings of one it did not list (a device
+ * still starting, or one that failed to start) are kept, not dropped by a save of something else: its wiring and its
+ * enabled switch must survive (a one-phase charger on L3 taken for L1–L3 would be balanced on the wrong phases).
+ */
+export function withUnlistedChargers(body: unknown, stored: AppSettings, listed: readonly { id: string }[]): unknown {
+  if (typeof body !== 'object' || body === null) return body;
+  const b = body as Record<string, unknown>;
+  if (typeof b.chargers !== 'object' || b.chargers === null || Array.isArray(b.chargers)) return body;
+  const sent = b.chargers as Record<string, unknown>;
+  const shown = new Set(listed.map((c) => c.id));
+  const kept = Object.fromEntries(Object.entries(stored.chargers).filter(([id]) => !shown.has(id) && !(id in sent)));
+  return Object.keys(kept).length ? { ...b, chargers: { ...kept, ...sent } } : body;
 }
