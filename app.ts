@@ -73,6 +73,7 @@ class PhaseGuardApp extends Homey.App {
     log: (line) => this.log(line),
     onAttached: (id, name) => this.insights.chargerAttached(id, name),
     modes: this.modes,
+    onRemoved: (id) => void this.forgetChargerSettings(id),
   });
 
   private readonly insights = new AppInsights({
@@ -193,6 +194,16 @@ class PhaseGuardApp extends Homey.App {
       this.chargers.applied(a.chargerId, a);
     });
     return controller;
+  }
+
+  /** A deleted charger's settings (wiring, maximum, priority) go with it; one line if that cannot be saved. */
+  private async forgetChargerSettings(id: string): Promise<void> {
+    if (!(id in this.appSettings.get().chargers)) return;
+    try {
+      await this.appSettings.update((s) => ({ ...s, chargers: Object.fromEntries(Object.entries(s.chargers).filter(([k]) => k !== id)) }));
+    } catch (err) {
+      this.error(`the settings of deleted charger ${id} could not be removed: ${describeError(err)}`);
+    }
   }
 
   /** Saved settings reach the controller (and solar charging), then the meter (restarted when its settings changed),

@@ -128,7 +128,11 @@ describe('app: charger devices register with the app', () => {
     await device.triggerCapabilityListener('charger_current_limit', 8);
     for (let s = 0; s < 10; s++) await second(app, [device]);
     assert.strictEqual(emus[0].offeredA, 8);
+    const chargers = { ...app.appSettings.get().chargers, [emus[0].serial]: { enabled: true, priority: 3, phaseMap: ['L2', null, null] as ['L2', null, null], maxCurrentA: 12 } };
+    assert.deepStrictEqual(await app.webApi.saveSettings({ ...app.appSettings.get(), chargers }), { ok: true });
     await deleteDevice(device);
+    await new Promise((r) => setImmediate(r));
+    assert.ok(!(emus[0].serial in app.appSettings.get().chargers), 'its settings (wiring, maximum, priority) went with it');
     const again = await goeDevice(driver, emus[0], 'Garage again');
     for (let s = 0; s < 60; s++) await second(app, [again]);
     assert.strictEqual(emus[0].offeredA, 16, 'balanced afresh to the car maximum, not held at the deleted device\'s 8 A');

@@ -99,6 +99,8 @@ export interface ChargerRegistryOptions {
   onAttached?: (chargerId: string, name: string) => void;
   /** The app's charging modes: a device's holder attaches with its charger (lib/app/modes.ts). */
   modes?: ModeStore;
+  /** A device was deleted: its charger's settings go too (the app drops them). */
+  onRemoved?: (chargerId: string) => void;
 }
 
 /** The registration as the app exposes it on `homey.app.chargers`; null when there is none (a driver without the app). */
@@ -150,6 +152,7 @@ export class ChargerRegistry implements ChargerRegistration {
     if (!a || !this.sink) return;
     this.sink.removeCharger(a.charger.id, { forget: true });
     this.opts.modes?.forget(a.charger.id);
+    this.opts.onRemoved?.(a.charger.id);
     this.opts.log(`charger ${device.getName()} removed from balancing`);
   }
 
