@@ -13,10 +13,14 @@ export class GoeCharger implements Charger {
   private goeClient: GoeClient;
   private serial: string;
 
-  /** `id` is the serial when known (from pairing); otherwise it is learnt from the first status. */
+  /**
+   * `id` is the serial when known (from pairing); otherwise it is learnt from the first status. Either way, a
+   * charger that then answers with another serial is refused (`GoeOtherChargerError`): no read, no command.
+   */
   constructor(client: GoeClient, id = '') {
     this.goeClient = client;
     this.serial = id;
+    if (id) client.expectSerial(id);
   }
 
   get client(): GoeClient {
@@ -26,6 +30,7 @@ export class GoeCharger implements Charger {
   /** Talk to the charger over a new connection (host, API or token changed); this object stays the same. */
   useClient(client: GoeClient): void {
     client.carryOver(this.goeClient);
+    if (this.serial) client.expectSerial(this.serial);
     this.goeClient = client;
   }
 
@@ -44,7 +49,10 @@ export class GoeCharger implements Charger {
 
   async getSnapshot(): Promise<GoeSnapshot> {
     const snap = await this.client.getSnapshot();
-    if (!this.serial && snap.detail.serial) this.serial = snap.detail.serial;
+    if (!this.serial && snap.detail.serial) {
+      this.serial = snap.detail.serial;
+      this.client.expectSerial(this.serial);
+    }
     return snap;
   }
 

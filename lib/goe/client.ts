@@ -54,6 +54,21 @@ export interface GoeResumed {
   authorised: boolean;
 }
 
+/** The charger that answers is not the one this client is for (DHCP gave its address to another go-e). */
+export class GoeOtherChargerError extends PeerError {
+  constructor(
+    readonly host: string,
+    readonly serial: string,
+    readonly expected: string,
+  ) {
+    super('protocol', `the charger at ${host} is serial ${serial}, not ${expected}; repair the device or fix the address`);
+    this.name = 'GoeOtherChargerError';
+  }
+}
+
+/** Serials compare as go-e numbers them: digits, leading zeros optional ("12345" is "012345"). */
+const serialKey = (serial: string): string => serial.trim().replace(/^0+(?=\d)/, '');
+
 export const GOE_MIN_CURRENT_A = 6;
 export const GOE_MAX_CURRENT_A = 32;
 
@@ -72,6 +87,7 @@ export class GoeClient {
   private readonly authorise: boolean;
   private readonly authoriseHint: string;
   private pauseMemory: GoePauseMemory = freshPauseMemory();
+  private expectedSerial = '';
 
   constructor(connection: GoeConnection, options: GoeClientOptions = {}) {
     if (options.installationMaxA !== undefined) this.setInstallationMax(options.installationMaxA);
@@ -110,6 +126,14 @@ export class GoeClient {
   /** Take over what `previous` (the same charger over an old connection) remembers of the app's own pause. */
   carryOver(previous: GoeClient): void {
     this.pauseMemory = { ...previous.pauseMemory };
+  }
+
+  /**
+   * Only talk to the charger with this serial: a status from another one (it reports a different serial) fails
+   * every read and command with a `GoeOtherChargerError`. A status without a serial (older firmware) is accepted.
+   */
+  expectSerial(serial: string): void {
+    this.expectedSerial = serial.trim();
   }
 
   setInstallationMax(currentA: number): void {
@@ -228,7 +252,12 @@ export class GoeClient {
   }
 
   private remember(raw: GoeRawStatus, api: GoeApi): Known {
-    this.last = { snap: parseStatus(raw, api.dialect, api.api), api };
+    const snap = parseStatus(raw, api.dialect, api.api);
+    const serial = snap.detail.serial;
+    if (this.expectedSerial && serial && serialKey(serial) !== serialKey(this.expectedSerial)) {
+      throw new GoeOtherChargerError(this.whereText.replace(/^https?:\/\//, ''), serial, this.expectedSerial);
+    }
+    this.last = { snap, api };
     // unplugged: the session and what the app's pause replaced in it are over (the charger resets frc and trx)
     if (this.last.snap.detail.pwmSignal === 'ready_no_car') this.pauseMemory = freshPauseMemory();
     return this.last;
