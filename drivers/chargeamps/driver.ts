@@ -81,16 +81,35 @@ class ChargeAmpsDriver extends Homey.Driver {
     session.setHandler('login', async (data: { username?: string; password?: string }) => {
       const credentials = this.credentials(input, { username: data.username?.trim() || store.email, password: data.password });
       const client = await this.verify({ ...credentials, baseUrl: input.baseUrl });
-      sharedClients.release(client);
-      // Every connector of the account gets the new credentials (they share one session).
+      try {
+        await this.checkOwns(client, store.chargePointId);
+      } finally {
+        sharedClients.release(client);
+      }
+      // A new password or key for the same account reaches every connector of it (they share one
+      // session); another account (that owns this charge point too) only this device.
+      const sameAccount = credentials.email.toLowerCase() === store.email.toLowerCase();
       for (const other of this.getDevices() as ChargeAmpsDevice[]) {
         const s = other.getStore() as ChargeAmpsStore;
-        if (other !== dev && s.email.toLowerCase() !== store.email.toLowerCase()) continue;
+        if (other !== dev && (!sameAccount || s.email.toLowerCase() !== store.email.toLowerCase())) continue;
         await other.updateCredentials({ ...credentials, baseUrl: input.baseUrl });
       }
       await session.done();
       return true;
     });
+  }
+
+  /** Refuse a login whose account does not own the charge point this device drives. */
+  private async checkOwns(client: ChargeAmpsClient, chargePointId: string): Promise<void> {
+    let owned: ConnectorInfo[];
+    try {
+      owned = await listConnectors(client);
+    } catch (err) {
+      throw new Error(this.homey.__('chargeamps.pair.list_failed', { message: describeError(err) }));
+    }
+    if (!owned.some((c) => c.chargePointId === chargePointId)) {
+      throw new Error(this.homey.__('chargeamps.pair.wrong_account', { id: chargePointId }));
+    }
   }
 
   private checkApiKey(data: ApiKeyInput): ApiKeyInput {

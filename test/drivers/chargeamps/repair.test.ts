@@ -1,0 +1,56 @@
+import assert from 'assert';
+import { ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD, HALO_ID } from '../../../tools/emulators/chargeamps/emulator';
+import ChargeAmpsDriver from '../../../drivers/chargeamps/driver';
+import ChargeAmpsDevice from '../../../drivers/chargeamps/device';
+import { createHomey, startDriver, startPairSession, startRepairSession, teardown, type StandinHomey } from '../../homey-standin';
+
+const NEIGHBOUR = { email: 'neighbour@example.com', password: 'neighbour-pass-1' };
+
+describe('drivers/chargeamps repair', () => {
+  let homey: StandinHomey;
+  let driver: ChargeAmpsDriver;
+  let emu: ChargeAmpsEmulator;
+  let base: string;
+
+  beforeEach(async () => {
+    emu = new ChargeAmpsEmulator();
+    emu.setPassword(NEIGHBOUR.email, NEIGHBOUR.password); // a second account, which owns another charge point
+    base = await emu.start();
+    homey = createHomey();
+    driver = await startDriver(ChargeAmpsDriver, ChargeAmpsDevice, { homey, id: 'chargeamps' });
+  });
+  afterEach(async () => {
+    await teardown(homey);
+    await emu.stop();
+  });
+
+  async function pairAll(): Promise<ChargeAmpsDevice[]> {
+    const session = startPairSession(driver);
+    await session.call('api_key', { apiKey: EMULATOR_API_KEY, baseUrl: base });
+    await session.call('login', { username: EMULATOR_EMAIL, password: EMULATOR_PASSWORD });
+    const devices: ChargeAmpsDevice[] = [];
+    for (const entry of await session.call('list_devices')) devices.push(await session.addDevice<ChargeAmpsDevice>(entry));
+    await session.close();
+    for (const d of devices) await d.poll();
+    return devices;
+  }
+
+  it('refuses a login whose account does not own the charge point, and moves no connector to it', async () => {
+    const devices = await pairAll();
+    assert.ok(devices.length > 1 && devices.every((d) => d.getAvailable()));
+    const halo = devices.find((d) => d.getStoreValue('chargePointId') === HALO_ID)!;
+    const repair = startRepairSession(driver, halo);
+    await repair.call('api_key', { apiKey: '' });
+    await assert.rejects(repair.call('login', { username: NEIGHBOUR.email, password: NEIGHBOUR.password }), (err: Error) => {
+      assert.match(err.message, new RegExp(`does not own charge point ${HALO_ID}\\. Log in with the account this device was added with`));
+      assert.ok(!err.message.includes('\n') && !err.message.includes(NEIGHBOUR.password));
+      return true;
+    });
+    assert.ok(!repair.navigation.includes('done'));
+    for (const d of devices) await d.poll();
+    assert.deepStrictEqual(
+      devices.map((d) => [d.getStoreValue('email'), d.getAvailable()]),
+      devices.map(() => [EMULATOR_EMAIL, true]),
+    );
+  });
+});
