@@ -1,7 +1,7 @@
 import type { Charger, ChargerStatus } from '../../lib/charger';
 import { describeError, registerSecret } from '../../lib/errors';
 import { GoeCharger } from '../../lib/goe/charger';
-import { GoeClient, GoeClientOptions, GoeConnection, normaliseHost } from '../../lib/goe/client';
+import { GoeClient, GoeClientOptions, GoeConnection, GoeOtherChargerError, normaliseHost } from '../../lib/goe/client';
 import { goeFromDiscovery, MdnsResult } from '../../lib/goe/discovery';
 import type { GoePhaseMode, GoeSnapshot } from '../../lib/goe/status';
 import { ChargerDevice } from '../chargerDevice';
@@ -102,7 +102,7 @@ class GoeDevice extends ChargerDevice<GoeSnapshot> {
 
   // --- settings and connection -------------------------------------------------------------------
 
-  async onSettings({ newSettings }: { oldSettings: object; newSettings: object; changedKeys: string[] }): Promise<string | void> {
+  async onSettings({ oldSettings, newSettings }: { oldSettings: object; newSettings: object; changedKeys: string[] }): Promise<string | void> {
     const s = newSettings as GoeDeviceSettings;
     if (!['auto', 'v1', 'v2', 'cloud'].includes(s.api)) throw new Error(this.homey.__('goe.settings.bad_api'));
     if (s.api !== 'cloud') {
@@ -118,8 +118,24 @@ class GoeDevice extends ChargerDevice<GoeSnapshot> {
       throw new Error(this.homey.__('goe.settings.bad_poll'));
     }
     if (!(s.installation_max_a >= 6 && s.installation_max_a <= 32)) throw new Error(this.homey.__('goe.settings.bad_max'));
-    this.charger.useClient(this.buildClient(s));
+    const client = this.buildClient(s);
+    if (s.api !== 'cloud' && s.host !== (oldSettings as GoeDeviceSettings).host) await this.refuseOtherCharger(client);
+    this.charger.useClient(client);
     this.schedulePoll(0);
+  }
+
+  /** A new host where another go-e answers (its serial is not this device's) is refused; no answer is accepted. */
+  private async refuseOtherCharger(client: GoeClient): Promise<void> {
+    const paired = this.serial();
+    if (!paired) return;
+    client.expectSerial(paired);
+    try {
+      await client.getSnapshot();
+    } catch (err) {
+      if (err instanceof GoeOtherChargerError) {
+        throw new Error(this.homey.__('goe.settings.other_charger', { host: err.host, serial: err.serial, paired }));
+      }
+    }
   }
 
   /** Use the stored connection again (after a repair changed the host or the token). */
