@@ -89,7 +89,18 @@ class ChargeAmpsDevice extends ChargerDevice<ConnectorReading> {
     this.client = clientFor(store);
     if (old) sharedClients.release(old);
     if (this.client === old) return;
-    this.charger = new ChargeAmpsConnectorCharger({ client: this.client, chargePointId: store.chargePointId, connectorId: Number(store.connectorId) });
+    this.charger = new ChargeAmpsConnectorCharger({
+      client: this.client,
+      chargePointId: store.chargePointId,
+      connectorId: Number(store.connectorId),
+      resumeMode: {
+        load: () => this.getStoreValue('modeBeforePause'),
+        save: async (mode) => {
+          if (mode) await this.setStoreValue('modeBeforePause', mode);
+          else await this.unsetStoreValue('modeBeforePause');
+        },
+      },
+    });
     if (old) this.rejoin();
   }
 

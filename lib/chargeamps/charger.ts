@@ -63,6 +63,13 @@ export interface ConnectorChargerOptions {
   connectorId: number;
   /** Re-read the charge point settings (dimmer) at most this often (ms), default 5 min. */
   chargePointSettingsMaxAgeMs?: number;
+  /** Where the mode before a pause (On or Schedule) survives an app restart (the device store). */
+  resumeMode?: ResumeModeStore;
+}
+
+export interface ResumeModeStore {
+  load(): unknown;
+  save(mode: OnOffMode | null): Promise<void>;
 }
 
 export class ChargeAmpsConnectorCharger implements Charger {
@@ -81,7 +88,8 @@ export class ChargeAmpsConnectorCharger implements Charger {
   private sessionsLoadedFor: number | null | undefined = undefined;
   private completedWh: number | null = null;
   private totalWh: number | null = null;
-  private modeBeforePause: OnOffMode | null = null;
+  private modeBeforePause: OnOffMode | null;
+  private readonly resumeMode: ResumeModeStore | undefined;
 
   constructor(opts: ConnectorChargerOptions) {
     this.client = opts.client;
@@ -89,6 +97,19 @@ export class ChargeAmpsConnectorCharger implements Charger {
     this.connectorId = opts.connectorId;
     this.id = `${opts.chargePointId}:${opts.connectorId}`;
     this.cpSettingsMaxAgeMs = opts.chargePointSettingsMaxAgeMs ?? 5 * 60_000;
+    this.resumeMode = opts.resumeMode;
+    const stored = opts.resumeMode?.load();
+    this.modeBeforePause = stored === 'On' || stored === 'Schedule' ? stored : null;
+  }
+
+  /** Keep the mode to resume to; a store that fails never fails the pause or resume itself. */
+  private async rememberMode(mode: OnOffMode | null): Promise<void> {
+    this.modeBeforePause = mode;
+    try {
+      await this.resumeMode?.save(mode);
+    } catch {
+      // the in-memory copy still serves until the next restart
+    }
   }
 
   get maxCurrentA(): number {
@@ -173,6 +194,7 @@ export class ChargeAmpsConnectorCharger implements Charger {
     this.settings = await this.client.updateConnectorSettings(this.chargePointId, this.connectorId, { mode: 'Off' }, PRIORITY_DECREASE, (cur) => {
       if (cur.mode !== 'Off') this.modeBeforePause = cur.mode;
     });
+    await this.rememberMode(this.modeBeforePause);
     if (protocolOf(cp) === 'ocpp') await this.client.remoteStop(this.chargePointId, this.connectorId);
   }
 
@@ -180,7 +202,7 @@ export class ChargeAmpsConnectorCharger implements Charger {
   async resume(): Promise<void> {
     const mode = this.modeBeforePause ?? 'On';
     this.settings = await this.client.updateConnectorSettings(this.chargePointId, this.connectorId, { mode });
-    this.modeBeforePause = null;
+    await this.rememberMode(null);
   }
 
   async setCableLock(locked: boolean): Promise<void> {

@@ -192,6 +192,22 @@ describe('lib/chargeamps/charger', () => {
     assert.strictEqual(r.emu.snapshot(AURA_ID, 2).mode, 'Schedule');
   });
 
+  it('a Schedule paused before an app restart is resumed to Schedule (the mode lives in the store)', async () => {
+    r = await rig();
+    await r.client.updateConnectorSettings(AURA_ID, 1, { mode: 'Schedule' });
+    const kept: { mode?: unknown } = {};
+    const resumeMode = { load: () => kept.mode, save: async (m: unknown) => void (kept.mode = m) };
+    const before = new ChargeAmpsConnectorCharger({ client: r.client, chargePointId: AURA_ID, connectorId: 1, resumeMode });
+    await before.getStatus();
+    await before.pause();
+    assert.strictEqual(r.emu.snapshot(AURA_ID, 1).mode, 'Off');
+    const after = new ChargeAmpsConnectorCharger({ client: r.client, chargePointId: AURA_ID, connectorId: 1, resumeMode }); // app restarted
+    await after.getStatus();
+    await after.pause(); // a repeated pause (mode already Off) keeps Schedule
+    await after.resume();
+    assert.deepStrictEqual([r.emu.snapshot(AURA_ID, 1).mode, kept.mode], ['Schedule', null]);
+  });
+
   it('reports every status string the emulator is told to send', async () => {
     r = await rig();
     for (const [cp, names, proto] of [[HALO_ID, OCPP_STATUSES, 'ocpp'], [AURA_ID, CAPI_STATUSES, 'capi']] as const) {
