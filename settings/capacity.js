@@ -13,6 +13,8 @@
 
   var $ = window.pgPage.$;
   var el = window.pgPage.el;
+  var parseNumber = window.pgPage.parseNumber; // the page's one parser of number fields ("." or ",")
+  var fieldNumber = window.pgPage.fieldNumber;
   var t = null; // t(key, vars) and api(method, path) from window.pgPage once Homey is ready
   var api = null;
 
@@ -63,10 +65,10 @@
 
   function fill(settings) {
     $('capacityRule').value = settings.capacity_rule || 'off';
-    $('capacityKw').value = settings.capacity_kw === undefined || settings.capacity_kw === null ? '5' : String(settings.capacity_kw);
+    $('capacityKw').value = settings.capacity_kw === undefined || settings.capacity_kw === null ? fieldNumber(5) : fieldNumber(settings.capacity_kw);
     var minutes = String(settings.capacity_period_min || 15);
     document.querySelectorAll('input[name="capacity_period_min"]').forEach(function (r) { r.checked = r.value === minutes; });
-    $('capacitySePeaks').value = String(settings.capacity_se_peaks || 3);
+    $('capacitySePeaks').value = fieldNumber(settings.capacity_se_peaks || 3);
     $('capacitySeDaytime').checked = settings.capacity_se_weekday_daytime === true;
     syncRule();
   }
@@ -82,13 +84,14 @@
   /** The page's own checks (numbers made numbers); the app checks everything again and its lines are shown too. */
   function validate(form, value, errors) {
     var on = form.capacity_rule !== 'off';
-    var capKW = /^\d+(\.\d+)?$/.test(form.capacity_kw) ? Number(form.capacity_kw) : NaN;
+    var capKW = parseNumber(form.capacity_kw);
     if (on && !(capKW > 0)) errors.capacity_kw = t('capacity.errKw');
     value.capacity_kw = capKW > 0 ? capKW : 5;
     value.capacity_period_min = Number(form.capacity_period_min);
-    var peaks = /^\d+$/.test(form.capacity_se_peaks) ? Number(form.capacity_se_peaks) : NaN;
-    if (form.capacity_rule === 'se-peaks' && !(peaks >= 1 && peaks <= MAX_SE_PEAKS)) errors.capacity_se_peaks = t('capacity.errPeaks', { max: MAX_SE_PEAKS });
-    value.capacity_se_peaks = peaks >= 1 && peaks <= MAX_SE_PEAKS ? peaks : 3;
+    var peaks = parseNumber(form.capacity_se_peaks);
+    var peaksOk = Number.isInteger(peaks) && peaks >= 1 && peaks <= MAX_SE_PEAKS;
+    if (form.capacity_rule === 'se-peaks' && !peaksOk) errors.capacity_se_peaks = t('capacity.errPeaks', { max: MAX_SE_PEAKS });
+    value.capacity_se_peaks = peaksOk ? peaks : 3;
   }
 
   window.pgSettingsSections = window.pgSettingsSections || [];

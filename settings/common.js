@@ -4,6 +4,13 @@
  *   $(id)                         document.getElementById
  *   el(tag, className, text)      a new element with an optional class and text
  *   fmtA(a)                       a current in A with at most one decimal in the browser's locale ('–' when unknown)
+ *   parseNumber(text)             a number field's text as a number, the ONE parser of every number field: digits
+ *                                 with at most one decimal separator, "." or "," in every locale (a leading "-" is
+ *                                 let through for the range check); NaN for anything else, '' included: thousands
+ *                                 separators, two separators, letters, and one separator followed by exactly three
+ *                                 digits ("1,000", "1.000": a thousands group in half the locales, so ambiguous)
+ *   fieldNumber(n)                a number as a field shows it: the browser locale's decimal separator, no grouping,
+ *                                 and never a form parseNumber refuses (0.125 → "0.1250")
  *   forHomey(Homey) → { t, api }  once Homey is ready:
  *     t(key, vars)                the text under "settings." + key with its {name} placeholders filled in; the key
  *                                 itself when the locale has no such text
@@ -27,6 +34,25 @@
   function fmtA(a) {
     if (a === null || a === undefined) return '–';
     return (Math.round(a * 10) / 10).toLocaleString(undefined, { maximumFractionDigits: 1 });
+  }
+
+  var NUMBER_TEXT = /^-?\d+(?:[.,](\d+))?$/;
+
+  function parseNumber(text) {
+    var s = text === undefined || text === null ? '' : String(text).trim();
+    var m = NUMBER_TEXT.exec(s);
+    if (!m || (m[1] !== undefined && m[1].length === 3)) return NaN;
+    return Number(s.replace(',', '.'));
+  }
+
+  function fieldNumber(n) {
+    if (typeof n !== 'number' || !Number.isFinite(n)) return '';
+    var s = String(n);
+    if (/e/i.test(s)) s = n.toFixed(12).replace(/\.?0+$/, '');
+    var frac = s.split('.')[1];
+    if (frac !== undefined && frac.length === 3) s += '0';
+    var comma = (1.5).toLocaleString(undefined).indexOf(',') >= 0;
+    return comma ? s.replace('.', ',') : s;
   }
 
   function forHomey(Homey) {
@@ -60,5 +86,7 @@
     };
   }
 
-  window.pgPage = { PHASES: PHASES, $: $, el: el, fmtA: fmtA, forHomey: forHomey, onReady: onReady };
+  window.pgPage = {
+    PHASES: PHASES, $: $, el: el, fmtA: fmtA, parseNumber: parseNumber, fieldNumber: fieldNumber, forHomey: forHomey, onReady: onReady,
+  };
 })();

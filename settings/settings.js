@@ -24,6 +24,8 @@
   var $ = window.pgPage.$;
   var el = window.pgPage.el;
   var fmtA = window.pgPage.fmtA;
+  var parseNumber = window.pgPage.parseNumber; // the one parser of number fields: "." or "," in every locale
+  var fieldNumber = window.pgPage.fieldNumber;
   var t = null; // t(key, vars) and api(method, path, body) from window.pgPage.forHomey once Homey is ready
   var api = null;
 
@@ -44,7 +46,7 @@
   function fillForm(settings) {
     $('balancing').checked = settings.balancing;
     checkRadio('manualOverride', settings.manualOverride);
-    Object.keys(NUMBER_FIELDS).forEach(function (name) { $(name).value = String(settings[name]); });
+    Object.keys(NUMBER_FIELDS).forEach(function (name) { $(name).value = fieldNumber(settings[name]); });
     var source = settings.meter.source;
     checkRadio('meterSource', source);
     // meter.host is the HomeWizard's host or, for 'p1tcp', the P1 dongle's host:port: each has its own field
@@ -148,14 +150,12 @@
     var label = el('label', 'homey-form-label', labelText);
     label.htmlFor = id;
     var input = el('input', 'homey-form-input');
-    input.type = 'number';
+    input.type = 'text'; // not 'number': Chromium drops a typed "," there ("1,5" → 15); parseNumber reads the text
     input.id = id;
     input.name = name;
-    input.inputMode = 'numeric';
-    input.min = String(rule.min);
-    if (rule.max !== undefined) input.max = String(rule.max);
-    input.step = rule.integer ? '1' : 'any';
-    input.value = String(value);
+    input.inputMode = rule.integer ? 'numeric' : 'decimal';
+    input.autocomplete = 'off';
+    input.value = fieldNumber(value);
     var parts = [label, input];
     if (hint) parts.push(el('p', 'pg-hint', hint));
     parts.push(errorLine(name));
@@ -199,10 +199,9 @@
   // ---------------------------------------------------------------- validation (client side first)
 
   function checkNumber(text, rule, errors, path) {
-    var ok = /^-?\d+(\.\d+)?$/.test(text);
-    var n = ok ? Number(text) : NaN;
+    var n = parseNumber(text);
     if (text === '') errors[path] = t('err.required');
-    else if (!ok || n < rule.min || (rule.max !== undefined && n > rule.max) || (rule.integer && !Number.isInteger(n))) {
+    else if (Number.isNaN(n) || n < rule.min || (rule.max !== undefined && n > rule.max) || (rule.integer && !Number.isInteger(n))) {
       if (rule.max === undefined) errors[path] = t('err.numberMin', { min: rule.min });
       else errors[path] = t(rule.integer ? 'err.integer' : 'err.number', { min: rule.min, max: rule.max });
     }
