@@ -3,6 +3,7 @@
  * naming the host field; the device keeps its address and never commands the other charger.
  */
 import assert from 'assert';
+import { userSaveSettings } from '../../homey-standin';
 import { goeDriverRig } from './rig';
 
 describe('drivers/goe settings: a host where another go-e answers is refused', () => {
@@ -13,7 +14,7 @@ describe('drivers/goe settings: a host where another go-e answers is refused', (
     const other = await rig.emulator({ serial: '222222', profile: 'v2-055' });
     const device = await rig.paired(mine);
     const otherHost = other.url.replace(/^http:\/\//, '');
-    await assert.rejects(device.userSaveSettings({ host: other.url }), (err: unknown) =>
+    await assert.rejects(userSaveSettings(device, { host: other.url }), (err: unknown) =>
       err instanceof Error &&
       err.message === `Host: the charger at ${otherHost} is serial 222222, not this device's 111111; enter the address of charger 111111, or repair the device.`);
     assert.strictEqual(device.getSettings().host, mine.url);
@@ -22,7 +23,7 @@ describe('drivers/goe settings: a host where another go-e answers is refused', (
     assert.ok(mine.requests.some((r) => r.path === '/api/set' && r.query.amp === '10'));
 
     const moved = await rig.emulator({ serial: '111111', profile: 'v2-055' });
-    await device.userSaveSettings({ host: moved.url });
+    await userSaveSettings(device, { host: moved.url });
     assert.strictEqual(device.getSettings().host, moved.url);
   });
 });
