@@ -8,7 +8,7 @@ import { AURA_ID, ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR
 import ChargeAmpsDriver from '../../../drivers/chargeamps/driver';
 import ChargeAmpsDevice from '../../../drivers/chargeamps/device';
 import { TARGET_POWER_CAPABILITIES } from '../../../drivers/chargerDevice';
-import { pairAuraConnector } from './pairing';
+import { pairAllConnectors, pairAuraConnector } from './pairing';
 import { createHomey, standin, startDriver, startPairSession, startRepairSession, teardown, userSaveSettings, type StandinHomey } from '../../homey-standin';
 
 describe('drivers/chargeamps', () => {
@@ -28,18 +28,7 @@ describe('drivers/chargeamps', () => {
     await emu.stop();
   });
 
-  /** Pair every connector of the emulator's account through the pairing views. */
-  async function pairAll(): Promise<ChargeAmpsDevice[]> {
-    const session = startPairSession(driver);
-    await session.call('api_key', { apiKey: EMULATOR_API_KEY, baseUrl: base });
-    assert.strictEqual(await session.call('login', { username: EMULATOR_EMAIL, password: EMULATOR_PASSWORD }), true);
-    const list = await session.call('list_devices');
-    const devices: ChargeAmpsDevice[] = [];
-    for (const entry of list) devices.push(await session.addDevice<ChargeAmpsDevice>(entry));
-    await session.close();
-    for (const d of devices) await d.poll();
-    return devices;
-  }
+  const pairAll = (): Promise<ChargeAmpsDevice[]> => pairAllConnectors(driver, base);
   /** The account's shared client drops its short status cache (the devices run on the real clock). */
   const forgetCached = (): void => {
     const client = sharedClients.acquire({ baseUrl: base, credentials: { email: EMULATOR_EMAIL, password: EMULATOR_PASSWORD, apiKey: EMULATOR_API_KEY }, clock: new SystemClock(), transport: nodeFetchTransport });

@@ -17,3 +17,15 @@ export async function pairAuraConnector(driver: object, baseUrl: string, entry: 
   await session.close();
   return device;
 }
+
+/** Pair every connector of the emulator's account through the pair views, each read once. */
+export async function pairAllConnectors(driver: object, baseUrl: string): Promise<ChargeAmpsDevice[]> {
+  const session = startPairSession(driver);
+  await session.call('api_key', { apiKey: EMULATOR_API_KEY, baseUrl });
+  if ((await session.call('login', { username: EMULATOR_EMAIL, password: EMULATOR_PASSWORD })) !== true) throw new Error('the emulator refused its own login');
+  const devices: ChargeAmpsDevice[] = [];
+  for (const entry of await session.call('list_devices')) devices.push(await session.addDevice<ChargeAmpsDevice>(entry));
+  await session.close();
+  for (const d of devices) await d.poll();
+  return devices;
+}

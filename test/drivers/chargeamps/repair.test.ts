@@ -1,8 +1,9 @@
 import assert from 'assert';
-import { ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD, HALO_ID } from '../../../tools/emulators/chargeamps/emulator';
+import { ChargeAmpsEmulator, EMULATOR_EMAIL, HALO_ID } from '../../../tools/emulators/chargeamps/emulator';
 import ChargeAmpsDriver from '../../../drivers/chargeamps/driver';
 import ChargeAmpsDevice from '../../../drivers/chargeamps/device';
-import { createHomey, startDriver, startPairSession, startRepairSession, teardown, type StandinHomey } from '../../homey-standin';
+import { pairAllConnectors } from './pairing';
+import { createHomey, startDriver, startRepairSession, teardown, type StandinHomey } from '../../homey-standin';
 
 const NEIGHBOUR = { email: 'neighbour@example.com', password: 'neighbour-pass-1' };
 
@@ -24,16 +25,7 @@ describe('drivers/chargeamps repair', () => {
     await emu.stop();
   });
 
-  async function pairAll(): Promise<ChargeAmpsDevice[]> {
-    const session = startPairSession(driver);
-    await session.call('api_key', { apiKey: EMULATOR_API_KEY, baseUrl: base });
-    await session.call('login', { username: EMULATOR_EMAIL, password: EMULATOR_PASSWORD });
-    const devices: ChargeAmpsDevice[] = [];
-    for (const entry of await session.call('list_devices')) devices.push(await session.addDevice<ChargeAmpsDevice>(entry));
-    await session.close();
-    for (const d of devices) await d.poll();
-    return devices;
-  }
+  const pairAll = (): Promise<ChargeAmpsDevice[]> => pairAllConnectors(driver, base);
 
   it('refuses a login whose account does not own the charge point, and moves no connector to it', async () => {
     const devices = await pairAll();
