@@ -47,6 +47,8 @@ const isPeak = (v: unknown): v is CapacityPeak => isObj(v) && isNum(v.startMs) &
 function readPeriod(v: unknown): PeriodState | null | undefined {
   if (v === null) return null;
   if (!isObj(v) || !isNum(v.startMs) || !isNum(v.endMs) || !isNum(v.importWh) || !isNum(v.houseWh)) return undefined;
+  // a period at most a day long that ends after it starts (a 15/60-minute period, shortened at a DST change)
+  if (v.endMs <= v.startMs || v.endMs - v.startMs > 86_400_000) return undefined;
   return {
     startMs: v.startMs,
     endMs: v.endMs,

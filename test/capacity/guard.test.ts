@@ -54,6 +54,15 @@ describe('CapacityGuard', () => {
     const c = new CapacityGuard(cfg(), { state: { version: 2 } });
     c.observe(0, T0 + 7 * MIN, sample(T0 + 7 * MIN, 1000), []);
     assert.equal(c.status().averageKW, 1);
+    // so is a saved period that ends before it starts, or one longer than a day (regression: accepted, and walked)
+    for (const period of [{ startMs: T0, endMs: T0 }, { startMs: T0 - 30 * 86_400_000, endMs: T0 }]) {
+      const saved = JSON.parse(JSON.stringify(a.getState())) as { period: Record<string, unknown> };
+      saved.period = { ...saved.period, ...period };
+      const d = new CapacityGuard(cfg(), { state: saved });
+      d.observe(0, T0 + 7 * MIN, sample(T0 + 7 * MIN, 1000), []);
+      assert.equal(d.status().averageKW, 1, JSON.stringify(period));
+      assert.deepEqual(d.status().monthPeaks, [], 'no peak recorded from it');
+    }
   });
 
   it('rolls over the month: the new month starts without peaks; newMonthlyPeak once per period', () => {
