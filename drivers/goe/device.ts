@@ -1,5 +1,5 @@
 import type { Charger, ChargerStatus } from '../../lib/charger';
-import { describeError, registerSecret } from '../../lib/errors';
+import { describeError, registerSecret, UserInputError } from '../../lib/errors';
 import { GoeCharger } from '../../lib/goe/charger';
 import { GoeClient, GoeClientOptions, GoeConnection, GoeOtherChargerError, normaliseHost } from '../../lib/goe/client';
 import { goeFromDiscovery, MdnsResult } from '../../lib/goe/discovery';
@@ -109,7 +109,9 @@ class GoeDevice extends ChargerDevice<GoeSnapshot> {
       try {
         normaliseHost(s.host);
       } catch (err) {
-        throw new Error(this.homey.__('goe.settings.bad_host', { message: describeError(err) }));
+        // the locale names the field already: the problem alone ("is empty; …"), not "host: is empty; …"
+        const message = err instanceof UserInputError ? describeError(err).replace(/^[^:]*:\s*/, '') : describeError(err);
+        throw new Error(this.homey.__('goe.settings.bad_host', { message }));
       }
     } else if (!this.getStoreValue('token')) {
       throw new Error(this.homey.__('goe.settings.no_token'));
