@@ -291,7 +291,9 @@ export class Balancer {
       const v = sample.currentsA?.[g];
       if (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= absurdA) {
         this.phaseA[g] = v;
-        this.phaseAtMs[g] = nowMs;
+        // a value carried forward unchanged is as old as its last change, not as this sample
+        const ageMs = sample.ageMs?.[g];
+        this.phaseAtMs[g] = nowMs - (typeof ageMs === 'number' && Number.isFinite(ageMs) && ageMs > 0 ? ageMs : 0);
         present[g] = true;
       }
     }

@@ -30,6 +30,11 @@ export interface MeterSample {
   seq?: number;
   currentsA: Triple<number | null>;
   /**
+   * How long before this sample each phase's value was last seen to change (ms): a meter that reports only what
+   * changed carries an unchanged phase forward, and its age keeps counting from that change. Absent/null = now.
+   */
+  ageMs?: Triple<number | null>;
+  /**
    * Net active power of the whole house (W): import positive, export negative; absent/null = the meter gives none
    * (the capacity guard then uses Σ currentsA × voltagesV, or 230 V).
    */

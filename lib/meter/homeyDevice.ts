@@ -420,8 +420,9 @@ export class HomeyDeviceSource extends BaseMeterSource {
   private flush(): void {
     if (!this.running) return;
     const mono = this.clock.monoMs();
-    const currentsA = this.merger.take(mono, this.totalVouches(mono));
-    if (currentsA) this.emit(currentsA, this.extras());
+    const vouched = this.totalVouches(mono);
+    const currentsA = this.merger.take(mono, vouched);
+    if (currentsA) this.emit(currentsA, { ...this.extras(), ageMs: this.merger.agesMs(mono, vouched) });
   }
 
   /** The total power, the phase voltages and the meter's peak as Homey holds them now. */

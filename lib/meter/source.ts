@@ -178,6 +178,18 @@ export class PhaseMerger {
   }
 
   /**
+   * How long ago each phase's own values last changed (ms), for the phases `take` hands out: a phase the total
+   * vouches for (`confirmed`) counts as seen now.
+   */
+  agesMs(monoMs: number, confirmed: boolean): Triple<number | null> {
+    return PHASES.map((p) => {
+      const t = this.changedMonoMs[p];
+      if (confirmed || t === null) return confirmed ? 0 : null;
+      return Math.max(0, monoMs - t);
+    }) as Triple<number | null>;
+  }
+
+  /**
    * The currents for everything new since the last call: alive phases, and the others only when
    * `confirmed` (the meter's total vouches for them). Null when nothing changed or no phase is usable.
    */
@@ -191,7 +203,7 @@ export class PhaseMerger {
 }
 
 /** What a reading may carry besides the currents (see `MeterSample`): set on the sample only where finite. */
-export type MeterExtras = Partial<Pick<MeterSample, 'powerW' | 'voltagesV' | 'meterPeakW'>>;
+export type MeterExtras = Partial<Pick<MeterSample, 'powerW' | 'voltagesV' | 'meterPeakW' | 'ageMs'>>;
 
 /**
  * Shared bookkeeping of the sources: listeners, sequence numbers, per-phase ages, error/warning.
@@ -279,9 +291,10 @@ export abstract class BaseMeterSource implements MeterSource {
     if (finite(extra.powerW)) sample.powerW = extra.powerW;
     if (extra.voltagesV?.some(finite)) sample.voltagesV = [...extra.voltagesV] as Triple<number | null>;
     if (finite(extra.meterPeakW)) sample.meterPeakW = extra.meterPeakW;
+    if (extra.ageMs?.some((a) => finite(a) && a > 0)) sample.ageMs = [...extra.ageMs] as Triple<number | null>;
     this.lastSampleMs = sample.timeMs;
     this.lastSampleMonoMs = this.clock.monoMs();
-    for (const p of PHASES) if (currentsA[p] !== null) this.phaseSeenMonoMs[p] = this.lastSampleMonoMs;
+    for (const p of PHASES) if (currentsA[p] !== null) this.phaseSeenMonoMs[p] = this.lastSampleMonoMs - Math.max(0, sample.ageMs?.[p] ?? 0);
     for (const cb of [...this.listeners]) this.safely(() => cb(sample));
     return sample;
   }
