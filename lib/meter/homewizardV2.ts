@@ -21,7 +21,7 @@ import { PeerError, UserInputError, describeError, registerSecret } from '../err
 import { type HomeWizardData, homeWizardCurrents, telegramFingerprint } from './homewizard';
 import { isV2Token, normaliseFingerprint, splitV2Host } from './homewizardV2Client';
 import { type V2Socket, type V2SocketConnect, nodeV2SocketConnect } from './homewizardV2Ws';
-import { BaseMeterSource, formatWait, type MeterSourceStatus, streamTimings, type StreamTimings } from './source';
+import { backoffMs, BaseMeterSource, formatWait, type MeterSourceStatus, streamTimings, type StreamTimings } from './source';
 
 export interface HomeWizardV2SourceOptions {
   /** host[:port] of the meter (port 443 unless given). */
@@ -232,7 +232,7 @@ export class HomeWizardV2Source extends BaseMeterSource {
 
   private retry(why: string): void {
     if (!this.running) return;
-    const waitMs = Math.min(this.opts.reconnectMaxMs, this.opts.reconnectMinMs * 2 ** Math.min(this.failures, 30));
+    const waitMs = backoffMs(this.failures, this.opts.reconnectMinMs, this.opts.reconnectMaxMs);
     this.failures++;
     const text = why.startsWith('HomeWizard') ? why : `HomeWizard ${this.host}: ${why}`;
     this.setError(`${text}; reconnecting in ${formatWait(waitMs)}`);

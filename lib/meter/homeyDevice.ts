@@ -52,7 +52,7 @@ import type { Clock, TimerHandle } from '../clock';
 import type { Triple } from '../balancer/types';
 import { describeError } from '../errors';
 import { PHASES, type PhaseIndex } from '../phase';
-import { BaseMeterSource, DEFAULT_STALE_AFTER_MS, formatWait, type MeterExtras, NOMINAL_VOLTAGE_V, phaseCurrentA, PhaseMerger, type PhaseParts, totalPowerExplains } from './source';
+import { backoffMs, BaseMeterSource, DEFAULT_STALE_AFTER_MS, formatWait, type MeterExtras, NOMINAL_VOLTAGE_V, phaseCurrentA, PhaseMerger, type PhaseParts, totalPowerExplains } from './source';
 
 /** `capabilitiesObj[id]` as homey-api gives it. `lastUpdated` is an ISO string (REST) or a Date (after events). */
 export interface HomeyCapabilityState {
@@ -331,7 +331,7 @@ export class HomeyDeviceSource extends BaseMeterSource {
 
   /** A passing failure: say so in one line and try again after the back-off. */
   private retry(generation: number, err: unknown): void {
-    const waitMs = Math.min(this.retryMaxMs, this.retryMinMs * 2 ** Math.min(this.failures, 30));
+    const waitMs = backoffMs(this.failures, this.retryMinMs, this.retryMaxMs);
     this.failures++;
     this.setError(`Cannot read the meter device (id ${this.deviceId}): ${describeError(err)}; retrying in ${formatWait(waitMs)}`);
     this.clock.clearTimeout(this.retryTimer);

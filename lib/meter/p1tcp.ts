@@ -27,7 +27,7 @@ import type { Triple } from '../balancer/types';
 import { PeerError, UserInputError, describeError } from '../errors';
 import { type HostUse, tryNormaliseHost } from '../host';
 import { DEFAULT_METER_TIME_ZONE, DsmrStreamSplitter, type DsmrReading, dsmrNetPowerW, dsmrSignedCurrents, isValidTimeZone, parseDsmrTelegram } from './dsmr';
-import { BaseMeterSource, formatWait, type MeterExtras, type MeterSourceStatus, streamTimings, type StreamTimings } from './source';
+import { backoffMs, BaseMeterSource, formatWait, type MeterExtras, type MeterSourceStatus, streamTimings, type StreamTimings } from './source';
 
 /** A connected byte stream (the production one is node's net.Socket, see `nodeTcpConnect`). */
 export interface P1Stream {
@@ -341,7 +341,7 @@ export class P1TcpSource extends BaseMeterSource {
   /** Set the error and schedule the next attempt with back-off. */
   private retry(why: string): void {
     if (!this.running) return;
-    const waitMs = Math.min(this.opts.reconnectMaxMs, this.opts.reconnectMinMs * 2 ** Math.min(this.failures, 30));
+    const waitMs = backoffMs(this.failures, this.opts.reconnectMinMs, this.opts.reconnectMaxMs);
     this.failures++;
     this.setError(`P1 meter ${this.host}: ${why}; reconnecting in ${formatWait(waitMs)}`);
     this.clock.clearTimeout(this.retryTimer);

@@ -312,3 +312,8 @@ export abstract class BaseMeterSource implements MeterSource {
 export function formatWait(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }
+
+/** The wait before the next try after `failures` in a row: `minMs` doubling per failure, at most `maxMs`. */
+export function backoffMs(failures: number, minMs: number, maxMs: number): number {
+  return Math.min(maxMs, minMs * 2 ** Math.min(failures, 30));
+}
