@@ -98,8 +98,9 @@ export function safeOracle(byMargin: Map<number, PolicyMetrics>): { metrics: Pol
 export function doneWhen(rows: Row[], sw: Sweep, perf: Performance): Target[] {
   const out: Target[] = [];
   const oracle = (r: Row): PolicyMetrics => sw.oracleAt.get(r)!.get(DEFAULT_MARGIN_A)!;
-  const safe = (r: Row): PolicyMetrics => safeOracle(sw.oracleAt.get(r)!).metrics;
-  const raised = rows.filter((r) => safeOracle(sw.oracleAt.get(r)!).marginA > DEFAULT_MARGIN_A);
+  const heldBy = new Map(rows.map((r) => [r, safeOracle(sw.oracleAt.get(r)!)]));
+  const safe = (r: Row): PolicyMetrics => heldBy.get(r)!.metrics;
+  const raised = rows.filter((r) => heldBy.get(r)!.marginA > DEFAULT_MARGIN_A);
   const groups = [...byGroup(rows)];
 
   for (const b of BASELINES) {
