@@ -116,6 +116,8 @@ function resumeWhereHeld(cfg: BalancerConfig, nowMs: number, work: Work[], pause
     while (m.resumeHist.length > 1 && nowMs - m.resumeHist[1].atMs >= keepMs) m.resumeHist.shift();
     const held = heldLongEnough(cfg, nowMs, m.resumeHist, needA);
     if (!held || nowMs - m.lastIncreaseMs < it.writeIntervalMs || it.maxA < it.minA) continue;
+    // a pause the charger has not confirmed yet is not undone: the car may still draw, and a resume would keep it drawing
+    if (typeof it.input.committedA === 'number' && it.input.committedA > 0) continue;
     it.capA = it.minA;
     it.phase = tight;
     it.why = `${GRID_PHASES[tight]} had ${fmt(Math.floor(held.spareA + EPS))} A or more free for the chargers for ${Math.round(held.seconds)} s`;

@@ -637,6 +637,20 @@ describe('lib/balancer/balancer', () => {
       assert.deepStrictEqual(step([40, 0, 0]), []);
     });
 
+    it('regression: a paused charger is not resumed while its pause is unconfirmed (the car may still draw)', () => {
+      const r = new Rig({ resumeWindowS: 10 });
+      const c = r.add();
+      r.run(10);
+      r.house = [22, 0, 0]; // no room for 6 A: pause
+      assert.ok(r.step(1).commands.some((x) => x.type === 'pause'));
+      c.input.committedA = 16; // the charger has not confirmed the pause: the car may still draw 16 A
+      r.house = [0, 0, 0];
+      const pending = r.run(30);
+      assert.ok(pending.every((o) => o.commands.every((x) => x.type !== 'resume')), 'no resume before the pause is confirmed');
+      c.input.committedA = null;
+      assert.ok(r.run(30).some((o) => o.commands.some((x) => x.type === 'resume')), 'resumes once it is confirmed');
+    });
+
     it('gives a charger that reports a limit below its minimum a proper start on fresh data only', () => {
       const b = new Balancer(DEFAULT_BALANCER_CONFIG);
       const ch = chargerInput({ minCurrentA: 7, currentLimitA: 6, measuredA: [0, 0, 0] });
