@@ -18,16 +18,20 @@ import type { PhaseIndex } from '../phase';
 import { allocate, holdOnStale, longestHoldWindowMs, type PhaseView } from './allocate';
 import { BalancerConfigError, validateBalancerConfig } from './config';
 import { HouseHistory, MeterHistory, ownDrawEstimate } from './draw';
+import { FuseWatch } from './fuseStress';
 import { memosToState, restoreMemos } from './state';
 import { DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S, GRID_PHASES, type BalancerCommand, type BalancerConfig, type BalancerEvent } from './types';
 import type { BalancerOutput, BalancerState, ChargerInput, GridPhase, MeterSample, Triple } from './types';
-import { EPS, finiteOr, fmt, METER_CLOCK_RESET_MS, noteDecrease, prepareWork, UNCONFIRMED_ALARM_MS, validLimit } from './work';
+import { EPS, finiteOr, fmt, METER_CLOCK_RESET_MS, noteDecrease, prepareWork, tightestPhase, UNCONFIRMED_ALARM_MS, validLimit } from './work';
 import type { Memo, Work } from './work';
 
 export { BalancerConfigError, validateBalancerConfig };
 
 export class Balancer {
   private cfg: BalancerConfig;
+  /** The rules of the running step: quick while the fuse is cool, else `cfg` (docs/balancer.md, "Quick while the fuse is cool"). */
+  private rules: BalancerConfig;
+  private readonly fuse: FuseWatch;
   private readonly memos = new Map<string, Memo>();
   /** The balanced chargers of the running step (for event reasons). */
   private stepWork: Work[] = [];
@@ -50,11 +54,18 @@ export class Balancer {
   private readonly meterHistory = new MeterHistory(2 * 60_000);
 
   constructor(config: BalancerConfig) {
-    this.cfg = validateBalancerConfig(config);
+    this.cfg = this.rules = validateBalancerConfig(config);
+    this.fuse = new FuseWatch(this.cfg);
   }
 
   setConfig(config: BalancerConfig): void {
-    this.cfg = validateBalancerConfig(config);
+    this.cfg = this.rules = validateBalancerConfig(config);
+    this.fuse.setConfig(this.cfg);
+  }
+
+  /** The fuse's stress over the last hour (1 = the fastest type C breaker could trip) and whether the quick rules apply. */
+  fuseStressNow(nowMs: number): { stress: number; quick: boolean } {
+    return this.fuse.now(nowMs);
   }
 
   getConfig(): BalancerConfig {
@@ -81,6 +92,7 @@ export class Balancer {
   /** Continue from a snapshot. Malformed entries are skipped (persisted data is not trusted). */
   restoreState(state: BalancerState): void {
     restoreMemos(this.memos, state);
+    this.fuse.restarted();
   }
 
   /** One step; `site` = a ceiling from outside the fuse for all balanced chargers together (lib/limits.ts). */
@@ -91,6 +103,8 @@ export class Balancer {
     // 1. the meter; 2. the chargers; 3. the headroom per phase
     const present: Triple<boolean> = [false, false, false];
     const fresh = sample !== null && this.acceptSample(nowMs, sample, present);
+    // quick only while the fuse alone bounds the chargers: a site ceiling (capacity cap) keeps the careful rules
+    this.rules = site?.ceilingA.some((c) => c !== null) ? this.cfg : this.fuse.rules(nowMs);
     const { ageMs, known } = this.phaseAges(nowMs);
     const { work, idle, ownDraw, usedGrid, allowedA } = this.prepareAll(nowMs, chargers);
     this.stepWork = work;
@@ -98,7 +112,7 @@ export class Balancer {
     // 4. decide
     this.markStale(work, ageMs);
     if (fresh) {
-      allocate(this.cfg, nowMs, work, view);
+      allocate(this.rules, nowMs, work, view);
       this.coverUnconfirmed(nowMs, work, view);
     } else holdOnStale(work, ageMs);
     const commands: BalancerCommand[] = [];
@@ -201,7 +215,7 @@ export class Balancer {
       view.avail[g] = limitA - houseA;
       measuredA[g] = v;
       headroomA[g] = view.avail[g];
-      view.cloudAvail[g] = heldAvail(g, cfg.cloudRaiseWindowS * 1000) - cfg.cloudRaiseReserveA;
+      view.cloudAvail[g] = heldAvail(g, this.rules.cloudRaiseWindowS * 1000) - cfg.cloudRaiseReserveA;
       // export (a cloud can take it within seconds) keeps a cloud charger's amps only beyond its reserve
       view.cloudKeep[g] = limitA - (houseA < 0 ? Math.min(0, houseA + cfg.cloudRaiseReserveA) : houseA);
       // a site ceiling (capacity cap) below the fuse headroom binds instead; the fuse always wins
@@ -256,6 +270,7 @@ export class Balancer {
   private shiftTimes(deltaMs: number): void {
     if (this.startMs !== null) this.startMs += deltaMs;
     this.houseHist.shift(deltaMs);
+    this.fuse.shift(deltaMs);
     for (let g = 0; g < 3; g++) {
       this.phaseAtMs[g] += deltaMs;
       this.lastPhaseDecreaseMs[g] += deltaMs;
@@ -298,6 +313,7 @@ export class Balancer {
       }
     }
     this.meterHistory.push(nowMs, this.phaseA, present);
+    this.fuse.add(nowMs, this.phaseA, present);
     return true;
   }
 
@@ -323,11 +339,11 @@ export class Balancer {
       it.why = null;
     }
     const less = (t: Triple<number>): Triple<number> => t.map((v, g) => v - reserve[g]) as Triple<number>;
-    allocate(this.cfg, nowMs, others, { ...view, avail: less(view.avail), cloudAvail: less(view.cloudAvail), cloudKeep: less(view.cloudKeep) });
+    allocate(this.rules, nowMs, others, { ...view, avail: less(view.avail), cloudAvail: less(view.cloudAvail), cloudKeep: less(view.cloudKeep) });
     const names = pinned.map((p) => `${p.input.name} may still draw ${fmt(this.committedOf(p) ?? 0)} A until it confirms its cut`).join('; ');
     others.forEach((it, i) => {
       if (it.newA >= 0 && it.newA < before[i]) {
-        if (it.phase === null) it.phase = this.tightestPhase(it, less(view.avail));
+        if (it.phase === null) it.phase = tightestPhase(it, less(view.avail));
         it.why = `${this.overloadCause(it.phase, it)}, and ${names}`;
       }
     });
@@ -350,7 +366,7 @@ export class Balancer {
     const name = it.input.name;
     const newA = it.newA;
     if (newA < 0) return;
-    const phase = it.phase ?? this.tightestPhase(it, avail);
+    const phase = it.phase ?? tightestPhase(it, avail);
     const P = phase !== null ? GRID_PHASES[phase] : undefined;
     const oldA = m.allowedA;
     const maxCut = newA > 0 && newA === it.maxA && oldA > it.maxA;
@@ -377,7 +393,7 @@ export class Balancer {
     m.lastChangeMs = nowMs;
     const base = { timeMs: nowMs, chargerId: it.input.id, phase: P, fromA: oldA, toA: newA };
     if (newA < oldA) {
-      noteDecrease(this.cfg, m, nowMs);
+      noteDecrease(this.rules, m, nowMs);
       for (let g = 0; g < 3; g++) if (it.w[g]) this.lastPhaseDecreaseMs[g] = nowMs;
       m.move = { atMs: nowMs, toA: newA, up: false, meterA: [...this.phaseA] as Triple<number | null>, ownA: [...it.ownA] as Triple<number> };
       if (newA === 0) {
@@ -464,16 +480,6 @@ export class Balancer {
     }
   }
 
-  /** The used, known phase with the least headroom per charger phase on it. */
-  private tightestPhase(it: Work, avail: Triple<number>): PhaseIndex | null {
-    let best: PhaseIndex | null = null;
-    for (let g = 0; g < 3; g++) {
-      if (!it.w[g] || Number.isNaN(avail[g])) continue;
-      if (best === null || avail[g] / it.w[g] < avail[best] / it.w[best]) best = g as PhaseIndex;
-    }
-    return best;
-  }
-
   /** "L3 at 26 A of 25 A fuse (house 8 A, Halo 10 A)": the phase and, in plain words, what else is on it. */
   private overloadCause(phase: PhaseIndex | null, it?: Work): string {
     if (phase === null) return 'Meter data missing';
@@ -492,4 +498,3 @@ export class Balancer {
     return `${P} at ${fmt(v)} A of ${this.cfg.fuseA} A fuse (${parts.join(', ')})`;
   }
 }
-

@@ -2,7 +2,7 @@
  * The balancer's settings: ranges, defaults and the one validation (settings page, flow cards, tests).
  */
 import { UserInputError } from '../errors';
-import { DEFAULT_BALANCER_CONFIG, DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S, FUSE_LIMITS_A, type BalancerConfig } from './types';
+import { DEFAULT_BALANCER_CONFIG, DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S, DEFAULT_QUICK_STRESS_BUDGET, FUSE_LIMITS_A, QUICK_WAIT_FACTOR, type BalancerConfig } from './types';
 
 type NumericKey = {
   [K in keyof BalancerConfig]-?: BalancerConfig[K] extends number | undefined ? K : never;
@@ -11,15 +11,15 @@ type NumericKey = {
 const DAY_S = 86_400;
 
 /**
- * Every numeric setting, in the order errors are listed. Its unit follows from its name (…A, …S); the
- * range is at least 0 and at most a day (s) or 1000 A, but for the exceptions in RANGES.
+ * Every numeric setting, in the order errors are listed. Its unit follows from its name (…A, …S) unless RANGES
+ * names one; the range is at least 0 and at most a day (s) or 1000 A, but for the exceptions in RANGES.
  */
 const KEYS: NumericKey[] = [
   'fuseA', 'marginA', 'restoreStepA', 'restoreHoldS', 'staleAfterS', 'pauseAfterS', 'resumeWindowS', 'resumeHysteresisA',
-  'cloudWriteIntervalS', 'localWriteIntervalS', 'cloudRaiseWindowS', 'cloudRaiseReserveA', 'overloadUnresolvedAfterS',
+  'cloudWriteIntervalS', 'localWriteIntervalS', 'cloudRaiseWindowS', 'cloudRaiseReserveA', 'overloadUnresolvedAfterS', 'quickStressBudget',
 ];
 
-const RANGES: Partial<Record<NumericKey, { min?: number; minInclusive?: boolean; max?: number }>> = {
+const RANGES: Partial<Record<NumericKey, { min?: number; minInclusive?: boolean; max?: number; unit?: string }>> = {
   fuseA: FUSE_LIMITS_A,
   restoreStepA: { minInclusive: false, max: 100 },
   staleAfterS: { minInclusive: false },
@@ -27,11 +27,12 @@ const RANGES: Partial<Record<NumericKey, { min?: number; minInclusive?: boolean;
   resumeHysteresisA: { max: 100 },
   cloudRaiseWindowS: { max: 3_600 },
   cloudRaiseReserveA: { max: 100 },
+  quickStressBudget: { max: 1, unit: '× a trip' },
 };
 
 const FIELDS = KEYS.map((key) => {
-  const unit = key.endsWith('S') ? 's' : 'A';
   const r = RANGES[key] ?? {};
+  const unit = r.unit ?? (key.endsWith('S') ? 's' : 'A');
   return { key, unit, min: r.min ?? 0, minInclusive: r.minInclusive ?? true, max: r.max ?? (unit === 's' ? DAY_S : 1000) };
 });
 
@@ -56,7 +57,11 @@ export function validateBalancerConfig(partial: unknown): BalancerConfig {
     throw new UserInputError('balancer', 'expected an object with the balancer settings');
   }
   const src = partial as Record<string, unknown>;
-  const out: BalancerConfig = { ...DEFAULT_BALANCER_CONFIG, overloadUnresolvedAfterS: DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S };
+  const out: BalancerConfig = {
+    ...DEFAULT_BALANCER_CONFIG,
+    overloadUnresolvedAfterS: DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S,
+    quickStressBudget: DEFAULT_QUICK_STRESS_BUDGET,
+  };
   const problems: { field: string; message: string }[] = [];
   const bad = new Set<string>();
   for (const f of FIELDS) {
@@ -85,4 +90,20 @@ export function validateBalancerConfig(partial: unknown): BalancerConfig {
   }
   if (problems.length) throw new BalancerConfigError(problems);
   return out;
+}
+
+/**
+ * The rules for while the fuse is cool: the raise and resume waits at QUICK_WAIT_FACTOR of the configured ones and
+ * the restore step as many times larger (2 A → 30 A: the held headroom in one raise); quickStressBudget 0: the config.
+ */
+export function quickRules(cfg: BalancerConfig): BalancerConfig {
+  if (!((cfg.quickStressBudget ?? DEFAULT_QUICK_STRESS_BUDGET) > 0)) return cfg;
+  const f = QUICK_WAIT_FACTOR;
+  return {
+    ...cfg,
+    restoreStepA: cfg.restoreStepA / f,
+    restoreHoldS: cfg.restoreHoldS * f,
+    resumeWindowS: cfg.resumeWindowS * f,
+    cloudRaiseWindowS: cfg.cloudRaiseWindowS * f,
+  };
 }

@@ -83,7 +83,19 @@ export interface BalancerConfig {
    * it, although every balanced charger on it is paused or at its minimum, raises `overloadUnresolved` (s).
    */
   overloadUnresolvedAfterS?: number;
+  /**
+   * Optional (default `DEFAULT_QUICK_STRESS_BUDGET`): while the fuse's stress over the last hour (lib/balancer/fuseStress.ts:
+   * 1 = the fastest type C breaker could trip) stays under this, the waits before a raise or a resume
+   * (`restoreHoldS`, `resumeWindowS`, `cloudRaiseWindowS`) are `QUICK_WAIT_FACTOR` of theirs and the restore
+   * step as many times larger (lib/balancer/config.ts `quickRules`); 0 = never.
+   */
+  quickStressBudget?: number;
 }
+
+/** Default for the optional `BalancerConfig.quickStressBudget`: a tenth of what could trip the fastest allowed breaker. */
+export const DEFAULT_QUICK_STRESS_BUDGET = 0.1;
+/** While the fuse is cool, the raise and resume waits are this share of the configured ones (30 s → 2 s, 120 s → 8 s), the step 1 / this. */
+export const QUICK_WAIT_FACTOR = 1 / 15;
 
 export const DEFAULT_BALANCER_CONFIG: BalancerConfig = {
   fuseA: 25,

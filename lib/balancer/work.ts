@@ -139,6 +139,16 @@ export function validLimit(v: number | null): number | null {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v + EPS) : null;
 }
 
+/** The used, known phase with the least headroom per charger phase on it. */
+export function tightestPhase(it: Work, avail: Triple<number>): PhaseIndex | null {
+  let best: PhaseIndex | null = null;
+  for (let g = 0; g < 3; g++) {
+    if (!it.w[g] || Number.isNaN(avail[g])) continue;
+    if (best === null || avail[g] / it.w[g] < avail[best] / it.w[best]) best = g as PhaseIndex;
+  }
+  return best;
+}
+
 /** Which of two chargers to pause first: lower priority, then one not running yet, then the later one. */
 export function dropFirst(a: Work, b: Work): boolean {
   if (a.input.priority !== b.input.priority) return a.input.priority < b.input.priority;

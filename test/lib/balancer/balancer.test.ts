@@ -619,7 +619,8 @@ describe('lib/balancer/balancer', () => {
     });
 
     it('takes a charger the balancer resumed as still ours while the resume is on its way, then respects a user pause', () => {
-      const b = new Balancer({ ...DEFAULT_BALANCER_CONFIG, resumeWindowS: 0 });
+      // the careful rules: the quick ones would raise the pending resume after 2 s (a new decision, not a repeat)
+      const b = new Balancer({ ...DEFAULT_BALANCER_CONFIG, resumeWindowS: 0, quickStressBudget: 0 });
       const ch = chargerInput({ measuredA: [16, 16, 16] });
       let t = 0;
       const step = (currents: [number, number, number]): BalancerCommand[] => {

@@ -50,7 +50,9 @@ describe('lib/balancer: a cloud charger on solar export', () => {
     const ideal = run(trace, 'chargeamps', 'ideal');
     assert.ok(bal.tripStressMcbC <= TRIP_STRESS_BOUND, `trip stress ${bal.tripStressMcbC.toFixed(3)} > ${TRIP_STRESS_BOUND}`);
     assert.ok(oracle.tripStressMcbC > 1, `the swing must be one a reactive policy trips on (oracle ${oracle.tripStressMcbC.toFixed(3)})`);
-    assert.ok(bal.overloadAmpSeconds <= 0.05 * oracle.overloadAmpSeconds, `overload ${bal.overloadAmpSeconds} A·s > 5 % of the oracle's ${oracle.overloadAmpSeconds}`);
+    // the quick rules spend up to quickStressBudget (0.1 of a trip) per hour before the careful ones take over:
+    // one swing at 1.5 × the fuse for a cloud charger's ~20 s each hour (5 % of the oracle's with the careful rules only)
+    assert.ok(bal.overloadAmpSeconds <= 0.1 * oracle.overloadAmpSeconds, `overload ${bal.overloadAmpSeconds} A·s > 10 % of the oracle's ${oracle.overloadAmpSeconds}`);
     // and it still charges: the minimum at least, all the time
     assert.ok(bal.energyKWh >= 0.5 * ideal.energyKWh, `energy ${bal.energyKWh.toFixed(2)} of ideal ${ideal.energyKWh.toFixed(2)} kWh`);
   });

@@ -1,0 +1,108 @@
+import { strict as assert } from 'assert';
+import { validateBalancerConfig } from '../../../lib/balancer/balancer';
+import { FuseStress } from '../../../lib/balancer/fuseStress';
+import type { BalancerOutput, Triple } from '../../../lib/balancer/types';
+import { MCB_C_FASTEST, tripTimeS } from '../../../lib/tripCurve';
+import { Rig } from './rig';
+
+const ALL: Triple<boolean> = [true, true, true];
+
+/** The raises (time s, limit A) of a run of `outs` that started after `t0` s. */
+function raises(outs: BalancerOutput[], t0: number): [number, number][] {
+  return outs.flatMap((o, i) => o.commands.flatMap((c) => (c.type === 'setCurrentLimit' ? [[t0 + i + 1, c.currentA] as [number, number]] : [])));
+}
+
+describe('lib/balancer/fuseStress', () => {
+  it('adds dt / t_trip of the fastest type C breaker per phase, nothing under 1.13 × the fuse, the worst phase counts', () => {
+    const s = new FuseStress();
+    s.add(0, [28, 40, 0], ALL, 25, 15_000);
+    for (let t = 1; t <= 20; t++) s.add(t * 1000, [28, 40, 0], ALL, 25, 15_000);
+    const want = 20 / tripTimeS(MCB_C_FASTEST, 40 / 25);
+    assert.ok(Math.abs(s.value(20_000) - want) < 1e-9, `${s.value(20_000)} vs ${want}`);
+    assert.ok(want > 0.1 && want < 0.3, `40 A on 25 A for 20 s is ${want}`);
+  });
+
+  it('a gap longer than the stale time counts only the stale time; the hour moves on; a clock step back keeps it', () => {
+    const s = new FuseStress();
+    s.add(0, [40, 0, 0], ALL, 25, 15_000);
+    s.add(600_000, [40, 0, 0], ALL, 25, 15_000); // 10 min later: counted as 15 s
+    const one = 15 / tripTimeS(MCB_C_FASTEST, 40 / 25);
+    assert.ok(Math.abs(s.value(600_000) - one) < 1e-9);
+    s.shift(-300_000); // the clock went back 5 min
+    assert.ok(Math.abs(s.value(300_000 + 30 * 60_000) - one) < 1e-9, 'still there half an hour later');
+    assert.strictEqual(s.value(300_000 + 62 * 60_000), 0, 'gone after the hour (and its last minute)');
+  });
+
+  it('a phase missing from a sample adds nothing, nor does a bad fuse', () => {
+    const s = new FuseStress();
+    s.add(0, [40, 40, 40], ALL, 25, 15_000);
+    s.add(1000, [40, null, 40], [true, false, false], 25, 15_000);
+    s.add(2000, [40, 40, 40], ALL, 0, 15_000);
+    assert.ok(Math.abs(s.value(2000) - 1 / tripTimeS(MCB_C_FASTEST, 1.6)) < 1e-9);
+  });
+});
+
+describe('lib/balancer: quick while the fuse is cool', () => {
+  it('takes the held headroom in one raise after 2 s while the fuse is cool (the careful rules: 2 A per 30 s)', () => {
+    const r = new Rig({ quickStressBudget: 0.1 });
+    r.add();
+    r.house = [14, 0, 0];
+    r.step(1);
+    assert.strictEqual(r.limit(), 10);
+    r.house = [0, 0, 0];
+    assert.deepStrictEqual(raises(r.run(60), 1), [[4, 16]]); // the house fell at 2 s: 2 s of held headroom, one raise
+    assert.strictEqual(r.balancer.fuseStressNow(r.nowMs).quick, true);
+  });
+
+  it('after an overload worth more than the budget the careful rules apply again, until it leaves the hour', () => {
+    const r = new Rig({ quickStressBudget: 0.1, restoreHoldS: 30 });
+    r.add();
+    r.house = [0, 0, 0];
+    r.run(30);
+    for (let i = 0; i < 15; i++) r.step(1, true, [45, 0, 0]); // 1.8 × the fuse for 15 s (a cut that did not land)
+    const stress = r.balancer.fuseStressNow(r.nowMs);
+    assert.ok(stress.stress > 0.1 && !stress.quick, JSON.stringify(stress));
+    r.house = [14, 0, 0];
+    r.run(5);
+    r.house = [0, 0, 0];
+    // it was paused by the overload: it resumes at 6 A after the careful resume window, then climbs 2 A per 30 s
+    const careful = raises(r.run(400), 0);
+    assert.deepStrictEqual(careful.map(([, a]) => a), [8, 10, 12, 14, 16], 'steps of 2 A');
+    assert.ok(careful.every(([t], i) => i === 0 || t - careful[i - 1][0] >= 30), JSON.stringify(careful));
+    r.run(3600);
+    assert.strictEqual(r.balancer.fuseStressNow(r.nowMs).quick, true, 'an hour later the fuse is cool again');
+  });
+
+  it('after a restart the last hour is unknown: the careful rules for the first hour', () => {
+    const first = new Rig({ quickStressBudget: 0.1 });
+    first.add();
+    first.run(10);
+    const r = new Rig({ quickStressBudget: 0.1 });
+    r.balancer.restoreState(first.balancer.getState());
+    r.add();
+    r.house = [14, 0, 0];
+    r.run(10);
+    assert.strictEqual(r.balancer.fuseStressNow(r.nowMs).quick, false);
+    r.house = [0, 0, 0];
+    assert.deepStrictEqual(raises(r.run(100), 0).map(([, a]) => a), [12, 14, 16]);
+    r.run(3600);
+    assert.strictEqual(r.balancer.fuseStressNow(r.nowMs).quick, true);
+  });
+
+  it('a site ceiling (capacity cap) keeps the careful rules', () => {
+    const r = new Rig({ quickStressBudget: 0.1 });
+    r.site = { ceilingA: [20, 20, 20], reason: 'Capacity cap' };
+    r.add();
+    r.house = [14, 0, 0];
+    r.step(1);
+    r.house = [0, 0, 0];
+    assert.deepStrictEqual(raises(r.run(100), 1).map(([, a]) => a), [12, 14, 16]);
+  });
+
+  it('validates quickStressBudget: 0 to 1, one line naming the field', () => {
+    assert.strictEqual(validateBalancerConfig({}).quickStressBudget, 0.1);
+    assert.strictEqual(validateBalancerConfig({ quickStressBudget: 0 }).quickStressBudget, 0);
+    assert.throws(() => validateBalancerConfig({ quickStressBudget: 2 }), /quickStressBudget.*at most 1/);
+    assert.throws(() => validateBalancerConfig({ quickStressBudget: 'fast' }), /quickStressBudget.*expected a number/);
+  });
+});
