@@ -21,14 +21,14 @@
 import { EventEmitter } from 'events';
 import { Actuator, type ActuatorNotice } from './actuator';
 import { Balancer } from './balancer/balancer';
-import type { BalancerConfig, BalancerEvent, BalancerOutput, ChargerInput, MeterSample, Triple } from './balancer/types';
-import { DEFAULT_BALANCER_CONFIG, GRID_PHASES } from './balancer/types';
+import type { BalancerEvent, BalancerOutput, ChargerInput, MeterSample, Triple } from './balancer/types';
+import { GRID_PHASES } from './balancer/types';
 import type { Charger, ChargerStatus } from './charger';
 import type { Clock } from './clock';
 import { describeError } from './errors';
 import { applyLimits, type LimitSource } from './limits';
 import { migrateState, type PersistedCharger, type PersistedState } from './controllerState';
-import { AppSettings, ChargerSettings, defaultChargerSettings, userBalancerSettings } from './settings';
+import { AppSettings, balancerConfigFrom, ChargerSettings, defaultChargerSettings } from './settings';
 import type { LiveView } from './webapi';
 import type { MeterSourceKind } from './settings';
 
@@ -63,10 +63,6 @@ interface Entry {
 }
 
 const EVENT_HISTORY = 20;
-
-export function balancerConfigFrom(settings: AppSettings): BalancerConfig {
-  return { ...DEFAULT_BALANCER_CONFIG, ...userBalancerSettings(settings) };
-}
 
 function carConnectedIn(status: ChargerStatus | null): boolean {
   return !!status && status.online && ['connected', 'charging', 'complete'].includes(status.state);

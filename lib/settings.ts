@@ -3,7 +3,7 @@
  * save either applies entirely or not at all. Shared by the controller, the Web API (api.ts), the
  * settings page and the flow cards.
  */
-import { DEFAULT_BALANCER_CONFIG, type BalancerConfig, type GridPhase } from './balancer/types';
+import { DEFAULT_BALANCER_CONFIG, DEFAULT_QUICK_STRESS_BUDGET, type BalancerConfig, type GridPhase } from './balancer/types';
 import { readHomeWizardRecord } from './meter/homewizard';
 import { readMeterHost } from './settingsValidation';
 
@@ -49,6 +49,12 @@ export type ManualOverrideMode = 'until-unplug' | 'ignore';
 export const USER_BALANCER_KEYS = ['fuseA', 'marginA', 'restoreStepA', 'restoreHoldS', 'staleAfterS', 'pauseAfterS', 'resumeWindowS'] as const;
 export type UserBalancerSettings = Pick<BalancerConfig, (typeof USER_BALANCER_KEYS)[number]>;
 
+/** The balancer's config from the app settings: the user's keys, quick raising on or off, the rest its defaults. */
+export function balancerConfigFrom(settings: AppSettings): BalancerConfig {
+  const quickStressBudget = settings.quickRestore === false ? 0 : DEFAULT_QUICK_STRESS_BUDGET;
+  return { ...DEFAULT_BALANCER_CONFIG, ...userBalancerSettings(settings), quickStressBudget };
+}
+
 /** The user's balancer settings out of a config (or the app settings). */
 export function userBalancerSettings(from: UserBalancerSettings): UserBalancerSettings {
   return Object.fromEntries(USER_BALANCER_KEYS.map((k) => [k, from[k]])) as UserBalancerSettings;
@@ -90,6 +96,11 @@ export function capacitySettings(s: Partial<CapacitySettings>): CapacitySettings
 export interface AppSettings extends UserBalancerSettings, Partial<CapacitySettings> {
   /** Balancing on/off. Off: the app never changes a charger's current. */
   balancing: boolean;
+  /**
+   * Raise and resume quickly while the fuse is cool (balancer `quickStressBudget`: on = the default budget, off = 0).
+   * Absent in settings saved before 0.4.2: on.
+   */
+  quickRestore?: boolean;
   /** What a manual current change by the user means: a new max until the car is unplugged, or nothing. */
   manualOverride: ManualOverrideMode;
   meter: MeterSettings;
@@ -110,6 +121,7 @@ export function defaultAppSettings(): AppSettings {
   return {
     balancing: true,
     ...userBalancerSettings(DEFAULT_BALANCER_CONFIG),
+    quickRestore: true,
     manualOverride: 'until-unplug',
     meter: { source: 'flow', deviceId: null, host: null, serial: null },
     chargers: {},

@@ -68,6 +68,9 @@ export function validateAppSettings(input: unknown, knownChargerIds: string[]): 
     pauseAfterS = undefined;
   }
   const resumeWindowS = readNumber(input.resumeWindowS, 'resumeWindowS', { ...L.resumeWindowS, what: 'Resume window', unit: 's', integer: true }, errors);
+  const quickRestore = input.quickRestore === undefined
+    ? true
+    : readBoolean(input.quickRestore, 'quickRestore', 'Quick raising while the fuse is cool must be on or off (true or false)', errors);
 
   const manualOverride = readChoice(input.manualOverride, 'manualOverride', MANUAL_OVERRIDE_MODES, 'Manual override', errors);
   const meter = readMeter(input.meter, errors);
@@ -87,6 +90,7 @@ export function validateAppSettings(input: unknown, knownChargerIds: string[]): 
       staleAfterS: staleAfterS!,
       pauseAfterS: pauseAfterS!,
       resumeWindowS: resumeWindowS!,
+      quickRestore: quickRestore!,
       manualOverride: manualOverride!,
       meter: meter!,
       chargers,

@@ -45,6 +45,7 @@
 
   function fillForm(settings) {
     $('balancing').checked = settings.balancing;
+    $('quickRestore').checked = settings.quickRestore !== false;
     checkRadio('manualOverride', settings.manualOverride);
     Object.keys(NUMBER_FIELDS).forEach(function (name) { $(name).value = fieldNumber(settings[name]); });
     var source = settings.meter.source;
@@ -177,6 +178,7 @@
     var host = $(source === 'p1tcp' ? 'meterP1Host' : 'meterHost').value.trim();
     var out = {
       balancing: $('balancing').checked,
+      quickRestore: $('quickRestore').checked,
       manualOverride: radioValue('manualOverride'),
       meter: { source: source, host: host === '' ? null : host, deviceId: selectedDeviceId, serial: meterSerial },
       chargers: {},

@@ -32,6 +32,7 @@ describe('settings page (headless Chromium)', function () {
     assert.strictEqual(await page.inputValue('#fuseA'), '25');
     assert.strictEqual(await page.inputValue('#pauseAfterS'), '60');
     assert.strictEqual(await page.isChecked('#balancing'), true);
+    assert.strictEqual(await page.isChecked('#quickRestore'), true, 'quick raising while the fuse is cool: on by default');
     assert.strictEqual(await page.isChecked('input[name="manualOverride"][value="until-unplug"]'), true);
     assert.strictEqual(await page.isChecked('input[name="meterSource"][value="flow"]'), true);
     assert.strictEqual(await page.isVisible('[data-meter-panel="flow"]'), true);
@@ -97,6 +98,7 @@ describe('settings page (headless Chromium)', function () {
     await page.fill('#pauseAfterS', '90');
     await page.fill('#resumeWindowS', '300');
     await page.uncheck('#balancing');
+    await page.uncheck('#quickRestore');
     await page.check('input[name="manualOverride"][value="ignore"]');
     await page.check('input[name="meterSource"][value="homewizard"]');
     await page.fill('#meterHost', ' p1meter.local ');
@@ -119,6 +121,7 @@ describe('settings page (headless Chromium)', function () {
       staleAfterS: 20,
       pauseAfterS: 90,
       resumeWindowS: 300,
+      quickRestore: false,
       manualOverride: 'ignore',
       meter: { source: 'homewizard', host: 'p1meter.local', deviceId: null, serial: null },
       chargers: {

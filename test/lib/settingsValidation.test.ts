@@ -1,9 +1,9 @@
 import assert from 'assert';
 import { readMeterHost, readP1TcpHost, SETTINGS_LIMITS, validateAppSettings } from '../../lib/settingsValidation';
 import { parseP1TcpAddress } from '../../lib/meter/p1tcp';
-import { FUSE_LIMITS_A } from '../../lib/balancer/types';
+import { DEFAULT_QUICK_STRESS_BUDGET, FUSE_LIMITS_A } from '../../lib/balancer/types';
 import { validateBalancerConfig } from '../../lib/balancer/balancer';
-import { defaultAppSettings, type AppSettings } from '../../lib/settings';
+import { balancerConfigFrom, defaultAppSettings, type AppSettings } from '../../lib/settings';
 
 const IDS = ['goe-1', 'ca-7'];
 
@@ -38,6 +38,19 @@ describe('lib/settingsValidation', () => {
 
   it('accepts the defaults (flow meter, no chargers configured)', () => {
     assert.deepStrictEqual(validateAppSettings(defaultAppSettings(), []), { ok: true, value: defaultAppSettings() });
+  });
+
+  it('quick raising while the fuse is cool: on when absent (settings saved before 0.4.2), a boolean otherwise, one line', () => {
+    const { quickRestore: _dropped, ...old } = good();
+    const r = validateAppSettings(old, IDS);
+    assert.ok(r.ok);
+    assert.strictEqual(r.value.quickRestore, true);
+    const off = validateAppSettings({ ...good(), quickRestore: false }, IDS);
+    assert.ok(off.ok && off.value.quickRestore === false);
+    assert.match(errorsFor({ quickRestore: 'yes' }).quickRestore, /must be on or off \(true or false\)/);
+    assert.strictEqual(balancerConfigFrom({ ...good(), quickRestore: false }).quickStressBudget, 0);
+    assert.strictEqual(balancerConfigFrom(good()).quickStressBudget, DEFAULT_QUICK_STRESS_BUDGET);
+    assert.strictEqual(validateBalancerConfig(balancerConfigFrom(old as AppSettings)).quickStressBudget, DEFAULT_QUICK_STRESS_BUDGET);
   });
 
   it('accepts numbers given as numeric strings from form inputs and converts them', () => {
