@@ -3,6 +3,7 @@
  * oracle told the same margin (the best any purely reactive policy with that margin does, on the same
  * scenarios) is measured beside it: the proof the issue asks for when a target is out of reach.
  */
+import { DEFAULT_BALANCER_CONFIG } from '../../lib/balancer/types';
 import { SESSION_START_S, type PolicyMetrics } from '../sim/simulate';
 import { DOMINANCE_TARGET, dominance, met, type Dominance, type GroupFrontier, type Sweep } from './frontier';
 import { BASELINES, byGroup, CHARGERS, DEFAULT_MARGIN_A, f, median, policyFor, sum, type Row } from './matrix';
@@ -33,6 +34,13 @@ export interface Target {
    */
   missedIn?: string[];
   outOfReachIn?: string[];
+  /**
+   * Energy lines: groups where only the per-scenario held oracle meets the line, and the oracle with one rule for every
+   * scenario that holds the trip-stress line (the balancer's cloud reserve, `cloudRuleOracle`) misses it.
+   */
+  oneRuleIn?: string[];
+  /** The trip stress of the oracle at the same margin (worst scenario) and with the cloud reserve, for `oneRuleIn`. */
+  oneRuleStress?: { sameMargin: number; rule: number };
   /** null: not measured (a baseline is missing). */
   met: boolean | null;
 }
@@ -95,6 +103,32 @@ export function safeOracle(byMargin: Map<number, PolicyMetrics>): { metrics: Pol
   return { metrics: byMargin.get(last)!, marginA: last };
 }
 
+/**
+ * The reactive oracle with one rule for every scenario: told fuse − margin, and a cloud charger (Charge Amps)
+ * `cloudRaiseReserveA` more, as the balancer keeps it; from the margin sweep (whole amps).
+ */
+export function cloudRuleOracle(row: Row, sw: Sweep): PolicyMetrics {
+  const extraA = row.scenario.charger === 'chargeamps' ? DEFAULT_BALANCER_CONFIG.cloudRaiseReserveA : 0; // the cloud charger (simulate.ts)
+  return sw.oracleAt.get(row)!.get(DEFAULT_MARGIN_A + extraA)!;
+}
+
+/**
+ * Whether `cloudRuleOracle` is a fair reference for what one rule can do: the oracle at the same margin trips past the
+ * target somewhere (so a rule is needed) and this one stays within it in every scenario.
+ */
+export function cloudRuleHolds(rows: Row[], sw: Sweep): { holds: boolean; maxStress: number; sameMarginStress: number } {
+  const maxStress = Math.max(0, ...rows.map((r) => cloudRuleOracle(r, sw).tripStressMcbC));
+  const sameMarginStress = Math.max(0, ...rows.map((r) => sw.oracleAt.get(r)!.get(DEFAULT_MARGIN_A)!.tripStressMcbC));
+  return { holds: maxStress <= TARGETS.tripStressMcbC && sameMarginStress > TARGETS.tripStressMcbC, maxStress, sameMarginStress };
+}
+
+/** A group's reading of one energy line from the balancer, the held oracle and (when it holds) the one-rule oracle. */
+export function energyVerdict(balancerMet: boolean, heldMet: boolean, ruleMet: boolean | null): 'met' | 'miss' | 'one rule' | 'out of reach' {
+  if (balancerMet) return 'met';
+  if (!heldMet) return 'out of reach';
+  return ruleMet === false ? 'one rule' : 'miss';
+}
+
 export function doneWhen(rows: Row[], sw: Sweep, perf: Performance): Target[] {
   const out: Target[] = [];
   const oracle = (r: Row): PolicyMetrics => sw.oracleAt.get(r)!.get(DEFAULT_MARGIN_A)!;
@@ -141,6 +175,7 @@ export function doneWhen(rows: Row[], sw: Sweep, perf: Performance): Target[] {
     balancer: energyRatio(rs.map((r) => r.results.balancer), rs.map((r) => r.results.ideal)),
     oracle: energyRatio(rs.map(oracle), rs.map((r) => r.results.ideal)),
     safe: energyRatio(rs.map(safe), rs.map((r) => r.results.ideal)),
+    rule: energyRatio(rs.map((r) => cloudRuleOracle(r, sw)), rs.map((r) => r.results.ideal)),
     evcc: (() => {
       const p = policyFor('evcc');
       return p ? energyRatio(rs.map((r) => r.results[p]), rs.map((r) => r.results.ideal)) : NaN;
@@ -156,14 +191,18 @@ export function doneWhen(rows: Row[], sw: Sweep, perf: Performance): Target[] {
     missed.length ? `; its overload there ${f(sum(missed.map((g) => g.oracleAs)), 0)} A·s against the balancer's ${f(sum(missed.map((g) => g.balancerAs)), 0)} A·s` : '';
   const maxTrip = Math.max(0, ...rows.map((r) => oracle(r).tripStressMcbC));
   const held = raised.length ? `; held to the trip-stress target (at this margin its stress reaches ${f(maxTrip, 3)}: more margin in ${raised.length} scenarios)` : '';
+  const oneRule = (t: Pick<Target, 'oneRuleIn'>): string => (rule.holds ? `; with one rule for every scenario, the balancer's cloud reserve (${DEFAULT_BALANCER_CONFIG.cloudRaiseReserveA} A more for Charge Amps; its stress at most ${f(rule.maxStress, 3)}): ${t.oneRuleIn!.length} of those missed` : '');
   type G = (typeof groupEnergy)[number];
   /** Per group: the balancer meets `ok`, or the held oracle does (a miss), or neither (out of reach). */
-  const split = (ok: (g: G, v: (x: G) => number) => boolean): Pick<Target, 'missedIn' | 'outOfReachIn'> & { below: G[] } => {
+  const rule = cloudRuleHolds(rows, sw);
+  const split = (ok: (g: G, v: (x: G) => number) => boolean): Pick<Target, 'missedIn' | 'outOfReachIn' | 'oneRuleIn'> & { below: G[] } => {
     const below = groupEnergy.filter((g) => !ok(g, (x) => x.balancer));
+    const read = (g: G) => energyVerdict(false, ok(g, (x) => x.safe), rule.holds ? ok(g, (x) => x.rule) : null);
     return {
       below,
-      missedIn: below.filter((g) => ok(g, (x) => x.safe)).map((g) => g.group),
-      outOfReachIn: below.filter((g) => !ok(g, (x) => x.safe)).map((g) => g.group),
+      missedIn: below.filter((g) => read(g) === 'miss').map((g) => g.group),
+      oneRuleIn: below.filter((g) => read(g) === 'one rule').map((g) => g.group),
+      outOfReachIn: below.filter((g) => read(g) === 'out of reach').map((g) => g.group),
     };
   };
   const energyOk = (g: G, v: (x: G) => number): boolean => v(g) >= TARGETS.energyOfIdeal;
@@ -171,9 +210,11 @@ export function doneWhen(rows: Row[], sw: Sweep, perf: Performance): Target[] {
   out.push({
     line: `Energy ≥ ${TARGETS.energyOfIdeal} of ideal in every trace group (default settings)`,
     measured: `lowest ${f(low.balancer, 3)} (${low.group}); ${e.below.length} of ${groups.length} groups below`,
-    oracle: `${f(low.oracle, 3)} in that group; lowest ${f(Math.min(...groupEnergy.map((g) => g.oracle)), 3)}; in the ${e.below.length} groups the balancer misses: ${e.below.filter((g) => g.oracle >= TARGETS.energyOfIdeal).length} met by the oracle${costs(e.below)}${held}: ${e.missedIn!.length} met`,
+    oracle: `${f(low.oracle, 3)} in that group; lowest ${f(Math.min(...groupEnergy.map((g) => g.oracle)), 3)}; in the ${e.below.length} groups the balancer misses: ${e.below.filter((g) => g.oracle >= TARGETS.energyOfIdeal).length} met by the oracle${costs(e.below)}${held}: ${e.missedIn!.length + e.oneRuleIn!.length} met${oneRule(e)}`,
     oracleMet: groupEnergy.every((g) => g.oracle >= TARGETS.energyOfIdeal),
     missedIn: e.missedIn,
+    oneRuleIn: e.oneRuleIn,
+    oneRuleStress: { sameMargin: rule.sameMarginStress, rule: rule.maxStress },
     outOfReachIn: e.outOfReachIn,
     oracleOverloadTimes: overloadTimes(groupEnergy.filter((g) => e.missedIn!.includes(g.group))),
     met: e.below.length === 0,
@@ -184,9 +225,11 @@ export function doneWhen(rows: Row[], sw: Sweep, perf: Performance): Target[] {
   out.push({
     line: `Energy ≥ evcc's energy − ${TARGETS.energyVsEvcc} (of ideal) in every trace group`,
     measured: policyFor('evcc') ? `worst ${f(vsEvcc.balancer - vsEvcc.evcc, 3)} (${vsEvcc.group}: ${f(vsEvcc.balancer, 3)} vs ${f(vsEvcc.evcc, 3)}); ${ev.below.length} of ${groups.length} groups below` : 'no evcc policy',
-    oracle: policyFor('evcc') ? `${f(vsEvcc.oracle - vsEvcc.evcc, 3)} in that group; worst ${f(Math.min(...groupEnergy.map((g) => g.oracle - g.evcc)), 3)}${costs(ev.below)}${held}: ${ev.missedIn!.length} of the ${ev.below.length} met` : '',
+    oracle: policyFor('evcc') ? `${f(vsEvcc.oracle - vsEvcc.evcc, 3)} in that group; worst ${f(Math.min(...groupEnergy.map((g) => g.oracle - g.evcc)), 3)}${costs(ev.below)}${held}: ${ev.missedIn!.length + ev.oneRuleIn!.length} of the ${ev.below.length} met${oneRule(ev)}` : '',
     oracleMet: policyFor('evcc') ? groupEnergy.every((g) => g.oracle - g.evcc >= -TARGETS.energyVsEvcc - 1e-9) : null,
     missedIn: policyFor('evcc') ? ev.missedIn : undefined,
+    oneRuleIn: policyFor('evcc') ? ev.oneRuleIn : undefined,
+    oneRuleStress: { sameMargin: rule.sameMarginStress, rule: rule.maxStress },
     outOfReachIn: policyFor('evcc') ? ev.outOfReachIn : undefined,
     oracleOverloadTimes: overloadTimes(groupEnergy.filter((g) => ev.missedIn!.includes(g.group))),
     met: policyFor('evcc') ? ev.below.length === 0 : null,
@@ -250,6 +293,11 @@ export function reading(t: Target): string {
   if (t.missedIn && t.outOfReachIn) {
     const parts: string[] = [];
     if (t.outOfReachIn.length) parts.push(`out of reach in ${t.outOfReachIn.join(', ')}: the oracle with the same margin, held to the trip-stress target, misses there too`);
+    if (t.oneRuleIn?.length) {
+      parts.push(
+        `out of reach with one rule for every scenario in ${t.oneRuleIn.join(', ')}: the oracle at this margin meets it there but trips past ${TARGETS.tripStressMcbC} elsewhere in the matrix (up to ${f(t.oneRuleStress?.sameMargin ?? NaN, 3)}), and more margin picked per scenario is no rule a real policy can follow; with the balancer's own cloud reserve, which holds the trip-stress line in every scenario (at most ${f(t.oneRuleStress?.rule ?? NaN, 3)}), it misses there too. The trade-off chosen: the fuse first`,
+      );
+    }
     if (t.missedIn.length) {
       const x = t.oracleOverloadTimes;
       const cost = x !== undefined && x > 1 ? ` with ${f(x, 1)}× the balancer's overload there` : '';

@@ -1,5 +1,6 @@
 import assert from 'assert';
-import { belowFloor, reading, safeOracle, type Target } from '../../../tools/bench/doneWhen';
+import { belowFloor, cloudRuleHolds, cloudRuleOracle, energyVerdict, reading, safeOracle, type Target } from '../../../tools/bench/doneWhen';
+import type { Sweep } from '../../../tools/bench/frontier';
 import { dominance, met, overloadAtEnergy, type FrontierPoint } from '../../../tools/bench/frontier';
 import type { Row } from '../../../tools/bench/matrix';
 import type { PolicyMetrics } from '../../../tools/sim/simulate';
@@ -104,5 +105,26 @@ describe('tools/bench/doneWhen', () => {
     assert.match(frontier, /out of reach in pv9, hass by the issue's measure/);
     assert.match(frontier, /a miss in pv4: the oracle's frontier meets it there/);
     assert.strictEqual(reading({ ...base, met: true }), '');
+  });
+
+  it('one rule for every scenario: the oracle with the cloud reserve (1 A more for Charge Amps) as the second reference', () => {
+    const at = (tripStressMcbC: number): PolicyMetrics => ({ tripStressMcbC }) as PolicyMetrics;
+    const goe = { scenario: { charger: 'goe' } } as Row;
+    const ca = { scenario: { charger: 'chargeamps' } } as Row;
+    const sweep = (caAtOne: number, caAtTwo: number): Sweep =>
+      ({ oracleAt: new Map([[goe, new Map([[1, at(0.1)], [2, at(0.05)]])], [ca, new Map([[1, at(caAtOne)], [2, at(caAtTwo)]])]]) }) as unknown as Sweep;
+    const sw = sweep(0.31, 0.2);
+    assert.strictEqual(cloudRuleOracle(goe, sw).tripStressMcbC, 0.1, 'go-e: the same margin');
+    assert.strictEqual(cloudRuleOracle(ca, sw).tripStressMcbC, 0.2, 'Charge Amps: 1 A more');
+    assert.deepStrictEqual(cloudRuleHolds([goe, ca], sw), { holds: true, maxStress: 0.2, sameMarginStress: 0.31 });
+    assert.strictEqual(cloudRuleHolds([goe, ca], sweep(0.2, 0.1)).holds, false, 'not needed: the same margin holds the line');
+    assert.strictEqual(cloudRuleHolds([goe, ca], sweep(0.5, 0.3)).holds, false, 'does not hold the line itself');
+    assert.strictEqual(energyVerdict(true, false, false), 'met');
+    assert.strictEqual(energyVerdict(false, false, null), 'out of reach');
+    assert.strictEqual(energyVerdict(false, true, false), 'one rule');
+    assert.strictEqual(energyVerdict(false, true, true), 'miss');
+    assert.strictEqual(energyVerdict(false, true, null), 'miss', 'no fair rule: a miss');
+    const t: Target = { line: '', measured: '', oracle: '', met: false, oracleMet: true, missedIn: [], outOfReachIn: [], oneRuleIn: ['evening'], oneRuleStress: { sameMargin: 0.314, rule: 0.215 } };
+    assert.match(reading(t), /out of reach with one rule for every scenario in evening: .*up to 0\.314.*at most 0\.215.*the fuse first/);
   });
 });
