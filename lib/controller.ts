@@ -476,6 +476,7 @@ export class Controller extends EventEmitter {
       },
       measuredA: out?.measuredA ?? [null, null, null],
       headroomA: out?.headroomA ?? [null, null, null],
+      fuse: { ...this.balancer.fuseStressNow(monoNow), quickOn: this.settings.quickRestore !== false },
       chargers: [...this.entries.values()].map((e) => this.liveCharger(e)),
       events: this.history.map((h) => ({ timeMs: h.timeMs, type: h.type, chargerName: h.chargerName, reason: h.reason })),
     };

@@ -39,6 +39,9 @@ export interface LiveView {
   meter: { source: MeterSourceKind; stale: boolean; lastSampleAgeS: number | null; error: string | null };
   measuredA: Triple<number | null>;
   headroomA: Triple<number | null>;
+  /** The fuse's stress over the last hour (1 = the fastest type C breaker could trip), whether the balancer raises
+   *  quickly now, and whether the setting allows it (docs/balancer.md, rule 13). */
+  fuse: { stress: number; quick: boolean; quickOn: boolean };
   chargers: {
     id: string;
     name: string;

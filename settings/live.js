@@ -113,6 +113,13 @@
     });
   }
 
+  /** The fuse's stress over the last hour in % of a trip, and how the balancer raises now (docs/balancer.md, rule 13). */
+  function fuseLine(fuse) {
+    var pct = Math.round(fuse.stress * 1000) / 10;
+    var how = !fuse.quickOn ? 'live.quickOff' : fuse.quick ? 'live.quick' : 'live.careful';
+    return t('live.fuseStress', { pct: pct }) + ', ' + t(how);
+  }
+
   function renderLive(live) {
     if (!live) return;
     last = live;
@@ -122,6 +129,7 @@
     stale.textContent = live.meter.lastSampleAgeS === null ? t('live.staleUnknown') : t('live.stale', { s: Math.round(live.meter.lastSampleAgeS) });
     var meterLine = live.meter.lastSampleAgeS === null ? t('live.noData') : t('live.lastSample', { s: Math.round(live.meter.lastSampleAgeS) });
     if (live.meter.error) meterLine += ' · ' + t('live.meterError', { error: live.meter.error });
+    if (live.fuse) meterLine += ' · ' + fuseLine(live.fuse);
     $('live-meter').textContent = t('live.source.' + live.meter.source) + ' · ' + meterLine;
     renderPhases(live);
     renderLiveChargers(live);

@@ -61,7 +61,7 @@ export class FakeApp {
     this.live = {
       timeMs: 0, balancing: true, fuseA: settings.fuseA, marginA: settings.marginA,
       meter: { source: settings.meter.source, stale: false, lastSampleAgeS: null, error: null },
-      measuredA: [null, null, null], headroomA: [null, null, null], chargers: [], events: [],
+      measuredA: [null, null, null], headroomA: [null, null, null], fuse: { stress: 0, quick: true, quickOn: true }, chargers: [], events: [],
     };
   }
 

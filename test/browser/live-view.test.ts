@@ -156,6 +156,21 @@ describe('settings page live view (headless Chromium)', function () {
     assert.deepStrictEqual(STORY_CHARGERS['goe-garage'].phaseMap, ['L1', 'L2', 'L3'], 'the story itself is untouched');
   });
 
+  it('says how hard the fuse was worked in the last hour and how the balancer raises now (quick, step by step, off)', async () => {
+    await open({ app: new FakeApp() });
+    const meterLine = (): Promise<string | null> => page.textContent('#live-meter');
+    await page.waitForFunction(() => /of a trip/.test(document.getElementById('live-meter')?.textContent ?? ''));
+    assert.match(await meterLine() ?? '', / · fuse stress in the last hour 0 % of a trip, raising quickly$/);
+    const story = liveStory().live;
+    for (const [fuse, want] of [
+      [{ stress: 0.1432, quick: false, quickOn: true }, /fuse stress in the last hour 14.3 % of a trip, raising step by step$/],
+      [{ stress: 0.004, quick: false, quickOn: false }, /fuse stress in the last hour 0.4 % of a trip, quick raising off$/],
+    ] as const) {
+      await page.evaluate((data) => window.__homeyEmit('live', data), { ...story, fuse });
+      assert.match(await meterLine() ?? '', want);
+    }
+  });
+
   it('follows realtime "live" events: a silent meter, at most the last 20 events, folded until opened', async () => {
     await open({ app: new FakeApp() });
     assert.strictEqual(await page.textContent('#live-events li'), 'No events yet.');

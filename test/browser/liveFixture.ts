@@ -125,6 +125,7 @@ export function runEvening(endS: number, house: (s: number, last: boolean) => Tr
     meter: { source: 'homewizard', stale: false, lastSampleAgeS, error: null },
     measuredA: last.measuredA,
     headroomA: last.headroomA.map((a) => (a === null ? null : Math.round(a * 10) / 10)) as Triple<number | null>,
+    fuse: { ...balancer.fuseStressNow(endS * 1000), quickOn: true },
     chargers: chargers.map((c) => ({
       id: c.input.id,
       name: c.input.name,

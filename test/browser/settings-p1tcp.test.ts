@@ -101,7 +101,7 @@ describe('settings page: P1 dongle as meter source (headless Chromium)', functio
     let p = await open('en', app);
     await p.waitForFunction(() => /P1 dongle/.test(document.getElementById('live-meter')?.textContent ?? ''));
     assert.strictEqual(await p.textContent('#live-meter'),
-      'P1 dongle · no reading yet · meter: P1 meter 192.168.1.40:8088: the dongle closed the connection; reconnecting in 2 s');
+      'P1 dongle · no reading yet · meter: P1 meter 192.168.1.40:8088: the dongle closed the connection; reconnecting in 2 s · fuse stress in the last hour 0 % of a trip, raising quickly');
     assert.deepStrictEqual(pageErrors, [], 'the page logged errors');
     await p.close();
 
