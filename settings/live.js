@@ -116,8 +116,8 @@
   /** The fuse's stress over the last hour in % of a trip, and how the balancer raises now (docs/balancer.md, rule 13). */
   function fuseLine(fuse) {
     var pct = Math.round(fuse.stress * 1000) / 10;
-    var how = !fuse.quickOn ? 'live.quickOff' : fuse.quick ? 'live.quick' : 'live.careful';
-    return t('live.fuseStress', { pct: pct }) + ', ' + t(how);
+    var how = !fuse.quickOn ? t('live.quickOff') : fuse.quick ? t('live.quick') : t('live.careful');
+    return t('live.fuseStress', { pct: pct }) + ', ' + how;
   }
 
   function renderLive(live) {
