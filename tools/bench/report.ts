@@ -1,5 +1,5 @@
 /** docs/benchmarks.md, section by section, from one bench run. */
-import { DEFAULT_BALANCER_CONFIG } from '../../lib/balancer/types';
+import { DEFAULT_BALANCER_CONFIG, DEFAULT_QUICK_STRESS_BUDGET, QUICK_WAIT_FACTOR } from '../../lib/balancer/types';
 import { ggFastest, MCB_C_FASTEST, type TripCurve } from '../sim/metrics';
 import { POLICY_NAMES } from '../sim/policies';
 import { SESSION_START_S, type PolicyMetrics } from '../sim/simulate';
@@ -292,7 +292,7 @@ function variantSection(run: BenchRun): string {
   const groups = [...idealByGroup.keys()];
   const b = run.rows.map((r) => r.results.balancer);
   const base: Variant = {
-    label: `default (margin ${DEFAULT_MARGIN_A} A, restore ${DEFAULT_BALANCER_CONFIG.restoreStepA} A per ${DEFAULT_BALANCER_CONFIG.restoreHoldS} s, resume window ${DEFAULT_BALANCER_CONFIG.resumeWindowS} s, cloud raise window ${DEFAULT_BALANCER_CONFIG.cloudRaiseWindowS} s + ${DEFAULT_BALANCER_CONFIG.cloudRaiseReserveA} A)`,
+    label: `default (margin ${DEFAULT_MARGIN_A} A, restore ${DEFAULT_BALANCER_CONFIG.restoreStepA} A per ${DEFAULT_BALANCER_CONFIG.restoreHoldS} s, resume window ${DEFAULT_BALANCER_CONFIG.resumeWindowS} s, cloud raise window ${DEFAULT_BALANCER_CONFIG.cloudRaiseWindowS} s + ${DEFAULT_BALANCER_CONFIG.cloudRaiseReserveA} A; while the fuse's stress stays under ${DEFAULT_QUICK_STRESS_BUDGET} of a trip, the waits × ${f(QUICK_WAIT_FACTOR, 3)} and the step × ${f(1 / QUICK_WAIT_FACTOR, 0)})`,
     energyKWh: sum(b.map((m) => m.energyKWh)),
     overloadAs: sum(b.map((m) => m.overloadAmpSeconds)),
     perGroup: new Map(
@@ -302,7 +302,7 @@ function variantSection(run: BenchRun): string {
   return [
     '## What holds the balancer back (diagnostic)',
     '',
-    'The balancer at the default margin with one rule relaxed, over the same matrix: energy of ideal per trace group and Σ overload. Not a setting to ship as is; it shows where the energy goes.',
+    'The balancer at the default margin with one rule relaxed (or the quick rules off), over the same matrix: energy of ideal per trace group and Σ overload. Not a setting to ship as is; it shows where the energy goes.',
     '',
     mdTable(
       ['balancer', 'Σ overload A·s', 'energy of ideal', ...groups],

@@ -33,8 +33,9 @@ function outFile(argv: string[]): string {
   return path.resolve(argv[i + 1]);
 }
 
-/** The balancer with one rule relaxed (diagnostic: where its energy goes). */
+/** The balancer with one rule relaxed, or the quick rules off (diagnostic: where its energy goes). */
 const VARIANTS: { label: string; balancer: Partial<BalancerConfig> }[] = [
+  { label: 'the configured waits always (`quickStressBudget` 0: no quick rules)', balancer: { quickStressBudget: 0 } },
   { label: 'restore in one step (`restoreStepA` 16)', balancer: { restoreStepA: 16 } },
   { label: 'restore hold 10 s (`restoreHoldS` 10)', balancer: { restoreHoldS: 10 } },
   { label: 'resume window 30 s (`resumeWindowS` 30)', balancer: { resumeWindowS: 30 } },
