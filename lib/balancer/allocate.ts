@@ -7,7 +7,7 @@
  */
 import type { PhaseIndex } from '../phase';
 import { GRID_PHASES, type BalancerConfig, type Triple } from './types';
-import { backoffNow, dropFirst, EPS, fmt, holdWindowMs, KEEP_SLACK_A, RAISE_BACKOFF_MAX, staleWhy, type Work } from './work';
+import { backoffNow, dropFirst, EPS, fmt, holdWindowMs, KEEP_SLACK_A, PHASE_IN_USE_A, RAISE_BACKOFF_MAX, staleWhy, type Work } from './work';
 
 /** What the meter says for this step, per grid phase. */
 export interface PhaseView {
@@ -116,13 +116,19 @@ function resumeWhereHeld(cfg: BalancerConfig, nowMs: number, work: Work[], pause
     while (m.resumeHist.length > 1 && nowMs - m.resumeHist[1].atMs >= keepMs) m.resumeHist.shift();
     const held = heldLongEnough(cfg, nowMs, m.resumeHist, needA);
     if (!held || nowMs - m.lastIncreaseMs < it.writeIntervalMs || it.maxA < it.minA) continue;
-    // a pause the charger has not confirmed yet is not undone: the car may still draw, and a resume would keep it drawing
-    if (typeof it.input.committedA === 'number' && it.input.committedA > 0) continue;
+    // a pause not confirmed yet is not undone: the car may still draw, and a resume would keep it drawing. Unconfirmed:
+    // the actuator says so (`committedA`; a local charger only after its grace), or the car still draws on its reading
+    if ((typeof it.input.committedA === 'number' && it.input.committedA > 0) || stillDraws(it)) continue;
     it.capA = it.minA;
     it.phase = tight;
     it.why = `${GRID_PHASES[tight]} had ${fmt(Math.floor(held.spareA + EPS))} A or more free for the chargers for ${Math.round(held.seconds)} s`;
     for (let g = 0; g < 3; g++) spare[g] -= it.w[g] * it.minA;
   }
+}
+
+/** Whether the charger's own reading shows the car drawing (PHASE_IN_USE_A or more on a phase). */
+function stillDraws(it: Work): boolean {
+  return it.input.measuredA.some((a) => typeof a === 'number' && Number.isFinite(a) && a >= PHASE_IN_USE_A);
 }
 
 /** The stretch up to now whose lowest spare held for resumeWindowS × (need / that spare)², if there is one. */

@@ -11,7 +11,8 @@
  * retrying and confirming are the actuator's (lib/actuator.ts), never the balancer's.
  *
  * Files: config.ts (settings and their validation), allocate.ts (one allocation in named steps),
- * draw.ts (a charger's own draw), work.ts (per-charger memory and helpers), types.ts (the contract).
+ * draw.ts (a charger's own draw), work.ts (per-charger memory and helpers), fuseStress.ts (the fuse's last hour and
+ * the quick rules), types.ts (the contract).
  */
 import type { SiteLimit } from '../limits';
 import type { PhaseIndex } from '../phase';
@@ -22,7 +23,7 @@ import { FuseWatch } from './fuseStress';
 import { memosToState, restoreMemos } from './state';
 import { DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S, GRID_PHASES, type BalancerCommand, type BalancerConfig, type BalancerEvent } from './types';
 import type { BalancerOutput, BalancerState, ChargerInput, GridPhase, MeterSample, Triple } from './types';
-import { EPS, finiteOr, fmt, METER_CLOCK_RESET_MS, noteDecrease, prepareWork, tightestPhase, UNCONFIRMED_ALARM_MS, validLimit } from './work';
+import { emitCommand, EPS, finiteOr, fmt, METER_CLOCK_RESET_MS, noteDecrease, prepareWork, tightestPhase, UNCONFIRMED_ALARM_MS, validLimit } from './work';
 import type { Memo, Work } from './work';
 
 export { BalancerConfigError, validateBalancerConfig };
@@ -53,9 +54,13 @@ export class Balancer {
   /** The meter on fresh samples of the last two minutes (a charger reading's time → what the meter read then). */
   private readonly meterHistory = new MeterHistory(2 * 60_000);
 
-  constructor(config: BalancerConfig) {
+  /**
+   * `opts.lastHourKnown`: the caller knows the fuse carried nothing in the hour before (a simulation with nothing
+   * before it); otherwise that hour is unknown and the configured (careful) rules apply for the first hour.
+   */
+  constructor(config: BalancerConfig, opts: { lastHourKnown?: boolean } = {}) {
     this.cfg = this.rules = validateBalancerConfig(config);
-    this.fuse = new FuseWatch(this.cfg);
+    this.fuse = new FuseWatch(this.cfg, opts.lastHourKnown === true);
   }
 
   setConfig(config: BalancerConfig): void {
@@ -65,7 +70,8 @@ export class Balancer {
 
   /** The fuse's stress over the last hour (1 = the fastest type C breaker could trip) and whether the quick rules apply. */
   fuseStressNow(nowMs: number): { stress: number; quick: boolean } {
-    return this.fuse.now(nowMs);
+    const now = this.fuse.now(nowMs);
+    return { stress: now.stress, quick: now.quick && !this.siteWhy.some((w) => w !== null) };
   }
 
   getConfig(): BalancerConfig {
@@ -103,8 +109,7 @@ export class Balancer {
     // 1. the meter; 2. the chargers; 3. the headroom per phase
     const present: Triple<boolean> = [false, false, false];
     const fresh = sample !== null && this.acceptSample(nowMs, sample, present);
-    // quick only while the fuse alone bounds the chargers: a site ceiling (capacity cap) keeps the careful rules
-    this.rules = site?.ceilingA.some((c) => c !== null) ? this.cfg : this.fuse.rules(nowMs);
+    this.rules = this.fuse.rules(nowMs);
     const { ageMs, known } = this.phaseAges(nowMs);
     const { work, idle, ownDraw, usedGrid, allowedA } = this.prepareAll(nowMs, chargers);
     this.stepWork = work;
@@ -120,7 +125,7 @@ export class Balancer {
     const targets: Record<string, number | null> = {};
     for (const item of work) {
       this.apply(nowMs, item, view.avail, events);
-      this.emit(item, commands);
+      emitCommand(item, commands);
       allowedA[item.input.id] = item.memo.sessionStart ? 0 : item.memo.allowedA;
       targets[item.input.id] = item.memo.sessionStart ? null : item.memo.allowedA;
     }
@@ -207,6 +212,8 @@ export class Balancer {
     const measuredA: Triple<number | null> = [null, null, null];
     const headroomA: Triple<number | null> = [null, null, null];
     const keepMs = Math.max(cfg.cloudRaiseWindowS * 1000, longestHoldWindowMs(cfg));
+    // quick only while the fuse alone bounds the chargers: a site ceiling (capacity cap) that binds keeps the configured rules
+    if (this.siteBinds(known, ownDraw, site)) this.rules = cfg;
     for (let g = 0; g < 3; g++) {
       const v = this.phaseA[g] as number;
       const houseA = known[g] ? v - ownDraw[g] : null;
@@ -225,6 +232,12 @@ export class Balancer {
       if (typeof ceilA === 'number' && Number.isFinite(ceilA)) view.cloudAvail[g] = Math.min(view.cloudAvail[g], ceilA);
     }
     return { view, measuredA, headroomA };
+  }
+
+  /** Whether a site ceiling is below the fuse's headroom on a known phase (it, not the fuse, binds there). */
+  private siteBinds(known: Triple<boolean>, ownDraw: Triple<number>, site: SiteLimit | null): boolean {
+    const limitA = this.cfg.fuseA - this.cfg.marginA;
+    return !!site && site.ceilingA.some((c, g) => known[g] && typeof c === 'number' && c < limitA - ((this.phaseA[g] as number) - ownDraw[g]));
   }
 
   /** The oldest phase each charger uses that has had no good value for staleAfterS / pauseAfterS. */
@@ -419,28 +432,6 @@ export class Balancer {
         events.push({ type: 'restored', ...base, reason: it.why });
       }
     }
-  }
-
-  /**
-   * A command when the target changes (the simulator applies these; the app hands `targets` to each
-   * charger's actuator, which alone repeats, retries and confirms).
-   */
-  private emit(it: Work, commands: BalancerCommand[]): void {
-    const m = it.memo;
-    if (m.sessionStart) return; // the starting limit is picked on the next fresh sample
-    const want = m.allowedA;
-    const chargerId = it.input.id;
-    const reason = it.why ?? `Keeping ${it.input.name} at ${want === 0 ? 'pause' : `${want} A`}`;
-    let cmd: BalancerCommand | null = null;
-    if (want === 0) {
-      if (!it.input.paused && m.sentA !== 0) cmd = { type: 'pause', chargerId, reason };
-    } else if (m.sentA === 0 || (m.sentA !== want && it.input.paused)) {
-      cmd = { type: 'resume', chargerId, currentA: want, reason };
-    } else if (m.sentA !== want) {
-      cmd = { type: 'setCurrentLimit', chargerId, currentA: want, reason };
-    }
-    if (cmd) commands.push(cmd);
-    m.sentA = want;
   }
 
   /** Raise `overloadUnresolved` once per episode on a phase nobody can relieve any more. */

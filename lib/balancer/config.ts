@@ -105,5 +105,6 @@ export function quickRules(cfg: BalancerConfig): BalancerConfig {
     restoreHoldS: cfg.restoreHoldS * f,
     resumeWindowS: cfg.resumeWindowS * f,
     cloudRaiseWindowS: cfg.cloudRaiseWindowS * f,
+    configuredHoldS: cfg.restoreHoldS,
   };
 }

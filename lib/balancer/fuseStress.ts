@@ -21,22 +21,27 @@ interface Bucket {
 
 export class FuseStress {
   private readonly buckets: Bucket[] = [];
-  private lastMs: number | null = null;
+  /** Per phase: when it last had a value, and that value (A). */
+  private readonly lastMs: Triple<number | null> = [null, null, null];
+  private readonly lastA: Triple<number> = [0, 0, 0];
 
   /**
-   * A fresh meter sample at `nowMs`: each phase with a value (`present`) adds the time since the previous sample,
-   * at most `maxGapMs` (a gap longer than the meter's stale time is not counted at this value), at this current.
+   * A fresh meter sample at `nowMs`: each phase with a value (`present`) adds the time since its own previous value,
+   * at most `maxGapMs` (a gap longer than the meter's stale time is not counted), at the larger of the two readings
+   * (what the phase carried in between is not known: the worse of its ends, so the figure stays an upper bound).
    */
   add(nowMs: number, currentsA: Triple<number | null>, present: Triple<boolean>, fuseA: number, maxGapMs: number): void {
-    const dtMs = this.lastMs === null ? 0 : Math.min(Math.max(0, nowMs - this.lastMs), maxGapMs);
-    this.lastMs = nowMs;
-    if (dtMs <= 0 || !(fuseA > 0)) return;
-    let bucket = this.buckets[this.buckets.length - 1];
     for (let g = 0; g < 3; g++) {
       const a = currentsA[g];
       if (!present[g] || typeof a !== 'number' || !Number.isFinite(a)) continue;
-      const tripS = tripTimeS(MCB_C_FASTEST, Math.abs(a) / fuseA);
-      if (!Number.isFinite(tripS)) continue;
+      const last = this.lastMs[g];
+      const dtMs = last === null ? 0 : Math.min(Math.max(0, nowMs - last), maxGapMs);
+      const worstA = Math.max(Math.abs(a), this.lastA[g]);
+      this.lastMs[g] = nowMs;
+      this.lastA[g] = Math.abs(a);
+      const tripS = fuseA > 0 ? tripTimeS(MCB_C_FASTEST, worstA / fuseA) : Infinity;
+      if (dtMs <= 0 || !Number.isFinite(tripS)) continue;
+      let bucket = this.buckets[this.buckets.length - 1];
       if (!bucket || nowMs - bucket.atMs >= BUCKET_MS) {
         bucket = { atMs: nowMs, stress: [0, 0, 0] };
         this.buckets.push(bucket);
@@ -56,7 +61,10 @@ export class FuseStress {
 
   /** The clock went back by −deltaMs: keep the stress where it was in time. */
   shift(deltaMs: number): void {
-    if (this.lastMs !== null) this.lastMs += deltaMs;
+    for (let g = 0; g < 3; g++) {
+      const last = this.lastMs[g];
+      if (last !== null) this.lastMs[g] = last + deltaMs;
+    }
     for (const b of this.buckets) b.atMs += deltaMs;
   }
 
@@ -68,16 +76,18 @@ export class FuseStress {
 
 /**
  * Which rules apply now: `quickRules` while the fuse's stress over the last hour is under `quickStressBudget`,
- * else the config's. After a restart the last hour is unknown: the config's rules for the first hour.
+ * else the config's. After a start or restart the last hour is unknown: the config's rules for the first hour.
  */
 export class FuseWatch {
   private readonly stress = new FuseStress();
   private quickCfg: BalancerConfig;
-  /** null = no restart; NaN = restarted, the hour starts at the next step. */
-  private carefulUntilMs: number | null = null;
+  /** null = the last hour is known; NaN = unknown (a start or restart): the careful hour starts at the next step. */
+  private carefulUntilMs: number | null;
 
-  constructor(private cfg: BalancerConfig) {
+  /** `lastHourKnown`: the caller knows the fuse carried nothing in the last hour (a simulation with nothing before it). */
+  constructor(private cfg: BalancerConfig, lastHourKnown = false) {
     this.quickCfg = quickRules(cfg);
+    this.carefulUntilMs = lastHourKnown ? null : NaN;
   }
 
   setConfig(cfg: BalancerConfig): void {

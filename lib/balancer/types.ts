@@ -90,6 +90,11 @@ export interface BalancerConfig {
    * step as many times larger (lib/balancer/config.ts `quickRules`); 0 = never.
    */
   quickStressBudget?: number;
+  /**
+   * Not a setting: `quickRules` sets it to the configured `restoreHoldS`, which the raise back-off keeps under the quick
+   * rules (a raise cut back soon, judged against it, doubles it: a cycling load is not chased each cycle).
+   */
+  configuredHoldS?: number;
 }
 
 /** Default for the optional `BalancerConfig.quickStressBudget`: a tenth of what could trip the fastest allowed breaker. */

@@ -3,7 +3,7 @@
  * its constants and small helpers. Internal to lib/balancer.
  */
 import type { PhaseIndex } from '../phase';
-import { GRID_PHASES, type BalancerConfig, type ChargerInput, type Triple } from './types';
+import { GRID_PHASES, type BalancerCommand, type BalancerConfig, type ChargerInput, type Triple } from './types';
 
 export const EPS = 1e-6;
 /** How far over fuse − margin a phase may read before an amp a charger already has is taken back (A). */
@@ -115,9 +115,17 @@ export function backoffNow(m: Memo, nowMs: number): number {
   return Math.max(0, m.backoff - Math.floor((nowMs - m.backoffAtMs) / RAISE_BACKOFF_DECAY_MS));
 }
 
-/** How long the headroom must have held before a raise: restoreHoldS, doubled per back-off step (ms). */
+/**
+ * How long the headroom must have held before a raise: restoreHoldS, or once raises were cut back soon the configured
+ * hold (under the quick rules too, `configuredHoldS`) doubled per back-off step (ms).
+ */
 export function holdWindowMs(cfg: BalancerConfig, backoff: number): number {
-  return cfg.restoreHoldS * 1000 * 2 ** backoff;
+  return (backoff > 0 ? configuredHoldMs(cfg) : cfg.restoreHoldS * 1000) * 2 ** backoff;
+}
+
+/** The configured hold (ms), also under the quick rules: what "a raise cut back soon" is judged against. */
+function configuredHoldMs(cfg: BalancerConfig): number {
+  return (cfg.configuredHoldS ?? cfg.restoreHoldS) * 1000;
 }
 
 /**
@@ -126,7 +134,10 @@ export function holdWindowMs(cfg: BalancerConfig, backoff: number): number {
  */
 export function noteDecrease(cfg: BalancerConfig, m: Memo, nowMs: number): void {
   const b = backoffNow(m, nowMs);
-  if (nowMs - m.lastIncreaseMs < holdWindowMs(cfg, b) + RAISE_CUT_GRACE_MS) {
+  // judged against the configured hold; a raise the quick rules made early (by configured − quick hold) counts from
+  // where the configured rules would have made it
+  const earlyMs = Math.max(0, configuredHoldMs(cfg) - cfg.restoreHoldS * 1000);
+  if (nowMs - m.lastIncreaseMs < configuredHoldMs(cfg) * 2 ** b + RAISE_CUT_GRACE_MS + earlyMs) {
     m.backoff = Math.min(RAISE_BACKOFF_MAX, b + 1);
     m.backoffAtMs = nowMs;
   } else if (b < m.backoff) {
@@ -234,4 +245,26 @@ export function prepareWork(memos: Map<string, Memo>, cfg: BalancerConfig, nowMs
   if (!mapped) w[0] = w[1] = w[2] = 1; // no phase map: assume it loads every phase
 
   return { input, memo, w, minA, maxA, capA: 0, newA: memo.allowedA, writeIntervalMs, stalePhase: null, deadPhase: null, phase: null, why: null, waitStart: false, ownA: [0, 0, 0] };
+}
+
+/**
+ * A command when the target changes (the simulator applies these; the app hands `targets` to each
+ * charger's actuator, which alone repeats, retries and confirms).
+ */
+export function emitCommand(it: Work, commands: BalancerCommand[]): void {
+  const m = it.memo;
+  if (m.sessionStart) return; // the starting limit is picked on the next fresh sample
+  const want = m.allowedA;
+  const chargerId = it.input.id;
+  const reason = it.why ?? `Keeping ${it.input.name} at ${want === 0 ? 'pause' : `${want} A`}`;
+  let cmd: BalancerCommand | null = null;
+  if (want === 0) {
+    if (!it.input.paused && m.sentA !== 0) cmd = { type: 'pause', chargerId, reason };
+  } else if (m.sentA === 0 || (m.sentA !== want && it.input.paused)) {
+    cmd = { type: 'resume', chargerId, currentA: want, reason };
+  } else if (m.sentA !== want) {
+    cmd = { type: 'setCurrentLimit', chargerId, currentA: want, reason };
+  }
+  if (cmd) commands.push(cmd);
+  m.sentA = want;
 }

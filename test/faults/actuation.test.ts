@@ -205,6 +205,7 @@ describe('faults: one actuator per charger (the issue table, row by row)', funct
     await w.run(30);
     w.house = [3, 22, 3]; // no room for 6 A on L2: paused
     await w.until(() => w.goe!.frc === 1, 60);
+    await w.run(6); // a poll shows the pause landed (a pause the app has not seen confirmed is never undone)
     w.net!.refuse = true; // the charger becomes unreachable
     w.house = [3, 3, 3];
     const decided = await w.until(() => w.events.some((e) => e.type === 'resumed'), 300);

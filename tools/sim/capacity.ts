@@ -24,6 +24,7 @@ import { periodAt } from '../../lib/capacity/period';
 import { CAPACITY_RULES, type CapacityConfig, type CapacityRule } from '../../lib/capacity/types';
 import type { Policy, PolicyContext, PolicyStep } from './policies';
 import type { PolicyMetrics, Scenario } from './simulate';
+import { SIM_START } from './models';
 import { TraceCursor } from './trace';
 
 /** Volts per phase (as simulate.ts). */
@@ -130,7 +131,7 @@ export class CappedBalancerPolicy implements Policy {
   private readonly balancer: Balancer;
 
   constructor(ctx: PolicyContext, private readonly cap: CapacitySim, private readonly plugInAfterS: number, balancer?: Partial<BalancerConfig>) {
-    this.balancer = new Balancer({ ...DEFAULT_BALANCER_CONFIG, fuseA: ctx.fuseA, marginA: ctx.marginA, ...ctx.balancer, ...balancer });
+    this.balancer = new Balancer({ ...DEFAULT_BALANCER_CONFIG, fuseA: ctx.fuseA, marginA: ctx.marginA, ...ctx.balancer, ...balancer }, SIM_START);
     this.guard = new CapacityGuard(guardConfig(cap));
   }
 

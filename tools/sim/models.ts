@@ -174,3 +174,10 @@ export class ChargerModel {
     return this.state.paused ? 0 : this.state.limitA;
   }
 }
+
+/**
+ * How the simulator starts a balancer: a simulated world has nothing before its first second, so the fuse's last hour
+ * is known (no stress) and the quick rules may apply from the start (docs/balancer.md, rule 13); the app, which cannot
+ * know that hour, starts careful.
+ */
+export const SIM_START = { lastHourKnown: true } as const;

@@ -19,7 +19,7 @@ import { PlanLimitSource } from '../../lib/plan/planLimit';
 import { parsePrices, type PriceSlot } from '../../lib/plan/prices';
 import { LoadProfile } from '../../lib/plan/profile';
 import { UsageError, type FlagSpec, type ParsedFlags } from '../cli/args';
-import { carGridPhases } from './models';
+import { SIM_START, carGridPhases } from './models';
 import type { Policy, PolicyStep } from './policies';
 import { PHASE_VOLTAGE_V, runPolicy, type PolicyMetrics, type Scenario } from './simulate';
 import { TraceCursor, type Trace } from './trace';
@@ -163,7 +163,7 @@ class LimitedBalancerPolicy implements Policy {
     private readonly leadMs: number,
     private onFirstStep?: () => void,
   ) {
-    this.balancer = new Balancer({ ...DEFAULT_BALANCER_CONFIG, fuseA: scenario.fuseA, marginA: scenario.marginA });
+    this.balancer = new Balancer({ ...DEFAULT_BALANCER_CONFIG, fuseA: scenario.fuseA, marginA: scenario.marginA }, SIM_START);
   }
 
   step({ nowMs, sample, chargers }: PolicyStep): BalancerCommand[] {

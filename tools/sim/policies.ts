@@ -17,6 +17,7 @@ import {
 import { EvccPolicy } from './peers/evcc';
 import { HassEvsePolicy } from './peers/hassEvse';
 import { SmartEvsePolicy } from './peers/smartEvse';
+import { SIM_START } from './models';
 
 export interface PolicyContext {
   fuseA: number;
@@ -175,7 +176,7 @@ class BalancerPolicy implements Policy {
   readonly name = 'balancer';
   private readonly balancer: Balancer;
   constructor(ctx: PolicyContext) {
-    this.balancer = new Balancer({ ...DEFAULT_BALANCER_CONFIG, fuseA: ctx.fuseA, marginA: ctx.marginA, ...ctx.balancer });
+    this.balancer = new Balancer({ ...DEFAULT_BALANCER_CONFIG, fuseA: ctx.fuseA, marginA: ctx.marginA, ...ctx.balancer }, SIM_START);
   }
 
   step({ nowMs, sample, chargers }: PolicyStep): BalancerCommand[] {

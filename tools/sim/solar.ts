@@ -18,7 +18,7 @@ import type { SolarConfig } from '../../lib/solar/config';
 import { SolarLimitSource } from '../../lib/solar/source';
 import { UsageError } from '../cli/args';
 import { MCB_C_FASTEST, TripStress } from './metrics';
-import { CarModel, ChargerModel, MeterModel, CHARGER_LATENCY_S, type CarOptions } from './models';
+import { SIM_START, CarModel, ChargerModel, MeterModel, CHARGER_LATENCY_S, type CarOptions } from './models';
 import { EvccPvLimit } from './peers/evccPv';
 import { fixedIdealWs, freeIdealWs, idealW, minGapIdealWs, switchLimitedIdealWs, type IdealSeries } from './solarIdeal';
 import { phaseRotation, type Scenario } from './simulate';
@@ -121,7 +121,7 @@ export class FuseAllowsMinimum {
 
 export function runSolar(s: Scenario, policy: SolarPolicy, o: SolarOptions): SolarMetrics {
   const ceiling = ceilingFor(policy, o, s);
-  const balancer = new Balancer({ ...DEFAULT_BALANCER_CONFIG, fuseA: s.fuseA, marginA: s.marginA });
+  const balancer = new Balancer({ ...DEFAULT_BALANCER_CONFIG, fuseA: s.fuseA, marginA: s.marginA }, SIM_START);
   let carOpts: CarOptions = { ...s.car };
   let car = new CarModel(carOpts);
   const latencyS = s.chargerLatencyS ?? CHARGER_LATENCY_S[s.charger];

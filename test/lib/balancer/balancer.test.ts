@@ -652,6 +652,26 @@ describe('lib/balancer/balancer', () => {
       assert.ok(r.run(30).some((o) => o.commands.some((x) => x.type === 'resume')), 'resumes once it is confirmed');
     });
 
+    it('regression: a paused charger whose car still draws on its reading is not resumed (a local cut in its grace)', () => {
+      const r = new Rig({ resumeWindowS: 10 });
+      const c = r.add();
+      r.run(10);
+      r.house = [22, 0, 0];
+      assert.ok(r.step(1).commands.some((x) => x.type === 'pause'));
+      r.house = [0, 0, 0];
+      const draws = (): void => {
+        c.input.measuredA = [16, 16, 16]; // the pause has not landed: the car still draws, committedA not set yet
+      };
+      for (let i = 0; i < 30; i++) {
+        draws();
+        r.nowMs += 1000;
+        const out = r.balancer.step(r.nowMs, { timeMs: r.nowMs, seq: ++r.seq, currentsA: [16, 16, 16] }, [c.input]);
+        assert.ok(out.commands.every((x) => x.type !== 'resume'), `resumed at ${i} s while the car still draws`);
+      }
+      r.updateDraw();
+      assert.ok(r.run(30).some((o) => o.commands.some((x) => x.type === 'resume')), 'resumes once its reading shows the pause');
+    });
+
     it('gives a charger that reports a limit below its minimum a proper start on fresh data only', () => {
       const b = new Balancer(DEFAULT_BALANCER_CONFIG);
       const ch = chargerInput({ minCurrentA: 7, currentLimitA: 6, measuredA: [0, 0, 0] });

@@ -6,6 +6,8 @@ import { MCB_C_FASTEST, tripTimeS } from '../../../lib/tripCurve';
 import { Rig } from './rig';
 
 const ALL: Triple<boolean> = [true, true, true];
+/** A balancer whose last hour is known (as the simulator starts it). */
+const KNOWN = { lastHourKnown: true };
 
 /** The raises (time s, limit A) of a run of `outs` that started after `t0` s. */
 function raises(outs: BalancerOutput[], t0: number): [number, number][] {
@@ -33,18 +35,28 @@ describe('lib/balancer/fuseStress', () => {
     assert.strictEqual(s.value(300_000 + 62 * 60_000), 0, 'gone after the hour (and its last minute)');
   });
 
-  it('a phase missing from a sample adds nothing, nor does a bad fuse', () => {
+  it('a phase missing from a sample keeps its own time: the gap counts when it comes back; a bad fuse adds nothing', () => {
     const s = new FuseStress();
-    s.add(0, [40, 40, 40], ALL, 25, 15_000);
-    s.add(1000, [40, null, 40], [true, false, false], 25, 15_000);
-    s.add(2000, [40, 40, 40], ALL, 0, 15_000);
-    assert.ok(Math.abs(s.value(2000) - 1 / tripTimeS(MCB_C_FASTEST, 1.6)) < 1e-9);
+    s.add(0, [40, 0, 0], ALL, 25, 15_000);
+    s.add(1000, [null, 0, 0], [false, true, true], 25, 15_000); // L1 missing: its second is not lost
+    s.add(2000, [40, 0, 0], ALL, 25, 15_000);
+    s.add(3000, [40, 0, 0], ALL, 0, 15_000);
+    assert.ok(Math.abs(s.value(3000) - 2 / tripTimeS(MCB_C_FASTEST, 1.6)) < 1e-9, String(s.value(3000)));
+  });
+
+  it('regression: an interval counts at the larger of its two readings (an upper bound), not only the later one', () => {
+    const s = new FuseStress();
+    s.add(0, [10, 0, 0], ALL, 25, 15_000);
+    s.add(10_000, [40, 0, 0], ALL, 25, 15_000); // 10 s meter: the load may have come right after the first reading
+    s.add(20_000, [10, 0, 0], ALL, 25, 15_000); // and left right before the third
+    const want = 20 / tripTimeS(MCB_C_FASTEST, 40 / 25);
+    assert.ok(Math.abs(s.value(20_000) - want) < 1e-9, `${s.value(20_000)} vs ${want}`);
   });
 });
 
 describe('lib/balancer: quick while the fuse is cool', () => {
   it('takes the held headroom in one raise after 2 s while the fuse is cool (the careful rules: 2 A per 30 s)', () => {
-    const r = new Rig({ quickStressBudget: 0.1 });
+    const r = new Rig({ quickStressBudget: 0.1 }, KNOWN);
     r.add();
     r.house = [14, 0, 0];
     r.step(1);
@@ -55,7 +67,7 @@ describe('lib/balancer: quick while the fuse is cool', () => {
   });
 
   it('after an overload worth more than the budget the careful rules apply again, until it leaves the hour', () => {
-    const r = new Rig({ quickStressBudget: 0.1, restoreHoldS: 30 });
+    const r = new Rig({ quickStressBudget: 0.1, restoreHoldS: 30 }, KNOWN);
     r.add();
     r.house = [0, 0, 0];
     r.run(30);
@@ -74,10 +86,10 @@ describe('lib/balancer: quick while the fuse is cool', () => {
   });
 
   it('after a restart the last hour is unknown: the careful rules for the first hour', () => {
-    const first = new Rig({ quickStressBudget: 0.1 });
+    const first = new Rig({ quickStressBudget: 0.1 }, KNOWN);
     first.add();
     first.run(10);
-    const r = new Rig({ quickStressBudget: 0.1 });
+    const r = new Rig({ quickStressBudget: 0.1 }, KNOWN);
     r.balancer.restoreState(first.balancer.getState());
     r.add();
     r.house = [14, 0, 0];
@@ -89,14 +101,50 @@ describe('lib/balancer: quick while the fuse is cool', () => {
     assert.strictEqual(r.balancer.fuseStressNow(r.nowMs).quick, true);
   });
 
-  it('a site ceiling (capacity cap) keeps the careful rules', () => {
+  it('regression: a first start (no saved state) is careful too: the hour before it is unknown', () => {
     const r = new Rig({ quickStressBudget: 0.1 });
-    r.site = { ceilingA: [20, 20, 20], reason: 'Capacity cap' };
     r.add();
     r.house = [14, 0, 0];
     r.step(1);
+    assert.strictEqual(r.balancer.fuseStressNow(r.nowMs).quick, false);
     r.house = [0, 0, 0];
     assert.deepStrictEqual(raises(r.run(100), 1).map(([, a]) => a), [12, 14, 16]);
+  });
+
+  it('regression: a site ceiling (capacity cap) keeps the careful rules only while it binds; the live reading says so', () => {
+    const binding = new Rig({ quickStressBudget: 0.1 }, KNOWN);
+    binding.site = { ceilingA: [20, 20, 20], reason: 'Capacity cap' }; // under the fuse's 24 A of headroom once the house is 0
+    binding.add();
+    binding.house = [14, 0, 0];
+    binding.step(1);
+    binding.house = [0, 0, 0];
+    assert.deepStrictEqual(raises(binding.run(100), 1).map(([, a]) => a), [12, 14, 16]);
+    assert.strictEqual(binding.balancer.fuseStressNow(binding.nowMs).quick, false);
+    const loose = new Rig({ quickStressBudget: 0.1 }, KNOWN);
+    loose.site = { ceilingA: [100, 100, 100], reason: 'Capacity cap' }; // never below the fuse's headroom
+    loose.add();
+    loose.house = [14, 0, 0];
+    loose.step(1);
+    loose.house = [0, 0, 0];
+    assert.deepStrictEqual(raises(loose.run(100), 1), [[4, 16]]);
+    assert.strictEqual(loose.balancer.fuseStressNow(loose.nowMs).quick, true);
+  });
+
+  it('regression: a load that cycles (40 s on, 40 s off) is not chased every cycle under the quick rules', () => {
+    for (const [onS, offS] of [[40, 40], [30, 30], [20, 60]]) {
+      const r = new Rig({ quickStressBudget: 0.1 }, KNOWN);
+      r.add({ maxCurrentA: 32 });
+      r.house = [4, 4, 4];
+      r.run(60);
+      let raises = 0;
+      for (let t = 0; t < 3600; t++) {
+        r.house = [4 + (t % (onS + offS) < onS ? 4 : 0), 4, 4]; // +4 A on L1: cut from 20 A to 16 A, room again when it is off
+        raises += r.step(1).events.filter((e) => e.type === 'restored' || e.type === 'resumed').length;
+      }
+      // the careful rules give 5 in the hour; the configured hold's back-off (30 s doubling to 120 s) holds here too
+      assert.ok(raises <= 8, `${onS}/${offS} s: ${raises} raises in an hour`);
+      assert.strictEqual(r.balancer.fuseStressNow(r.nowMs).quick, true, 'it never overloaded past 1.13 × the fuse: still quick');
+    }
   });
 
   it('validates quickStressBudget: 0 to 1, one line naming the field', () => {

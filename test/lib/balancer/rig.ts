@@ -50,9 +50,9 @@ export class Rig {
   /** A ceiling from outside the fuse handed to every step (lib/limits.ts); null = none. */
   site: SiteLimit | null = null;
 
-  /** The careful rules by default (quickStressBudget 0): the tests of the quick ones ask for them. */
-  constructor(config: Partial<BalancerConfig> = {}) {
-    this.balancer = new Balancer({ ...DEFAULT_BALANCER_CONFIG, quickStressBudget: 0, ...config });
+  /** The careful rules by default (quickStressBudget 0): the tests of the quick ones ask for them (and `lastHourKnown`). */
+  constructor(config: Partial<BalancerConfig> = {}, opts: { lastHourKnown?: boolean } = {}) {
+    this.balancer = new Balancer({ ...DEFAULT_BALANCER_CONFIG, quickStressBudget: 0, ...config }, opts);
   }
 
   add(over: Partial<ChargerInput> = {}, carPhases = [0, 1, 2], carMaxA = 32): SimCharger {
