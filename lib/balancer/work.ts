@@ -116,11 +116,13 @@ export function backoffNow(m: Memo, nowMs: number): number {
 }
 
 /**
- * How long the headroom must have held before a raise: restoreHoldS, or once raises were cut back soon the configured
- * hold (under the quick rules too, `configuredHoldS`) doubled per back-off step (ms).
+ * How long the headroom must have held before a raise: restoreHoldS, doubled per back-off step (raises cut back soon).
+ * Under the quick rules a back-off goes back to the configured hold (`configuredHoldS`), doubled per further step:
+ * 2 s, then 30, 60 s (ms).
  */
 export function holdWindowMs(cfg: BalancerConfig, backoff: number): number {
-  return (backoff > 0 ? configuredHoldMs(cfg) : cfg.restoreHoldS * 1000) * 2 ** backoff;
+  if (backoff > 0 && cfg.configuredHoldS !== undefined) return cfg.configuredHoldS * 1000 * 2 ** (backoff - 1);
+  return cfg.restoreHoldS * 1000 * 2 ** backoff;
 }
 
 /** The configured hold (ms), also under the quick rules: what "a raise cut back soon" is judged against. */
