@@ -1,6 +1,7 @@
 /**
  * The actuator's timing and tolerances (docs/balancer.md, "The actuator") and the small judgements it
- * makes about readings and errors. Only lib/actuator.ts uses these.
+ * makes about readings and errors. Only lib/actuator.ts uses these, but for COMPLY_TOLERANCE_A, which the balancer's
+ * resume check shares (a paused charger drawing no more than this has stopped).
  */
 import type { ChargerStatus } from './charger';
 import { PeerError } from './errors';

@@ -7,7 +7,8 @@
  */
 import type { PhaseIndex } from '../phase';
 import { GRID_PHASES, type BalancerConfig, type Triple } from './types';
-import { backoffNow, dropFirst, EPS, fmt, holdWindowMs, KEEP_SLACK_A, PHASE_IN_USE_A, RAISE_BACKOFF_MAX, staleWhy, type Work } from './work';
+import { COMPLY_TOLERANCE_A } from '../actuatorRules';
+import { backoffNow, dropFirst, EPS, fmt, holdWindowMs, KEEP_SLACK_A, maxBackoff, staleWhy, type Work } from './work';
 
 /** What the meter says for this step, per grid phase. */
 export interface PhaseView {
@@ -33,7 +34,7 @@ export function keepSlackA(cfg: BalancerConfig): number {
 
 /** The longest a raise's headroom may have to hold (the house history keeps this much; ms). */
 export function longestHoldWindowMs(cfg: BalancerConfig): number {
-  return holdWindowMs(cfg, RAISE_BACKOFF_MAX);
+  return holdWindowMs(cfg, maxBackoff(cfg));
 }
 
 /** Fresh sample: compute every balanced charger's new limit (`newA`, −1 = no decision yet). */
@@ -126,9 +127,9 @@ function resumeWhereHeld(cfg: BalancerConfig, nowMs: number, work: Work[], pause
   }
 }
 
-/** Whether the charger's own reading shows the car drawing (PHASE_IN_USE_A or more on a phase). */
+/** Whether the charger's own reading shows the car still drawing: more on a phase than the actuator's tolerance for a pause that landed. */
 function stillDraws(it: Work): boolean {
-  return it.input.measuredA.some((a) => typeof a === 'number' && Number.isFinite(a) && a >= PHASE_IN_USE_A);
+  return it.input.measuredA.some((a) => typeof a === 'number' && Number.isFinite(a) && a > COMPLY_TOLERANCE_A);
 }
 
 /** The stretch up to now whose lowest spare held for resumeWindowS × (need / that spare)², if there is one. */

@@ -33,6 +33,8 @@ export class Balancer {
   /** The rules of the running step: quick while the fuse is cool, else `cfg` (docs/balancer.md, "Quick while the fuse is cool"). */
   private rules: BalancerConfig;
   private readonly fuse: FuseWatch;
+  /** A site ceiling limited a charger in the last step (the configured rules applied). */
+  private siteBound = false;
   private readonly memos = new Map<string, Memo>();
   /** The balanced chargers of the running step (for event reasons). */
   private stepWork: Work[] = [];
@@ -71,7 +73,7 @@ export class Balancer {
   /** The fuse's stress over the last hour (1 = the fastest type C breaker could trip) and whether the quick rules apply. */
   fuseStressNow(nowMs: number): { stress: number; quick: boolean } {
     const now = this.fuse.now(nowMs);
-    return { stress: now.stress, quick: now.quick && !this.siteWhy.some((w) => w !== null) };
+    return { stress: now.stress, quick: now.quick && !this.siteBound };
   }
 
   getConfig(): BalancerConfig {
@@ -113,7 +115,7 @@ export class Balancer {
     const { ageMs, known } = this.phaseAges(nowMs);
     const { work, idle, ownDraw, usedGrid, allowedA } = this.prepareAll(nowMs, chargers);
     this.stepWork = work;
-    const { view, measuredA, headroomA } = this.headroom(nowMs, ownDraw, known, present, ageMs, site);
+    const { view, measuredA, headroomA } = this.headroom(nowMs, work, ownDraw, known, present, ageMs, site);
     // 4. decide
     this.markStale(work, ageMs);
     if (fresh) {
@@ -202,7 +204,7 @@ export class Balancer {
   }
 
   /** Headroom per phase = fuse − margin − (measured − the balanced chargers' own draw), the cloud one and the held one. */
-  private headroom(nowMs: number, ownDraw: Triple<number>, known: Triple<boolean>, present: Triple<boolean>, ageMs: Triple<number>, site: SiteLimit | null) {
+  private headroom(nowMs: number, work: Work[], ownDraw: Triple<number>, known: Triple<boolean>, present: Triple<boolean>, ageMs: Triple<number>, site: SiteLimit | null) {
     const cfg = this.cfg;
     const limitA = cfg.fuseA - cfg.marginA;
     const hist = this.houseHist;
@@ -212,8 +214,9 @@ export class Balancer {
     const measuredA: Triple<number | null> = [null, null, null];
     const headroomA: Triple<number | null> = [null, null, null];
     const keepMs = Math.max(cfg.cloudRaiseWindowS * 1000, longestHoldWindowMs(cfg));
-    // quick only while the fuse alone bounds the chargers: a site ceiling (capacity cap) that binds keeps the configured rules
-    if (this.siteBinds(known, ownDraw, site)) this.rules = cfg;
+    // quick only while the fuse alone bounds the chargers: a site ceiling (capacity cap) that binds one keeps the configured rules
+    this.siteBound = this.siteBinds(work, known, ownDraw, site);
+    if (this.siteBound) this.rules = cfg;
     for (let g = 0; g < 3; g++) {
       const v = this.phaseA[g] as number;
       const houseA = known[g] ? v - ownDraw[g] : null;
@@ -234,10 +237,14 @@ export class Balancer {
     return { view, measuredA, headroomA };
   }
 
-  /** Whether a site ceiling is below the fuse's headroom on a known phase (it, not the fuse, binds there). */
-  private siteBinds(known: Triple<boolean>, ownDraw: Triple<number>, site: SiteLimit | null): boolean {
+  /** Whether a site ceiling, not the fuse, is what limits a charger: on its phases it leaves less than the fuse does. */
+  private siteBinds(work: Work[], known: Triple<boolean>, ownDraw: Triple<number>, site: SiteLimit | null): boolean {
+    if (!site) return false;
     const limitA = this.cfg.fuseA - this.cfg.marginA;
-    return !!site && site.ceilingA.some((c, g) => known[g] && typeof c === 'number' && c < limitA - ((this.phaseA[g] as number) - ownDraw[g]));
+    const fuse = [0, 1, 2].map((g) => (known[g] ? limitA - ((this.phaseA[g] as number) - ownDraw[g]) : NaN));
+    const both = fuse.map((a, g) => (typeof site.ceilingA[g] === 'number' ? Math.min(a, site.ceilingA[g] as number) : a));
+    const least = (it: Work, v: number[]): number => Math.min(...[0, 1, 2].filter((g) => it.w[g] && known[g]).map((g) => v[g] / it.w[g]));
+    return work.some((it) => least(it, both) < least(it, fuse) - EPS);
   }
 
   /** The oldest phase each charger uses that has had no good value for staleAfterS / pauseAfterS. */
@@ -294,6 +301,7 @@ export class Balancer {
     for (const m of this.memos.values()) {
       m.lastChangeMs += deltaMs;
       m.lastIncreaseMs += deltaMs;
+      m.lastDecreaseMs += deltaMs;
       if (m.move) m.move.atMs += deltaMs;
       if (m.connectedAtMs !== null) m.connectedAtMs += deltaMs;
       m.backoffAtMs += deltaMs;

@@ -44,6 +44,8 @@ export interface Memo {
   sentA: number | null;
   lastChangeMs: number;
   lastIncreaseMs: number;
+  /** The last decrease or pause (see noteDecrease). */
+  lastDecreaseMs: number;
   /** Raises cut back soon after (each doubles the hold window of the next, see holdWindowMs) and when the last was. */
   backoff: number;
   backoffAtMs: number;
@@ -102,6 +104,7 @@ export function newMemo(nowMs: number): Memo {
     sentA: null,
     lastChangeMs: nowMs,
     lastIncreaseMs: -Infinity,
+    lastDecreaseMs: -Infinity,
     backoff: 0,
     backoffAtMs: -Infinity,
     resumeHist: [],
@@ -118,7 +121,7 @@ export function backoffNow(m: Memo, nowMs: number): number {
 /**
  * How long the headroom must have held before a raise: restoreHoldS, doubled per back-off step (raises cut back soon).
  * Under the quick rules a back-off goes back to the configured hold (`configuredHoldS`), doubled per further step:
- * 2 s, then 30, 60 s (ms).
+ * 2 s, then 30, 60, 120 s (ms).
  */
 export function holdWindowMs(cfg: BalancerConfig, backoff: number): number {
   if (backoff > 0 && cfg.configuredHoldS !== undefined) return cfg.configuredHoldS * 1000 * 2 ** (backoff - 1);
@@ -130,22 +133,33 @@ function configuredHoldMs(cfg: BalancerConfig): number {
   return (cfg.configuredHoldS ?? cfg.restoreHoldS) * 1000;
 }
 
+/** The most back-off steps: under the quick rules one more, so the longest wait is the configured rules' (4 × the hold). */
+export function maxBackoff(cfg: BalancerConfig): number {
+  return RAISE_BACKOFF_MAX + (cfg.configuredHoldS !== undefined ? 1 : 0);
+}
+
 /**
  * A decrease: one that comes within the hold window (plus the car's follow time) of the last raise shows
  * that raise went into headroom that did not last (a load that cycles): the next raise waits twice as long.
+ * Under the quick rules, which take the room 2 s after it appears and so raise long before a slow cycle returns,
+ * a second raise cut back within RAISE_BACKOFF_DECAY_MS of the previous cut counts too.
  */
 export function noteDecrease(cfg: BalancerConfig, m: Memo, nowMs: number): void {
   const b = backoffNow(m, nowMs);
   // judged against the configured hold; a raise the quick rules made early (by configured − quick hold) counts from
   // where the configured rules would have made it
   const earlyMs = Math.max(0, configuredHoldMs(cfg) - cfg.restoreHoldS * 1000);
-  if (nowMs - m.lastIncreaseMs < configuredHoldMs(cfg) * 2 ** b + RAISE_CUT_GRACE_MS + earlyMs) {
-    m.backoff = Math.min(RAISE_BACKOFF_MAX, b + 1);
+  const soon = nowMs - m.lastIncreaseMs < configuredHoldMs(cfg) * 2 ** b + RAISE_CUT_GRACE_MS + earlyMs;
+  const raisedSince = m.lastIncreaseMs > m.lastDecreaseMs;
+  const again = cfg.configuredHoldS !== undefined && raisedSince && nowMs - m.lastDecreaseMs < RAISE_BACKOFF_DECAY_MS;
+  if (soon || again) {
+    m.backoff = Math.min(maxBackoff(cfg), b + 1);
     m.backoffAtMs = nowMs;
   } else if (b < m.backoff) {
     m.backoff = b;
     m.backoffAtMs = nowMs;
   }
+  m.lastDecreaseMs = nowMs;
 }
 
 export function validLimit(v: number | null): number | null {

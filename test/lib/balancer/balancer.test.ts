@@ -672,6 +672,22 @@ describe('lib/balancer/balancer', () => {
       assert.ok(r.run(30).some((o) => o.commands.some((x) => x.type === 'resume')), 'resumes once its reading shows the pause');
     });
 
+    it('regression: a paused charger reading up to the actuator\'s 1.5 A tolerance has stopped: it resumes', () => {
+      const r = new Rig({ resumeWindowS: 10 });
+      const c = r.add();
+      r.run(10);
+      r.house = [22, 0, 0];
+      assert.ok(r.step(1).commands.some((x) => x.type === 'pause'));
+      r.house = [0, 0, 0];
+      let resumed = false;
+      for (let i = 0; i < 60 && !resumed; i++) {
+        c.input.measuredA = [1.2, 0, 0]; // a paused charger's residual reading
+        r.nowMs += 1000;
+        resumed = r.balancer.step(r.nowMs, { timeMs: r.nowMs, seq: ++r.seq, currentsA: [1.2, 0, 0] }, [c.input]).commands.some((x) => x.type === 'resume');
+      }
+      assert.ok(resumed, 'never resumed');
+    });
+
     it('gives a charger that reports a limit below its minimum a proper start on fresh data only', () => {
       const b = new Balancer(DEFAULT_BALANCER_CONFIG);
       const ch = chargerInput({ minCurrentA: 7, currentLimitA: 6, measuredA: [0, 0, 0] });

@@ -130,8 +130,8 @@ describe('lib/balancer: quick while the fuse is cool', () => {
     assert.strictEqual(loose.balancer.fuseStressNow(loose.nowMs).quick, true);
   });
 
-  it('regression: a load that cycles (40 s on, 40 s off) is not chased every cycle under the quick rules', () => {
-    for (const [onS, offS] of [[40, 40], [30, 30], [20, 60]]) {
+  it('regression: a load that cycles (40/40 s to 100/100 s) is not chased every cycle under the quick rules', () => {
+    for (const [onS, offS] of [[40, 40], [30, 30], [20, 60], [80, 80], [100, 100], [20, 100]]) {
       const r = new Rig({ quickStressBudget: 0.1 }, KNOWN);
       r.add({ maxCurrentA: 32 });
       r.house = [4, 4, 4];
@@ -145,6 +145,22 @@ describe('lib/balancer: quick while the fuse is cool', () => {
       assert.ok(raises <= 8, `${onS}/${offS} s: ${raises} raises in an hour`);
       assert.strictEqual(r.balancer.fuseStressNow(r.nowMs).quick, true, 'it never overloaded past 1.13 × the fuse: still quick');
     }
+  });
+
+  it('regression: a site ceiling on a phase where the fuse leaves less anyway limits no charger: the quick rules stay', () => {
+    const r = new Rig({ quickStressBudget: 0.1 }, KNOWN);
+    r.site = { ceilingA: [15, 15, 15], reason: 'Capacity cap' }; // the cap's equal share per phase
+    r.add({ maxCurrentA: 32 });
+    r.house = [12, 0, 0]; // L1 leaves 12 A: the fuse binds the 3-phase car there, under the cap's 15 A
+    r.run(10);
+    r.house = [32, 0, 0]; // a kettle on L1: paused
+    r.run(5);
+    r.house = [12, 0, 0];
+    const outs = r.run(60);
+    const resumedAt = outs.findIndex((o) => o.commands.some((c) => c.type === 'resume'));
+    assert.ok(resumedAt >= 0 && resumedAt <= 10, `resumed after ${resumedAt} s (the configured rules: ~30 s)`);
+    assert.strictEqual(r.limit(), 12);
+    assert.strictEqual(r.balancer.fuseStressNow(r.nowMs).quick, true);
   });
 
   it('validates quickStressBudget: 0 to 1, one line naming the field', () => {
