@@ -652,40 +652,33 @@ describe('lib/balancer/balancer', () => {
       assert.ok(r.run(30).some((o) => o.commands.some((x) => x.type === 'resume')), 'resumes once it is confirmed');
     });
 
-    it('regression: a paused charger whose car still draws on its reading is not resumed (a local cut in its grace)', () => {
+    /** A charger paused for a kettle on L1, then `seconds` of quiet house with its reading held at `readingA`: when it resumed (s) or −1. */
+    function resumeWhileReading(readingA: [number, number, number], seconds: number): { resumedAtS: number; r: Rig } {
       const r = new Rig({ resumeWindowS: 10 });
       const c = r.add();
       r.run(10);
       r.house = [22, 0, 0];
       assert.ok(r.step(1).commands.some((x) => x.type === 'pause'));
       r.house = [0, 0, 0];
-      const draws = (): void => {
-        c.input.measuredA = [16, 16, 16]; // the pause has not landed: the car still draws, committedA not set yet
-      };
-      for (let i = 0; i < 30; i++) {
-        draws();
+      for (let i = 0; i < seconds; i++) {
+        c.input.measuredA = [...readingA];
         r.nowMs += 1000;
-        const out = r.balancer.step(r.nowMs, { timeMs: r.nowMs, seq: ++r.seq, currentsA: [16, 16, 16] }, [c.input]);
-        assert.ok(out.commands.every((x) => x.type !== 'resume'), `resumed at ${i} s while the car still draws`);
+        const out = r.balancer.step(r.nowMs, { timeMs: r.nowMs, seq: ++r.seq, currentsA: [...readingA] }, [c.input]);
+        if (out.commands.some((x) => x.type === 'resume')) return { resumedAtS: i, r };
       }
+      return { resumedAtS: -1, r };
+    }
+
+    it('regression: a paused charger whose car still draws on its reading is not resumed (a local cut in its grace)', () => {
+      // the pause has not landed: the car still draws 16 A, and the actuator does not say so yet (committedA unset)
+      const { resumedAtS, r } = resumeWhileReading([16, 16, 16], 30);
+      assert.strictEqual(resumedAtS, -1, `resumed at ${resumedAtS} s while the car still draws`);
       r.updateDraw();
       assert.ok(r.run(30).some((o) => o.commands.some((x) => x.type === 'resume')), 'resumes once its reading shows the pause');
     });
 
     it('regression: a paused charger reading up to the actuator\'s 1.5 A tolerance has stopped: it resumes', () => {
-      const r = new Rig({ resumeWindowS: 10 });
-      const c = r.add();
-      r.run(10);
-      r.house = [22, 0, 0];
-      assert.ok(r.step(1).commands.some((x) => x.type === 'pause'));
-      r.house = [0, 0, 0];
-      let resumed = false;
-      for (let i = 0; i < 60 && !resumed; i++) {
-        c.input.measuredA = [1.2, 0, 0]; // a paused charger's residual reading
-        r.nowMs += 1000;
-        resumed = r.balancer.step(r.nowMs, { timeMs: r.nowMs, seq: ++r.seq, currentsA: [1.2, 0, 0] }, [c.input]).commands.some((x) => x.type === 'resume');
-      }
-      assert.ok(resumed, 'never resumed');
+      assert.ok(resumeWhileReading([1.2, 0, 0], 60).resumedAtS >= 0, 'never resumed'); // a paused charger's residual reading
     });
 
     it('gives a charger that reports a limit below its minimum a proper start on fresh data only', () => {
