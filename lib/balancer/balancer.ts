@@ -242,7 +242,7 @@ export class Balancer {
     if (!site) return false;
     const limitA = this.cfg.fuseA - this.cfg.marginA;
     const fuse = [0, 1, 2].map((g) => (known[g] ? limitA - ((this.phaseA[g] as number) - ownDraw[g]) : NaN));
-    const both = fuse.map((a, g) => (typeof site.ceilingA[g] === 'number' ? Math.min(a, site.ceilingA[g] as number) : a));
+    const both = fuse.map((a, g) => (Number.isFinite(site.ceilingA[g]) ? Math.min(a, site.ceilingA[g] as number) : a)); // as headroom()
     const least = (it: Work, v: number[]): number => Math.min(...[0, 1, 2].filter((g) => it.w[g] && known[g]).map((g) => v[g] / it.w[g]));
     return work.some((it) => least(it, both) < least(it, fuse) - EPS);
   }
@@ -301,7 +301,7 @@ export class Balancer {
     for (const m of this.memos.values()) {
       m.lastChangeMs += deltaMs;
       m.lastIncreaseMs += deltaMs;
-      m.lastDecreaseMs += deltaMs;
+      m.lastHouseCutMs += deltaMs;
       if (m.move) m.move.atMs += deltaMs;
       if (m.connectedAtMs !== null) m.connectedAtMs += deltaMs;
       m.backoffAtMs += deltaMs;
@@ -414,7 +414,7 @@ export class Balancer {
     m.lastChangeMs = nowMs;
     const base = { timeMs: nowMs, chargerId: it.input.id, phase: P, fromA: oldA, toA: newA };
     if (newA < oldA) {
-      noteDecrease(this.rules, m, nowMs);
+      noteDecrease(this.rules, m, nowMs, !maxCut && it.stalePhase === null && it.deadPhase === null && it.maxA >= it.minA);
       for (let g = 0; g < 3; g++) if (it.w[g]) this.lastPhaseDecreaseMs[g] = nowMs;
       m.move = { atMs: nowMs, toA: newA, up: false, meterA: [...this.phaseA] as Triple<number | null>, ownA: [...it.ownA] as Triple<number> };
       if (newA === 0) {

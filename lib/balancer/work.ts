@@ -44,8 +44,8 @@ export interface Memo {
   sentA: number | null;
   lastChangeMs: number;
   lastIncreaseMs: number;
-  /** The last decrease or pause (see noteDecrease). */
-  lastDecreaseMs: number;
+  /** The last decrease or pause the house load caused (see noteDecrease). */
+  lastHouseCutMs: number;
   /** Raises cut back soon after (each doubles the hold window of the next, see holdWindowMs) and when the last was. */
   backoff: number;
   backoffAtMs: number;
@@ -104,7 +104,7 @@ export function newMemo(nowMs: number): Memo {
     sentA: null,
     lastChangeMs: nowMs,
     lastIncreaseMs: -Infinity,
-    lastDecreaseMs: -Infinity,
+    lastHouseCutMs: -Infinity,
     backoff: 0,
     backoffAtMs: -Infinity,
     resumeHist: [],
@@ -124,8 +124,9 @@ export function backoffNow(m: Memo, nowMs: number): number {
  * 2 s, then 30, 60, 120 s (ms).
  */
 export function holdWindowMs(cfg: BalancerConfig, backoff: number): number {
-  if (backoff > 0 && cfg.configuredHoldS !== undefined) return cfg.configuredHoldS * 1000 * 2 ** (backoff - 1);
-  return cfg.restoreHoldS * 1000 * 2 ** backoff;
+  const b = Math.min(backoff, maxBackoff(cfg)); // a back-off earned under the quick rules outlasts them
+  if (b > 0 && cfg.configuredHoldS !== undefined) return cfg.configuredHoldS * 1000 * 2 ** (b - 1);
+  return cfg.restoreHoldS * 1000 * 2 ** b;
 }
 
 /** The configured hold (ms), also under the quick rules: what "a raise cut back soon" is judged against. */
@@ -142,16 +143,17 @@ export function maxBackoff(cfg: BalancerConfig): number {
  * A decrease: one that comes within the hold window (plus the car's follow time) of the last raise shows
  * that raise went into headroom that did not last (a load that cycles): the next raise waits twice as long.
  * Under the quick rules, which take the room 2 s after it appears and so raise long before a slow cycle returns,
- * a second raise cut back within RAISE_BACKOFF_DECAY_MS of the previous cut counts too.
+ * a second raise cut back by the house (`houseCut`: not a lower maximum, not a stale meter) within
+ * RAISE_BACKOFF_DECAY_MS of the previous such cut counts too.
  */
-export function noteDecrease(cfg: BalancerConfig, m: Memo, nowMs: number): void {
+export function noteDecrease(cfg: BalancerConfig, m: Memo, nowMs: number, houseCut: boolean): void {
   const b = backoffNow(m, nowMs);
   // judged against the configured hold; a raise the quick rules made early (by configured − quick hold) counts from
   // where the configured rules would have made it
   const earlyMs = Math.max(0, configuredHoldMs(cfg) - cfg.restoreHoldS * 1000);
   const soon = nowMs - m.lastIncreaseMs < configuredHoldMs(cfg) * 2 ** b + RAISE_CUT_GRACE_MS + earlyMs;
-  const raisedSince = m.lastIncreaseMs > m.lastDecreaseMs;
-  const again = cfg.configuredHoldS !== undefined && raisedSince && nowMs - m.lastDecreaseMs < RAISE_BACKOFF_DECAY_MS;
+  const raisedSince = m.lastIncreaseMs > m.lastHouseCutMs;
+  const again = cfg.configuredHoldS !== undefined && houseCut && raisedSince && nowMs - m.lastHouseCutMs < RAISE_BACKOFF_DECAY_MS;
   if (soon || again) {
     m.backoff = Math.min(maxBackoff(cfg), b + 1);
     m.backoffAtMs = nowMs;
@@ -159,7 +161,7 @@ export function noteDecrease(cfg: BalancerConfig, m: Memo, nowMs: number): void 
     m.backoff = b;
     m.backoffAtMs = nowMs;
   }
-  m.lastDecreaseMs = nowMs;
+  if (houseCut) m.lastHouseCutMs = nowMs;
 }
 
 export function validLimit(v: number | null): number | null {

@@ -1,6 +1,8 @@
 import { strict as assert } from 'assert';
 import { validateBalancerConfig } from '../../../lib/balancer/balancer';
+import { quickRules } from '../../../lib/balancer/config';
 import { FuseStress } from '../../../lib/balancer/fuseStress';
+import { holdWindowMs } from '../../../lib/balancer/work';
 import type { BalancerOutput, Triple } from '../../../lib/balancer/types';
 import { MCB_C_FASTEST, tripTimeS } from '../../../lib/tripCurve';
 import { Rig } from './rig';
@@ -161,6 +163,31 @@ describe('lib/balancer: quick while the fuse is cool', () => {
     assert.ok(resumedAt >= 0 && resumedAt <= 10, `resumed after ${resumedAt} s (the configured rules: ~30 s)`);
     assert.strictEqual(r.limit(), 12);
     assert.strictEqual(r.balancer.fuseStressNow(r.nowMs).quick, true);
+  });
+
+  it('regression: cuts the house did not cause (a lower maximum) do not count as a cycling load under the quick rules', () => {
+    const r = new Rig({ quickStressBudget: 0.1 }, KNOWN);
+    const c = r.add();
+    r.run(30);
+    for (let k = 0; k < 3; k++) {
+      c.input.maxCurrentA = 8; // e.g. solar mode or a manual current, for 20 s every 3 min
+      r.run(20);
+      c.input.maxCurrentA = 16;
+      r.run(160);
+    }
+    r.house = [22, 0, 0]; // then one kettle: cut, and room again 20 s later
+    r.run(20);
+    r.house = [0, 0, 0];
+    const outs = r.run(120);
+    const backAt = outs.findIndex((o) => o.allowedA.a === 16) + 1;
+    assert.ok(backAt > 0 && backAt <= 15, `back to 16 A after ${backAt} s (the configured rules: 61 s)`);
+  });
+
+  it('regression: a back-off earned under the quick rules waits at most the configured rules\' longest hold under them', () => {
+    const careful = validateBalancerConfig({});
+    assert.strictEqual(holdWindowMs(careful, 3), 120_000, 'clamped to the configured rules\' 4 × 30 s');
+    assert.strictEqual(holdWindowMs(quickRules(careful), 3), 120_000);
+    assert.strictEqual(holdWindowMs(quickRules(careful), 0), 2_000);
   });
 
   it('validates quickStressBudget: 0 to 1, one line naming the field', () => {
