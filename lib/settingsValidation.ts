@@ -14,6 +14,7 @@ import { tryP1TcpAddress } from './meter/p1tcp';
 import { validateCapacitySettings } from './capacity/validate';
 import { type AppSettings, type CapacitySettings, type ChargerSettings, DEFAULT_CAPACITY_SETTINGS, type ManualOverrideMode, type MeterSettings, type MeterSourceKind } from './settings';
 import type { MeterSignSetting } from './solar/surplus';
+import { isRecord } from './record';
 
 export type SettingsValidation = { ok: true; value: AppSettings } | { ok: false; errors: Record<string, string> };
 
@@ -317,10 +318,6 @@ function readChoice<T extends string>(raw: unknown, path: string, choices: reado
   if ((choices as readonly unknown[]).includes(raw)) return raw as T;
   errors[path] = `${what} must be one of: ${choices.join(', ')}`;
   return undefined;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function fmt(n: number): string {

@@ -9,6 +9,7 @@ import { UserInputError } from '../errors';
 import { AppSettings, SETTINGS_KEY, defaultAppSettings } from '../settings';
 import { SETTINGS_LIMITS, validateAppSettings } from '../settingsValidation';
 import type { SaveResult } from '../webapi';
+import { isRecord } from '../record';
 
 export interface KeyValueStore {
   get(key: string): unknown;
@@ -23,8 +24,6 @@ export interface SettingsStoreOptions {
   onChange: (next: AppSettings, previous: AppSettings) => Promise<void>;
   error: (line: string) => void;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * 0.3 takes the margin in whole amps; a fractional one saved before acts as the next whole amp, or as the largest

@@ -13,6 +13,7 @@ import type { RegisteredCharger } from './chargerRegistry';
 import type { PlanView } from './plan';
 import { HomeWizardV2Pairing, type V2PairView, withStoredPairing, withoutSecrets } from './homeWizardV2Pairing';
 import type { SettingsStore } from './settingsStore';
+import { isRecord } from '../record';
 
 export interface WebApiOptions {
   settings: Pick<SettingsStore, 'get' | 'save' | 'update'>;
@@ -45,8 +46,10 @@ export class WebApi {
     const stored = this.opts.settings.get();
     const result = await this.opts.settings.save(withUnlistedChargers(withStoredPairing(body, stored), stored, this.opts.chargers.list()));
     // A page opened before the meter moved sends its old address with the serial: follow it again right away.
-    if (result.ok) await this.opts.homeWizard.follow();
-    if (result.ok) this.opts.settingsSaved?.();
+    if (result.ok) {
+      await this.opts.homeWizard.follow();
+      this.opts.settingsSaved?.();
+    }
     return result;
   }
 
@@ -97,10 +100,9 @@ export class WebApi {
  * enabled switch must survive (a one-phase charger on L3 taken for L1–L3 would be balanced on the wrong phases).
  */
 export function withUnlistedChargers(body: unknown, stored: AppSettings, listed: readonly { id: string }[]): unknown {
-  if (typeof body !== 'object' || body === null) return body;
-  const b = body as Record<string, unknown>;
-  if (typeof b.chargers !== 'object' || b.chargers === null || Array.isArray(b.chargers)) return body;
-  const sent = b.chargers as Record<string, unknown>;
+  if (!isRecord(body) || !isRecord(body.chargers)) return body;
+  const b = body;
+  const sent = body.chargers;
   const shown = new Set(listed.map((c) => c.id));
   const kept = Object.fromEntries(Object.entries(stored.chargers).filter(([id]) => !shown.has(id) && !(id in sent)));
   return Object.keys(kept).length ? { ...b, chargers: { ...kept, ...sent } } : body;

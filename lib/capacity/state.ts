@@ -1,6 +1,7 @@
 /** The guard's persisted state (JSON) and its reading back after a restart: anything malformed is dropped whole. */
 import type { HourRecord, MonthRecord, PeakRecord } from './rules';
 import type { CapacityPeak } from './types';
+import { isRecord } from '../record';
 
 export interface PeriodState {
   startMs: number;
@@ -41,12 +42,11 @@ export interface GuardState {
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isPeak = (v: unknown): v is CapacityPeak => isObj(v) && isNum(v.startMs) && isNum(v.averageKW);
+const isPeak = (v: unknown): v is CapacityPeak => isRecord(v) && isNum(v.startMs) && isNum(v.averageKW);
 
 function readPeriod(v: unknown): PeriodState | null | undefined {
   if (v === null) return null;
-  if (!isObj(v) || !isNum(v.startMs) || !isNum(v.endMs) || !isNum(v.importWh) || !isNum(v.houseWh)) return undefined;
+  if (!isRecord(v) || !isNum(v.startMs) || !isNum(v.endMs) || !isNum(v.importWh) || !isNum(v.houseWh)) return undefined;
   // a period at most a day long that ends after it starts (a 15/60-minute period, shortened at a DST change)
   if (v.endMs <= v.startMs || v.endMs - v.startMs > 86_400_000) return undefined;
   return {
@@ -62,7 +62,7 @@ function readPeriod(v: unknown): PeriodState | null | undefined {
 }
 
 function readPeaks(v: Record<string, unknown>): PeakRecord | undefined {
-  if (!isObj(v.dayMax) || !Array.isArray(v.top) || !Array.isArray(v.topDaytime)) return undefined;
+  if (!isRecord(v.dayMax) || !Array.isArray(v.top) || !Array.isArray(v.topDaytime)) return undefined;
   const dayMax: Record<string, CapacityPeak> = {};
   for (const [k, p] of Object.entries(v.dayMax)) if (isPeak(p)) dayMax[k] = { startMs: p.startMs, averageKW: p.averageKW };
   const peaks = (xs: unknown[]): CapacityPeak[] => xs.filter(isPeak).map((p) => ({ startMs: p.startMs, averageKW: p.averageKW }));
@@ -72,12 +72,12 @@ function readPeaks(v: Record<string, unknown>): PeakRecord | undefined {
 /** The hours of a 15-minute month; one of another shape is dropped (the hourly rules then start this month's hours
  *  afresh: no hour counts yet, the tight side). */
 function readHours(v: unknown): HourRecord | undefined {
-  if (!isObj(v)) return undefined;
+  if (!isRecord(v)) return undefined;
   const peaks = readPeaks(v);
   if (!peaks) return undefined;
   const o = v.open;
   let open: HourRecord['open'] = null;
-  if (isObj(o) && isNum(o.startMs) && isNum(o.endMs) && o.endMs > o.startMs && isObj(o.quarterKWh)) {
+  if (isRecord(o) && isNum(o.startMs) && isNum(o.endMs) && o.endMs > o.startMs && isRecord(o.quarterKWh)) {
     const quarterKWh: Record<string, number> = {};
     for (const [k, kWh] of Object.entries(o.quarterKWh)) if (isNum(kWh) && kWh >= 0) quarterKWh[k] = kWh;
     open = { startMs: o.startMs, endMs: o.endMs, quarterKWh };
@@ -87,7 +87,7 @@ function readHours(v: unknown): HourRecord | undefined {
 
 function readMonth(v: unknown): MonthRecord | null | undefined {
   if (v === null) return null;
-  if (!isObj(v) || typeof v.month !== 'string') return undefined;
+  if (!isRecord(v) || typeof v.month !== 'string') return undefined;
   const peaks = readPeaks(v);
   if (!peaks) return undefined;
   const hourly = readHours(v.hourly);
@@ -96,14 +96,14 @@ function readMonth(v: unknown): MonthRecord | null | undefined {
 
 /** The state from `getState()` after a round trip through storage, or null when it is not one. */
 export function readGuardState(v: unknown): GuardState | null {
-  if (!isObj(v) || v.version !== 1) return null;
+  if (!isRecord(v) || v.version !== 1) return null;
   const period = readPeriod(v.period);
   const month = readMonth(v.month);
   if (period === undefined || month === undefined) return null;
   const l = v.last;
-  const last = isObj(l) && isNum(l.wallMs) && isNum(l.powerW) && isNum(l.houseW) ? { wallMs: l.wallMs, powerW: l.powerW, houseW: l.houseW } : null;
+  const last = isRecord(l) && isNum(l.wallMs) && isNum(l.powerW) && isNum(l.houseW) ? { wallMs: l.wallMs, powerW: l.powerW, houseW: l.houseW } : null;
   const phasesUsed: Record<string, number[]> = {};
-  if (isObj(v.phasesUsed)) {
+  if (isRecord(v.phasesUsed)) {
     for (const [id, ps] of Object.entries(v.phasesUsed)) {
       if (Array.isArray(ps) && ps.every((g) => g === 0 || g === 1 || g === 2)) phasesUsed[id] = ps as number[];
     }
@@ -120,6 +120,6 @@ export function readGuardState(v: unknown): GuardState | null {
     houseLongW: isNum(v.houseLongW) ? v.houseLongW : null,
     houseVarW: isNum(v.houseVarW) ? v.houseVarW : 0,
     phasesUsed,
-    capOverride: isObj(o) && isNum(o.kW) && o.kW > 0 && isNum(o.baseKW) ? { kW: o.kW, baseKW: o.baseKW } : null,
+    capOverride: isRecord(o) && isNum(o.kW) && o.kW > 0 && isNum(o.baseKW) ? { kW: o.kW, baseKW: o.baseKW } : null,
   };
 }

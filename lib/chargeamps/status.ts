@@ -4,6 +4,7 @@
  */
 import { ChargerState, ChargerStatus, PhaseIndex, countActivePhases, emptyPhases } from '../charger';
 import type { ChargePoint, ChargePointStatus, ChargingSession, ConnectorSettings, ConnectorStatus } from './types';
+import { isRecord } from '../record';
 
 export type Protocol = 'ocpp' | 'capi';
 
@@ -54,7 +55,7 @@ export function connectorState(raw: string | null | undefined, protocol: Protoco
 
 /** The objects of a list from the cloud; anything else (a list that is no list, null elements) counts as none. */
 export function objectsOf<T>(v: unknown): T[] {
-  return Array.isArray(v) ? (v.filter((x) => typeof x === 'object' && x !== null && !Array.isArray(x)) as T[]) : [];
+  return Array.isArray(v) ? (v.filter(isRecord) as T[]) : [];
 }
 
 function num(v: unknown): number | null {

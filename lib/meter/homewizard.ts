@@ -35,6 +35,7 @@ import { PeerError, describeError, quoteInput } from '../errors';
 import { type HostUse, hostBaseUrl, normaliseHost } from '../host';
 import { type HttpTransport, nodeFetchTransport, parseJson } from '../http';
 import { BaseMeterSource, type MeterExtras, NOMINAL_VOLTAGE_V, phaseCurrentA } from './source';
+import { isRecord } from '../record';
 
 /** HomeWizard advises polling no faster than every 500 ms. */
 export const MIN_POLL_INTERVAL_MS = 500;
@@ -96,7 +97,6 @@ async function getJson(http: HttpTransport, url: string, timeoutMs: number): Pro
 /** Text a peer sent, cut short for a message. */
 const peerText = (v: unknown): string => quoteInput(String(v), 40).slice(1, -1);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `GET /api`, validated: throws a clear error when the host is not a HomeWizard grid meter. */
 export async function fetchHomeWizardInfo(
@@ -112,7 +112,7 @@ export async function fetchHomeWizardInfo(
     if (err instanceof PeerError && err.kind === 'protocol') throw new PeerError('protocol', `${h} is not a HomeWizard P1 meter (its /api does not answer JSON)`);
     throw err;
   }
-  if (!isObject(body) || typeof body.product_type !== 'string') {
+  if (!isRecord(body) || typeof body.product_type !== 'string') {
     throw new PeerError('protocol', `${h} is not a HomeWizard P1 meter (no product_type in /api)`);
   }
   const productType = body.product_type;
@@ -235,7 +235,7 @@ export class HomeWizardP1Source extends BaseMeterSource {
     const url = this.dataUrl;
     try {
       const body = await getJson(this.http, url, this.timeoutMs);
-      if (!isObject(body)) throw new PeerError('protocol', `${url}: expected a JSON object`);
+      if (!isRecord(body)) throw new PeerError('protocol', `${url}: expected a JSON object`);
       const data = body as HomeWizardData;
       const currents = homeWizardCurrents(data, this.nominalV);
       if (currents.every((c) => c === null)) {
@@ -322,8 +322,8 @@ function recordHost(address: unknown, port: unknown): string | null {
 
 /** Any HomeWizard device from one mDNS record; null when the record has no product type or no usable address. */
 export function readHomeWizardRecord(rec: unknown): DiscoveredHomeWizard | null {
-  if (!isObject(rec)) return null;
-  const txt = isObject(rec.txt) ? Object.fromEntries(Object.entries(rec.txt).map(([k, v]) => [k.toLowerCase(), v])) : {};
+  if (!isRecord(rec)) return null;
+  const txt = isRecord(rec.txt) ? Object.fromEntries(Object.entries(rec.txt).map(([k, v]) => [k.toLowerCase(), v])) : {};
   const announcedType = txtValue(txt, 'product_type');
   const host = recordHost(rec.address ?? rec.host, rec.port);
   if (!announcedType || !host) return null;

@@ -22,6 +22,7 @@ import { type HomeWizardData, homeWizardCurrents, telegramFingerprint } from './
 import { isV2Token, normaliseFingerprint, splitV2Host } from './homewizardV2Client';
 import { type V2Socket, type V2SocketConnect, nodeV2SocketConnect } from './homewizardV2Ws';
 import { backoffMs, BaseMeterSource, formatWait, type MeterSourceStatus, streamTimings, type StreamTimings } from './source';
+import { isRecord } from '../record';
 
 export interface HomeWizardV2SourceOptions {
   /** host[:port] of the meter (port 443 unless given). */
@@ -184,7 +185,7 @@ export class HomeWizardV2Source extends BaseMeterSource {
     } catch {
       return;
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return;
+    if (!isRecord(parsed)) return;
     const msg = parsed as { type?: unknown; data?: unknown };
     if (msg.type === 'authorization_requested') socket.send(JSON.stringify({ type: 'authorization', data: this.token }));
     else if (msg.type === 'authorized') {

@@ -16,6 +16,7 @@
  * Every bad shape gets one line naming what was expected.
  */
 import { DateTime } from 'luxon';
+import { isRecord } from '../record';
 
 export interface PriceSlot {
   startMs: number;
@@ -70,10 +71,6 @@ export function parsePrices(json: unknown, opts: ParseOptions): ParsedPrices {
     if (err instanceof PriceError) return { error: err.message };
     throw err;
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function parseValue(value: unknown, opts: ParseOptions, where: string): PriceSlot[] {
