@@ -12,7 +12,7 @@ import type { ChargerInput, MeterSample, Triple } from '../balancer/types';
 import type { LimitSource, SiteLimit } from '../limits';
 import { ceilingA, chargersW, drawingPhases, isBalanced, phaseSet, plan, samplePowerW, type PhaseSet, type PlanMode, type PowerSample } from './budget';
 import { local, monthKey, periodAt } from './period';
-import { billedKW, capInForce, countingPeaks, emptyMonth, recordPeriod } from './rules';
+import { billedKW, capInForce, countingPeaks, emptyMonth, readsHours, recordPeriod } from './rules';
 import { readGuardState, type GuardState, type PeriodState } from './state';
 import { DEFAULT_VOLTAGE_V, type CapacityConfig, type CapacityEvent, type CapacityStatus } from './types';
 
@@ -303,7 +303,7 @@ export class CapacityGuard implements LimitSource {
     const raised = recordPeriod(month, this.cfg, { startMs: p.startMs, averageKW: round(averageKW, 3) });
     if (raised && this.cfg.rule !== 'off') {
       // the hourly rules with 15-minute periods are raised by the hour this quarter-hour closed
-      const peakKW = this.cfg.periodMin === 15 && (this.cfg.rule === 'no-steps' || this.cfg.rule === 'se-peaks') ? (month.hourly?.last?.averageKW ?? averageKW) : averageKW;
+      const peakKW = readsHours(this.cfg) ? (month.hourly?.last?.averageKW ?? averageKW) : averageKW;
       this.onEvent?.({ type: 'newMonthlyPeak', projectedKW: round(peakKW), capKW: round(cap ?? this.cfg.capKW), minutesLeft: 0, peakKW: round(peakKW) });
     }
     if (cap !== null) {

@@ -38,10 +38,14 @@ export function emptyMonth(month: string): MonthRecord {
   return { month, dayMax: {}, top: [], topDaytime: [] };
 }
 
+/** Whether the rule bills whole hours while the periods are quarter-hours ('no-steps', 'se-peaks' at 15 minutes). */
+export function readsHours(cfg: CapacityConfig): boolean {
+  return (cfg.rule === 'no-steps' || cfg.rule === 'se-peaks') && cfg.periodMin === 15;
+}
+
 /** The record a rule reads: the hourly rules with 15-minute periods read the hours, all others the periods. */
 function recordFor(rec: MonthRecord, cfg: CapacityConfig): PeakRecord {
-  const hourly = (cfg.rule === 'no-steps' || cfg.rule === 'se-peaks') && cfg.periodMin === 15;
-  return hourly ? (rec.hourly ?? { dayMax: {}, top: [], topDaytime: [] }) : rec;
+  return readsHours(cfg) ? (rec.hourly ?? { dayMax: {}, top: [], topDaytime: [] }) : rec;
 }
 
 /** Adds a peak to a top list; a period recorded again (the wall clock went back over it) counts once, the higher. */
