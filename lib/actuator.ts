@@ -86,8 +86,6 @@ export interface ActuatorOptions {
   onError?: (message: string) => void;
 }
 
-
-
 export class Actuator {
   readonly charger: Charger;
   private readonly opts: ActuatorOptions;

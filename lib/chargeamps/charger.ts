@@ -7,7 +7,7 @@
 import type { Charger, ChargerStatus } from '../charger';
 import { UserInputError } from '../errors';
 import { ChargeAmpsClient, PRIORITY_DECREASE, PRIORITY_NORMAL } from './client';
-import { connectorLabel, isSchuko, lifetimeEnergyWh, normaliseConnector, objectsOf, protocolOf } from './status';
+import { connectorLabel, connectorsOf, isSchuko, lifetimeEnergyWh, normaliseConnector, objectsOf, protocolOf } from './status';
 import type { ChargePoint, ChargePointSettings, ConnectorSettings, ConnectorStatus, DimmerValue, OnOffMode } from './types';
 
 export const MIN_CURRENT_A = 6;
@@ -43,7 +43,7 @@ export interface ConnectorInfo {
 export async function listConnectors(client: ChargeAmpsClient): Promise<ConnectorInfo[]> {
   const out: ConnectorInfo[] = [];
   for (const cp of objectsOf<ChargePoint>(await client.listChargePoints())) {
-    for (const c of objectsOf<NonNullable<ChargePoint['connectors']>[number]>(cp.connectors)) {
+    for (const c of connectorsOf(cp)) {
       out.push({
         id: `${cp.id}:${c.connectorId}`,
         chargePointId: cp.id,

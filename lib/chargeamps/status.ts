@@ -3,7 +3,7 @@
  * measurements, and a lifetime energy meter built from the charging sessions.
  */
 import { ChargerState, ChargerStatus, PhaseIndex, countActivePhases, emptyPhases } from '../charger';
-import type { ChargePoint, ChargePointStatus, ChargingSession, ConnectorSettings, ConnectorStatus } from './types';
+import type { ChargePoint, ChargePointStatus, ChargingSession, Connector, ConnectorSettings, ConnectorStatus } from './types';
 import { isRecord } from '../record';
 
 export type Protocol = 'ocpp' | 'capi';
@@ -58,6 +58,11 @@ export function objectsOf<T>(v: unknown): T[] {
   return Array.isArray(v) ? (v.filter(isRecord) as T[]) : [];
 }
 
+/** A charge point's connectors as objects (`objectsOf`). */
+export function connectorsOf(cp: ChargePoint): Connector[] {
+  return objectsOf<Connector>(cp.connectors);
+}
+
 function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
@@ -85,7 +90,7 @@ export interface NormaliseInput {
 }
 
 export function connectorLabel(cp: ChargePoint, connectorId: number): string {
-  const connectors = objectsOf<NonNullable<ChargePoint['connectors']>[number]>(cp.connectors);
+  const connectors = connectorsOf(cp);
   const type = connectors.find((c) => c.connectorId === connectorId)?.type;
   if (typeof type === 'string' && type.toLowerCase() === 'schuko') return 'Schuko';
   const chargers = connectors.filter((c) => String(c.type).toLowerCase() !== 'schuko').length;
@@ -93,7 +98,7 @@ export function connectorLabel(cp: ChargePoint, connectorId: number): string {
 }
 
 export function isSchuko(cp: ChargePoint, connectorId: number): boolean {
-  return String(objectsOf<NonNullable<ChargePoint['connectors']>[number]>(cp.connectors).find((c) => c.connectorId === connectorId)?.type ?? '').toLowerCase() === 'schuko';
+  return String(connectorsOf(cp).find((c) => c.connectorId === connectorId)?.type ?? '').toLowerCase() === 'schuko';
 }
 
 export function normaliseConnector(input: NormaliseInput): ChargerStatus {

@@ -184,8 +184,8 @@ export class PhaseMerger {
   agesMs(monoMs: number, confirmed: boolean): Triple<number | null> {
     return PHASES.map((p) => {
       const t = this.changedMonoMs[p];
-      if (confirmed || t === null) return confirmed ? 0 : null;
-      return Math.max(0, monoMs - t);
+      if (confirmed) return 0;
+      return t === null ? null : Math.max(0, monoMs - t);
     }) as Triple<number | null>;
   }
 
