@@ -4,6 +4,7 @@
  * scenarios) is measured beside it: the proof the issue asks for when a target is out of reach.
  */
 import { DEFAULT_BALANCER_CONFIG } from '../../lib/balancer/types';
+import { CHARGER_LATENCY_CLASS } from '../sim/models';
 import { SESSION_START_S, type PolicyMetrics } from '../sim/simulate';
 import { DOMINANCE_TARGET, dominance, met, type Dominance, type GroupFrontier, type Sweep } from './frontier';
 import { BASELINES, byGroup, CHARGERS, DEFAULT_MARGIN_A, f, median, policyFor, sum, type Row } from './matrix';
@@ -108,7 +109,7 @@ export function safeOracle(byMargin: Map<number, PolicyMetrics>): { metrics: Pol
  * `cloudRaiseReserveA` more, as the balancer keeps it; from the margin sweep (whole amps).
  */
 export function cloudRuleOracle(row: Row, sw: Sweep): PolicyMetrics {
-  const extraA = row.scenario.charger === 'chargeamps' ? DEFAULT_BALANCER_CONFIG.cloudRaiseReserveA : 0; // the cloud charger (simulate.ts)
+  const extraA = CHARGER_LATENCY_CLASS[row.scenario.charger] === 'cloud' ? DEFAULT_BALANCER_CONFIG.cloudRaiseReserveA : 0;
   return sw.oracleAt.get(row)!.get(DEFAULT_MARGIN_A + extraA)!;
 }
 

@@ -4,11 +4,14 @@
  * All times are seconds of simulated time.
  */
 import type { GridPhase, MeterSample, Triple } from '../../lib/balancer/types';
+import type { LatencyClass } from '../../lib/charger';
 
 export type ChargerKind = 'goe' | 'chargeamps';
 
 /** Typical time from our write to the charger acting on it: go-e local API ~1 s, Charge Amps cloud ~15 s. */
 export const CHARGER_LATENCY_S: Record<ChargerKind, number> = { goe: 1, chargeamps: 15 };
+/** How the balancer sees each simulated charger: the go-e local, Charge Amps through its cloud. */
+export const CHARGER_LATENCY_CLASS: Record<ChargerKind, LatencyClass> = { goe: 'local', chargeamps: 'cloud' };
 
 export interface MeterOptions {
   /** A fresh reading every this many seconds (DSMR 5: 1 s, DSMR 4: 10 s). */

@@ -10,6 +10,7 @@
  */
 import { GRID_PHASES, type BalancerCommand, type ChargerInput, type GridPhase, type Triple } from '../../lib/balancer/types';
 import {
+  CHARGER_LATENCY_CLASS,
   CHARGER_LATENCY_S,
   CarModel,
   ChargerModel,
@@ -140,7 +141,7 @@ export function runPolicy(scenario: Scenario, policy: Policy | PolicyName, opts:
       paused: charger.state.paused,
       carConnected: connected,
       priority: 0,
-      latencyClass: scenario.charger === 'goe' ? 'local' : 'cloud',
+      latencyClass: CHARGER_LATENCY_CLASS[scenario.charger],
     },
   ];
   const house = (householdA: Triple<number>, drawA: number): Triple<number> => {

@@ -18,7 +18,7 @@ import type { SolarConfig } from '../../lib/solar/config';
 import { SolarLimitSource } from '../../lib/solar/source';
 import { UsageError } from '../cli/args';
 import { MCB_C_FASTEST, TripStress } from './metrics';
-import { SIM_START, CarModel, ChargerModel, MeterModel, CHARGER_LATENCY_S, type CarOptions } from './models';
+import { SIM_START, CarModel, ChargerModel, MeterModel, CHARGER_LATENCY_CLASS, CHARGER_LATENCY_S, type CarOptions } from './models';
 import { EvccPvLimit } from './peers/evccPv';
 import { fixedIdealWs, freeIdealWs, idealW, minGapIdealWs, switchLimitedIdealWs, type IdealSeries } from './solarIdeal';
 import { phaseRotation, type Scenario } from './simulate';
@@ -161,7 +161,7 @@ export function runSolar(s: Scenario, policy: SolarPolicy, o: SolarOptions): Sol
       id: 'ev', name: 'EV', enabled: true, phaseMap,
       measuredA: [0, 1, 2].map((k) => (k < n ? drawA : 0)) as Triple<number>,
       currentLimitA: charger.state.limitA, minCurrentA: car.minA, maxCurrentA: s.car.maxA,
-      paused: charger.state.paused || switching, carConnected: true, priority: 0, latencyClass: s.charger === 'goe' ? 'local' : 'cloud',
+      paused: charger.state.paused || switching, carConnected: true, priority: 0, latencyClass: CHARGER_LATENCY_CLASS[s.charger],
     };
     ceiling?.observe(t * 1000, sample, input);
     const limit = ceiling?.maxA(input) ?? null;
