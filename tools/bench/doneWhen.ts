@@ -130,13 +130,56 @@ export function energyVerdict(balancerMet: boolean, heldMet: boolean, ruleMet: b
   return ruleMet === false ? 'one rule' : 'miss';
 }
 
+/** The two energy lines' tests on a group's energy of ideal (the balancer's or an oracle's), and evcc's for the second. */
+export const ENERGY_LINES = {
+  ofIdeal: (x: number): boolean => x >= TARGETS.energyOfIdeal,
+  vsEvcc: (x: number, evccX: number): boolean => x - evccX >= -TARGETS.energyVsEvcc - 1e-9,
+};
+
+/** One trace group's energy of ideal and overload (A·s) for the balancer and each oracle reference (Done-when, report). */
+export interface GroupEnergy {
+  group: string;
+  idealKWh: number;
+  balancer: number;
+  /** The oracle at the default margin; `safe`: held to the trip-stress target; `rule`: with the cloud reserve. */
+  oracle: number;
+  safe: number;
+  rule: number;
+  evcc: number;
+  balancerAs: number;
+  oracleAs: number;
+  safeAs: number;
+  /** Scenarios in which the held oracle took more margin. */
+  raised: number;
+}
+
+export function groupEnergies(rows: Row[], sw: Sweep): GroupEnergy[] {
+  const evccPolicy = policyFor('evcc');
+  return [...byGroup(rows)].map(([group, rs]) => {
+    const ideal = rs.map((r) => r.results.ideal);
+    const oracle = rs.map((r) => sw.oracleAt.get(r)!.get(DEFAULT_MARGIN_A)!);
+    const held = rs.map((r) => safeOracle(sw.oracleAt.get(r)!));
+    const balancer = rs.map((r) => r.results.balancer);
+    const overload = (ms: PolicyMetrics[]): number => sum(ms.map((m) => m.overloadAmpSeconds));
+    return {
+      group,
+      idealKWh: sum(ideal.map((m) => m.energyKWh)),
+      balancer: energyRatio(balancer, ideal),
+      oracle: energyRatio(oracle, ideal),
+      safe: energyRatio(held.map((h) => h.metrics), ideal),
+      rule: energyRatio(rs.map((r) => cloudRuleOracle(r, sw)), ideal),
+      evcc: evccPolicy ? energyRatio(rs.map((r) => r.results[evccPolicy]), ideal) : NaN,
+      balancerAs: overload(balancer),
+      oracleAs: overload(oracle),
+      safeAs: overload(held.map((h) => h.metrics)),
+      raised: held.filter((h) => h.marginA > DEFAULT_MARGIN_A).length,
+    };
+  });
+}
+
 export function doneWhen(rows: Row[], sw: Sweep, perf: Performance): Target[] {
   const out: Target[] = [];
   const oracle = (r: Row): PolicyMetrics => sw.oracleAt.get(r)!.get(DEFAULT_MARGIN_A)!;
-  const heldBy = new Map(rows.map((r) => [r, safeOracle(sw.oracleAt.get(r)!)]));
-  const safe = (r: Row): PolicyMetrics => heldBy.get(r)!.metrics;
-  const raised = rows.filter((r) => heldBy.get(r)!.marginA > DEFAULT_MARGIN_A);
-  const groups = [...byGroup(rows)];
 
   for (const b of BASELINES) {
     const pointOf = (g: GroupFrontier): { energyKWh: number; overloadAs: number } | null => {
@@ -168,34 +211,22 @@ export function doneWhen(rows: Row[], sw: Sweep, perf: Performance): Target[] {
     });
   }
 
-  const groupEnergy = groups.map(([group, rs]) => ({
-    group,
-    balancerAs: sum(rs.map((r) => r.results.balancer.overloadAmpSeconds)),
-    oracleAs: sum(rs.map((r) => oracle(r).overloadAmpSeconds)),
-    safeAs: sum(rs.map((r) => safe(r).overloadAmpSeconds)),
-    balancer: energyRatio(rs.map((r) => r.results.balancer), rs.map((r) => r.results.ideal)),
-    oracle: energyRatio(rs.map(oracle), rs.map((r) => r.results.ideal)),
-    safe: energyRatio(rs.map(safe), rs.map((r) => r.results.ideal)),
-    rule: energyRatio(rs.map((r) => cloudRuleOracle(r, sw)), rs.map((r) => r.results.ideal)),
-    evcc: (() => {
-      const p = policyFor('evcc');
-      return p ? energyRatio(rs.map((r) => r.results[p]), rs.map((r) => r.results.ideal)) : NaN;
-    })(),
-  }));
+  const groupEnergy = groupEnergies(rows, sw);
+  const raised = sum(groupEnergy.map((g) => g.raised));
   const low = [...groupEnergy].sort((a, b) => a.balancer - b.balancer)[0];
   /** The held oracle's overload over the balancer's in the groups it meets and the balancer misses (undefined when the balancer has none there). */
-  const overloadTimes = (missed: typeof groupEnergy): number | undefined => {
+  const overloadTimes = (missed: GroupEnergy[]): number | undefined => {
     const b = sum(missed.map((g) => g.balancerAs));
     return b > 0 ? sum(missed.map((g) => g.safeAs)) / b : undefined;
   };
-  const costs = (missed: typeof groupEnergy): string =>
+  const costs = (missed: GroupEnergy[]): string =>
     missed.length ? `; its overload there ${f(sum(missed.map((g) => g.oracleAs)), 0)} A·s against the balancer's ${f(sum(missed.map((g) => g.balancerAs)), 0)} A·s` : '';
   const maxTrip = Math.max(0, ...rows.map((r) => oracle(r).tripStressMcbC));
-  const held = raised.length ? `; held to the trip-stress target (at this margin its stress reaches ${f(maxTrip, 3)}: more margin in ${raised.length} scenarios)` : '';
+  const held = raised ? `; held to the trip-stress target (at this margin its stress reaches ${f(maxTrip, 3)}: more margin in ${raised} scenarios)` : '';
   const oneRule = (t: Pick<Target, 'oneRuleIn'>): string => (rule.holds ? `; with one rule for every scenario, the balancer's cloud reserve (${DEFAULT_BALANCER_CONFIG.cloudRaiseReserveA} A more for Charge Amps; its stress at most ${f(rule.maxStress, 3)}): ${t.oneRuleIn!.length} of those missed` : '');
-  type G = (typeof groupEnergy)[number];
-  /** Per group: the balancer meets `ok`, or the held oracle does (a miss), or neither (out of reach). */
+  type G = GroupEnergy;
   const rule = cloudRuleHolds(rows, sw);
+  /** Per group: the balancer meets `ok`, or the held oracle does (a miss), or the one-rule oracle misses too, or neither. */
   const split = (ok: (g: G, v: (x: G) => number) => boolean): Pick<Target, 'missedIn' | 'outOfReachIn' | 'oneRuleIn'> & { below: G[] } => {
     const below = groupEnergy.filter((g) => !ok(g, (x) => x.balancer));
     const read = (g: G) => energyVerdict(false, ok(g, (x) => x.safe), rule.holds ? ok(g, (x) => x.rule) : null);
@@ -206,13 +237,13 @@ export function doneWhen(rows: Row[], sw: Sweep, perf: Performance): Target[] {
       outOfReachIn: below.filter((g) => read(g) === 'out of reach').map((g) => g.group),
     };
   };
-  const energyOk = (g: G, v: (x: G) => number): boolean => v(g) >= TARGETS.energyOfIdeal;
+  const energyOk = (g: G, v: (x: G) => number): boolean => ENERGY_LINES.ofIdeal(v(g));
   const e = split(energyOk);
   out.push({
     line: `Energy ≥ ${TARGETS.energyOfIdeal} of ideal in every trace group (default settings)`,
-    measured: `lowest ${f(low.balancer, 3)} (${low.group}); ${e.below.length} of ${groups.length} groups below`,
-    oracle: `${f(low.oracle, 3)} in that group; lowest ${f(Math.min(...groupEnergy.map((g) => g.oracle)), 3)}; in the ${e.below.length} groups the balancer misses: ${e.below.filter((g) => g.oracle >= TARGETS.energyOfIdeal).length} met by the oracle${costs(e.below)}${held}: ${e.missedIn!.length + e.oneRuleIn!.length} met${oneRule(e)}`,
-    oracleMet: groupEnergy.every((g) => g.oracle >= TARGETS.energyOfIdeal),
+    measured: `lowest ${f(low.balancer, 3)} (${low.group}); ${e.below.length} of ${groupEnergy.length} groups below`,
+    oracle: `${f(low.oracle, 3)} in that group; lowest ${f(Math.min(...groupEnergy.map((g) => g.oracle)), 3)}; in the ${e.below.length} groups the balancer misses: ${e.below.filter((g) => ENERGY_LINES.ofIdeal(g.oracle)).length} met by the oracle${costs(e.below)}${held}: ${e.missedIn!.length + e.oneRuleIn!.length} met${oneRule(e)}`,
+    oracleMet: groupEnergy.every((g) => ENERGY_LINES.ofIdeal(g.oracle)),
     missedIn: e.missedIn,
     oneRuleIn: e.oneRuleIn,
     oneRuleStress: { sameMargin: rule.sameMarginStress, rule: rule.maxStress },
@@ -221,13 +252,13 @@ export function doneWhen(rows: Row[], sw: Sweep, perf: Performance): Target[] {
     met: e.below.length === 0,
   });
   const vsEvcc = [...groupEnergy].sort((a, b) => a.balancer - a.evcc - (b.balancer - b.evcc))[0];
-  const evccOk = (g: G, v: (x: G) => number): boolean => v(g) - g.evcc >= -TARGETS.energyVsEvcc - 1e-9;
+  const evccOk = (g: G, v: (x: G) => number): boolean => ENERGY_LINES.vsEvcc(v(g), g.evcc);
   const ev = split(evccOk);
   out.push({
     line: `Energy ≥ evcc's energy − ${TARGETS.energyVsEvcc} (of ideal) in every trace group`,
-    measured: policyFor('evcc') ? `worst ${f(vsEvcc.balancer - vsEvcc.evcc, 3)} (${vsEvcc.group}: ${f(vsEvcc.balancer, 3)} vs ${f(vsEvcc.evcc, 3)}); ${ev.below.length} of ${groups.length} groups below` : 'no evcc policy',
+    measured: policyFor('evcc') ? `worst ${f(vsEvcc.balancer - vsEvcc.evcc, 3)} (${vsEvcc.group}: ${f(vsEvcc.balancer, 3)} vs ${f(vsEvcc.evcc, 3)}); ${ev.below.length} of ${groupEnergy.length} groups below` : 'no evcc policy',
     oracle: policyFor('evcc') ? `${f(vsEvcc.oracle - vsEvcc.evcc, 3)} in that group; worst ${f(Math.min(...groupEnergy.map((g) => g.oracle - g.evcc)), 3)}${costs(ev.below)}${held}: ${ev.missedIn!.length + ev.oneRuleIn!.length} of the ${ev.below.length} met${oneRule(ev)}` : '',
-    oracleMet: policyFor('evcc') ? groupEnergy.every((g) => g.oracle - g.evcc >= -TARGETS.energyVsEvcc - 1e-9) : null,
+    oracleMet: policyFor('evcc') ? groupEnergy.every((g) => ENERGY_LINES.vsEvcc(g.oracle, g.evcc)) : null,
     missedIn: policyFor('evcc') ? ev.missedIn : undefined,
     oneRuleIn: policyFor('evcc') ? ev.oneRuleIn : undefined,
     oneRuleStress: { sameMargin: rule.sameMarginStress, rule: rule.maxStress },

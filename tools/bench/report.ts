@@ -3,7 +3,7 @@ import { DEFAULT_BALANCER_CONFIG, DEFAULT_QUICK_STRESS_BUDGET, QUICK_WAIT_FACTOR
 import { ggFastest, MCB_C_FASTEST, type TripCurve } from '../sim/metrics';
 import { POLICY_NAMES } from '../sim/policies';
 import { SESSION_START_S, type PolicyMetrics } from '../sim/simulate';
-import { cloudRuleHolds, cloudRuleOracle, energyVerdict, metText, reading, safeOracle, TARGETS, type Target } from './doneWhen';
+import { cloudRuleHolds, ENERGY_LINES, energyVerdict, groupEnergies, metText, reading, TARGETS, type Target } from './doneWhen';
 import { dominance, DOMINANCE_TARGET, FRONTIER_MARGINS_A, type Dominance, type Sweep } from './frontier';
 import {
   BASELINES,
@@ -126,27 +126,20 @@ function frontierSection(run: BenchRun): string {
 function energySection(run: BenchRun): string {
   const policies = shownPolicies().filter((p) => p !== 'none' && p !== 'ideal');
   const rule = cloudRuleHolds(run.rows, run.sweep);
-  const body = [...byGroup(run.rows)].map(([group, rs]) => {
-    const ideal = sum(rs.map((r) => r.results.ideal.energyKWh));
-    const of = (ms: PolicyMetrics[]): number => sum(ms.map((m) => m.energyKWh)) / ideal;
-    const ratio = (ms: PolicyMetrics[]): string => f(of(ms), 3);
-    const held = rs.map((r) => safeOracle(run.sweep.oracleAt.get(r)!));
-    const raised = held.filter((h) => h.marginA > DEFAULT_MARGIN_A).length;
-    const evcc = policyFor('evcc');
-    const balancer = of(rs.map((r) => r.results.balancer));
-    const heldOf = of(held.map((h) => h.metrics));
-    const evccOf = evcc ? of(rs.map((r) => r.results[evcc])) : NaN;
-    const ruleOf = of(rs.map((r) => cloudRuleOracle(r, run.sweep)));
-    const vsEvcc = (x: number): boolean => x - evccOf >= -TARGETS.energyVsEvcc - 1e-9;
+  const rowsOf = byGroup(run.rows);
+  const body = groupEnergies(run.rows, run.sweep).map((g) => {
+    const rs = rowsOf.get(g.group)!;
+    const ratio = (ms: PolicyMetrics[]): string => f(sum(ms.map((m) => m.energyKWh)) / g.idealKWh, 3);
+    const line = (test: (x: number) => boolean): string => verdict(test(g.balancer), test(g.safe), rule.holds ? test(g.rule) : null);
     return [
-      group,
-      f(ideal, 1),
+      g.group,
+      f(g.idealKWh, 1),
       ...policies.map((p) => ratio(rs.map((r) => r.results[p]))),
-      ratio(rs.map((r) => run.sweep.oracleAt.get(r)!.get(DEFAULT_MARGIN_A)!)),
-      `${f(heldOf, 3)}${raised ? ` (${raised} with more margin)` : ''}`,
-      f(ruleOf, 3),
-      verdict(balancer >= TARGETS.energyOfIdeal, heldOf >= TARGETS.energyOfIdeal, rule.holds ? ruleOf >= TARGETS.energyOfIdeal : null),
-      evcc ? verdict(vsEvcc(balancer), vsEvcc(heldOf), rule.holds ? vsEvcc(ruleOf) : null) : '—',
+      f(g.oracle, 3),
+      `${f(g.safe, 3)}${g.raised ? ` (${g.raised} with more margin)` : ''}`,
+      f(g.rule, 3),
+      line(ENERGY_LINES.ofIdeal),
+      policyFor('evcc') ? line((x) => ENERGY_LINES.vsEvcc(x, g.evcc)) : '—',
     ];
   });
   return [
