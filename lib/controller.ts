@@ -269,8 +269,7 @@ export class Controller extends EventEmitter {
     if (a?.phases) {
       a.phases.onSwitched = (p) => {
         // the car draws on other phases now; on three it goes on from its minimum, handed over before it resumes
-        const minA = this.entries.get(id)?.charger.minCurrentA;
-        this.balancer.forgetPhases(id, p === 1 ? { phases: 1 } : { phases: 3, capA: minA });
+        this.balancer.phasesSwitched(id, p, this.entries.get(id)?.charger.minCurrentA ?? Infinity);
         this.step(null);
         this.emit('phasesSwitched', { chargerId: id, phases: p });
       };

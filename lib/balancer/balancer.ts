@@ -81,16 +81,15 @@ export class Balancer {
   }
 
   /**
-   * The car's phases changed (a 1-/3-phase switch): on one phase it draws on the charger's phase 1 (counted at once);
-   * on three, every wired phase counts until it draws. `capA`: the charger goes on from at most this (its minimum
-   * after a switch to three phases, whose headroom was not what its last limit was made for).
+   * The car's phases changed (a 1-/3-phase switch): on one phase it draws on the charger's phase 1 (counted at once: a
+   * paused car shows nothing to learn from); on three every wired phase counts until it draws, and it goes on from at
+   * most `minA` (the headroom was not what its last limit was made for).
    */
-  forgetPhases(id: string, opts: { phases?: 1 | 3; capA?: number } = {}): void {
+  phasesSwitched(id: string, phases: 1 | 3, minA: number): void {
     const m = this.memos.get(id);
     if (!m) return;
-    // one phase: the charger's phase 1 at once (a paused car shows nothing to learn from); three: every wired one
-    m.sessionPhaseMask = opts.phases === 1 ? 0b001 : 0;
-    if (opts.capA !== undefined && m.allowedA > opts.capA) m.allowedA = opts.capA;
+    m.sessionPhaseMask = phases === 1 ? 0b001 : 0;
+    if (phases === 3 && m.allowedA > minA) m.allowedA = minA;
   }
 
   getState(): BalancerState {

@@ -144,7 +144,7 @@ export function runSolar(s: Scenario, policy: SolarPolicy, o: SolarOptions): Sol
       car = new CarModel(carOpts);
       ceiling?.notePhases(pendingPhases);
       // as the controller does on 'phasesSwitched': one phase counted at once, three from the car's minimum
-      balancer.forgetPhases('ev', pendingPhases === 1 ? { phases: 1 } : { phases: 3, capA: carOpts.minA ?? 6 });
+      balancer.phasesSwitched('ev', pendingPhases, carOpts.minA ?? 6);
       pendingPhases = null;
     }
     const switching = t < switchUntilS;

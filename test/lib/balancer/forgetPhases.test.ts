@@ -10,14 +10,14 @@ function switchedToOnePhase(forget: boolean): number | null {
   assert.strictEqual(r.limit(), 6);
   c.carPhases = [0];
   r.updateDraw();
-  if (forget) r.balancer.forgetPhases('a');
+  if (forget) r.balancer.phasesSwitched('a', 1, 6);
   r.run(60);
   r.house = [0, 0, 11];
   r.step(1);
   return r.limit();
 }
 
-describe('lib/balancer: forgetPhases after a 1-/3-phase switch', () => {
+describe('lib/balancer: phasesSwitched after a 1-/3-phase switch', () => {
   it('a car switched to one phase is no longer paused for load on a phase it left', () => {
     assert.strictEqual(switchedToOnePhase(true), 6);
   });
@@ -33,12 +33,12 @@ describe('lib/balancer: forgetPhases after a 1-/3-phase switch', () => {
     r.run(60);
     assert.strictEqual(r.limit(), 0, 'three phases: paused');
     c.carPhases = [0]; // switched to one phase while paused
-    r.balancer.forgetPhases('a', { phases: 1 });
+    r.balancer.phasesSwitched('a', 1, 6);
     r.run(200);
     assert.ok((r.limit() ?? 0) >= 6, `one phase on L1: ${r.limit()} A`);
     const before = r.limit() ?? 0;
     c.carPhases = [0, 1, 2];
-    r.balancer.forgetPhases('a', { phases: 3, capA: 6 });
+    r.balancer.phasesSwitched('a', 3, 6);
     r.house = [0, 0, 0];
     r.step(1);
     assert.ok(before > 6 && (r.limit() ?? 0) <= 6, `from ${before} A to ${r.limit()} A after the switch to three`);
