@@ -6,10 +6,13 @@
 /** Bad input from a person: a setting, flow argument, CLI flag or file. */
 export class UserInputError extends Error {
   readonly field: string;
+  /** The problem without the field's name (where the caller names the field itself). */
+  readonly problem: string;
   constructor(field: string, message: string) {
     super(oneLine(`${field}: ${message}`));
     this.name = 'UserInputError';
     this.field = field;
+    this.problem = oneLine(message);
   }
 }
 

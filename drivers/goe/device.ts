@@ -110,7 +110,7 @@ class GoeDevice extends ChargerDevice<GoeSnapshot> {
         normaliseHost(s.host);
       } catch (err) {
         // the locale names the field already: the problem alone ("is empty; …"), not "host: is empty; …"
-        const message = err instanceof UserInputError ? describeError(err).replace(/^[^:]*:\s*/, '') : describeError(err);
+        const message = err instanceof UserInputError ? err.problem : describeError(err);
         throw new Error(this.homey.__('goe.settings.bad_host', { message }));
       }
     } else if (!this.getStoreValue('token')) {
