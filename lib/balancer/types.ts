@@ -92,8 +92,8 @@ export interface BalancerConfig {
   quickStressBudget?: number;
   /**
    * Not a setting: `quickRules` sets it to the configured `restoreHoldS`, which the raise back-off keeps under the quick
-   * rules (a raise cut back soon, judged against it, brings it back, doubled per further step: a cycling load is not
-   * chased each cycle; work.ts `holdWindowMs`).
+   * rules (a raise cut back soon, judged against it, brings back half of it, then it, doubled per further step: a
+   * cycling load is not chased each cycle; work.ts `holdWindowMs`).
    */
   configuredHoldS?: number;
 }

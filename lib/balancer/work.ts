@@ -10,6 +10,8 @@ export const EPS = 1e-6;
 export const KEEP_SLACK_A = 0.3;
 /** Raises cut back soon after double how long the headroom must hold before the next, at most this many times. */
 export const RAISE_BACKOFF_MAX = 2;
+/** Under the quick rules the back-off has this many steps more: the quick hold's 2 s, then half the configured hold. */
+const QUICK_BACKOFF_EXTRA = 2;
 /** The back-off drops one step per this long without another raise cut back (ms). */
 export const RAISE_BACKOFF_DECAY_MS = 10 * 60_000;
 /** A cut this long after the hold window of a raise still counts against that raise (the car follows in ~5 s; ms). */
@@ -120,12 +122,13 @@ export function backoffNow(m: Memo, nowMs: number): number {
 
 /**
  * How long the headroom must have held before a raise: restoreHoldS, doubled per back-off step (raises cut back soon).
- * Under the quick rules a back-off goes back to the configured hold (`configuredHoldS`), doubled per further step:
- * 2 s, then 30, 60, 120 s (ms).
+ * Under the quick rules a back-off climbs from the quick hold to half the configured hold (`configuredHoldS`), then
+ * doubles up to the configured rules' longest: 2 s, then 15, 30, 60, 120 s (ms). A load that returned once costs
+ * 15 s of room, not 30; one that keeps cycling still meets the longer holds.
  */
 export function holdWindowMs(cfg: BalancerConfig, backoff: number): number {
   const b = Math.min(backoff, maxBackoff(cfg)); // a back-off earned under the quick rules outlasts them
-  if (b > 0 && cfg.configuredHoldS !== undefined) return cfg.configuredHoldS * 1000 * 2 ** (b - 1);
+  if (b > 0 && cfg.configuredHoldS !== undefined) return cfg.configuredHoldS * 1000 * 2 ** (b - QUICK_BACKOFF_EXTRA);
   return cfg.restoreHoldS * 1000 * 2 ** b;
 }
 
@@ -134,9 +137,9 @@ function configuredHoldMs(cfg: BalancerConfig): number {
   return (cfg.configuredHoldS ?? cfg.restoreHoldS) * 1000;
 }
 
-/** The most back-off steps: under the quick rules one more, so the longest wait is the configured rules' (4 × the hold). */
+/** The most back-off steps: under the quick rules QUICK_BACKOFF_EXTRA more, so the longest wait is the configured rules' (4 × the hold). */
 export function maxBackoff(cfg: BalancerConfig): number {
-  return RAISE_BACKOFF_MAX + (cfg.configuredHoldS !== undefined ? 1 : 0);
+  return RAISE_BACKOFF_MAX + (cfg.configuredHoldS !== undefined ? QUICK_BACKOFF_EXTRA : 0);
 }
 
 /**
@@ -148,10 +151,10 @@ export function maxBackoff(cfg: BalancerConfig): number {
  */
 export function noteDecrease(cfg: BalancerConfig, m: Memo, nowMs: number, houseCut: boolean): void {
   const b = backoffNow(m, nowMs);
-  // judged against the configured hold; a raise the quick rules made early (by configured − quick hold) counts from
-  // where the configured rules would have made it
+  // judged against the configured rules' hold at this step (at most their longest); a raise the quick rules made early
+  // (by configured − quick hold) counts from where the configured rules would have made it
   const earlyMs = Math.max(0, configuredHoldMs(cfg) - cfg.restoreHoldS * 1000);
-  const soon = nowMs - m.lastIncreaseMs < configuredHoldMs(cfg) * 2 ** b + RAISE_CUT_GRACE_MS + earlyMs;
+  const soon = nowMs - m.lastIncreaseMs < configuredHoldMs(cfg) * 2 ** Math.min(b, RAISE_BACKOFF_MAX) + RAISE_CUT_GRACE_MS + earlyMs;
   const raisedSince = m.lastIncreaseMs > m.lastHouseCutMs;
   const again = cfg.configuredHoldS !== undefined && houseCut && raisedSince && nowMs - m.lastHouseCutMs < RAISE_BACKOFF_DECAY_MS;
   if (soon || again) {

@@ -186,8 +186,26 @@ describe('lib/balancer: quick while the fuse is cool', () => {
   it('regression: a back-off earned under the quick rules waits at most the configured rules\' longest hold under them', () => {
     const careful = validateBalancerConfig({});
     assert.strictEqual(holdWindowMs(careful, 3), 120_000, 'clamped to the configured rules\' 4 × 30 s');
-    assert.strictEqual(holdWindowMs(quickRules(careful), 3), 120_000);
-    assert.strictEqual(holdWindowMs(quickRules(careful), 0), 2_000);
+    assert.strictEqual(holdWindowMs(quickRules(careful), 5), 120_000);
+    assert.deepStrictEqual([0, 1, 2, 3, 4].map((b) => holdWindowMs(quickRules(careful), b)), [2_000, 15_000, 30_000, 60_000, 120_000]);
+  });
+
+  it('a load that returns once costs half the configured hold under the quick rules (15 s), a third time the configured 30 s', () => {
+    const r = new Rig({ quickStressBudget: 0.1 }, KNOWN);
+    r.add();
+    r.run(30);
+    const backAfter: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      r.house = [12, 0, 0]; // a kettle on L1 for 20 s (1 phase under 1.13 × the fuse: the fuse stays cool)
+      r.run(20);
+      r.house = [0, 0, 0];
+      const outs = r.run(120);
+      backAfter.push(outs.findIndex((o) => o.allowedA.a === 16) + 1);
+      r.run(60);
+    }
+    // 2 s of held room (+ the step it is seen); then the second cut within 10 min: 15 s; the third: 30 s
+    assert.deepStrictEqual(backAfter.map((s) => (s <= 4 ? 'quick' : s >= 15 && s <= 18 ? 'half' : s >= 30 && s <= 33 ? 'configured' : s)), ['quick', 'half', 'configured']);
+    assert.strictEqual(r.balancer.fuseStressNow(r.nowMs).quick, true);
   });
 
   it('validates quickStressBudget: 0 to 1, one line naming the field', () => {
