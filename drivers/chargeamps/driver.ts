@@ -1,6 +1,6 @@
 import Homey from 'homey';
 import { ConnectorInfo, listConnectors } from '../../lib/chargeamps/charger';
-import { ChargeAmpsClient, sharedClients } from '../../lib/chargeamps/client';
+import { accountEmail, ChargeAmpsClient, sharedClients } from '../../lib/chargeamps/client';
 import type { ChargeAmpsCredentials } from '../../lib/chargeamps/auth';
 import type { DimmerValue } from '../../lib/chargeamps/types';
 import { describeError, registerSecret } from '../../lib/errors';
@@ -88,10 +88,11 @@ class ChargeAmpsDriver extends Homey.Driver {
       }
       // A new password or key for the same account reaches every connector of it (they share one
       // session); another account (that owns this charge point too) only this device.
-      const sameAccount = credentials.email.toLowerCase() === store.email.toLowerCase();
+      const account = accountEmail(store.email);
+      const sameAccount = accountEmail(credentials.email) === account;
       for (const other of this.getDevices() as ChargeAmpsDevice[]) {
         const s = other.getStore() as ChargeAmpsStore;
-        if (other !== dev && (!sameAccount || s.email.toLowerCase() !== store.email.toLowerCase())) continue;
+        if (other !== dev && (!sameAccount || accountEmail(s.email) !== account)) continue;
         await other.updateCredentials({ ...credentials, baseUrl: input.baseUrl });
       }
       await session.done();

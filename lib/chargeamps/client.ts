@@ -345,6 +345,11 @@ function connectorPath(cpId: string, connectorId: number, rest: string): string 
   return `chargepoints/${enc(cpId)}/connectors/${connectorId}/${rest}`;
 }
 
+/** An account's e-mail as Charge Amps matches it (case and surrounding spaces do not matter): the one comparison. */
+export function accountEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
 /**
  * One client (so one login session) per (base URL, email), however many devices use the account.
  * Devices acquire on init and release on deletion; the last release forgets the session.
@@ -353,7 +358,7 @@ export class ChargeAmpsClientRegistry {
   private readonly entries = new Map<string, { client: ChargeAmpsClient; users: number }>();
 
   static key(baseUrl: string | undefined, email: string): string {
-    return `${normaliseBaseUrl(baseUrl)}\n${email.trim().toLowerCase()}`;
+    return `${normaliseBaseUrl(baseUrl)}\n${accountEmail(email)}`;
   }
 
   acquire(opts: ClientOptions): ChargeAmpsClient {

@@ -45,4 +45,18 @@ describe('drivers/chargeamps repair', () => {
       devices.map(() => [EMULATOR_EMAIL, true]),
     );
   });
+
+  it('a new password for the same account, its e-mail typed in other case, reaches every connector of it', async () => {
+    const devices = await pairAll();
+    const halo = devices.find((d) => d.getStoreValue('chargePointId') === HALO_ID)!;
+    emu.setPassword(EMULATOR_EMAIL, 'changed-pass-2');
+    const repair = startRepairSession(driver, halo);
+    await repair.call('api_key', { apiKey: '' });
+    await repair.call('login', { username: ` ${EMULATOR_EMAIL.toUpperCase()} `, password: 'changed-pass-2' });
+    assert.ok(repair.navigation.includes('done'));
+    assert.deepStrictEqual(
+      devices.map((d) => d.getStoreValue('password')),
+      devices.map(() => 'changed-pass-2'),
+    );
+  });
 });
