@@ -71,6 +71,21 @@ const serialKey = (serial: string): string => serial.trim().replace(/^0+(?=\d)/,
 
 export const GOE_MIN_CURRENT_A = 6;
 export const GOE_MAX_CURRENT_A = 32;
+/** What the 16 A adapter (`adi`) lets the charger offer (A). */
+export const GOE_ADAPTER_MAX_A = 16;
+
+/**
+ * Every cap on what a write may ask for, with what sets it: the physical ones first, so that an error names the
+ * adapter or the cable when the charger's `ama` or the installation allows as little.
+ */
+function maxCaps(installationMaxA: number, snapshot: GoeSnapshot | undefined): [number, string][] {
+  const caps: [number, string][] = [];
+  if (snapshot?.detail.adapter16A) caps.push([GOE_ADAPTER_MAX_A, 'the 16 A adapter']);
+  if (snapshot?.detail.cableEncodingA) caps.push([snapshot.detail.cableEncodingA, 'the cable']);
+  if (snapshot?.detail.absoluteMaxA) caps.push([snapshot.detail.absoluteMaxA, 'the charger maximum (ama)']);
+  caps.push([installationMaxA, 'the installation maximum (device setting)'], [GOE_MAX_CURRENT_A, 'the charger']);
+  return caps;
+}
 
 /** The last status, and the API that read or confirmed it (the one the next commands write to). */
 interface Known {
@@ -143,12 +158,9 @@ export class GoeClient {
     this.installationMaxA = Math.floor(currentA);
   }
 
-  /** Highest current a write may ask for now: 32 A, the charger's `ama`, the cable and the installation. */
+  /** Highest current a write may ask for now: 32 A, the charger's `ama`, the cable, the 16 A adapter and the installation. */
   maxCurrentA(snapshot = this.last?.snap): number {
-    const caps = [GOE_MAX_CURRENT_A, this.installationMaxA];
-    if (snapshot?.detail.absoluteMaxA) caps.push(snapshot.detail.absoluteMaxA);
-    if (snapshot?.detail.cableEncodingA) caps.push(snapshot.detail.cableEncodingA);
-    return Math.max(GOE_MIN_CURRENT_A, Math.min(...caps));
+    return Math.max(GOE_MIN_CURRENT_A, Math.min(...maxCaps(this.installationMaxA, snapshot).map(([a]) => a)));
   }
 
   async getSnapshot(): Promise<GoeSnapshot> {
@@ -170,7 +182,7 @@ export class GoeClient {
     const { snap, api } = await this.known();
     const max = this.maxCurrentA(snap);
     if (amps > max) {
-      const why = snap.detail.cableEncodingA === max ? 'the cable' : 'the charger maximum (ama)';
+      const why = maxCaps(this.installationMaxA, snap).find(([a]) => a === max)?.[1] ?? 'the charger';
       throw new UserInputError('current', `${amps} A is above ${max} A allowed by ${why}`);
     }
     await this.write(api, commands(api).current(amps, snap.detail));

@@ -68,6 +68,8 @@ export interface GoeDetail {
   stopState: boolean;
   /** Type 2 cable coding; null = no cable (or not reported). */
   cableEncodingA: number | null;
+  /** `adi`: the 16 A adapter is in (a go-e HOME+ 22 kW on a 16 A cable or socket): the charger offers at most 16 A. */
+  adapter16A: boolean;
   temperatureC: number | null;
   /** v2 `psm`; null where the firmware has no phase switching. */
   phaseMode: GoePhaseMode | null;
@@ -96,7 +98,7 @@ export interface GoeSnapshot {
 /** Keys the client asks a v2 charger for (only these; a full status is expensive for the charger). */
 export const V2_STATUS_KEYS = [
   'sse', 'fna', 'fwv', 'car', 'alw', 'acu', 'frc', 'amp', 'ama', 'cbl', 'err', 'nrg', 'eto', 'wh', 'dwo', 'pha', 'tma', 'psm',
-  'acs', 'trx', 'lmo', 'modelStatus',
+  'acs', 'trx', 'lmo', 'modelStatus', 'adi',
 ];
 
 const V1_ERRORS: Record<number, string> = { 1: 'RCCB (residual current)', 3: 'Phase disturbance', 8: 'No ground' };
@@ -277,6 +279,7 @@ export function parseStatus(raw: GoeRawStatus, dialect: GoeDialect, api: Charger
     allowCharging: allow,
     stopState,
     cableEncodingA: cable !== null && cable > 0 ? cable : null,
+    adapter16A: bool(raw.adi),
     temperatureC: temperature(raw),
     phaseMode: psm === 0 ? 'auto' : psm === 1 ? '1' : psm === 2 ? '3' : null,
     forceState: v1 ? null : num(raw.frc),

@@ -40,7 +40,7 @@ function printSnapshot(snap: GoeSnapshot, asJson: boolean, io: CliIo): void {
   }
   io.out(`${s.name} (serial ${s.id}, firmware ${s.firmware ?? '?'}, API ${s.api})`);
   io.out(`state: ${s.state}${s.error ? ` (${s.error})` : ''}; car: ${d.pwmSignal}; charging ${s.chargingAllowed ? 'allowed' : 'not allowed'}`);
-  io.out(`current limit: ${fmt(s.currentLimitA, 'A')} (charger max ${fmt(d.absoluteMaxA, 'A')}, cable ${fmt(d.cableEncodingA, 'A')}); offered now: ${fmt(d.offeredCurrentA, 'A')}`);
+  io.out(`current limit: ${fmt(s.currentLimitA, 'A')} (charger max ${fmt(d.absoluteMaxA, 'A')}, cable ${fmt(d.cableEncodingA, 'A')}${d.adapter16A ? ', 16 A adapter in' : ''}); offered now: ${fmt(d.offeredCurrentA, 'A')}`);
   for (const p of s.phases) {
     io.out(`${phaseName(p.phase)}: ${fmt(p.voltageV, 'V')}  ${fmt(p.currentA, 'A', 1)}  ${fmt(p.powerW, 'W')}`);
   }

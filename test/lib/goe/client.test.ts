@@ -130,6 +130,24 @@ describe('lib/goe/client', () => {
       assert.throws(() => client.setInstallationMax(40), /installation maximum: expected 6–32 A/);
     });
 
+    it('regression: the 16 A adapter (adi) caps what a write may ask for, v1 and v2, even where ama says 32 A', async () => {
+      for (const [profile, api] of [['v1-020', 'v1'], ['v2-055', 'v2']] as const) {
+        const emu = await emulator({ profile, amaA: 32, adapter16A: true });
+        const client = local(emu, api);
+        emu.plugIn({ maxCurrentA: 32 }, 32);
+        await client.getSnapshot();
+        assert.strictEqual(client.maxCurrentA(), 16, profile);
+        assert.strictEqual(new GoeCharger(client).maxCurrentA, 16, `${profile}: the balancer's maximum for it`);
+        await rejects(client.setCurrentLimit(20), UserInputError, /above 16 A allowed by the 16 A adapter/);
+        await client.setCurrentLimit(16);
+        assert.strictEqual(sets(emu).length, 1, profile);
+        const plain = await emulator({ profile, amaA: 32 });
+        const other = local(plain, api);
+        await other.getSnapshot();
+        assert.strictEqual(other.maxCurrentA(), 32, `${profile} without the adapter`);
+      }
+    });
+
     it('normalises hosts (through lib/host.ts, IPv6 in brackets) and serials', () => {
       assert.strictEqual(normaliseHost('192.168.1.20'), 'http://192.168.1.20');
       assert.strictEqual(normaliseHost(' http://go-echarger/api/ '), 'http://go-echarger');

@@ -22,6 +22,8 @@ describe('lib/goe/status', () => {
     assert.strictEqual(status.firmware, '053.1');
     assert.strictEqual(status.currentLimitA, raw.amp);
     assert.strictEqual(detail.absoluteMaxA, raw.ama);
+    assert.strictEqual(raw.adi, true);
+    assert.strictEqual(detail.adapter16A, true, 'the capture has the 16 A adapter in (adi true)');
     // nrg [15,0,0,223,...] with only L1 present before the contactor: the line voltage is on N.
     const nrg = raw.nrg as number[];
     assert.strictEqual(status.phases[0].voltageV, nrg[3]);
@@ -51,6 +53,11 @@ describe('lib/goe/status', () => {
     assert.strictEqual(status.temperatureC, Number(raw.tmp));
     assert.strictEqual(detail.hasAmx, false);
     assert.strictEqual(detail.offeredCurrentA, Number(raw.amp));
+    // adi "1" with ama "32": the 16 A adapter is what limits this charger, not ama
+    assert.strictEqual(raw.adi, '1');
+    assert.strictEqual(detail.adapter16A, true);
+    assert.strictEqual(detail.absoluteMaxA, 32);
+    assert.strictEqual(parseStatus({ ...raw, adi: '0' }, 'v1', 'v1').detail.adapter16A, false);
   });
 
   it('converts v1 units once: 0.1 A, 0.1 kW, 0.01 kW, deka-watt-seconds, 0.1 kWh', () => {

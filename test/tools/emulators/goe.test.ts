@@ -89,6 +89,19 @@ describe('tools/emulators/goe', () => {
     assert.strictEqual(emu.v2Status().car, 1);
   });
 
+  it('the 16 A adapter (adi, as in both real captures): amp 20 is accepted and shown, the car gets 16 A; v1 adi "1"', async () => {
+    await start({ profile: 'v2-055', startDelayMs: 0, adapter16A: true });
+    assert.deepStrictEqual((await get('/api/set?amp=20')).json(), { amp: true });
+    emu.plugIn({ maxCurrentA: 32, phases: 3 }, 32);
+    await clock().advance(1000);
+    const st = (await get('/api/status?filter=adi,amp,acu,nrg')).json();
+    assert.deepStrictEqual([st.adi, st.amp, st.acu], [true, 20, 16]);
+    assert.deepStrictEqual((st.nrg as number[]).slice(4, 7), [16, 16, 16]);
+    await emu.stop();
+    await start({ profile: 'v1-020', adapter16A: true });
+    assert.strictEqual((await get('/status')).json().adi, '1');
+  });
+
   it('v1 nrg uses 0.1 A / 0.1 kW / 0.01 kW and dws deka-watt-seconds', async () => {
     await start({ profile: 'v1-042', startDelayMs: 0 });
     emu.plugIn({ maxCurrentA: 16, phases: 3, needWh: 50_000 });

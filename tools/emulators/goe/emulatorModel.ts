@@ -91,6 +91,8 @@ export interface GoeEmulatorOptions {
    * the new phase count (reference §7/§8.5; the stop's own length is not documented: 5 s assumed).
    */
   phaseSwitchMs?: number;
+  /** The 16 A adapter is in (`adi`): the charger offers at most 16 A whatever `amp` and `ama` say (default false). */
+  adapter16A?: boolean;
 }
 
 export interface GoeCar {
@@ -175,6 +177,7 @@ export class GoeChargerModel {
       voltageV: options.voltageV ?? 230,
       startDelayMs: options.startDelayMs ?? 2000,
       phaseSwitchMs: options.phaseSwitchMs ?? 10_000,
+      adapter16A: options.adapter16A ?? false,
       cloudToken: options.cloudToken,
     };
     this.acs = options.acs ?? 0;
@@ -244,7 +247,7 @@ export class GoeChargerModel {
   /** Current offered per phase (A). */
   get offeredA(): number {
     const limit = this.spec.amx ? this.ampVolatile : this.ampPersisted;
-    return Math.min(limit, this.cableA ?? limit);
+    return Math.min(limit, this.cableA ?? limit, this.options.adapter16A ? 16 : limit);
   }
 
   private limitReached(): boolean {
@@ -411,7 +414,7 @@ export class GoeChargerModel {
       amt: 32,
       mca: 6,
       lmo: this.lmo,
-      adi: false,
+      adi: this.options.adapter16A,
       hai: this.spec.v2,
       hla: this.spec.v1,
       acs: this.acs,
@@ -463,7 +466,7 @@ export class GoeChargerModel {
       tmp: String(Math.round(this.spec.temps?.[0] ?? 30)),
       dws: String(Math.round(this.sessionWh * 360)),
       dwo: String(this.dwoWh === null ? 0 : Math.round(this.dwoWh / 100)),
-      adi: '0',
+      adi: this.options.adapter16A ? '1' : '0',
       uby: String(this.uby),
       eto: String(Math.round(this.totalWh / 100)),
       wst: '3',
