@@ -9,7 +9,7 @@
 import http from 'http';
 import type { Socket } from 'net';
 import { closeServer, HeldAnswers, listen } from '../listen';
-import { GoeChargerModel } from './emulatorModel';
+import { GoeSettableModel } from './emulatorWrites';
 
 export { GOE_PROFILES, GoeChargerModel } from './emulatorModel';
 export type { GoeCar, GoeEmulatorOptions, GoeFaults, GoeProfile } from './emulatorModel';
@@ -20,7 +20,7 @@ export interface GoeRequestLog {
   query: Record<string, string>;
 }
 
-export class GoeEmulator extends GoeChargerModel {
+export class GoeEmulator extends GoeSettableModel {
   readonly requests: GoeRequestLog[] = [];
   private server: http.Server | undefined;
   private readonly sockets = new Set<Socket>();

@@ -1,6 +1,7 @@
 /**
- * The charger and car model behind the go-e emulator (lib/goe/emulator.ts, the HTTP side): state,
- * status documents of API v1 and v2, and how a set changes the state.
+ * The charger and car model behind the go-e emulator (emulator.ts, the HTTP side): state and the status
+ * documents of API v1 and v2; the firmware profiles and options are in emulatorProfiles.ts, how a set changes the
+ * state in emulatorWrites.ts.
  *
  * Firmware profiles follow docs/reference facts:
  * - `v1-020`: HW v1/v2 fw 020: v1 only, no `amx`, `tmp`.
@@ -32,85 +33,14 @@
  * firmware quirks (`frcKeptOnUnplug`, `trxReadOnly`, `modelStatus`, `status400`, `cardsSplit`).
  */
 import { Clock, SystemClock } from '../../../lib/clock';
+import { GOE_PROFILES, type GoeCar, type GoeEmulatorOptions, type GoeLogic, type GoeProfile, type ProfileSpec } from './emulatorProfiles';
 import { GoeFaultSwitches } from './emulatorFaults';
 import { KEY_SETS, SPLIT_CARD_KEYS, V1_NUMBERS, V1_STATIC, V2_STATIC, cardList } from './emulatorKeys';
 
 export type { GoeFaults } from './emulatorFaults';
+export { GOE_PROFILES } from './emulatorProfiles';
+export type { GoeCar, GoeEmulatorOptions, GoeLogic, GoeProfile, ProfileSpec } from './emulatorProfiles';
 export { GoeFaultSwitches } from './emulatorFaults';
-
-export type GoeProfile = 'v1-020' | 'v1-040' | 'v1-042' | 'v3-051' | 'v2-055' | 'v2-060';
-
-export interface ProfileSpec {
-  fwv: string;
-  v1: boolean;
-  v2: boolean;
-  /** v1 accepts the volatile `amx`. */
-  amx: boolean;
-  /** ... and lists it in /status (fw 040.0 did not: the value showed up in `amp`). */
-  amxShown: boolean;
-  temps: number[] | null;
-  psm: boolean;
-  cbl: boolean;
-  fsp: boolean;
-  unknownFilterStatus: 200 | 400;
-  textSetErrors: boolean;
-  notFoundText: string;
-}
-
-export const GOE_PROFILES: Record<GoeProfile, ProfileSpec> = {
-  'v1-020': { fwv: '020-rc1', v1: true, v2: false, amx: false, amxShown: false, temps: null, psm: false, cbl: true, fsp: false, unknownFilterStatus: 200, textSetErrors: false, notFoundText: 'Not found' },
-  'v1-040': { fwv: '040.0', v1: true, v2: false, amx: true, amxShown: false, temps: [12.38, 12.13, 11.88, 12.5], psm: false, cbl: true, fsp: false, unknownFilterStatus: 200, textSetErrors: false, notFoundText: 'Not found' },
-  'v1-042': { fwv: '042.0', v1: true, v2: false, amx: true, amxShown: true, temps: [15, 14.13, 14.13, 14.63, 17.25, 17.63], psm: false, cbl: true, fsp: false, unknownFilterStatus: 200, textSetErrors: false, notFoundText: 'Not found' },
-  'v3-051': { fwv: '051.4', v1: true, v2: true, amx: true, amxShown: true, temps: [24.125, 28.125], psm: false, cbl: true, fsp: true, unknownFilterStatus: 200, textSetErrors: true, notFoundText: 'This URI does not exist' },
-  'v2-055': { fwv: '055.5', v1: false, v2: true, amx: false, amxShown: false, temps: [24.125, 28.25], psm: true, cbl: true, fsp: true, unknownFilterStatus: 200, textSetErrors: false, notFoundText: 'This URI does not exist' },
-  'v2-060': { fwv: '60.3', v1: false, v2: true, amx: false, amxShown: false, temps: [25.5, 30.25], psm: true, cbl: false, fsp: true, unknownFilterStatus: 400, textSetErrors: false, notFoundText: 'Nothing matches the given URI' },
-};
-
-export interface GoeEmulatorOptions {
-  profile?: GoeProfile;
-  serial?: string;
-  clock?: Clock;
-  /** `ama`, the installer's absolute maximum (default 32). */
-  amaA?: number;
-  /** Initial `amp` (default 16). */
-  ampA?: number;
-  /** Supply phases at the charger (default 3). */
-  supplyPhases?: 1 | 3;
-  voltageV?: number;
-  /** Time from "allowed and plugged in" until the car draws current (default 2000 ms). */
-  startDelayMs?: number;
-  /** Serve the cloud API (v2 token on /api/*, v1 `/api_status` + `/api`) and require this token. */
-  cloudToken?: string;
-  /** Access control: v2 `acs` (1 = a session waits for a card or `trx`), v1 `ast` (1 = RFID/app). Default 0. */
-  acs?: number;
-  /** v2 logic mode `lmo`: 3 default, 4 Eco, 5 next trip (default 3). */
-  lmo?: number;
-  /**
-   * How long a `psm` change keeps a connected car from charging (ms, default 10 000): the firmware stops
-   * (`modelStatus` 23), simulates an unplug for `sumd` (5 000 ms, modelStatus 22), resets `wh` and resumes on
-   * the new phase count (reference §7/§8.5; the stop's own length is not documented: 5 s assumed).
-   */
-  phaseSwitchMs?: number;
-  /** The 16 A adapter is in (`adi`): the charger offers at most 16 A whatever `amp` and `ama` say (default false). */
-  adapter16A?: boolean;
-}
-
-export interface GoeCar {
-  /** Highest current the car draws per phase (A). */
-  maxCurrentA: number;
-  phases: 1 | 3;
-  /** Energy until the battery is full (Wh). */
-  needWh: number;
-}
-
-const V2_SETTABLE = new Set(['amp', 'frc', 'psm', 'dwo', 'ids', 'fna', 'ama', 'acs', 'trx', 'lmo']);
-const V2_READ_ONLY = new Set(['alw', 'car', 'nrg', 'eto', 'wh', 'err', 'acu', 'sse', 'fwv', 'pha', 'tma', 'cbl', 'modelStatus', 'var', 'rbc', 'rbt']);
-
-/** The charging logic's verdict: `alw` and the reason (`modelStatus`). */
-export interface GoeLogic {
-  allowed: boolean;
-  modelStatus: number;
-}
 
 /** A go-e charger and the car plugged into it, on the injected clock; no HTTP. */
 export class GoeChargerModel {
@@ -143,9 +73,9 @@ export class GoeChargerModel {
   sessionWh = 0;
   totalWh = 1_234_000;
   complete = false;
-  private chargeStartMs: number | null = null;
+  protected chargeStartMs: number | null = null;
   private lastUpdateMs: number;
-  private ids: { pGrid: number; pPv: number | null; pAkku: number | null; atMs: number } | null = null;
+  protected ids: { pGrid: number; pPv: number | null; pAkku: number | null; atMs: number } | null = null;
 
   // Access control and the charger's own logic.
   /** v2 `acs` / v1 `ast`: 1 = a session needs a card (or v2 `trx`, v1 `alw=1` from the app). */
@@ -487,100 +417,6 @@ export class GoeChargerModel {
     return out;
   }
 
-  // --- writes ----------------------------------------------------------------------------------------
-
-  /** Apply one v1 `key=value`; invalid values leave the state unchanged (as the firmware does). */
-  protected setV1(key: string, value: string): void {
-    this.update();
-    const n = /^-?\d+$/.test(value) ? Number(value) : NaN;
-    const amps = Number.isInteger(n) && n >= 6 && n <= 32;
-    if (key === 'amp' && amps) {
-      this.ampPersisted = n;
-      this.ampVolatile = n;
-    } else if (key === 'amx' && amps && this.spec.amx) {
-      this.ampVolatile = n;
-    } else if (key === 'ama' && amps) {
-      this.ama = n;
-    } else if (key === 'alw' && (n === 0 || n === 1)) {
-      this.alwSetting = n;
-    } else if (key === 'stp' && (n === 0 || n === 2)) {
-      this.stp = n;
-    } else if (key === 'dwo' && Number.isInteger(n) && n >= 0) {
-      this.dwoWh = n === 0 ? null : n * 100;
-    } else if (key === 'ast' && Number.isInteger(n) && n >= 0 && n <= 3) {
-      this.acs = n;
-    }
-    this.update();
-  }
-
-  /** Apply one v2 key; returns true or the firmware's error string. */
-  protected setV2(key: string, raw: string): true | string {
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      return `${key}: tried to set api key with invalid json InvalidInput (${raw})`;
-    }
-    if (V2_READ_ONLY.has(key) || (key === 'trx' && this.faults.trxReadOnly)) return `${key}: tried to set api key without setter (${raw})`;
-    if (!V2_SETTABLE.has(key) || (key === 'psm' && !this.spec.psm)) return `${key}: unknown api key (${raw})`;
-    this.update();
-    const range = (lo: number, hi: number): string | null =>
-      typeof value !== 'number' || !Number.isInteger(value) ? `${key}: value must be integer (${raw})` : value < lo || value > hi ? `${key}: failed: Value ${value} exceeds range ${lo} to ${hi} (${raw})` : null;
-    let problem: string | null = null;
-    switch (key) {
-      case 'amp':
-      case 'ama':
-        problem = range(6, 32);
-        if (!problem && key === 'amp') {
-          this.ampPersisted = value as number;
-          this.ampVolatile = value as number;
-        } else if (!problem) this.ama = value as number;
-        break;
-      case 'frc':
-      case 'psm':
-        problem = range(0, 2);
-        if (!problem && key === 'frc') this.frc = value as number;
-        if (!problem && key === 'psm' && this.psm !== value) {
-          this.psm = value as number;
-          if (!this.faults.psmIgnored) this.psmActive = this.psm;
-          this.chargeStartMs = null; // the charger stops, simulates an unplug and restarts on the new phase count
-          if (this.car) {
-            this.phaseSwitchUntilMs = this.clock.nowMs() + this.options.phaseSwitchMs;
-            this.sessionWh = 0; // `wh` restarts (evcc#13726)
-          }
-        }
-        break;
-      case 'dwo':
-        if (value !== null && (typeof value !== 'number' || value < 0)) problem = `${key}: value must be a number or null (${raw})`;
-        else this.dwoWh = value === 0 ? null : (value as number | null);
-        break;
-      case 'ids': {
-        const o = value as Record<string, unknown> | null;
-        if (!o || typeof o !== 'object' || typeof o.pGrid !== 'number') problem = `${key}: pGrid missing (${raw})`;
-        else this.ids = { pGrid: o.pGrid, pPv: typeof o.pPv === 'number' ? o.pPv : null, pAkku: typeof o.pAkku === 'number' ? o.pAkku : null, atMs: this.clock.nowMs() };
-        break;
-      }
-      case 'fna':
-        if (typeof value !== 'string') problem = `value must be string ${raw}`;
-        else this.fna = value;
-        break;
-      case 'acs':
-        problem = range(0, 2);
-        if (!problem) this.acs = value as number;
-        break;
-      case 'lmo':
-        problem = range(3, 5);
-        if (!problem) this.lmo = value as number;
-        break;
-      case 'trx':
-        // null ends the transaction; 0 authorises without a card, n as card n (v2#117)
-        problem = value === null ? null : range(0, 10);
-        if (!problem) this.trx = value as number | null;
-        break;
-    }
-    this.update();
-    return problem ?? true;
-  }
 }
 
 /** The keys in order, each computed or else as captured (every key of a set has one of the two). */
