@@ -4,14 +4,15 @@
  * rotation, at most ten live tokens per account (the oldest is evicted), case-insensitive routes and
  * enums, 400/401/403/404 as documented, an OCPP (Halo: Type 2 + Schuko) and a CAPI (Aura: two Type 2)
  * charge point, a connector state machine with per-phase measurements that obey maxCurrent and mode,
- * session history (the model: emulatorModel.ts), and fault switches. Counters let tests check that a
- * client never evicts tokens.
+ * session history (the model: emulatorModel.ts; its wire JSON: emulatorJson.ts), and fault switches.
+ * Counters let tests check that a client never evicts tokens.
  */
 import crypto from 'crypto';
 import http from 'http';
 import { closeServer, listen } from '../listen';
 import { Clock, SystemClock } from '../../../lib/clock';
 import { ChargeAmpsModel, ChargePointSpec, HttpError } from './emulatorModel';
+import { connSettingsJson, cpJson, cpSettingsJson, sessionsJson, statusJson } from './emulatorJson';
 
 export type { ChargePointSpec, EmulatorCar } from './emulatorModel';
 
@@ -210,7 +211,7 @@ export class ChargeAmpsEmulator extends ChargeAmpsModel {
     const email = this.authorise(headers);
     if (p[0] !== 'chargepoints' || p.length < 2) throw new HttpError(404);
     if (p[1] === 'owned' && p.length === 2 && method === 'GET') {
-      return [...this.cps.values()].filter((cp) => cp.spec.owner.toLowerCase() === email).map((cp) => this.cpJson(cp, false));
+      return [...this.cps.values()].filter((cp) => cp.spec.owner.toLowerCase() === email).map((cp) => cpJson(cp, false));
     }
     const cp = this.cps.get(p[1]);
     if (!cp) throw new HttpError(404);
@@ -223,15 +224,15 @@ export class ChargeAmpsEmulator extends ChargeAmpsModel {
 
     switch (route) {
       case 'GET ':
-        return this.cpJson(cp, url.searchParams.get('expand')?.toLowerCase() === 'settings');
+        return cpJson(cp, url.searchParams.get('expand')?.toLowerCase() === 'settings');
       case 'GET status':
-        return this.statusJson(cp);
+        return statusJson(cp, (c) => this.connectorLive(cp, c));
       case 'GET settings':
-        return { ...this.cpSettingsJson(cp), installationCurrent: cp.spec.installationCurrentA };
+        return { ...cpSettingsJson(cp), installationCurrent: cp.spec.installationCurrentA };
       case 'PUT settings':
         return this.putCpSettings(cp, json());
       case 'GET connectors/{}/settings':
-        return { ...this.connSettingsJson(cp, c!), installationCurrent: cp.spec.installationCurrentA };
+        return { ...connSettingsJson(cp, c!), installationCurrent: cp.spec.installationCurrentA };
       case 'PUT connectors/{}/settings':
         return this.putConnSettings(cp, c!, json());
       case 'PUT connectors/{}/remotestart':
@@ -244,9 +245,9 @@ export class ChargeAmpsEmulator extends ChargeAmpsModel {
         return undefined;
       case 'GET chargingsessions':
       case 'GET connectors/{}/chargingsessions':
-        return this.sessionsJson(cp, c?.id, url.searchParams);
+        return sessionsJson(cp, c?.id, url.searchParams);
       case 'GET chargingsessions/{}': {
-        const s = this.sessionsJson(cp, undefined, new URLSearchParams()).find((x) => String(x.id) === orig[3]);
+        const s = sessionsJson(cp, undefined, new URLSearchParams()).find((x) => String(x.id) === orig[3]);
         if (!s) throw new HttpError(404);
         return s;
       }

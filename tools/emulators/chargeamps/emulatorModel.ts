@@ -1,13 +1,15 @@
 /**
- * The charge points behind the Charge Amps cloud emulator (lib/chargeamps/emulator.ts): an OCPP (Halo:
- * Type 2 + Schuko) or CAPI (Aura: two Type 2) charge point per spec, a connector state machine with
- * per-phase measurements that obey maxCurrent and mode, session history, and the wire JSON of each
- * resource. Fault switches for devices that answer OK but do not obey (`setIgnoreLimit`,
- * `setIgnorePause`) live here; cloud faults (429, 5xx, HTML pages) live in the HTTP layer.
+ * The charge points behind the Charge Amps cloud emulator (emulator.ts): an OCPP (Halo: Type 2 +
+ * Schuko) or CAPI (Aura: two Type 2) charge point per spec, a connector state machine with per-phase
+ * measurements that obey maxCurrent and mode, session history, and the settings writes and remote
+ * commands (the wire JSON of each resource: emulatorJson.ts). Fault switches for devices that answer OK
+ * but do not obey (`setIgnoreLimit`, `setIgnorePause`) live here; cloud faults (429, 5xx, HTML pages)
+ * live in the HTTP layer.
  */
 import type { Clock } from '../../../lib/clock';
 import type { DimmerValue, OnOffMode } from '../../../lib/chargeamps/types';
 import { DIMMER_VALUES, ON_OFF_MODES } from '../../../lib/chargeamps/types';
+import { ConnectorLive, Measurement, sessionJson, sessionType } from './emulatorJson';
 
 export interface EmulatorCar {
   /** Phases the car charges on. */
@@ -45,7 +47,7 @@ interface Session {
   kwh: number;
 }
 
-interface ConnectorState {
+export interface ConnectorState {
   id: number;
   type: 'Charger' | 'Schuko';
   maxCurrent: number | null;
@@ -67,7 +69,7 @@ interface ConnectorState {
   pending: { atMs: number; maxCurrent: number | null; mode: OnOffMode }[];
 }
 
-interface ChargePointState {
+export interface ChargePointState {
   spec: Required<ChargePointSpec>;
   online: boolean;
   dimmer: DimmerValue;
@@ -198,7 +200,7 @@ export class ChargeAmpsModel {
   /** Add a finished session to the history (for meter tests). */
   addHistory(cpId: string, connectorId: number, kwh: number, startMs: number, endMs: number): number {
     const id = this.nextSessionId++;
-    this.cp(cpId).history.push(this.sessionJson(cpId, connectorId, id, startMs, endMs, kwh, 'ThreePhase'));
+    this.cp(cpId).history.push(sessionJson(cpId, connectorId, id, startMs, endMs, kwh, 'ThreePhase'));
     return id;
   }
 
@@ -309,30 +311,10 @@ export class ChargeAmpsModel {
     if (!c.session) return;
     const s = c.session;
     c.session = null;
-    const type = c.type === 'Schuko' ? 'Schuko' : c.car?.phases === 1 ? 'OnePhase' : 'ThreePhase';
-    cp.history.push(this.sessionJson(cp.spec.id, c.id, s.id, s.startMs, this.clock.nowMs(), s.kwh, type));
+    cp.history.push(sessionJson(cp.spec.id, c.id, s.id, s.startMs, this.clock.nowMs(), s.kwh, sessionType(c)));
   }
 
-  private sessionJson(cpId: string, connectorId: number, id: number, startMs: number, endMs: number | null, kwh: number, type: string) {
-    return {
-      id,
-      chargePointId: cpId,
-      connectorId,
-      userId: '00000000-0000-0000-0000-000000000001',
-      rfid: null,
-      rfidDec: null,
-      rfidDecReverse: null,
-      organisationId: null,
-      sessionType: type,
-      startTime: iso(startMs),
-      endTime: endMs === null ? null : iso(endMs),
-      externalTransactionId: null,
-      totalConsumptionKwh: round3(kwh),
-      externalId: null,
-    };
-  }
-
-  private measurements(cp: ChargePointState, c: ConnectorState): { phase: string; current: number; voltage: number }[] {
+  private measurements(cp: ChargePointState, c: ConnectorState): Measurement[] {
     const draw = this.drawA(cp, c);
     if (draw <= 0 || !c.car) return [];
     const phases = c.type === 'Schuko' ? 1 : 3;
@@ -343,57 +325,9 @@ export class ChargeAmpsModel {
     }));
   }
 
-  protected cpJson(cp: ChargePointState, expand: boolean): unknown {
-    return {
-      id: cp.spec.id,
-      name: cp.spec.name,
-      password: 'cp-password',
-      type: cp.spec.model,
-      isLoadbalanced: false,
-      firmwareVersion: cp.spec.protocol === 'ocpp' ? '2.1.0' : '1.4.2',
-      hardwareVersion: null,
-      ownerReadOnly: false,
-      ocppVersion: cp.spec.protocol === 'ocpp' ? '1.6' : null,
-      settings: expand ? this.cpSettingsJson(cp) : null,
-      connectors: cp.connectors.map((c) => ({
-        chargePointId: cp.spec.id,
-        connectorId: c.id,
-        type: c.type,
-        settings: expand ? this.connSettingsJson(cp, c) : null,
-        connectorUserId: null,
-      })),
-    };
-  }
-
-  protected cpSettingsJson(cp: ChargePointState) {
-    return { id: cp.spec.id, dimmer: cp.dimmer, downLight: cp.downLight, maxCurrent: cp.maxCurrent };
-  }
-
-  protected connSettingsJson(cp: ChargePointState, c: ConnectorState) {
-    return { chargePointId: cp.spec.id, connectorId: c.id, maxCurrent: c.maxCurrent, rfidLock: c.rfidLock, mode: c.mode, cableLock: c.cableLock };
-  }
-
-  protected statusJson(cp: ChargePointState): unknown {
-    return {
-      id: cp.spec.id,
-      status: cp.online ? 'Online' : 'Offline',
-      connectorStatuses: cp.connectors.map((c) => {
-        const m = cp.online ? this.measurements(cp, c) : [];
-        const s = cp.online ? c.session : null;
-        return {
-          chargePointId: cp.spec.id,
-          connectorId: c.id,
-          totalConsumptionKwh: round3(s?.kwh ?? 0),
-          chargingPowerKw: round3(m.reduce((sum, x) => sum + x.current * x.voltage, 0) / 1000),
-          sessionType: s ? (c.type === 'Schuko' ? 'Schuko' : c.car?.phases === 1 ? 'OnePhase' : 'ThreePhase') : null,
-          status: this.statusOf(cp, c),
-          measurements: m.length ? m : null,
-          startTime: s ? iso(s.startMs) : null,
-          endTime: null,
-          sessionId: s?.id ?? null,
-        };
-      }),
-    };
+  /** What a connector does now, for its status JSON. */
+  protected connectorLive(cp: ChargePointState, c: ConnectorState): ConnectorLive {
+    return { measurements: this.measurements(cp, c), status: this.statusOf(cp, c) };
   }
 
   protected putCpSettings(cp: ChargePointState, body: Record<string, unknown>): undefined {
@@ -470,20 +404,6 @@ export class ChargeAmpsModel {
     c.stopped = true;
     return undefined;
   }
-
-  protected sessionsJson(cp: ChargePointState, connectorId: number | undefined, q: URLSearchParams): Record<string, unknown>[] {
-    const live = cp.connectors
-      .filter((c) => c.session)
-      .map((c) => this.sessionJson(cp.spec.id, c.id, c.session!.id, c.session!.startMs, null, c.session!.kwh, c.car?.phases === 1 ? 'OnePhase' : 'ThreePhase'));
-    let list = [...cp.history, ...live].filter((s) => connectorId === undefined || s.connectorId === connectorId);
-    const start = q.get('startTime');
-    const end = q.get('endTime');
-    if (start) list = list.filter((s) => Date.parse(String(s.startTime)) >= Date.parse(start));
-    if (end) list = list.filter((s) => Date.parse(String(s.startTime)) <= Date.parse(end));
-    list.sort((a, b) => Number(b.id) - Number(a.id));
-    const max = Number(q.get('maxCount'));
-    return max > 0 ? list.slice(0, max) : list;
-  }
 }
 
 function validCurrent(v: unknown, installationA: number): boolean {
@@ -497,12 +417,4 @@ function parseEnum<T extends string>(v: unknown, values: readonly T[], field: st
   const found = typeof v === 'string' ? values.find((x) => x.toLowerCase() === v.toLowerCase()) : undefined;
   if (!found) throw new HttpError(400, `invalid ${field}`);
   return found;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function round3(v: number): number {
-  return Math.round(v * 1000) / 1000;
 }
