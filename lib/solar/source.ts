@@ -119,8 +119,10 @@ interface PerCharger {
   minA: number;
   /** Phases the car draws on now (measured), or the switch asked for, or the charger's wiring. */
   phases: 1 | 3;
-  /** The car drew on one phase while the charger offered three: a 1-phase car, no switching helps. */
+  /** The car drew on one phase while the charger offered three, for SINGLE_PHASE_CONFIRM_MS: a 1-phase car, no switching helps. */
   singlePhaseCar: boolean;
+  /** Since when the car has drawn on one phase while the charger offered three (ms); null: it does not now. */
+  onePhaseSinceMs: number | null;
   /** The charger is known to offer three phases (it says so, a switch to three was made, or the car drew on three). */
   threeOffered: boolean;
   wish: 1 | 3 | null;
@@ -129,6 +131,12 @@ interface PerCharger {
 }
 
 const SOLAR_MODES: readonly ChargingMode[] = ['solar', 'min+solar'];
+/**
+ * A car is taken for a 1-phase car once it has drawn on one phase of three offered this long (ms): a single reading
+ * (a car bringing its phases up one by one, a reading from before a switch to three) would end phase switching for
+ * the whole session.
+ */
+const SINGLE_PHASE_CONFIRM_MS = 60_000;
 /** The smoothed surplus within this of the latest sample is the sample (W). */
 const SNAP_W = 0.5;
 
@@ -180,7 +188,7 @@ export class SolarLimitSource implements LimitSource {
     const ordered = [...chargers].sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
     for (const ch of ordered) {
       const st = this.stateFor(ch, nowMs);
-      this.trackPhases(st, ch);
+      this.trackPhases(st, ch, nowMs);
       if (!SOLAR_MODES.includes(st.mode)) {
         this.phaseStep(st, ch, nowMs, sample);
         continue;
@@ -273,6 +281,7 @@ export class SolarLimitSource implements LimitSource {
         minA: ch.minCurrentA,
         phases: forced ?? wired,
         singlePhaseCar: false,
+        onePhaseSinceMs: null,
         threeOffered: false,
         wish: null,
         phaseTimer: null,
@@ -288,22 +297,31 @@ export class SolarLimitSource implements LimitSource {
     st.minA = ch.minCurrentA;
     if (!ch.carConnected) {
       st.singlePhaseCar = false;
+      st.onePhaseSinceMs = null;
       st.ss.reset(nowMs, true);
     }
     return st;
   }
 
   /** The car's phases from its own measurement while it draws. */
-  private trackPhases(st: PerCharger, ch: ChargerInput): void {
+  private trackPhases(st: PerCharger, ch: ChargerInput, nowMs: number): void {
     const forced = this.opts.forcedPhases?.(ch.id) ?? null;
     if (forced !== null) st.threeOffered = forced === 3;
     const drawing = ch.measuredA.filter((a) => typeof a === 'number' && a >= 1).length;
-    if (drawing === 0) return;
+    if (drawing === 0) {
+      st.onePhaseSinceMs = null;
+      return;
+    }
     const wired = ch.phaseMap.filter((g) => g !== null).length;
     const n: 1 | 3 = drawing === 1 ? 1 : 3;
     // a 1-phase car only where the charger surely offered three: never while it is forced to one, nor on the
-    // wiring's assumption alone (a go-e left on one phase before a restart)
-    if (n === 1 && wired > 1 && st.phases === 3 && st.threeOffered && forced !== 1 && st.wish !== 1) st.singlePhaseCar = true;
+    // wiring's assumption alone (a go-e left on one phase before a restart); and only once it stays so
+    if (n === 1 && wired > 1 && st.threeOffered && forced !== 1 && st.wish !== 1) {
+      st.onePhaseSinceMs ??= nowMs;
+      if (nowMs - st.onePhaseSinceMs >= SINGLE_PHASE_CONFIRM_MS) st.singlePhaseCar = true;
+    } else {
+      st.onePhaseSinceMs = null;
+    }
     if (n === 3) st.threeOffered = true;
     st.phases = n;
   }

@@ -318,6 +318,23 @@ describe('SolarLimitSource regressions (review): the phase count after a restart
     assert.equal(src.phaseWish('ev'), null);
   });
 
+  it('regression: one reading of a 3-phase car on one phase (its phases coming up one by one) does not end switching', () => {
+    const src = new SolarLimitSource(opts('solar', null));
+    let t = feed(src, 1000, 300, 9000, [13, 13, 13]);
+    t = feed(src, t, 1, 9000, [13, 0, 0]);
+    t = feed(src, t, 120, 9000, [13, 13, 13]);
+    feed(src, t, 900, 2500, [8, 8, 8]); // a cloud: 2.5 kW, room for one phase only
+    assert.equal(src.phaseWish('ev'), 1);
+  });
+
+  it('a car that stays on one phase of three offered for a minute is a 1-phase car: no switch wished', () => {
+    const src = new SolarLimitSource(opts('solar', null));
+    let t = feed(src, 1000, 300, 9000, [13, 13, 13]);
+    t = feed(src, t, 61, 9000, [16, 0, 0]);
+    feed(src, t, 900, 2500, [8, 0, 0]);
+    assert.equal(src.phaseWish('ev'), null);
+  });
+
   it('never marks a 1-phase car while the charger is forced to one phase (set in the go-e app mid-session)', () => {
     let forced: 1 | 3 | null = null;
     const src = new SolarLimitSource({ ...opts('solar', null), forcedPhases: () => forced });
