@@ -64,7 +64,13 @@ class ChargeAmpsDriver extends Homey.Driver {
       if (connectors.length === 0) throw new Error(this.homey.__('chargeamps.pair.no_chargepoints'));
       const known = new Set(this.getDevices().map((d) => String(d.getData().id)));
       const creds = credentials;
-      return connectors.filter((c) => !known.has(c.id)).map((c) => this.pairEntry(c, creds, input.baseUrl));
+      // a charge point read-only for this account cannot be balanced: not listed; said when nothing else is
+      const controllable = connectors.filter((c) => !c.readOnly);
+      if (controllable.length === 0) {
+        const names = [...new Set(connectors.map((c) => c.chargePoint.name ?? c.chargePointId))].join(', ');
+        throw new Error(this.homey.__('chargeamps.pair.read_only', { names }));
+      }
+      return controllable.filter((c) => !known.has(c.id)).map((c) => this.pairEntry(c, creds, input.baseUrl));
     });
     session.setHandler('disconnect', async () => release());
   }

@@ -5,7 +5,7 @@
  * call); each is a read-modify-write, so the cable lock, RFID lock and mode are kept.
  */
 import type { Charger, ChargerStatus } from '../charger';
-import { UserInputError } from '../errors';
+import { PeerError, UserInputError } from '../errors';
 import { ChargeAmpsClient, PRIORITY_DECREASE, PRIORITY_NORMAL } from './client';
 import { connectorLabel, connectorsOf, isSchuko, lifetimeEnergyWh, normaliseConnector, objectsOf, protocolOf } from './status';
 import type { ChargePoint, ChargePointSettings, ConnectorSettings, ConnectorStatus, DimmerValue, OnOffMode } from './types';
@@ -36,6 +36,8 @@ export interface ConnectorInfo {
   /** "HALO_090652M Type 2" */
   name: string;
   schuko: boolean;
+  /** v5 `ownerReadOnly`: the account may read the charge point but not change it (an organisation setting). */
+  readOnly: boolean;
   chargePoint: ChargePoint;
 }
 
@@ -50,6 +52,7 @@ export async function listConnectors(client: ChargeAmpsClient): Promise<Connecto
         connectorId: c.connectorId,
         name: `${cp.name ?? cp.id} ${connectorLabel(cp, c.connectorId)}`,
         schuko: isSchuko(cp, c.connectorId),
+        readOnly: cp.ownerReadOnly === true,
         chargePoint: cp,
       });
     }
@@ -172,11 +175,30 @@ export class ChargeAmpsConnectorCharger implements Charger {
     this.totalWh = Math.max(this.totalWh ?? 0, wh);
   }
 
+  /**
+   * Change the connector's settings (read-modify-write through the client). A 403 from a charge point the cloud marks
+   * read-only for this account (`ownerReadOnly`) says so, instead of "no access".
+   */
+  private async change(
+    patch: Parameters<ChargeAmpsClient['updateConnectorSettings']>[2],
+    priority?: number,
+    check?: (current: ConnectorSettings) => void,
+  ): Promise<ConnectorSettings> {
+    try {
+      return await this.client.updateConnectorSettings(this.chargePointId, this.connectorId, patch, priority, check);
+    } catch (err) {
+      if (err instanceof PeerError && err.status === 403 && this.cp?.ownerReadOnly === true) {
+        throw new PeerError('auth', `Charge point ${this.chargePointId} is read-only for this account (an organisation setting of Charge Amps): the app cannot change it`, 403);
+      }
+      throw err;
+    }
+  }
+
   async setCurrentLimit(currentA: number): Promise<void> {
     const a = validateCurrent(currentA, this.settings?.installationCurrent);
     const known = this.settings?.maxCurrent;
     const priority = known !== null && known !== undefined && a < known ? PRIORITY_DECREASE : PRIORITY_NORMAL;
-    this.settings = await this.client.updateConnectorSettings(this.chargePointId, this.connectorId, { maxCurrent: a }, priority, (cur) => {
+    this.settings = await this.change({ maxCurrent: a }, priority, (cur) => {
       validateCurrent(a, cur.installationCurrent);
     });
   }
@@ -191,7 +213,7 @@ export class ChargeAmpsConnectorCharger implements Charger {
     const cp = await this.loadChargePoint();
     const mode = this.settings?.mode;
     if (mode && mode !== 'Off') this.modeBeforePause = mode;
-    this.settings = await this.client.updateConnectorSettings(this.chargePointId, this.connectorId, { mode: 'Off' }, PRIORITY_DECREASE, (cur) => {
+    this.settings = await this.change({ mode: 'Off' }, PRIORITY_DECREASE, (cur) => {
       if (cur.mode !== 'Off') this.modeBeforePause = cur.mode;
     });
     await this.rememberMode(this.modeBeforePause);
@@ -201,12 +223,12 @@ export class ChargeAmpsConnectorCharger implements Charger {
   /** Switch the connector back on (to Schedule when that was the mode before the pause). */
   async resume(): Promise<void> {
     const mode = this.modeBeforePause ?? 'On';
-    this.settings = await this.client.updateConnectorSettings(this.chargePointId, this.connectorId, { mode });
+    this.settings = await this.change({ mode });
     await this.rememberMode(null);
   }
 
   async setCableLock(locked: boolean): Promise<void> {
-    this.settings = await this.client.updateConnectorSettings(this.chargePointId, this.connectorId, { cableLock: locked });
+    this.settings = await this.change({ cableLock: locked });
   }
 
   async getChargePointSettings(): Promise<ChargePointSettings> {

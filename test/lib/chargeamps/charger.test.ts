@@ -24,6 +24,27 @@ describe('lib/chargeamps/charger', () => {
     );
   });
 
+  it('a charge point read-only for the account (ownerReadOnly): listed as such; a write says so instead of "no access"', async () => {
+    r = await rig({
+      chargePoints: [
+        { id: HALO_ID, name: 'HALO_090652M', model: 'HALO', protocol: 'ocpp', readOnly: true },
+        { id: AURA_ID, name: 'AURA_037142M', model: 'AURA', protocol: 'capi' },
+      ],
+    });
+    const list = await listConnectors(r.client);
+    assert.deepStrictEqual(list.map((c) => [c.id, c.readOnly]), [[`${HALO_ID}:1`, true], [`${HALO_ID}:2`, true], [`${AURA_ID}:1`, false], [`${AURA_ID}:2`, false]]);
+    const halo = charger(HALO_ID, 1);
+    await halo.getStatus();
+    await assert.rejects(drive(r.clock, halo.setCurrentLimit(8)), (err: Error) => {
+      assert.ok(err instanceof PeerError && err.kind === 'auth' && err.status === 403);
+      assert.match(err.message, new RegExp(`^Charge point ${HALO_ID} is read-only for this account \\(an organisation setting of Charge Amps\\)`));
+      return true;
+    });
+    const aura = charger(AURA_ID, 1);
+    await aura.getStatus();
+    await drive(r.clock, aura.setCurrentLimit(8));
+  });
+
   it('charges a 3-phase car at the offered current and follows maxCurrent', async () => {
     r = await rig();
     const c = charger(HALO_ID, 1);

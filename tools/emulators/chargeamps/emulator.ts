@@ -216,6 +216,7 @@ export class ChargeAmpsEmulator extends ChargeAmpsModel {
     const cp = this.cps.get(p[1]);
     if (!cp) throw new HttpError(404);
     if (cp.spec.owner.toLowerCase() !== email) throw new HttpError(403);
+    if (cp.spec.readOnly && method === 'PUT') throw new HttpError(403);
     const rest = p.slice(2);
     const route = `${method} ${rest.map((s, i) => (rest[i - 1] === 'connectors' || rest[i - 1] === 'chargingsessions' ? '{}' : s)).join('/')}`;
     const connectorId = rest[0] === 'connectors' ? Number(orig[3]) : NaN;

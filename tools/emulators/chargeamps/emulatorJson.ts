@@ -51,7 +51,7 @@ export function cpJson(cp: ChargePointState, expand: boolean): unknown {
     isLoadbalanced: false,
     firmwareVersion: cp.spec.protocol === 'ocpp' ? '2.1.0' : '1.4.2',
     hardwareVersion: null,
-    ownerReadOnly: false,
+    ownerReadOnly: cp.spec.readOnly,
     ocppVersion: cp.spec.protocol === 'ocpp' ? '1.6' : null,
     settings: expand ? cpSettingsJson(cp) : null,
     connectors: cp.connectors.map((c) => ({

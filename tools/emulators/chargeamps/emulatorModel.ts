@@ -27,6 +27,11 @@ export interface ChargePointSpec {
   protocol: 'ocpp' | 'capi';
   installationCurrentA?: number;
   owner?: string;
+  /**
+   * v5 `ownerReadOnly`: the account may read this charge point but not change it (an organisation setting); every
+   * PUT answers 403 [INF: the API says only "read-only access"].
+   */
+  readOnly?: boolean;
 }
 
 export interface ModelOptions {
@@ -112,6 +117,7 @@ export class ChargeAmpsModel {
       name: `${spec.model}_${spec.id.slice(-7)}`,
       installationCurrentA: 16,
       owner: this.defaultOwner(),
+      readOnly: false,
       ...spec,
     };
     const types: ('Charger' | 'Schuko')[] = spec.model === 'HALO' ? ['Charger', 'Schuko'] : ['Charger', 'Charger'];
