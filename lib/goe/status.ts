@@ -109,7 +109,7 @@ const V2_ERRORS_OLD = [
   'Invalid PP (cable)', 'Ground invalid', 'Contactor stuck', 'Contactor missing', 'FI unknown', 'Unknown', 'Overtemperature',
   'No communication', 'Lock stuck open', 'Lock stuck locked',
 ];
-/** The key list exported from firmware 59.4 and later: values above 11 moved. */
+/** The key list exported from firmware 59.4 and later: values above 10 moved (11 is not used). */
 const V2_ERRORS_59: Record<number, string> = {
   12: 'Lock stuck open', 13: 'Lock stuck locked', 14: 'FI unknown', 15: 'Unknown', 16: 'Overtemperature', 17: 'No communication',
   18: 'CP invalid', 23: 'RDC self-test failed',
@@ -157,7 +157,7 @@ function errorText(code: number | null, dialect: GoeDialect, firmware: string | 
   if (code === null || code === 0) return null;
   if (dialect === 'v1') return V1_ERRORS[code] ?? `Internal error (${code})`;
   const major = firmwareMajor(firmware) ?? 0;
-  const name = code <= 11 ? V2_ERRORS_OLD[code] : major >= 59 ? V2_ERRORS_59[code] : V2_ERRORS_OLD[code];
+  const name = code <= 10 || major < 59 ? V2_ERRORS_OLD[code] : V2_ERRORS_59[code];
   return name ? `${name} (${code})` : `Error ${code}`;
 }
 

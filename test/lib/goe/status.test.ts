@@ -100,12 +100,16 @@ describe('lib/goe/status', () => {
     assert.strictEqual(detail.phases, 3);
   });
 
-  it('reads the error enum per firmware: values above 11 moved in 59.x', () => {
+  it('reads the error enum per firmware: values above 10 moved in 59.x, where 11 has no name', () => {
     const base = { car: 5, amp: 16, sse: '1', nrg: [] };
     assert.match(parseStatus({ ...base, err: 13, fwv: '055.5' }, 'v2', 'v2').status.error ?? '', /Overtemperature/);
     assert.match(parseStatus({ ...base, err: 13, fwv: '60.3' }, 'v2', 'v2').status.error ?? '', /Lock stuck locked/);
     assert.match(parseStatus({ ...base, err: '8', fwv: '033' }, 'v1', 'v1').status.error ?? '', /No ground/);
     assert.strictEqual(parseStatus({ ...base, err: 13, fwv: '60.3' }, 'v2', 'v2').status.state, 'error');
+    assert.strictEqual(parseStatus({ ...base, err: 11, fwv: '055.5' }, 'v2', 'v2').status.error, 'FI unknown (11)');
+    assert.strictEqual(parseStatus({ ...base, err: 11, fwv: '59.4' }, 'v2', 'v2').status.error, 'Error 11', 'regression: not the old table\'s "FI unknown"');
+    assert.strictEqual(parseStatus({ ...base, err: 14, fwv: '60.4' }, 'v2', 'v2').status.error, 'FI unknown (14)');
+    assert.strictEqual(parseStatus({ ...base, err: 10, fwv: '60.4' }, 'v2', 'v2').status.error, 'Contactor missing (10)');
   });
 
   it('reads firmware majors of every format seen', () => {
