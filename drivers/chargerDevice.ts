@@ -99,7 +99,12 @@ export abstract class ChargerDevice<Reading> extends Homey.Device {
 
   /** Take part in balancing (again: after the device's charger changed). */
   protected rejoin(): void {
-    if (!this.stopped) chargerRegistrationOf(this.homey.app)?.join(this);
+    if (!this.stopped && this.takesPart()) chargerRegistrationOf(this.homey.app)?.join(this);
+  }
+
+  /** Whether the balancer drives this device's charger: a socket it can only switch is house load the meter sees. */
+  protected takesPart(): boolean {
+    return true;
   }
 
   // --- polling ----------------------------------------------------------------------------------

@@ -56,6 +56,14 @@ class ChargeAmpsDevice extends ChargerDevice<ConnectorReading> {
     return this.getStoreValue('schuko') === true;
   }
 
+  /**
+   * A Schuko outlet (an engine heater, a bike) is not balanced: it has no charging current to set, only on/off, so the
+   * balancer could only switch off whatever is plugged in. What it draws is house load the meter sees.
+   */
+  protected override takesPart(): boolean {
+    return !this.isSchuko();
+  }
+
   getLastStatus(): ChargerStatus | undefined {
     return this.last;
   }

@@ -228,6 +228,9 @@ describe('charging mode: Charge Amps through the stand-in (app, controller, clou
     assert.strictEqual(schuko.hasCapability(CHARGING_MODE_CAPABILITY), false);
     assert.strictEqual(schuko.modeHolder(), null);
     await assert.rejects(schuko.setChargingMode('off'), /no charging mode/);
+    // regression: the outlet is not balanced (it has no charging current to set, only on/off); the Type 2 connector is
+    const balanced = app.chargers.list().map((c) => c.id);
+    assert.ok(balanced.includes(`${HALO_ID}:1`) && !balanced.includes(`${HALO_ID}:2`), balanced.join(', '));
   });
 });
 
