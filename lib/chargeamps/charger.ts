@@ -196,8 +196,9 @@ export class ChargeAmpsConnectorCharger implements Charger {
 
   async setCurrentLimit(currentA: number): Promise<void> {
     const a = validateCurrent(currentA, this.settings?.installationCurrent);
+    // a limit whose change is not known (before the first poll) may be a cut: it goes with the cuts
     const known = this.settings?.maxCurrent;
-    const priority = known !== null && known !== undefined && a < known ? PRIORITY_DECREASE : PRIORITY_NORMAL;
+    const priority = known === null || known === undefined || a < known ? PRIORITY_DECREASE : PRIORITY_NORMAL;
     this.settings = await this.change({ maxCurrent: a }, priority, (cur) => {
       validateCurrent(a, cur.installationCurrent);
     });

@@ -3,6 +3,7 @@ import { ChargeAmpsConnectorCharger, listConnectors, validateCurrent } from '../
 import { CAPI_STATUSES, OCPP_STATUSES, connectorState } from '../../../lib/chargeamps/status';
 import { AURA_ID, HALO_ID } from '../../../tools/emulators/chargeamps/emulator';
 import { PeerError } from '../../../lib/errors';
+import { PRIORITY_NORMAL } from '../../../lib/chargeamps/client';
 import { Rig, drive, rig } from './helpers';
 
 describe('lib/chargeamps/charger', () => {
@@ -43,6 +44,18 @@ describe('lib/chargeamps/charger', () => {
     const aura = charger(AURA_ID, 1);
     await aura.getStatus();
     await drive(r.clock, aura.setCurrentLimit(8));
+  });
+
+  it('regression: a limit set before the first poll (a cut, for all it knows) goes before queued raises', async () => {
+    r = await rig();
+    let release!: () => void;
+    const blocker = r.client.write('other', PRIORITY_NORMAL, () => new Promise<void>((res) => (release = res)));
+    const raise = r.client.updateConnectorSettings(AURA_ID, 1, { maxCurrent: 16 }, PRIORITY_NORMAL);
+    const cut = charger(HALO_ID, 1).setCurrentLimit(6);
+    release();
+    await Promise.all([blocker, drive(r.clock, Promise.all([raise, cut]))]);
+    const puts = r.sent.filter((s) => s.startsWith('PUT '));
+    assert.deepStrictEqual(puts, [`PUT chargepoints/${HALO_ID}/connectors/1/settings`, `PUT chargepoints/${AURA_ID}/connectors/1/settings`]);
   });
 
   it('charges a 3-phase car at the offered current and follows maxCurrent', async () => {
