@@ -4,6 +4,7 @@ import { PlanCards } from './flow/planCards';
 import { CapacityCards } from './flow/capacityCards';
 import { AppCapacity } from './lib/app/capacity';
 import { ChargerRegistry } from './lib/app/chargerRegistry';
+import { reasonSpeaker } from './lib/app/reasonText';
 import { HomeWizardFollower, type DiscoveryStrategyLike } from './lib/app/homeWizardFollower';
 import { AppInsights, type InsightsLike } from './lib/app/insights';
 import { MeterFeed } from './lib/app/meterFeed';
@@ -180,6 +181,7 @@ class PhaseGuardApp extends Homey.App {
         save: (state) => this.homey.settings.set(STATE_KEY, state),
       },
       log: (line) => this.log(line),
+      speak: reasonSpeaker({ __: (key) => this.homey.__(key), getLanguage: () => this.homey.i18n.getLanguage() }),
     });
     // solar, min+solar and off: lib/solar's source is the one owner of 'off' too (a 0 A ceiling pauses the charger)
     controller.addLimitSource(this.createSolar(settings));

@@ -35,7 +35,6 @@ import {
   carPresent,
   COMPLY_TOLERANCE_A,
   CONFIRM_MS,
-  fmt,
   isTransient,
   LOCAL_GRACE_MS,
   level,
@@ -46,6 +45,7 @@ import {
 } from './actuatorRules';
 import { describeError, PeerError } from './errors';
 import { createPhaseSwitch, type PhaseSwitch } from './phaseSwitch';
+import { reason, said, type Reason } from './reasons';
 
 const noFailures = (): WriteFailures => ({ count: 0, atMs: -Infinity, retryAfterMs: 0, transient: true });
 
@@ -56,9 +56,9 @@ export interface ActuatorTarget {
 }
 
 export type ActuatorNotice =
-  | { type: 'ignoredLimit'; chargerPhase: number; drawA: number; limitA: number; reason: string }
-  | { type: 'ignoredPause'; chargerPhase: number; drawA: number; reason: string }
-  | { type: 'externalPause'; reason: string };
+  | { type: 'ignoredLimit'; chargerPhase: number; drawA: number; limitA: number; reason: string; text: Reason }
+  | { type: 'ignoredPause'; chargerPhase: number; drawA: number; reason: string; text: Reason }
+  | { type: 'externalPause'; reason: string; text: Reason };
 
 /** What survives a restart: what was wanted, what the charger was last confirmed to do, and holds. */
 export interface ActuatorSnapshot {
@@ -307,9 +307,9 @@ export class Actuator {
     if (this.pausedByApp || this.told.paused === true || this.target?.paused) return;
     if (this.told.paused === false && this.now() - this.toldAtMs < this.confirmMs()) return;
     this.externalPause = true;
-    const reason = `${this.name()} was paused outside the app; it stays paused until it is resumed`;
-    this.opts.log(reason);
-    this.opts.onNotice?.({ type: 'externalPause', reason });
+    const why = said(reason('external_pause', { name: this.name() }));
+    this.opts.log(why.reason);
+    this.opts.onNotice?.({ type: 'externalPause', ...why });
     this.opts.onChange?.();
   }
 
@@ -350,16 +350,16 @@ export class Actuator {
     if (!holding && t) {
       this.held = true;
       this.overSinceMs = null;
-      const reason = `${this.name()} draws ${fmt(drawA)} A although limited to ${t.limitA} A for ${Math.round(this.confirmMs() / 1000)} s: paused until the car is unplugged`;
-      this.opts.log(reason);
-      this.opts.onNotice?.({ type: 'ignoredLimit', chargerPhase: k, drawA, limitA: t.limitA, reason });
+      const why = said(reason('ignored_limit', { name: this.name(), a: drawA, limit: t.limitA, s: Math.round(this.confirmMs() / 1000) }));
+      this.opts.log(why.reason);
+      this.opts.onNotice?.({ type: 'ignoredLimit', chargerPhase: k, drawA, limitA: t.limitA, ...why });
       this.opts.onChange?.();
       this.reconcile();
     } else if (!this.ignoredPauseNoticed && this.told.paused === true) {
       this.ignoredPauseNoticed = true;
-      const reason = `${this.name()} keeps drawing ${fmt(drawA)} A although paused: switch it off at the charger or unplug the car`;
-      this.opts.log(reason);
-      this.opts.onNotice?.({ type: 'ignoredPause', chargerPhase: k, drawA, reason });
+      const why = said(reason('ignored_pause', { name: this.name(), a: drawA }));
+      this.opts.log(why.reason);
+      this.opts.onNotice?.({ type: 'ignoredPause', chargerPhase: k, drawA, ...why });
     }
   }
 

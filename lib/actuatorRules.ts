@@ -70,7 +70,3 @@ export function strongestPhase(s: ChargerStatus): number {
   for (let i = 1; i < 3; i++) if ((s.phases[i].currentA ?? 0) > (s.phases[k].currentA ?? 0)) k = i;
   return k;
 }
-
-export function fmt(a: number): string {
-  return String(Math.round(a * 10) / 10);
-}

@@ -25,6 +25,7 @@ import type { BalancerEvent, BalancerOutput, ChargerInput, MeterSample, Triple }
 import { GRID_PHASES } from './balancer/types';
 import type { Charger, ChargerStatus } from './charger';
 import type { Clock } from './clock';
+import type { Reason } from './reasons';
 import { describeError } from './errors';
 import { applyLimits, type LimitSource } from './limits';
 import { migrateState, type PersistedCharger, type PersistedState } from './controllerState';
@@ -44,6 +45,7 @@ export interface ControllerOptions {
   log?: (line: string) => void;
   /** Random source for retry jitter (tests pass a seeded one). */
   random?: () => number;
+  speak?: (text: Reason) => string; // an event's reason in the user's language (lib/reasons.ts); the log keeps English
 }
 
 /** A balancer event enriched for people: which charger, by name. */
@@ -72,6 +74,7 @@ export class Controller extends EventEmitter {
   private readonly clock: Clock;
   private readonly store?: StateStore;
   private readonly log: (line: string) => void;
+  private readonly speak: ((text: Reason) => string) | undefined;
   private readonly random: () => number;
   private settings: AppSettings;
   private balancer: Balancer;
@@ -92,6 +95,7 @@ export class Controller extends EventEmitter {
     this.clock = options.clock;
     this.store = options.store;
     this.log = options.log ?? (() => undefined);
+    this.speak = options.speak;
     this.random = options.random ?? Math.random;
     this.settings = options.settings;
     this.meterInfo.source = options.settings.meter.source;
@@ -386,14 +390,14 @@ export class Controller extends EventEmitter {
     if (n.type === 'externalPause') return;
     const g = this.chargerSettings(e.charger.id).phaseMap[n.chargerPhase] ?? undefined;
     const type = n.type === 'ignoredLimit' ? 'paused' : 'overloadUnresolved';
-    const ev: BalancerEvent = { type, timeMs: this.clock.nowMs(), chargerId: e.charger.id, phase: g && GRID_PHASES.includes(g) ? g : undefined, reason: n.reason };
+    const ev: BalancerEvent = { type, timeMs: this.clock.nowMs(), chargerId: e.charger.id, phase: g && GRID_PHASES.includes(g) ? g : undefined, reason: n.reason, text: n.text };
     if (n.type === 'ignoredLimit') Object.assign(ev, { fromA: n.limitA, toA: 0 });
     this.record(ev);
   }
 
   private record(ev: BalancerEvent): void {
     const name = ev.chargerId ? (this.entries.get(ev.chargerId)?.name ?? ev.chargerId) : null;
-    const full: ControllerEvent = { ...ev, chargerName: name };
+    const full: ControllerEvent = { ...ev, reason: ev.text && this.speak ? this.speak(ev.text) : ev.reason, chargerName: name };
     this.history.unshift(full);
     if (this.history.length > EVENT_HISTORY) this.history.length = EVENT_HISTORY;
     this.log(`balancer ${ev.type}: ${ev.reason}`);

@@ -68,6 +68,16 @@ describe('app (controller, flow cards, Insights, settings)', () => {
     assert.ok(homey.api.realtimeEvents.some((e: { event: string }) => e.event === 'live'));
   });
 
+  it('says the reason in the Homey\'s language: flow token and live view in Dutch, the log in English', async () => {
+    homey.setLanguage('nl');
+    for (let s = 0; s < 30; s++) await second([3, 3, 3]);
+    await second([3, 14, 3]);
+    const tokens = homey.flow.triggersOf('balancer_current_reduced')[0].tokens as Record<string, unknown>;
+    assert.match(String(tokens.reason), /^L2 op [\d,]+ A van de 25 A-zekering \(huis [\d,]+ A\): Garage verlaagd van 16 A naar 10 A$/);
+    assert.strictEqual(app.webApi.getLiveView().events[0].reason, tokens.reason);
+    assert.match(homey.logText(), /balancer reduced: L2 at [\d.]+ A of 25 A fuse \(house [\d.]+ A\): lowered Garage from 16 A to 10 A/);
+  });
+
   it('drops to 6 A when the meter goes silent, tells the user, and recovers', async () => {
     for (let s = 0; s < 30; s++) await second([3, 3, 3]);
     for (let s = 0; s < 20; s++) await second([3, 3, 3], false);

@@ -8,7 +8,8 @@
 import type { PhaseIndex } from '../phase';
 import { GRID_PHASES, type BalancerConfig, type Triple } from './types';
 import { COMPLY_TOLERANCE_A } from '../actuatorRules';
-import { backoffNow, dropFirst, EPS, fmt, holdWindowMs, KEEP_SLACK_A, maxBackoff, staleWhy, type Work } from './work';
+import { reason } from '../reasons';
+import { backoffNow, dropFirst, EPS, holdWindowMs, KEEP_SLACK_A, maxBackoff, maxWhy, staleWhy, type Work } from './work';
 
 /** What the meter says for this step, per grid phase. */
 export interface PhaseView {
@@ -58,7 +59,7 @@ function capsForStep(cfg: BalancerConfig, nowMs: number, work: Work[], view: Pha
     const canRaise = stale === null && dead === null && !missing;
     it.capA = 0;
     if (it.maxA < it.minA) {
-      it.why = it.input.maxReason ?? `Maximum of ${it.input.name} (${it.maxA} A) is below its minimum (${it.minA} A)`;
+      it.why = maxWhy(it, 'max_below_min');
       // paused by a limit, not the fuse: keep timing the headroom so it resumes at once when the limit lifts
       if (m.pausedByBalancer && canRaise) paused.push(it);
     } else if (dead !== null) {
@@ -122,7 +123,7 @@ function resumeWhereHeld(cfg: BalancerConfig, nowMs: number, work: Work[], pause
     if ((typeof it.input.committedA === 'number' && it.input.committedA > 0) || stillDraws(it)) continue;
     it.capA = it.minA;
     it.phase = tight;
-    it.why = `${GRID_PHASES[tight]} had ${fmt(Math.floor(held.spareA + EPS))} A or more free for the chargers for ${Math.round(held.seconds)} s`;
+    it.why = reason('held_room', { phase: GRID_PHASES[tight], a: Math.floor(held.spareA + EPS), s: Math.round(held.seconds) });
     for (let g = 0; g < 3; g++) spare[g] -= it.w[g] * it.minA;
   }
 }
@@ -212,7 +213,7 @@ function fairFill(cfg: BalancerConfig, nowMs: number, work: Work[], view: PhaseV
       if (it.phase === null) it.phase = binding; // the phase that stopped it: what its reason names
       const b = binding;
       if (ceil === cloudKeep && load[b] + it.w[b] <= avail[b] + slack) {
-        it.why ??= `Export on ${GRID_PHASES[b]} can vanish with a cloud (${fmt(cloudKeep[b])} of ${fmt(avail[b])} A free counted for ${it.input.name})`;
+        it.why ??= reason('export_cloud', { phase: GRID_PHASES[b], keep: cloudKeep[b], a: avail[b], name: it.input.name });
       }
       continue;
     }
@@ -239,7 +240,7 @@ export function holdOnStale(work: Work[], ageMs: Triple<number>): void {
     }
     if (it.newA > it.maxA) {
       it.newA = it.maxA >= it.minA ? it.maxA : 0;
-      it.why = it.input.maxReason ?? `Maximum of ${it.input.name} is ${it.maxA} A`;
+      it.why = maxWhy(it, 'max_is');
     }
   }
 }

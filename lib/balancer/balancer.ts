@@ -16,6 +16,7 @@
  */
 import type { SiteLimit } from '../limits';
 import type { PhaseIndex } from '../phase';
+import { reason, said, textReason, type Reason } from '../reasons';
 import { allocate, holdOnStale, longestHoldWindowMs, type PhaseView } from './allocate';
 import { BalancerConfigError, validateBalancerConfig } from './config';
 import { HouseHistory, MeterHistory, ownDrawEstimate } from './draw';
@@ -23,7 +24,7 @@ import { FuseWatch } from './fuseStress';
 import { memosToState, restoreMemos } from './state';
 import { DEFAULT_OVERLOAD_UNRESOLVED_AFTER_S, GRID_PHASES, type BalancerCommand, type BalancerConfig, type BalancerEvent } from './types';
 import type { BalancerOutput, BalancerState, ChargerInput, GridPhase, MeterSample, Triple } from './types';
-import { emitCommand, EPS, finiteOr, fmt, METER_CLOCK_RESET_MS, noteDecrease, prepareWork, tightestPhase, UNCONFIRMED_ALARM_MS, validLimit } from './work';
+import { emitCommand, EPS, finiteOr, maxWhy, METER_CLOCK_RESET_MS, noteDecrease, prepareWork, tightestPhase, UNCONFIRMED_ALARM_MS, validLimit } from './work';
 import type { Memo, Work } from './work';
 
 export { BalancerConfigError, validateBalancerConfig };
@@ -47,7 +48,7 @@ export class Balancer {
   private readonly phaseAtMs: Triple<number> = [NaN, NaN, NaN];
   private staleReported = false;
   /** Per grid phase: the site ceiling's reason while it, not the fuse, binds (this step). */
-  private readonly siteWhy: Triple<string | null> = [null, null, null];
+  private readonly siteWhy: Triple<Reason | null> = [null, null, null];
   private readonly overSinceMs: Triple<number | null> = [null, null, null];
   private readonly overReported: Triple<boolean> = [false, false, false];
   private readonly lastPhaseDecreaseMs: Triple<number> = [-Infinity, -Infinity, -Infinity];
@@ -229,7 +230,7 @@ export class Balancer {
       view.cloudKeep[g] = limitA - (houseA < 0 ? Math.min(0, houseA + cfg.cloudRaiseReserveA) : houseA);
       // a site ceiling (capacity cap) below the fuse headroom binds instead; the fuse always wins
       const ceilA = site?.ceilingA[g];
-      this.siteWhy[g] = typeof ceilA === 'number' && Number.isFinite(ceilA) && ceilA < view.avail[g] ? site!.reason : null;
+      this.siteWhy[g] = typeof ceilA === 'number' && Number.isFinite(ceilA) && ceilA < view.avail[g] ? textReason(site!.reason) : null;
       if (this.siteWhy[g] !== null) view.avail[g] = ceilA as number;
       if (typeof ceilA === 'number' && Number.isFinite(ceilA)) view.cloudAvail[g] = Math.min(view.cloudAvail[g], ceilA);
     }
@@ -272,7 +273,7 @@ export class Balancer {
         type: 'meterStale',
         timeMs: nowMs,
         phase: stalePhases.length === 1 ? stalePhases[0] : undefined,
-        reason: `No fresh meter data for ${stalePhases.join(', ')} for ${Math.round(worst / 1000)} s: chargers held at minimum, paused after ${this.cfg.pauseAfterS} s`,
+        ...said(reason('meter_stale', { phases: stalePhases.join(', '), s: Math.round(worst / 1000), pauseS: this.cfg.pauseAfterS })),
       });
     }
     this.staleReported = staleNow;
@@ -360,11 +361,11 @@ export class Balancer {
     }
     const less = (t: Triple<number>): Triple<number> => t.map((v, g) => v - reserve[g]) as Triple<number>;
     allocate(this.rules, nowMs, others, { ...view, avail: less(view.avail), cloudAvail: less(view.cloudAvail), cloudKeep: less(view.cloudKeep) });
-    const names = pinned.map((p) => `${p.input.name} may still draw ${fmt(this.committedOf(p) ?? 0)} A until it confirms its cut`).join('; ');
+    const pinnedWhy = { items: pinned.map((p) => reason('pinned', { name: p.input.name, a: this.committedOf(p) ?? 0 })), sep: '; ' } as const;
     others.forEach((it, i) => {
       if (it.newA >= 0 && it.newA < before[i]) {
         if (it.phase === null) it.phase = tightestPhase(it, less(view.avail));
-        it.why = `${this.overloadCause(it.phase, it)}, and ${names}`;
+        it.why = reason('and_pinned', { cause: this.overloadCause(it.phase, it), pinned: pinnedWhy });
       }
     });
   }
@@ -390,7 +391,7 @@ export class Balancer {
     const P = phase !== null ? GRID_PHASES[phase] : undefined;
     const oldA = m.allowedA;
     const maxCut = newA > 0 && newA === it.maxA && oldA > it.maxA;
-    const cause = it.why ?? (maxCut ? (it.input.maxReason ?? `Maximum of ${name} is ${it.maxA} A`) : this.overloadCause(phase, it));
+    const cause = it.why ?? (maxCut ? maxWhy(it, 'max_is') : this.overloadCause(phase, it));
     if (m.sessionStart) {
       m.sessionStart = false;
       m.allowedA = newA;
@@ -399,12 +400,13 @@ export class Balancer {
         m.pausedByBalancer = false;
         m.lastIncreaseMs = nowMs;
         m.move = { atMs: nowMs, toA: newA, up: true, meterA: [...this.phaseA] as Triple<number | null>, ownA: [...it.ownA] as Triple<number> };
-        it.why = `Car connected to ${name}: starting at ${newA} A${phase !== null && P && !it.why ? ` (${fmt(avail[phase])} A free on ${P})` : ''}`;
+        const free = phase !== null && P && !it.why;
+        it.why = reason(free ? 'car_connected_free' : 'car_connected', { name, a: newA, ...(free ? { free: avail[phase], phase: P } : {}) });
       } else if (!m.pausedByBalancer) {
         m.pausedByBalancer = true;
         m.resumeHist.length = 0;
-        it.why = `${cause}: paused ${name} (needs ${it.minA} A)`;
-        events.push({ type: 'paused', timeMs: nowMs, chargerId: it.input.id, phase: P, reason: it.why });
+        it.why = reason('paused', { cause, name, min: it.minA });
+        events.push({ type: 'paused', timeMs: nowMs, chargerId: it.input.id, phase: P, ...said(it.why) });
       }
       return;
     }
@@ -419,11 +421,11 @@ export class Balancer {
       if (newA === 0) {
         m.pausedByBalancer = true;
         m.resumeHist.length = 0;
-        it.why = `${cause}: paused ${name} (needs ${it.minA} A)`;
-        events.push({ type: 'paused', ...base, reason: it.why });
+        it.why = reason('paused', { cause, name, min: it.minA });
+        events.push({ type: 'paused', ...base, ...said(it.why) });
       } else {
-        it.why = `${cause}: lowered ${name} from ${oldA} A to ${newA} A`;
-        events.push({ type: 'reduced', ...base, reason: it.why });
+        it.why = reason('lowered', { cause, name, from: oldA, to: newA });
+        events.push({ type: 'reduced', ...base, ...said(it.why) });
       }
     } else {
       m.lastIncreaseMs = nowMs;
@@ -431,12 +433,12 @@ export class Balancer {
       if (oldA === 0) {
         m.pausedByBalancer = false;
         m.resumeHist.length = 0;
-        it.why = `${cause}: resumed ${name} at ${newA} A`;
-        events.push({ type: 'resumed', ...base, reason: it.why });
+        it.why = reason('resumed', { cause, name, a: newA });
+        events.push({ type: 'resumed', ...base, ...said(it.why) });
       } else {
-        const room = phase !== null && P ? `${P} has ${fmt(avail[phase])} A free for the chargers` : 'There is room again';
-        it.why = `${room}: raised ${name} from ${oldA} A to ${newA} A`;
-        events.push({ type: 'restored', ...base, reason: it.why });
+        const room = phase !== null && P ? reason('room_on', { phase: P, a: avail[phase] }) : reason('room_again');
+        it.why = reason('raised', { cause: room, name, from: oldA, to: newA });
+        events.push({ type: 'restored', ...base, ...said(it.why) });
       }
     }
   }
@@ -470,29 +472,29 @@ export class Balancer {
       if (this.overReported[g] || nowMs - Math.max(since, this.lastPhaseDecreaseMs[g]) < wait) continue;
       this.overReported[g] = true;
       const P = GRID_PHASES[g];
-      const head = `${P} at ${fmt(v)} A of ${cfg.fuseA} A fuse`;
-      const reason = stuck
-        ? `${head}: ${stuck.input.name} has not confirmed its cut to ${stuck.memo.allowedA === 0 ? 'pause' : `${stuck.memo.allowedA} A`} and may still draw ${fmt(stuck.input.committedA ?? 0)} A; nothing else on ${P} can be cut`
-        : `${head} although every balanced charger on ${P} is paused or at minimum: switch off other loads`;
-      events.push({ type: 'overloadUnresolved', timeMs: nowMs, chargerId: stuck?.input.id, phase: P, reason });
+      const at = { phase: P, v, fuse: cfg.fuseA };
+      const why = stuck
+        ? reason(stuck.memo.allowedA === 0 ? 'unresolved_stuck_pause' : 'unresolved_stuck', { ...at, name: stuck.input.name, to: stuck.memo.allowedA, a: stuck.input.committedA ?? 0 })
+        : reason('unresolved', at);
+      events.push({ type: 'overloadUnresolved', timeMs: nowMs, chargerId: stuck?.input.id, phase: P, ...said(why) });
     }
   }
 
   /** "L3 at 26 A of 25 A fuse (house 8 A, Halo 10 A)": the phase and, in plain words, what else is on it. */
-  private overloadCause(phase: PhaseIndex | null, it?: Work): string {
-    if (phase === null) return 'Meter data missing';
+  private overloadCause(phase: PhaseIndex | null, it?: Work): Reason {
+    if (phase === null) return reason('meter_missing');
     const siteWhy = this.siteWhy[phase];
     if (siteWhy !== null) return siteWhy;
     const v = this.phaseA[phase];
     const P = GRID_PHASES[phase];
-    if (v === null) return `No meter data for ${P}`;
+    if (v === null) return reason('no_meter_phase', { phase: P });
     let houseA = v;
-    const others: string[] = [];
+    const others: Reason[] = [];
     for (const o of this.stepWork) {
       houseA -= o.ownA[phase];
-      if (o !== it && o.ownA[phase] >= 0.5) others.push(`${o.input.name} ${fmt(o.ownA[phase])} A`);
+      if (o !== it && o.ownA[phase] >= 0.5) others.push(reason('charger_part', { name: o.input.name, a: o.ownA[phase] }));
     }
-    const parts = [`house ${fmt(Math.max(0, houseA))} A`, ...others];
-    return `${P} at ${fmt(v)} A of ${this.cfg.fuseA} A fuse (${parts.join(', ')})`;
+    const parts = { items: [reason('house_part', { a: Math.max(0, houseA) }), ...others], sep: ', ' } as const;
+    return reason('overload', { phase: P, v, fuse: this.cfg.fuseA, parts });
   }
 }

@@ -5,6 +5,7 @@
  * Conventions: grid phases are indexed 0..2 (L1..L3) in tuples; currents are A per phase; time is
  * milliseconds from the injected clock.
  */
+import type { Reason } from '../reasons';
 import type { LatencyClass } from '../charger';
 
 import { GRID_PHASES, type GridPhase } from '../phase';
@@ -183,8 +184,10 @@ export interface BalancerEvent {
   phase?: GridPhase;
   fromA?: number;
   toA?: number;
-  /** A sentence a user can read. */
+  /** A sentence a user can read (English). */
   reason: string;
+  /** What `reason` was written from: the app says it in the user's language (lib/reasons.ts). */
+  text?: Reason;
 }
 
 export interface BalancerOutput {

@@ -3,6 +3,7 @@
  * its constants and small helpers. Internal to lib/balancer.
  */
 import type { PhaseIndex } from '../phase';
+import { english, reason, textReason, type Reason } from '../reasons';
 import { GRID_PHASES, type BalancerCommand, type BalancerConfig, type ChargerInput, type Triple } from './types';
 
 export const EPS = 1e-6;
@@ -75,19 +76,21 @@ export interface Work {
   deadPhase: PhaseIndex | null;
   /** The grid phase that decided this step (null = none) and the reason text, when not derived. */
   phase: PhaseIndex | null;
-  why: string | null;
+  why: Reason | null;
   /** A new session on a paused charger without complete fresh data: decide on a later sample. */
   waitStart: boolean;
   /** Its own draw per grid phase as counted in this step (see draw.ts). */
   ownA: Triple<number>;
 }
 
-export function fmt(a: number): string {
-  return String(Math.round(a * 10) / 10);
+export function staleWhy(g: PhaseIndex, ageMs: Triple<number>): Reason {
+  return reason('stale_phase', { phase: GRID_PHASES[g], s: Math.round(ageMs[g] / 1000) });
 }
 
-export function staleWhy(g: PhaseIndex, ageMs: Triple<number>): string {
-  return `No fresh meter data for ${GRID_PHASES[g]} for ${Math.round(ageMs[g] / 1000)} s`;
+/** The reason a limit from outside the fuse gave (a mode, a plan, the capacity cap), or the charger's maximum. */
+export function maxWhy(it: Work, key: 'max_is' | 'max_below_min'): Reason {
+  if (it.input.maxReason) return textReason(it.input.maxReason);
+  return reason(key, { name: it.input.name, a: it.maxA, max: it.maxA, min: it.minA });
 }
 
 export function finiteOr(v: unknown, fallback: number): number {
@@ -277,7 +280,7 @@ export function emitCommand(it: Work, commands: BalancerCommand[]): void {
   if (m.sessionStart) return; // the starting limit is picked on the next fresh sample
   const want = m.allowedA;
   const chargerId = it.input.id;
-  const reason = it.why ?? `Keeping ${it.input.name} at ${want === 0 ? 'pause' : `${want} A`}`;
+  const reason = it.why ? english(it.why) : `Keeping ${it.input.name} at ${want === 0 ? 'pause' : `${want} A`}`;
   let cmd: BalancerCommand | null = null;
   if (want === 0) {
     if (!it.input.paused && m.sentA !== 0) cmd = { type: 'pause', chargerId, reason };
