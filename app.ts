@@ -184,7 +184,7 @@ class PhaseGuardApp extends Homey.App {
       speak: reasonSpeaker({ __: (key) => this.homey.__(key), getLanguage: () => this.homey.i18n.getLanguage() }),
     });
     // solar, min+solar and off: lib/solar's source is the one owner of 'off' too (a 0 A ceiling pauses the charger)
-    controller.addLimitSource(this.createSolar(settings));
+    controller.addLimitSource(this.modes.speaking(this.createSolar(settings)));
     controller.on('phasesSwitched', (s: { chargerId: string; phases: 1 | 3 }) => this.solar.notePhases(s.chargerId, s.phases));
     this.modes.on('modeChanged', () => this.pushLive());
     controller.on('event', (ev: ControllerEvent) => {
@@ -212,7 +212,7 @@ class PhaseGuardApp extends Homey.App {
    *  then the page. */
   private async applySettings(next: AppSettings, previous: AppSettings): Promise<void> {
     this.controller.setSettings(next);
-    if ((next.meterSign ?? 'auto') !== (previous.meterSign ?? 'auto')) this.controller.addLimitSource(this.createSolar(next));
+    if ((next.meterSign ?? 'auto') !== (previous.meterSign ?? 'auto')) this.controller.addLimitSource(this.modes.speaking(this.createSolar(next)));
     this.capacity.configure(next);
     await this.meter.configure(next);
     this.pushLive();
@@ -292,7 +292,7 @@ class PhaseGuardApp extends Homey.App {
       log: (line) => this.log(line),
       error: (line) => this.error(line),
     });
-    plan.register(this.controller);
+    plan.register({ addLimitSource: (src) => this.controller.addLimitSource(this.modes.speaking(src)) });
     void new PbthPrices({ app: this.pbthApp(), onPrices: (answer) => plan.setPricesFromPbth(answer), log: (line) => this.log(line) }).start();
     return plan;
   }

@@ -7,6 +7,7 @@
  * balancer's inputs, and answers with ceilings. The controller combines all sources: per phase the lowest site
  * ceiling, per charger the lowest charger ceiling; the reason of the binding one is what the user reads.
  */
+import type { Reason } from './reasons';
 import type { ChargerInput, MeterSample, Triple } from './balancer/types';
 
 /** The charging mode of one charger (issue: charging modes; `planned` follows a charging plan). */
@@ -22,6 +23,8 @@ export interface SiteLimit {
   ceilingA: Triple<number | null>;
   /** A sentence a user reads when this ceiling, not the fuse, limited a charger ("Capacity cap 5 kW: …"). */
   reason: string;
+  /** What `reason` was written from, for the user's language (lib/reasons.ts); absent: `reason` as it is. */
+  text?: Reason;
 }
 
 /** The most one charger may be offered (A); below the charger's minimum it is paused. */
@@ -29,6 +32,8 @@ export interface ChargerLimit {
   maxA: number;
   /** Shown when this ceiling limited or paused the charger ("Solar only: no surplus"). */
   reason: string;
+  /** What `reason` was written from, for the user's language (lib/reasons.ts); absent: `reason` as it is. */
+  text?: Reason;
 }
 
 export interface LimitSource {
@@ -50,6 +55,7 @@ export interface LimitSource {
 export function combineSiteLimits(limits: readonly (SiteLimit | null | undefined)[]): SiteLimit | null {
   const ceilingA: Triple<number | null> = [null, null, null];
   let reason = '';
+  let text: Reason | undefined;
   let lowest = Infinity;
   for (const l of limits) {
     if (!l) continue;
@@ -61,10 +67,11 @@ export function combineSiteLimits(limits: readonly (SiteLimit | null | undefined
       if (v < lowest) {
         lowest = v;
         reason = l.reason;
+        text = l.text;
       }
     }
   }
-  return ceilingA.some((v) => v !== null) ? { ceilingA, reason } : null;
+  return ceilingA.some((v) => v !== null) ? { ceilingA, reason, ...(text ? { text } : {}) } : null;
 }
 
 /** The lowest charger ceiling of all sources, or null. */
@@ -111,6 +118,7 @@ export function applyLimits(
     if (!limit || limit.maxA >= input.maxCurrentA) continue;
     input.maxCurrentA = limit.maxA >= input.minCurrentA ? Math.floor(limit.maxA) : 0;
     input.maxReason = limit.reason;
+    input.maxText = limit.text;
   }
   return combineSiteLimits(
     sources.map((src) => {

@@ -121,6 +121,16 @@ describe('app: capacity guard (settings, controller, flow cards, Web API, Insigh
     assert.ok(viaApi!.projectedKW > 0);
   });
 
+  it('in Swedish, the cap\'s reason is Swedish too (live view and flow token); the log keeps English', async () => {
+    await start({ capacity_rule: 'fixed', capacity_kw: 5, capacity_period_min: 15 });
+    homey.setLanguage('sv');
+    for (let s = 0; s < 60; s++) await second(2);
+    const reasons = app.webApi.getLiveView().events.map((e) => e.reason);
+    assert.ok(reasons.some((r) => /^Effekttaket 5 kW: .+ till 12:15: (sänkte|pausade) Garage /.test(r)), reasons.join(' | '));
+    assert.ok(reasons.every((r) => !/Capacity|lowered|paused/.test(r)), reasons.join(' | '));
+    assert.match(homey.logText(), /balancer (reduced|paused): Capacity cap 5 kW: .+ until 12:15: (lowered|paused) Garage /);
+  });
+
   it('fires "the period\'s average will exceed the cap" with projected kW, cap kW and minutes left; the condition sees the headroom', async () => {
     await start({ capacity_rule: 'fixed', capacity_kw: 5, capacity_period_min: 15 });
     const flow = homey.flow.addUserFlow('capacity_will_exceed', {});

@@ -16,7 +16,8 @@
  */
 import { EventEmitter } from 'events';
 import { describeError } from '../errors';
-import { CHARGING_MODES, type ChargingMode, isChargingMode } from '../limits';
+import { CHARGING_MODES, type ChargingMode, isChargingMode, type LimitSource } from '../limits';
+import { reason } from '../reasons';
 import type { PlanStatus } from '../plan/planLimit';
 import type { SolarStatus } from '../solar/source';
 import type { LiveView } from '../webapi';
@@ -130,6 +131,25 @@ export class ModeStore extends EventEmitter {
       this.statusErrorLogged = true;
       return null;
     }
+  }
+
+  /**
+   * `source` (lib/solar's, lib/plan's) with each charger ceiling's reason said as that charger's mode status, the
+   * device's own text (`modeStatus.<id>`), for the user's language; the English reason stays for the log.
+   */
+  speaking(source: LimitSource): LimitSource {
+    const charger = source.charger;
+    if (!charger) return source;
+    return {
+      id: source.id,
+      observe: source.observe ? (...a) => source.observe!(...a) : undefined,
+      site: source.site ? (nowMs) => source.site!(nowMs) : undefined,
+      charger: (nowMs, input) => {
+        const limit = charger.call(source, nowMs, input);
+        const status = limit ? this.statusOf(input.id) : null;
+        return limit && status ? { ...limit, text: reason('mode_status', { id: status.id, text: limit.reason, ...status.values }) } : limit;
+      },
+    };
   }
 
   /** Hand every attached device its charger's status (the device writes it when the text changed). */

@@ -1,7 +1,7 @@
 /**
  * Event reasons in the user's language: lib/reasons.ts writes them in English for logs; the app says them from
  * locales/<lang>.json `reasons.<key>` (Homey falls back to English for a key a language lacks) for the live view, the
- * flow tokens and the timeline. A sentence from elsewhere (a charging mode's, the capacity cap's) stays as it is.
+ * flow tokens and the timeline; a charging mode's cause from `modeStatus.<id>`, as the device says it.
  */
 import { renderReason, type Reason } from '../reasons';
 
@@ -16,10 +16,9 @@ export interface ReasonI18n {
 
 export function reasonSpeaker(i18n: ReasonI18n): (r: Reason) => string {
   return (r) => {
-    const lookup = (key: string): string | undefined => {
-      const full = `reasons.${key}`;
-      const text = i18n.__(full);
-      return typeof text === 'string' && text !== '' && text !== full ? text : undefined;
+    const lookup = (path: string): string | undefined => {
+      const text = i18n.__(path);
+      return typeof text === 'string' && text !== '' && text !== path ? text : undefined;
     };
     return renderReason(r, lookup, DECIMAL_COMMA.has(i18n.getLanguage()));
   };

@@ -230,7 +230,7 @@ export class Balancer {
       view.cloudKeep[g] = limitA - (houseA < 0 ? Math.min(0, houseA + cfg.cloudRaiseReserveA) : houseA);
       // a site ceiling (capacity cap) below the fuse headroom binds instead; the fuse always wins
       const ceilA = site?.ceilingA[g];
-      this.siteWhy[g] = typeof ceilA === 'number' && Number.isFinite(ceilA) && ceilA < view.avail[g] ? textReason(site!.reason) : null;
+      this.siteWhy[g] = typeof ceilA === 'number' && Number.isFinite(ceilA) && ceilA < view.avail[g] ? (site!.text ?? textReason(site!.reason)) : null;
       if (this.siteWhy[g] !== null) view.avail[g] = ceilA as number;
       if (typeof ceilA === 'number' && Number.isFinite(ceilA)) view.cloudAvail[g] = Math.min(view.cloudAvail[g], ceilA);
     }

@@ -155,6 +155,8 @@ export interface ChargerInput {
   maxCurrentA: number;
   /** Why `maxCurrentA` is what it is when a limit from outside the fuse set it (a mode, a plan): shown to the user. */
   maxReason?: string;
+  /** What `maxReason` was written from, for the user's language (lib/reasons.ts). */
+  maxText?: Reason;
   /** The charger offers no current now (paused by us or anyone else), as far as it reports. */
   paused: boolean;
   /**

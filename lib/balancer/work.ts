@@ -89,7 +89,7 @@ export function staleWhy(g: PhaseIndex, ageMs: Triple<number>): Reason {
 
 /** The reason a limit from outside the fuse gave (a mode, a plan, the capacity cap), or the charger's maximum. */
 export function maxWhy(it: Work, key: 'max_is' | 'max_below_min'): Reason {
-  if (it.input.maxReason) return textReason(it.input.maxReason);
+  if (it.input.maxReason) return it.input.maxText ?? textReason(it.input.maxReason);
   return reason(key, { name: it.input.name, a: it.maxA, max: it.maxA, min: it.minA });
 }
 

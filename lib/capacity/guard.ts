@@ -9,6 +9,7 @@
  * budget. The ceiling comes from the energy still allowed (budget.ts). State survives a restart (`getState`).
  */
 import type { ChargerInput, MeterSample, Triple } from '../balancer/types';
+import { reason, said, type Reason } from '../reasons';
 import type { LimitSource, SiteLimit } from '../limits';
 import { ceilingA, chargersW, drawingPhases, isBalanced, phaseSet, plan, samplePowerW, type PhaseSet, type PlanMode, type PowerSample } from './budget';
 import { local, monthKey, periodAt } from './period';
@@ -52,7 +53,7 @@ export class CapacityGuard implements LimitSource {
   private cfg: CapacityConfig;
   private st: GuardState;
   private readonly onEvent?: (e: CapacityEvent) => void;
-  private published: { ceilingA: Triple<number | null>; mode: PlanMode; reason: string; phases: string } | null = null;
+  private published: { ceilingA: Triple<number | null>; mode: PlanMode; text: Reason; phases: string } | null = null;
   private allowedW = 0;
   private chargersNowW = 0;
   /** The chargers' draw as last observed (W), null until observed since the start: between two meter readings the
@@ -386,18 +387,17 @@ export class CapacityGuard implements LimitSource {
     const pc = prev ? (prev.ceilingA[set.phases[0]] ?? 0) : 0;
     const keep = prev && prev.mode === mode && prev.phases === phases && c > pc - CUT_DEADBAND_A && c < pc + RAISE_DEADBAND_A;
     if (keep) return;
-    this.published = { ceilingA: next, mode, phases, reason: this.reasonFor(mode, capKW) };
+    this.published = { ceilingA: next, mode, phases, text: this.reasonFor(mode, capKW) };
   }
 
-  private reasonFor(mode: PlanMode, capKW: number): string {
+  private reasonFor(mode: PlanMode, capKW: number): Reason {
     const p = this.st.period!;
-    const what = this.cfg.periodMin === 15 ? 'quarter-hour' : 'hour';
-    const until = local(p.endMs, this.cfg.timeZone).toFormat('HH:mm');
-    const cap = `Capacity cap ${round(capKW)} kW`;
-    if (this.st.baseLoadOver) return `${cap} is below the house's own load: chargers held at their minimum`;
-    if (mode === 'pause') return `${cap}: this ${what}'s budget is spent, paused until ${until}`;
-    if (mode === 'hold') return `${cap}: chargers held at their minimum until ${until}`;
-    return `${cap}: ${round(this.allowedW / 1000, 1)} kW for the chargers until ${until} keeps this ${what} under it`;
+    const quarter = this.cfg.periodMin === 15;
+    const values = { cap: round(capKW), until: local(p.endMs, this.cfg.timeZone).toFormat('HH:mm'), kw: round(this.allowedW / 1000, 1) };
+    if (this.st.baseLoadOver) return reason('cap_base_over', values);
+    if (mode === 'pause') return reason(quarter ? 'cap_pause_quarter' : 'cap_pause_hour', values);
+    if (mode === 'hold') return reason('cap_hold', values);
+    return reason(quarter ? 'cap_budget_quarter' : 'cap_budget_hour', values);
   }
 
   private warnIfExceeding(capKW: number, houseW: number, leftMs: number, periodMs: number): void {
@@ -410,7 +410,7 @@ export class CapacityGuard implements LimitSource {
   }
 
   site(_nowMs?: number): SiteLimit | null {
-    return this.published ? { ceilingA: [...this.published.ceilingA] as Triple<number | null>, reason: this.published.reason } : null;
+    return this.published ? { ceilingA: [...this.published.ceilingA] as Triple<number | null>, ...said(this.published.text) } : null;
   }
 
   status(): CapacityStatus {

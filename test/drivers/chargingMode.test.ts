@@ -6,6 +6,8 @@
  * a restart of the device; the trigger carries mode and previous.
  */
 import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
 import PhaseGuardApp from '../../app';
 import ChargeAmpsDevice from '../../drivers/chargeamps/device';
 import ChargeAmpsDriver from '../../drivers/chargeamps/driver';
@@ -55,6 +57,15 @@ describe('charging mode: go-e through the stand-in (app, controller, emulator)',
     assert.deepStrictEqual(changed(), []);
   });
 
+  it('in German the card says why in German: the mode\'s status as the device shows it, and the balancer\'s action', async () => {
+    homey.setLanguage('de');
+    await device.triggerCapabilityListener(CHARGING_MODE_CAPABILITY, 'off');
+    await seconds(3);
+    const limited = homey.flow.triggersOf('goe_balancer_limited').map((t) => t.tokens as { reason: string });
+    const off = (JSON.parse(fs.readFileSync(path.join(__dirname, '../../locales/de.json'), 'utf8')) as { modeStatus: { off: string } }).modeStatus.off;
+    assert.strictEqual(limited[0]?.reason, `${off}: Garage pausiert (braucht 6 A)`);
+  });
+
   it('the picker to Off pauses the charger (the balancer, through the mode\'s limit); Fast by a Flow resumes it', async () => {
     await device.triggerCapabilityListener(CHARGING_MODE_CAPABILITY, 'off');
     assert.strictEqual(app.modes.modeOf(device.getCharger().id), 'off');
@@ -64,7 +75,7 @@ describe('charging mode: go-e through the stand-in (app, controller, emulator)',
     assert.strictEqual(device.getCapabilityValue('evcharger_charging'), false);
     const limited = homey.flow.triggersOf('goe_balancer_limited').map((t) => t.tokens as { limit: number; reason: string });
     assert.deepStrictEqual(limited.map((t) => t.limit), [0]);
-    assert.match(limited[0].reason, /^Charging mode Off\b/, 'the card says why');
+    assert.strictEqual(limited[0].reason, 'Off: paused until the mode changes: paused Garage (needs 6 A)', 'the card says why, as the device does');
     await seconds(60);
     assert.strictEqual(emu.allowed, false, 'stays paused while the mode is Off, with all the room in the world');
     await homey.flow.runAction('goe_set_charging_mode', { device, mode: 'fast' });
