@@ -214,9 +214,7 @@ export class Balancer {
     const measuredA: Triple<number | null> = [null, null, null];
     const headroomA: Triple<number | null> = [null, null, null];
     const keepMs = Math.max(cfg.cloudRaiseWindowS * 1000, longestHoldWindowMs(cfg));
-    // quick only while the fuse alone bounds the chargers: a site ceiling (capacity cap) that binds one keeps the configured rules
-    this.siteBound = this.siteBinds(work, known, ownDraw, site);
-    if (this.siteBound) this.rules = cfg;
+    const ceilingA = (g: number): number | null => (typeof site?.ceilingA[g] === 'number' && Number.isFinite(site.ceilingA[g]) ? site.ceilingA[g] : null);
     for (let g = 0; g < 3; g++) {
       const v = this.phaseA[g] as number;
       const houseA = known[g] ? v - ownDraw[g] : null;
@@ -225,26 +223,24 @@ export class Balancer {
       view.avail[g] = limitA - houseA;
       measuredA[g] = v;
       headroomA[g] = view.avail[g];
-      view.cloudAvail[g] = heldAvail(g, this.rules.cloudRaiseWindowS * 1000) - cfg.cloudRaiseReserveA;
       // export (a cloud can take it within seconds) keeps a cloud charger's amps only beyond its reserve
       view.cloudKeep[g] = limitA - (houseA < 0 ? Math.min(0, houseA + cfg.cloudRaiseReserveA) : houseA);
       // a site ceiling (capacity cap) below the fuse headroom binds instead; the fuse always wins
-      const ceilA = site?.ceilingA[g];
-      this.siteWhy[g] = typeof ceilA === 'number' && Number.isFinite(ceilA) && ceilA < view.avail[g] ? (site!.text ?? textReason(site!.reason)) : null;
+      const ceilA = ceilingA(g);
+      this.siteWhy[g] = ceilA !== null && ceilA < view.avail[g] ? (site!.text ?? textReason(site!.reason)) : null;
       if (this.siteWhy[g] !== null) view.avail[g] = ceilA as number;
-      if (typeof ceilA === 'number' && Number.isFinite(ceilA)) view.cloudAvail[g] = Math.min(view.cloudAvail[g], ceilA);
+    }
+    // quick only while the fuse alone bounds the chargers: a site ceiling (capacity cap) that leaves a charger less on
+    // its phases than the fuse does keeps the configured rules
+    const least = (it: Work, v: Triple<number | null>): number => Math.min(...[0, 1, 2].filter((g) => it.w[g] && headroomA[g] !== null).map((g) => (v[g] as number) / it.w[g]));
+    this.siteBound = work.some((it) => least(it, view.avail) < least(it, headroomA) - EPS);
+    if (this.siteBound) this.rules = cfg;
+    for (let g = 0; g < 3; g++) {
+      if (headroomA[g] === null) continue;
+      const ceilA = ceilingA(g);
+      view.cloudAvail[g] = Math.min(heldAvail(g, this.rules.cloudRaiseWindowS * 1000) - cfg.cloudRaiseReserveA, ceilA ?? Infinity);
     }
     return { view, measuredA, headroomA };
-  }
-
-  /** Whether a site ceiling, not the fuse, is what limits a charger: on its phases it leaves less than the fuse does. */
-  private siteBinds(work: Work[], known: Triple<boolean>, ownDraw: Triple<number>, site: SiteLimit | null): boolean {
-    if (!site) return false;
-    const limitA = this.cfg.fuseA - this.cfg.marginA;
-    const fuse = [0, 1, 2].map((g) => (known[g] ? limitA - ((this.phaseA[g] as number) - ownDraw[g]) : NaN));
-    const both = fuse.map((a, g) => (Number.isFinite(site.ceilingA[g]) ? Math.min(a, site.ceilingA[g] as number) : a)); // as headroom()
-    const least = (it: Work, v: number[]): number => Math.min(...[0, 1, 2].filter((g) => it.w[g] && known[g]).map((g) => v[g] / it.w[g]));
-    return work.some((it) => least(it, both) < least(it, fuse) - EPS);
   }
 
   /** The oldest phase each charger uses that has had no good value for staleAfterS / pauseAfterS. */

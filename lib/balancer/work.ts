@@ -280,14 +280,14 @@ export function emitCommand(it: Work, commands: BalancerCommand[]): void {
   if (m.sessionStart) return; // the starting limit is picked on the next fresh sample
   const want = m.allowedA;
   const chargerId = it.input.id;
-  const reason = it.why ? english(it.why) : `Keeping ${it.input.name} at ${want === 0 ? 'pause' : `${want} A`}`;
+  const why = it.why ? english(it.why) : `Keeping ${it.input.name} at ${want === 0 ? 'pause' : `${want} A`}`;
   let cmd: BalancerCommand | null = null;
   if (want === 0) {
-    if (!it.input.paused && m.sentA !== 0) cmd = { type: 'pause', chargerId, reason };
+    if (!it.input.paused && m.sentA !== 0) cmd = { type: 'pause', chargerId, reason: why };
   } else if (m.sentA === 0 || (m.sentA !== want && it.input.paused)) {
-    cmd = { type: 'resume', chargerId, currentA: want, reason };
+    cmd = { type: 'resume', chargerId, currentA: want, reason: why };
   } else if (m.sentA !== want) {
-    cmd = { type: 'setCurrentLimit', chargerId, currentA: want, reason };
+    cmd = { type: 'setCurrentLimit', chargerId, currentA: want, reason: why };
   }
   if (cmd) commands.push(cmd);
   m.sentA = want;
