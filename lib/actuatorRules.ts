@@ -4,6 +4,7 @@
  * resume check shares (a paused charger drawing no more than this has stopped).
  */
 import type { ChargerStatus } from './charger';
+import { backoffMs } from './backoff';
 import { PeerError } from './errors';
 
 /** A reading within this much of the told level complies (A). */
@@ -42,11 +43,11 @@ export function retryDelayMs(kind: WriteKind, failed: WriteFailures, random: () 
   if (failed.count === 0) return 0;
   if (kind === 'decrease') {
     const spacing = failed.transient
-      ? Math.min(DECREASE_RETRY_MAX_MS, DECREASE_RETRY_MS * 2 ** (failed.count - 1))
-      : Math.min(DECREASE_REFUSED_MAX_MS, 5_000 * 2 ** (failed.count - 1));
+      ? backoffMs(failed.count - 1, DECREASE_RETRY_MS, DECREASE_RETRY_MAX_MS)
+      : backoffMs(failed.count - 1, 5_000, DECREASE_REFUSED_MAX_MS);
     return Math.max(spacing, Math.min(failed.retryAfterMs, DECREASE_RETRY_AFTER_CAP_MS));
   }
-  const backoff = Math.min(RAISE_BACKOFF_MAX_MS, RAISE_BACKOFF_BASE_MS * 2 ** (failed.count - 1)) * (0.5 + random() / 2);
+  const backoff = backoffMs(failed.count - 1, RAISE_BACKOFF_BASE_MS, RAISE_BACKOFF_MAX_MS) * (0.5 + random() / 2);
   return Math.max(backoff, failed.retryAfterMs);
 }
 

@@ -14,6 +14,7 @@
  * - A 2xx answer must be empty or JSON: anything else (an HTML maintenance page) is a 'protocol'
  *   PeerError, so a write that did not land never looks as if it had.
  */
+import { backoffMs } from '../backoff';
 import type { Clock } from '../clock';
 import { PeerError, UserInputError } from '../errors';
 import type { PollLimits } from '../pollInterval';
@@ -140,7 +141,7 @@ export class ChargeAmpsClient {
     const base = this.opts.backoffBaseMs ?? 2000;
     const max = this.opts.backoffMaxMs ?? 120_000;
     this.backoffLevel = Math.min(this.backoffLevel + 1, 16);
-    const exp = Math.min(max, base * 2 ** (this.backoffLevel - 1));
+    const exp = backoffMs(this.backoffLevel - 1, base, max);
     const jittered = exp / 2 + (exp / 2) * this.random();
     const delay = serverMs !== undefined && serverMs > 0 ? Math.min(max, Math.max(serverMs, jittered)) : jittered;
     this.backoffUntilMs = Math.max(this.backoffUntilMs, this.clock.monoMs() + delay);

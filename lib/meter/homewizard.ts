@@ -97,7 +97,6 @@ async function getJson(http: HttpTransport, url: string, timeoutMs: number): Pro
 /** Text a peer sent, cut short for a message. */
 const peerText = (v: unknown): string => quoteInput(String(v), 40).slice(1, -1);
 
-
 /** `GET /api`, validated: throws a clear error when the host is not a HomeWizard grid meter. */
 export async function fetchHomeWizardInfo(
   host: string,

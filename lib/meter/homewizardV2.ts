@@ -21,7 +21,8 @@ import { PeerError, UserInputError, describeError, registerSecret } from '../err
 import { type HomeWizardData, homeWizardCurrents, telegramFingerprint } from './homewizard';
 import { isV2Token, normaliseFingerprint, splitV2Host } from './homewizardV2Client';
 import { type V2Socket, type V2SocketConnect, nodeV2SocketConnect } from './homewizardV2Ws';
-import { backoffMs, BaseMeterSource, formatWait, type MeterSourceStatus, streamTimings, type StreamTimings } from './source';
+import { BaseMeterSource, formatWait, type MeterSourceStatus, streamTimings, type StreamTimings } from './source';
+import { backoffMs } from '../backoff';
 import { isRecord } from '../record';
 
 export interface HomeWizardV2SourceOptions {

@@ -52,7 +52,8 @@ import type { Clock, TimerHandle } from '../clock';
 import type { Triple } from '../balancer/types';
 import { describeError } from '../errors';
 import { PHASES, type PhaseIndex } from '../phase';
-import { backoffMs, BaseMeterSource, DEFAULT_STALE_AFTER_MS, formatWait, type MeterExtras, NOMINAL_VOLTAGE_V, phaseCurrentA, PhaseMerger, type PhaseParts, totalPowerExplains } from './source';
+import { BaseMeterSource, DEFAULT_STALE_AFTER_MS, formatWait, type MeterExtras, NOMINAL_VOLTAGE_V, phaseCurrentA, PhaseMerger, type PhaseParts, totalPowerExplains } from './source';
+import { backoffMs } from '../backoff';
 
 /** `capabilitiesObj[id]` as homey-api gives it. `lastUpdated` is an ISO string (REST) or a Date (after events). */
 export interface HomeyCapabilityState {

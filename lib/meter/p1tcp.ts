@@ -27,7 +27,8 @@ import type { Triple } from '../balancer/types';
 import { PeerError, UserInputError, describeError } from '../errors';
 import { type HostUse, tryNormaliseHost } from '../host';
 import { DEFAULT_METER_TIME_ZONE, DsmrStreamSplitter, type DsmrReading, dsmrNetPowerW, dsmrSignedCurrents, isValidTimeZone, parseDsmrTelegram } from './dsmr';
-import { backoffMs, BaseMeterSource, formatWait, type MeterExtras, type MeterSourceStatus, streamTimings, type StreamTimings } from './source';
+import { BaseMeterSource, formatWait, type MeterExtras, type MeterSourceStatus, streamTimings, type StreamTimings } from './source';
+import { backoffMs } from '../backoff';
 
 /** A connected byte stream (the production one is node's net.Socket, see `nodeTcpConnect`). */
 export interface P1Stream {

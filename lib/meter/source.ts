@@ -183,8 +183,8 @@ export class PhaseMerger {
    */
   agesMs(monoMs: number, confirmed: boolean): Triple<number | null> {
     return PHASES.map((p) => {
-      const t = this.changedMonoMs[p];
       if (confirmed) return 0;
+      const t = this.changedMonoMs[p];
       return t === null ? null : Math.max(0, monoMs - t);
     }) as Triple<number | null>;
   }
@@ -311,9 +311,4 @@ export abstract class BaseMeterSource implements MeterSource {
 /** A wait or a silence as the sources say it in a status line: "800 ms", "2.5 s". */
 export function formatWait(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
-}
-
-/** The wait before the next try after `failures` in a row: `minMs` doubling per failure, at most `maxMs`. */
-export function backoffMs(failures: number, minMs: number, maxMs: number): number {
-  return Math.min(maxMs, minMs * 2 ** Math.min(failures, 30));
 }
