@@ -8,8 +8,8 @@ import { AURA_ID, ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR
 import ChargeAmpsDriver from '../../../drivers/chargeamps/driver';
 import ChargeAmpsDevice from '../../../drivers/chargeamps/device';
 import { TARGET_POWER_CAPABILITIES } from '../../../drivers/chargerDevice';
-import { pairAllConnectors, pairAuraConnector } from './pairing';
-import { createHomey, standin, startDriver, startPairSession, startRepairSession, teardown, userSaveSettings, type StandinHomey } from '../../homey-standin';
+import { pairAllConnectors, pairAuraConnector, startChargeAmpsDriver, stopChargeAmpsDriver } from './pairing';
+import { standin, startPairSession, startRepairSession, teardown, userSaveSettings, type StandinHomey } from '../../homey-standin';
 
 describe('drivers/chargeamps', () => {
   let homey: StandinHomey;
@@ -18,15 +18,9 @@ describe('drivers/chargeamps', () => {
   let base: string;
 
   beforeEach(async () => {
-    emu = new ChargeAmpsEmulator();
-    base = await emu.start();
-    homey = createHomey();
-    driver = await startDriver(ChargeAmpsDriver, ChargeAmpsDevice, { homey, id: 'chargeamps' });
+    ({ homey, driver, emu, base } = await startChargeAmpsDriver());
   });
-  afterEach(async () => {
-    await teardown(homey);
-    await emu.stop();
-  });
+  afterEach(() => stopChargeAmpsDriver(homey, emu));
 
   const pairAll = (): Promise<ChargeAmpsDevice[]> => pairAllConnectors(driver, base);
   /** The account's shared client drops its short status cache (the devices run on the real clock). */

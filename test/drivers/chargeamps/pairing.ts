@@ -3,8 +3,28 @@
  * as a user does. `entry` may change the list entry before it is added (a device paired by an older version).
  */
 import ChargeAmpsDevice from '../../../drivers/chargeamps/device';
-import { AURA_ID, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD } from '../../../tools/emulators/chargeamps/emulator';
-import { startPairSession } from '../../homey-standin';
+import ChargeAmpsDriver from '../../../drivers/chargeamps/driver';
+import { AURA_ID, ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD, type EmulatorOptions } from '../../../tools/emulators/chargeamps/emulator';
+import { createHomey, startDriver, startPairSession, teardown, type StandinHomey } from '../../homey-standin';
+
+/** A Charge Amps emulator on loopback (`prepare` runs before it starts) and the driver on a fresh stand-in Homey. */
+export async function startChargeAmpsDriver(
+  options: EmulatorOptions = {},
+  prepare: (emu: ChargeAmpsEmulator) => void = () => undefined,
+): Promise<{ homey: StandinHomey; driver: ChargeAmpsDriver; emu: ChargeAmpsEmulator; base: string }> {
+  const emu = new ChargeAmpsEmulator(options);
+  prepare(emu);
+  const base = await emu.start();
+  const homey = createHomey();
+  const driver = await startDriver(ChargeAmpsDriver, ChargeAmpsDevice, { homey, id: 'chargeamps' });
+  return { homey, driver, emu, base };
+}
+
+/** The stand-in's devices and timers, then the emulator. */
+export async function stopChargeAmpsDriver(homey: StandinHomey | undefined, emu: ChargeAmpsEmulator | undefined): Promise<void> {
+  if (homey) await teardown(homey);
+  await emu?.stop();
+}
 
 type ListEntry = { data: { id: string }; capabilities: string[] };
 

@@ -1,28 +1,25 @@
 import assert from 'assert';
 import { AURA_ID, ChargeAmpsEmulator, EMULATOR_API_KEY, EMULATOR_EMAIL, EMULATOR_PASSWORD, HALO_ID } from '../../../tools/emulators/chargeamps/emulator';
 import type { ChargePointSpec } from '../../../tools/emulators/chargeamps/emulatorModel';
-import ChargeAmpsDriver from '../../../drivers/chargeamps/driver';
-import ChargeAmpsDevice from '../../../drivers/chargeamps/device';
-import { createHomey, startDriver, startPairSession, teardown, type StandinHomey } from '../../homey-standin';
+import { startChargeAmpsDriver, stopChargeAmpsDriver } from './pairing';
+import { startPairSession, type StandinHomey } from '../../homey-standin';
 
 const HALO: ChargePointSpec = { id: HALO_ID, name: 'HALO_090652M', model: 'HALO', protocol: 'ocpp', readOnly: true };
 const AURA: ChargePointSpec = { id: AURA_ID, name: 'AURA_037142M', model: 'AURA', protocol: 'capi' };
 
 describe('drivers/chargeamps pairing: charge points read-only for the account (ownerReadOnly)', () => {
-  let homey: StandinHomey;
-  let emu: ChargeAmpsEmulator | null = null;
+  let homey: StandinHomey | undefined;
+  let emu: ChargeAmpsEmulator | undefined;
   afterEach(async () => {
-    await teardown(homey);
-    await emu?.stop();
-    emu = null;
+    await stopChargeAmpsDriver(homey, emu);
+    homey = emu = undefined;
   });
 
   /** The list view after logging in to an emulator with these charge points (rejects as the view would). */
   async function listFor(chargePoints: ChargePointSpec[]): Promise<{ name: string }[]> {
-    emu = new ChargeAmpsEmulator({ chargePoints });
-    const base = await emu.start();
-    homey = createHomey();
-    const driver = await startDriver(ChargeAmpsDriver, ChargeAmpsDevice, { homey, id: 'chargeamps' });
+    const started = await startChargeAmpsDriver({ chargePoints });
+    ({ homey, emu } = started);
+    const { driver, base } = started;
     const session = startPairSession(driver);
     await session.call('api_key', { apiKey: EMULATOR_API_KEY, baseUrl: base });
     await session.call('login', { username: EMULATOR_EMAIL, password: EMULATOR_PASSWORD });

@@ -1,9 +1,9 @@
 import assert from 'assert';
 import { ChargeAmpsEmulator, EMULATOR_EMAIL, HALO_ID } from '../../../tools/emulators/chargeamps/emulator';
-import ChargeAmpsDriver from '../../../drivers/chargeamps/driver';
-import ChargeAmpsDevice from '../../../drivers/chargeamps/device';
-import { pairAllConnectors } from './pairing';
-import { createHomey, startDriver, startRepairSession, teardown, type StandinHomey } from '../../homey-standin';
+import type ChargeAmpsDriver from '../../../drivers/chargeamps/driver';
+import type ChargeAmpsDevice from '../../../drivers/chargeamps/device';
+import { pairAllConnectors, startChargeAmpsDriver, stopChargeAmpsDriver } from './pairing';
+import { startRepairSession, type StandinHomey } from '../../homey-standin';
 
 const NEIGHBOUR = { email: 'neighbour@example.com', password: 'neighbour-pass-1' };
 
@@ -14,16 +14,10 @@ describe('drivers/chargeamps repair', () => {
   let base: string;
 
   beforeEach(async () => {
-    emu = new ChargeAmpsEmulator();
-    emu.setPassword(NEIGHBOUR.email, NEIGHBOUR.password); // a second account, which owns another charge point
-    base = await emu.start();
-    homey = createHomey();
-    driver = await startDriver(ChargeAmpsDriver, ChargeAmpsDevice, { homey, id: 'chargeamps' });
+    // a second account, which owns another charge point
+    ({ homey, driver, emu, base } = await startChargeAmpsDriver({}, (e) => e.setPassword(NEIGHBOUR.email, NEIGHBOUR.password)));
   });
-  afterEach(async () => {
-    await teardown(homey);
-    await emu.stop();
-  });
+  afterEach(() => stopChargeAmpsDriver(homey, emu));
 
   const pairAll = (): Promise<ChargeAmpsDevice[]> => pairAllConnectors(driver, base);
 
